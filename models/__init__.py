@@ -1,0 +1,1 @@
+"""Optimization models on cost and coverage matrices (installed as ``siting.models``)."""

@@ -1,0 +1,327 @@
+"""One interface to the MILP solvers: a model as sparse arrays in, a solution out.
+
+HiGHS (through highspy) is the default: it takes the whole model as arrays with no Python
+object per variable. CBC (through pulp) and SCIP (through OR-Tools) sit behind the same call as
+independent checks and alternatives; they are slower to build because their APIs are per
+variable, so use them on small and medium models.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from ._errors import ModelInputError, SolverError
+
+Backend = Literal["highs", "cbc", "scip"]
+BACKENDS: tuple[Backend, ...] = ("highs", "cbc", "scip")
+
+
+class MilpStatus(StrEnum):
+    OPTIMAL = "optimal"
+    FEASIBLE = "feasible"  # stopped by a limit with an incumbent
+    INFEASIBLE = "infeasible"
+    NO_SOLUTION = "no_solution"  # stopped by a limit before any incumbent
+    UNBOUNDED = "unbounded"
+
+
+@dataclass(frozen=True)
+class MilpProblem:
+    """``min c·x`` s.t. ``row_lower ≤ A x ≤ row_upper``, ``col_lower ≤ x ≤ col_upper``.
+
+    ``integer`` marks integer columns. Use ``±np.inf`` for absent bounds. ``offset`` is a
+    constant added to the objective.
+    """
+
+    c: npt.NDArray[np.float64]
+    A: sp.csr_array
+    row_lower: npt.NDArray[np.float64]
+    row_upper: npt.NDArray[np.float64]
+    col_lower: npt.NDArray[np.float64]
+    col_upper: npt.NDArray[np.float64]
+    integer: npt.NDArray[np.bool_]
+    offset: float = 0.0
+
+    @property
+    def num_col(self) -> int:
+        return int(self.c.size)
+
+    @property
+    def num_row(self) -> int:
+        return int(self.A.shape[0])
+
+    def relaxed(self) -> MilpProblem:
+        """The LP relaxation (no integer columns)."""
+        return MilpProblem(
+            self.c, self.A, self.row_lower, self.row_upper, self.col_lower, self.col_upper,
+            np.zeros_like(self.integer), self.offset,
+        )
+
+
+@dataclass(frozen=True)
+class MilpOutcome:
+    """What a backend returned. ``bound`` is a proven lower bound on the optimum."""
+
+    status: MilpStatus
+    x: npt.NDArray[np.float64] | None
+    objective: float
+    bound: float
+    seconds: float
+    backend: Backend
+    row_duals: npt.NDArray[np.float64] | None = None
+
+
+def solve_milp(
+    problem: MilpProblem,
+    *,
+    backend: Backend = "highs",
+    time_limit: float | None = None,
+    mip_rel_gap: float = 1e-9,
+    warm_start: npt.NDArray[np.float64] | None = None,
+    threads: int | None = None,
+) -> MilpOutcome:
+    """Solve ``problem`` with ``backend`` and return the best solution with its proven bound.
+
+    Parameters
+    ----------
+    time_limit
+        Seconds; when reached, the incumbent comes back as ``FEASIBLE`` with its bound.
+    mip_rel_gap
+        Relative gap at which the solver may stop and call the solution optimal.
+    warm_start
+        A feasible solution to start from (used by HiGHS and SCIP; ignored by CBC).
+    threads
+        Solver threads (HiGHS and SCIP); None lets the solver decide.
+    """
+    if backend not in BACKENDS:
+        msg = f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}"
+        raise ModelInputError(msg)
+    start = time.perf_counter()
+    if backend == "highs":
+        out = _solve_highs(problem, time_limit, mip_rel_gap, warm_start, threads)
+    elif backend == "cbc":
+        out = _solve_cbc(problem, time_limit, mip_rel_gap)
+    else:
+        out = _solve_scip(problem, time_limit, mip_rel_gap, warm_start, threads)
+    status, x, objective, bound, duals = out
+    return MilpOutcome(
+        status, x, objective + problem.offset, bound + problem.offset,
+        time.perf_counter() - start, backend, duals,
+    )
+
+
+_banner_shown = False
+
+
+def new_highs() -> "highspy.Highs":  # type: ignore[name-defined]  # noqa: F821
+    """A silent HiGHS instance.
+
+    HiGHS prints a copyright banner to standard output the first time an instance is made; it
+    is kept out of standard output so that commands printing JSON lines stay machine-readable.
+    """
+    import highspy
+
+    global _banner_shown
+    if _banner_shown:
+        h = highspy.Highs()
+    else:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as devnull:
+                os.dup2(devnull.fileno(), 1)
+                h = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        _banner_shown = True
+    h.setOptionValue("output_flag", False)
+    return h
+
+
+_Raw = tuple[MilpStatus, "npt.NDArray[np.float64] | None", float, float,
+             "npt.NDArray[np.float64] | None"]
+
+
+def _solve_highs(
+    problem: MilpProblem,
+    time_limit: float | None,
+    mip_rel_gap: float,
+    warm_start: npt.NDArray[np.float64] | None,
+    threads: int | None,
+) -> _Raw:
+    import highspy
+
+    h = new_highs()
+    h.setOptionValue("random_seed", 0)
+    h.setOptionValue("mip_rel_gap", mip_rel_gap)
+    if time_limit is not None:
+        h.setOptionValue("time_limit", float(time_limit))
+    if threads is not None:
+        h.setOptionValue("threads", int(threads))
+    csc = sp.csc_array(problem.A)
+    csc.sort_indices()
+    inf = highspy.kHighsInf
+    is_mip = bool(problem.integer.any())
+    lp = highspy.HighsLp()
+    lp.num_col_ = problem.num_col
+    lp.num_row_ = problem.num_row
+    lp.col_cost_ = problem.c
+    lp.col_lower_ = np.where(np.isinf(problem.col_lower), -inf, problem.col_lower)
+    lp.col_upper_ = np.where(np.isinf(problem.col_upper), inf, problem.col_upper)
+    lp.row_lower_ = np.where(np.isinf(problem.row_lower), -inf, problem.row_lower)
+    lp.row_upper_ = np.where(np.isinf(problem.row_upper), inf, problem.row_upper)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
+    lp.a_matrix_.value_ = csc.data.astype(np.float64)
+    if is_mip:
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if f else highspy.HighsVarType.kContinuous
+            for f in problem.integer
+        ]
+    h.passModel(lp)
+    if warm_start is not None and is_mip:
+        sol = highspy.HighsSolution()
+        sol.col_value = np.asarray(warm_start, dtype=np.float64)
+        sol.value_valid = True
+        h.setSolution(sol)
+    h.run()
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    M = highspy.HighsModelStatus
+    has_x = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    x = np.asarray(h.getSolution().col_value, dtype=np.float64) if has_x else None
+    objective = float(info.objective_function_value) if has_x else float("inf")
+    if ms == M.kInfeasible:
+        return MilpStatus.INFEASIBLE, None, float("inf"), float("inf"), None
+    if ms in (M.kUnbounded, M.kUnboundedOrInfeasible):
+        return MilpStatus.UNBOUNDED, None, float("-inf"), float("-inf"), None
+    if ms == M.kOptimal:
+        bound = float(info.mip_dual_bound) if is_mip else objective
+        duals = None if is_mip else np.asarray(h.getSolution().row_dual, dtype=np.float64)
+        return MilpStatus.OPTIMAL, x, objective, min(bound, objective), duals
+    bound = float(info.mip_dual_bound) if is_mip else float("-inf")
+    if not np.isfinite(bound):
+        bound = float("-inf")
+    if x is None:
+        return MilpStatus.NO_SOLUTION, None, float("inf"), bound, None
+    return MilpStatus.FEASIBLE, x, objective, bound, None
+
+
+def _rows(problem: MilpProblem) -> list[tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]]:
+    csr = sp.csr_array(problem.A)
+    return [
+        (csr.indices[csr.indptr[r]:csr.indptr[r + 1]], csr.data[csr.indptr[r]:csr.indptr[r + 1]])
+        for r in range(problem.num_row)
+    ]
+
+
+def _solve_cbc(problem: MilpProblem, time_limit: float | None, mip_rel_gap: float) -> _Raw:
+    import pulp
+
+    model = pulp.LpProblem("siting", pulp.LpMinimize)
+    xs = [
+        pulp.LpVariable(
+            f"x{j}",
+            lowBound=None if np.isinf(lo) else float(lo),
+            upBound=None if np.isinf(hi) else float(hi),
+            cat=pulp.LpInteger if integral else pulp.LpContinuous,
+        )
+        for j, (lo, hi, integral) in enumerate(
+            zip(problem.col_lower, problem.col_upper, problem.integer, strict=True)
+        )
+    ]
+    model += pulp.LpAffineExpression(
+        [(xs[j], float(problem.c[j])) for j in np.flatnonzero(problem.c)]
+    )
+    for r, (idx, val) in enumerate(_rows(problem)):
+        expr = pulp.LpAffineExpression([(xs[j], float(v)) for j, v in zip(idx, val, strict=True)])
+        lo, hi = problem.row_lower[r], problem.row_upper[r]
+        if lo == hi:
+            model += expr == float(lo)
+            continue
+        if not np.isinf(lo):
+            model += expr >= float(lo)
+        if not np.isinf(hi):
+            model += expr <= float(hi)
+    solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapRel=mip_rel_gap)
+    model.solve(solver)
+    status = pulp.LpStatus[model.status]
+    if status == "Infeasible":
+        return MilpStatus.INFEASIBLE, None, float("inf"), float("inf"), None
+    if status == "Unbounded":
+        return MilpStatus.UNBOUNDED, None, float("-inf"), float("-inf"), None
+    values = [v.varValue for v in xs]
+    if status != "Optimal" or any(v is None for v in values):
+        return MilpStatus.NO_SOLUTION, None, float("inf"), float("-inf"), None
+    x = np.asarray(values, dtype=np.float64)
+    objective = float(problem.c @ x)
+    # pulp reports "Optimal" with sol_status 2 ("Integer Feasible") when CBC stopped at its
+    # time limit; only sol_status 1 is proven optimality.
+    if model.sol_status == 1:
+        return MilpStatus.OPTIMAL, x, objective, objective, None
+    return MilpStatus.FEASIBLE, x, objective, float("-inf"), None
+
+
+def _solve_scip(
+    problem: MilpProblem,
+    time_limit: float | None,
+    mip_rel_gap: float,
+    warm_start: npt.NDArray[np.float64] | None,
+    threads: int | None,
+) -> _Raw:
+    from ortools.linear_solver import pywraplp
+
+    solver = pywraplp.Solver.CreateSolver("SCIP")
+    if solver is None:
+        msg = "OR-Tools was built without SCIP; choose backend='highs' or 'cbc'"
+        raise SolverError(msg)
+    inf = solver.infinity()
+    xs = []
+    for j in range(problem.num_col):
+        lo = -inf if np.isinf(problem.col_lower[j]) else float(problem.col_lower[j])
+        hi = inf if np.isinf(problem.col_upper[j]) else float(problem.col_upper[j])
+        if problem.integer[j]:
+            xs.append(solver.IntVar(lo, hi, f"x{j}"))
+        else:
+            xs.append(solver.NumVar(lo, hi, f"x{j}"))
+    for r, (idx, val) in enumerate(_rows(problem)):
+        lo = -inf if np.isinf(problem.row_lower[r]) else float(problem.row_lower[r])
+        hi = inf if np.isinf(problem.row_upper[r]) else float(problem.row_upper[r])
+        ct = solver.Constraint(lo, hi)
+        for j, v in zip(idx, val, strict=True):
+            ct.SetCoefficient(xs[j], float(v))
+    obj = solver.Objective()
+    for j in np.flatnonzero(problem.c):
+        obj.SetCoefficient(xs[j], float(problem.c[j]))
+    obj.SetMinimization()
+    if time_limit is not None:
+        solver.SetTimeLimit(int(time_limit * 1000))
+    if threads is not None:
+        solver.SetNumThreads(int(threads))
+    if warm_start is not None:
+        solver.SetHint(xs, [float(v) for v in warm_start])
+    params = pywraplp.MPSolverParameters()
+    params.SetDoubleParam(params.RELATIVE_MIP_GAP, mip_rel_gap)
+    code = solver.Solve(params)
+    if code == pywraplp.Solver.INFEASIBLE:
+        return MilpStatus.INFEASIBLE, None, float("inf"), float("inf"), None
+    if code == pywraplp.Solver.UNBOUNDED:
+        return MilpStatus.UNBOUNDED, None, float("-inf"), float("-inf"), None
+    if code not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        return MilpStatus.NO_SOLUTION, None, float("inf"), float("-inf"), None
+    x = np.array([v.solution_value() for v in xs], dtype=np.float64)
+    objective = float(problem.c @ x)
+    bound = float(obj.BestBound()) if problem.integer.any() else objective
+    if code == pywraplp.Solver.OPTIMAL:
+        return MilpStatus.OPTIMAL, x, objective, min(bound, objective), None
+    return MilpStatus.FEASIBLE, x, objective, bound, None
