@@ -1,0 +1,306 @@
+"""Facility types, their walking thresholds and the sources behind every number.
+
+The shipped catalog (``siting/data/catalog.yaml``) holds the types of the domain brief §4 with
+two threshold modes: ``kaifeng`` (walking minutes per population group, from 汴政办〔2025〕11号
+and the MOFCOM bands) and ``gb50180`` (GB 50180-2018 service radii in metres). Every threshold,
+area, cost and capacity names a key of the catalog's ``sources`` table with its confidence tag
+(V seen in a source, M recalled from a standard, A assumption).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, Self
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    NonNegativeFloat,
+    PositiveFloat,
+    PositiveInt,
+    ValidationError,
+    model_validator,
+)
+
+from .problems import Problem, ScenarioError, did_you_mean, problems_from_validation
+
+Group = Literal["general", "elderly", "child"]
+"""Population groups: residents under 60, residents aged 60+, children aged 0–3 with carers."""
+
+ThresholdMode = Literal["kaifeng", "gb50180"]
+Category = Literal["basic", "quality"]
+Objective = Literal["coverage", "median", "center"]
+
+SECONDS_PER_MINUTE = 60.0
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LocalizedText(_Frozen):
+    """A name in Chinese and English."""
+
+    zh: str
+    en: str
+
+
+class Source(_Frozen):
+    """A document a number comes from, with its confidence tag (V, M or A)."""
+
+    title: str
+    confidence: Literal["V", "M", "A"]
+    url: str | None = None
+
+
+class Speeds(_Frozen):
+    """Walking speed per population group, in metres per second."""
+
+    general: PositiveFloat
+    elderly: PositiveFloat
+    child: PositiveFloat
+    source: str | None = None
+
+    def of(self, group: Group) -> float:
+        """Speed of ``group`` in m/s."""
+        speed: float = getattr(self, group)
+        return speed
+
+
+class MinutesThreshold(_Frozen):
+    """Walking time per served group, in minutes (``kaifeng`` mode)."""
+
+    minutes: dict[Group, PositiveFloat]
+    source: str
+
+
+class MetresThreshold(_Frozen):
+    """Network walking distance for every served group, in metres (``gb50180`` mode)."""
+
+    metres: PositiveFloat
+    source: str
+
+
+class Thresholds(_Frozen):
+    """The type's threshold in each mode."""
+
+    kaifeng: MinutesThreshold
+    gb50180: MetresThreshold
+
+
+class Capacity(_Frozen):
+    """What one site can serve per day or in places."""
+
+    unit: str
+    per_site: PositiveFloat
+    source: str
+
+
+class Range(_Frozen):
+    """A ``min ≤ typical ≤ max`` range (m² or yuan) with its source."""
+
+    min: NonNegativeFloat
+    typical: NonNegativeFloat
+    max: NonNegativeFloat
+    source: str
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if not self.min <= self.typical <= self.max:
+            msg = f"need min ≤ typical ≤ max, got {self.min}, {self.typical}, {self.max}"
+            raise ValueError(msg)
+        return self
+
+
+class FacilityType(_Frozen):
+    """One facility type of the catalog.
+
+    ``mode`` is the catalog's active threshold mode; `threshold_m` converts either mode to a
+    network walking distance in metres.
+    """
+
+    key: str
+    name: LocalizedText
+    category: Category
+    group: Literal["一店一早", "一菜一修", "一老一小"] | None
+    serves: tuple[Group, ...]
+    objective: Objective
+    thresholds: Thresholds
+    capacity: Capacity | None = None
+    area_m2: Range
+    cost_yuan: Range
+    osm_tags: tuple[dict[str, str], ...] = ()
+    mode: ThresholdMode = "kaifeng"
+
+    @model_validator(mode="after")
+    def _minutes_for_served_groups(self) -> Self:
+        if not self.serves:
+            msg = "serves must list at least one group"
+            raise ValueError(msg)
+        given = set(self.thresholds.kaifeng.minutes)
+        if given != set(self.serves):
+            msg = (
+                f"thresholds.kaifeng.minutes has groups {sorted(given)} but the type serves "
+                f"{sorted(self.serves)}; give one threshold per served group"
+            )
+            raise ValueError(msg)
+        return self
+
+    def threshold_m(self, group: Group, speeds: Speeds) -> float:
+        """Walking threshold of ``group`` in metres of network distance.
+
+        Parameters
+        ----------
+        group
+            A group the type serves.
+        speeds
+            Walking speeds in m/s (used in ``kaifeng`` mode: minutes × 60 × speed).
+
+        Raises
+        ------
+        ValueError
+            If the type does not serve ``group``.
+        """
+        if group not in self.serves:
+            msg = f"type {self.key!r} does not serve group {group!r}; it serves {self.serves}"
+            raise ValueError(msg)
+        if self.mode == "gb50180":
+            return float(self.thresholds.gb50180.metres)
+        minutes = self.thresholds.kaifeng.minutes[group]
+        return float(minutes * SECONDS_PER_MINUTE * speeds.of(group))
+
+    def source_keys(self) -> set[str]:
+        """Every source key the type cites."""
+        keys = {
+            self.thresholds.kaifeng.source,
+            self.thresholds.gb50180.source,
+            self.area_m2.source,
+            self.cost_yuan.source,
+        }
+        if self.capacity is not None:
+            keys.add(self.capacity.source)
+        return keys
+
+
+class Bundle(_Frozen):
+    """A container delivering several types at one site (e.g. an embedded service complex)."""
+
+    name: LocalizedText
+    area_m2: Range
+    min_types: PositiveInt
+    core_types: tuple[str, ...]
+    min_core_types: PositiveInt
+    rule_source: str
+    cost_yuan: Range
+
+
+class Catalog(_Frozen):
+    """Facility types, default walking speeds and the sources table, in one threshold mode."""
+
+    mode: ThresholdMode = "kaifeng"
+    sources: dict[str, Source]
+    speeds_m_per_s: Speeds
+    types: dict[str, FacilityType]
+    bundles: dict[str, Bundle] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _keys_and_mode_into_types(cls, data: Any) -> Any:
+        # The YAML keys each type by its mapping key and sets the mode once for the catalog.
+        if isinstance(data, dict) and isinstance(data.get("types"), dict):
+            mode = data.get("mode", "kaifeng")
+            types = {
+                key: {"key": key, "mode": mode, **raw} if isinstance(raw, dict) else raw
+                for key, raw in data["types"].items()
+            }
+            data = {**data, "types": types}
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        errors = []
+        for key, ftype in self.types.items():
+            if ftype.key != key or ftype.mode != self.mode:
+                errors.append(f"type {key!r} has key {ftype.key!r} / mode {ftype.mode!r}")
+            missing = ftype.source_keys() - set(self.sources)
+            if missing:
+                errors.append(f"type {key!r} cites unknown sources {sorted(missing)}")
+        for key, bundle in self.bundles.items():
+            unknown = set(bundle.core_types) - set(self.types)
+            if unknown:
+                errors.append(f"bundle {key!r} names unknown types {sorted(unknown)}")
+            cited = {bundle.rule_source, bundle.area_m2.source, bundle.cost_yuan.source}
+            if cited - set(self.sources):
+                errors.append(
+                    f"bundle {key!r} cites unknown sources {sorted(cited - set(self.sources))}"
+                )
+        if (
+            self.speeds_m_per_s.source is not None
+            and self.speeds_m_per_s.source not in self.sources
+        ):
+            errors.append(f"speeds_m_per_s cites unknown source {self.speeds_m_per_s.source!r}")
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
+
+    def unknown_types(self, keys: Iterable[str]) -> list[str]:
+        """The keys among ``keys`` that are not types of this catalog, in the given order."""
+        return [key for key in keys if key not in self.types]
+
+    def subset(self, keys: Iterable[str]) -> Catalog:
+        """A catalog restricted to ``keys`` (in the catalog's order); bundles keep known types.
+
+        Raises
+        ------
+        ValueError
+            If a key is not a type of the catalog.
+        """
+        wanted = list(keys)
+        unknown = self.unknown_types(wanted)
+        if unknown:
+            hints = "; ".join(f"{key!r}: {did_you_mean(key, self.types)}" for key in unknown)
+            msg = f"unknown facility types {hints}"
+            raise ValueError(msg)
+        types = {key: ftype for key, ftype in self.types.items() if key in wanted}
+        return self.model_copy(update={"types": types})
+
+
+def default_catalog_path() -> Path:
+    """Path of the catalog shipped with the package."""
+    return Path(str(resources.files("siting") / "data" / "catalog.yaml"))
+
+
+def load_catalog(mode: ThresholdMode = "kaifeng", path: str | Path | None = None) -> Catalog:
+    """Read a facility catalog in threshold mode ``mode``.
+
+    Parameters
+    ----------
+    mode
+        ``kaifeng`` (minutes per group) or ``gb50180`` (GB 50180-2018 metres).
+    path
+        A catalog YAML replacing the shipped one (same layout as ``siting/data/catalog.yaml``).
+
+    Raises
+    ------
+    ScenarioError
+        Listing every problem of the file (unknown keys with a did-you-mean hint, missing
+        thresholds, unknown sources).
+    """
+    file = Path(path) if path is not None else default_catalog_path()
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        problem = Problem(
+            str(file), "(file)", f"cannot read the catalog: {exc}", "give a YAML file"
+        )
+        raise ScenarioError([problem]) from exc
+    if not isinstance(raw, dict):
+        problem = Problem(str(file), "(file)", "the catalog is not a mapping", "see catalog.yaml")
+        raise ScenarioError([problem])
+    try:
+        return Catalog.model_validate({**raw, "mode": mode})
+    except ValidationError as exc:
+        raise ScenarioError(problems_from_validation(exc, file=str(file), model=Catalog)) from exc

@@ -1,0 +1,344 @@
+"""Read a scenario's layers into normalized GeoDataFrames in one metric CRS.
+
+`load_inputs` reads demand, outlets and candidate sites, converts GCJ-02 coordinates to
+WGS-84 (`siting.datum`), accepts CGCS2000 (EPSG:4490) as is, reprojects everything to the
+scenario's metric CRS (default: the UTM zone of the demand centroid) and renames columns to
+the engine's names, so later stages never see a user's column names:
+
+- demand: ``id, population, pop_60_plus, pop_0_3, households, community, street, district,
+  location_confidence`` (points; polygons give their representative point);
+- outlets: ``id, types`` (tuple of catalog keys), ``capacity``;
+- sites: ``id, floor_area_m2, base_cost_yuan, allowed_types`` (tuple; empty in the file means
+  every planned type), ``first_phase`` (phase index), ``cost_yuan_<type>`` per planned type
+  (the file's column, else the catalog's typical cost).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+
+from .catalog import Catalog, Group
+from .datum import gcj02_to_wgs84
+from .demand_list import DemandItem, read_demand_list, weight_multipliers
+from .problems import Problem, ScenarioError
+from .scenario import Datum, LayerSpec, Scenario, split_types
+
+WGS84 = "EPSG:4326"
+CGCS2000 = "EPSG:4490"
+LOCATION_CONFIDENCE = ("surveyed", "assumed")
+_MAX_IDS = 10  # ids named in one problem
+
+
+@dataclass(frozen=True)
+class ScenarioInputs:
+    """A scenario's demand, outlets and sites in ``crs`` (metres), with its catalog.
+
+    ``community_weights`` holds the 需求清单 weight multiplier per community (rows) and planned
+    type (columns), 1 where nobody asked.
+    """
+
+    crs: CRS
+    demand: gpd.GeoDataFrame
+    outlets: gpd.GeoDataFrame
+    sites: gpd.GeoDataFrame
+    catalog: Catalog
+    demand_items: tuple[DemandItem, ...]
+    community_weights: pd.DataFrame
+
+    def group_population(self, group: Group) -> npt.NDArray[np.float64]:
+        """Persons per demand point in ``group``: under 60, 60+, or aged 0–3."""
+        demand = self.demand
+        column = {
+            "general": demand["population"] - demand["pop_60_plus"],
+            "elderly": demand["pop_60_plus"],
+            "child": demand["pop_0_3"],
+        }[group]
+        values: npt.NDArray[np.float64] = column.to_numpy(dtype=np.float64)
+        return values
+
+
+def _shift_gcj02(coords: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    lon, lat = gcj02_to_wgs84(coords[:, 0], coords[:, 1])
+    return np.column_stack([lon, lat])
+
+
+def apply_datum(frame: gpd.GeoDataFrame, datum: Datum, path: str | Path) -> gpd.GeoDataFrame:
+    """``frame`` in geographic WGS-84 (or CGCS2000) coordinates, given its datum.
+
+    A frame without a CRS is taken to be EPSG:4326 (EPSG:4490 for ``cgcs2000``). GCJ-02
+    coordinates, which files label as EPSG:4326, are shifted back to WGS-84. ``path`` names
+    the source file in error messages.
+
+    Raises
+    ------
+    ScenarioError
+        If ``datum`` is ``gcj02`` but the frame is not in longitude/latitude.
+    """
+    if frame.crs is None:
+        frame = frame.set_crs(CGCS2000 if datum == "cgcs2000" else WGS84)
+    if datum != "gcj02":
+        return frame
+    if not frame.crs.is_geographic:
+        problem = Problem(
+            str(path),
+            "datum",
+            f"GCJ-02 layer has projected CRS {frame.crs}",
+            "give GCJ-02 longitude/latitude or set the right datum",
+        )
+        raise ScenarioError([problem])
+    shifted = shapely.transform(np.asarray(frame.geometry.array), _shift_gcj02)
+    return frame.set_geometry(gpd.GeoSeries(shifted, index=frame.index, crs=WGS84))
+
+
+def read_layer(
+    path: str | Path, *, layer: str | None = None, datum: Datum = "wgs84"
+) -> gpd.GeoDataFrame:
+    """Read a vector layer and convert it with `apply_datum`."""
+    return apply_datum(pyogrio.read_dataframe(path, layer=layer), datum, path)
+
+
+def metric_crs(scenario: Scenario, demand: gpd.GeoDataFrame) -> CRS:
+    """The scenario's CRS, or the UTM zone of the demand layer's centroid."""
+    if scenario.crs is not None:
+        return CRS.from_user_input(scenario.crs)
+    utm = demand.to_crs(WGS84).estimate_utm_crs()
+    return CRS.from_user_input(utm)
+
+
+def _read(spec: LayerSpec, crs: CRS | None = None) -> gpd.GeoDataFrame:
+    frame = read_layer(spec.path, layer=spec.layer, datum=spec.datum)
+    frame = frame.set_geometry(frame.geometry.representative_point())
+    return frame if crs is None else frame.to_crs(crs)
+
+
+def _ids(frame: pd.DataFrame, column: str | None, prefix: str) -> pd.Series:
+    if column is None:
+        return pd.Series([f"{prefix}{i + 1}" for i in range(len(frame))], index=frame.index)
+    return frame[column].astype(str)
+
+
+def _rows_problem(
+    file: Path, field: str, bad: pd.Series, ids: pd.Series, message: str, fix: str
+) -> list[Problem]:
+    if not bad.any():
+        return []
+    named = ", ".join(ids[bad].head(_MAX_IDS))
+    more = f" and {int(bad.sum()) - _MAX_IDS} more" if bad.sum() > _MAX_IDS else ""
+    return [Problem(str(file), field, f"{message}: ids {named}{more}", fix)]
+
+
+def _duplicates(file: Path, field: str, ids: pd.Series) -> list[Problem]:
+    return _rows_problem(
+        file, field, ids.duplicated(keep=False), ids, "repeated ids", "give every row its own id"
+    )
+
+
+def _demand(scenario: Scenario, crs: CRS) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    spec = scenario.demand
+    raw = _read(spec, crs)
+    ids = _ids(raw, spec.id, "demand-")
+    frame = gpd.GeoDataFrame(
+        {
+            "id": ids,
+            "population": raw[spec.population].astype(float),
+            "pop_60_plus": raw[spec.pop_60_plus].astype(float),
+            "pop_0_3": raw[spec.pop_0_3].astype(float),
+            "households": raw[spec.households].astype(float) if spec.households else np.nan,
+            "community": raw[spec.community].astype(str),
+            "street": raw[spec.street].astype(str),
+            "district": raw[spec.district].astype(str),
+            "location_confidence": (
+                raw[spec.location_confidence].fillna("surveyed").astype(str)
+                if spec.location_confidence
+                else "surveyed"
+            ),
+        },
+        geometry=raw.geometry.array,
+        crs=crs,
+    )
+    pop, old, young = frame["population"], frame["pop_60_plus"], frame["pop_0_3"]
+    file = spec.path
+    problems = _duplicates(file, "demand.id", ids)
+    problems += _rows_problem(
+        file,
+        "demand.population",
+        ~(pop >= 0),
+        ids,
+        "population missing or negative",
+        "give persons ≥ 0",
+    )
+    problems += _rows_problem(
+        file,
+        "demand.pop_60_plus",
+        ~((old >= 0) & (old <= pop)),
+        ids,
+        "60+ population missing, negative or above the population",
+        "give 0 ≤ pop_60_plus ≤ population",
+    )
+    problems += _rows_problem(
+        file,
+        "demand.pop_0_3",
+        ~((young >= 0) & (old + young <= pop)),
+        ids,
+        "0–3 population missing, negative or above the residents under 60",
+        "give 0 ≤ pop_0_3 ≤ population − pop_60_plus",
+    )
+    problems += _rows_problem(
+        file,
+        "demand.location_confidence",
+        ~frame["location_confidence"].isin(LOCATION_CONFIDENCE),
+        ids,
+        "location_confidence is not surveyed or assumed",
+        "use surveyed or assumed",
+    )
+    return frame, problems
+
+
+def _osm_types(raw: pd.DataFrame, catalog: Catalog) -> list[tuple[str, ...]]:
+    """Catalog types per row from OSM tag columns (a type matches if any of its tag sets do)."""
+    matches = {}
+    for key, ftype in catalog.types.items():
+        hit = pd.Series(False, index=raw.index)
+        for tags in ftype.osm_tags:
+            if all(column in raw.columns for column in tags):
+                hit |= np.logical_and.reduce([raw[c] == v for c, v in tags.items()])
+        matches[key] = hit
+    table = pd.DataFrame(matches)
+    return [tuple(table.columns[row]) for row in table.to_numpy()]
+
+
+def _outlets(scenario: Scenario, crs: CRS, catalog: Catalog) -> gpd.GeoDataFrame:
+    spec = scenario.outlets
+    if spec is None:
+        return gpd.GeoDataFrame({"id": [], "types": [], "capacity": []}, geometry=[], crs=crs)
+    raw = _read(spec, crs)
+    if spec.types is not None:
+        types = [split_types(str(v)) if pd.notna(v) else () for v in raw[spec.types]]
+    else:
+        types = _osm_types(raw, catalog)
+    return gpd.GeoDataFrame(
+        {
+            "id": _ids(raw, spec.id, "outlet-"),
+            "types": types,
+            "capacity": raw[spec.capacity].astype(float) if spec.capacity else np.nan,
+        },
+        geometry=raw.geometry.array,
+        crs=crs,
+    )
+
+
+def _sites(
+    scenario: Scenario, crs: CRS, catalog: Catalog
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+    spec = scenario.sites
+    raw = _read(spec, crs)
+    ids = _ids(raw, spec.id, "site-")
+    planned = tuple(catalog.types)
+    if spec.allowed_types is not None:
+        listed = [split_types(str(v)) if pd.notna(v) else () for v in raw[spec.allowed_types]]
+        allowed = [tuple(k for k in planned if k in row) if row else planned for row in listed]
+    else:
+        allowed = [planned] * len(raw)
+    if spec.first_phase is not None:
+        first_phase = [
+            scenario.phase_index(str(v)) if pd.notna(v) else 0 for v in raw[spec.first_phase]
+        ]
+    else:
+        first_phase = [0] * len(raw)
+    columns = {
+        "id": ids,
+        "floor_area_m2": raw[spec.floor_area_m2].astype(float),
+        "base_cost_yuan": raw[spec.base_cost_yuan].astype(float),
+        "allowed_types": allowed,
+        "first_phase": np.asarray(first_phase, dtype=np.int64),
+    }
+    for key, ftype in catalog.types.items():
+        typical = ftype.cost_yuan.typical
+        column = spec.type_cost_yuan.get(key)
+        columns[f"cost_yuan_{key}"] = (
+            raw[column].astype(float).fillna(typical)
+            if column
+            else pd.Series(typical, index=raw.index)
+        )
+    frame = gpd.GeoDataFrame(columns, geometry=raw.geometry.array, crs=crs)
+    file = spec.path
+    problems = _duplicates(file, "sites.id", ids)
+    problems += _rows_problem(
+        file,
+        "sites.floor_area_m2",
+        ~(frame["floor_area_m2"] > 0),
+        ids,
+        "floor area missing or not positive",
+        "give m² > 0",
+    )
+    cost_columns = ["base_cost_yuan", *(f"cost_yuan_{k}" for k in catalog.types)]
+    negative = ~(frame[cost_columns] >= 0).all(axis=1)
+    problems += _rows_problem(
+        file,
+        "sites.base_cost_yuan",
+        negative,
+        ids,
+        "a cost is missing or negative",
+        "give costs in yuan ≥ 0",
+    )
+    return frame, problems
+
+
+def _community_weights(
+    scenario: Scenario, items: Sequence[DemandItem], communities: Sequence[str], catalog: Catalog
+) -> pd.DataFrame:
+    types = list(catalog.types)
+    matrix = weight_multipliers(
+        items,
+        communities,
+        types,
+        per_request=scenario.weights.demand_list_per_request,
+        max_boost=scenario.weights.demand_list_max_boost,
+    )
+    return pd.DataFrame(matrix, index=pd.Index(communities, name="community"), columns=types)
+
+
+def load_inputs(scenario: Scenario, *, catalog: Catalog | None = None) -> ScenarioInputs:
+    """Read the scenario's demand, outlets, sites and demand list, normalized and reprojected.
+
+    Parameters
+    ----------
+    scenario
+        A scenario from `siting.scenario.load_scenario` (files and columns already checked).
+    catalog
+        The catalog to plan with; default ``scenario.load_catalog()``.
+
+    Raises
+    ------
+    ScenarioError
+        Listing every bad value found (negative or missing populations, 60+ above population,
+        repeated ids, non-positive floor areas, negative costs).
+    """
+    catalog = catalog if catalog is not None else scenario.load_catalog()
+    crs = metric_crs(scenario, _read(scenario.demand))
+    demand, problems = _demand(scenario, crs)
+    sites, site_problems = _sites(scenario, crs, catalog)
+    problems += site_problems
+    if problems:
+        raise ScenarioError(problems)
+    items = tuple(read_demand_list(scenario.demand_list.path)) if scenario.demand_list else ()
+    communities = sorted(demand["community"].unique())
+    return ScenarioInputs(
+        crs=crs,
+        demand=demand,
+        outlets=_outlets(scenario, crs, catalog),
+        sites=sites,
+        catalog=catalog,
+        demand_items=items,
+        community_weights=_community_weights(scenario, items, communities, catalog),
+    )

@@ -1,0 +1,527 @@
+"""Scenario files: YAML → validated pydantic models, with every problem reported at once.
+
+A scenario names the input layers (streets, demand, existing outlets, candidate sites, the
+需求清单), the facility catalog and threshold mode, walking speeds, weights, phases with budgets
+and solver options (see ``/docs`` and ``scenarios/kaifeng-demo/scenario.yaml``). Paths are
+relative to the YAML file. `load_scenario` checks the file against the models (unknown keys get
+a did-you-mean hint), then that each file exists, has the named columns of the right kind,
+and that type keys, phase keys and demand-list communities exist; it raises one `ScenarioError`
+listing all problems.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal, Self
+
+import pyogrio
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeFloat,
+    PositiveFloat,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pyproj import CRS
+from pyproj.exceptions import CRSError
+
+from .catalog import Catalog, LocalizedText, Speeds, ThresholdMode, load_catalog
+from .demand_list import check_demand_list, parse_demand_list
+from .problems import Problem, ScenarioError, did_you_mean, problems_from_validation
+
+Datum = Literal["wgs84", "gcj02", "cgcs2000"]
+"""Datum of the input coordinates: WGS-84, GCJ-02 (AMap/DataV, converted on load) or CGCS2000."""
+
+GRAPH_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".graphml")
+TYPE_SEPARATOR = ";"
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _resolve(path: Path, info: ValidationInfo) -> Path:
+    base = (info.context or {}).get("base")
+    return Path(base) / path if base is not None and not path.is_absolute() else path
+
+
+ScenarioPath = Annotated[Path, AfterValidator(_resolve)]
+"""A path relative to the scenario file (resolved when loaded with `load_scenario`)."""
+
+
+class LayerSpec(_Spec):
+    """A vector layer: file, optional layer name, datum of its coordinates."""
+
+    path: ScenarioPath
+    layer: str | None = None
+    datum: Datum = "wgs84"
+
+    geometry_kinds: ClassVar[tuple[str, ...]] = ()
+    numeric: ClassVar[tuple[str, ...]] = ()
+
+    def columns(self) -> dict[str, str]:
+        """Column named by each option of this section (``field → column``)."""
+        skip = set(LayerSpec.model_fields)
+        named = {
+            name: value
+            for name, value in self.model_dump(exclude=skip).items()
+            if isinstance(value, str)
+        }
+        return named
+
+    def numeric_columns(self) -> set[str]:
+        """The options whose columns must be numeric."""
+        return {name for name in self.numeric if getattr(self, name, None) is not None}
+
+
+class StreetsSpec(LayerSpec):
+    """Street network: lines (GeoPackage/GeoJSON/Shapefile) or an OSM/GraphML file."""
+
+    walkable_field: str | None = None
+    geometry_kinds = ("LineString",)
+
+    def is_graph_file(self) -> bool:
+        """True for OSM and GraphML inputs, which carry no attribute table to check."""
+        return self.path.name.lower().endswith(GRAPH_SUFFIXES)
+
+
+class DemandSpec(LayerSpec):
+    """Demand points or polygons (polygons use their representative point)."""
+
+    id: str = "id"
+    population: str = "population"
+    households: str | None = None
+    pop_60_plus: str = "pop_60_plus"
+    pop_0_3: str = "pop_0_3"
+    community: str = "community"
+    street: str = "street"
+    district: str = "district"
+    location_confidence: str | None = None
+    geometry_kinds = ("Point", "Polygon")
+    numeric = ("population", "households", "pop_60_plus", "pop_0_3")
+
+
+class OutletsSpec(LayerSpec):
+    """Existing facilities; their types come from a column or from OSM tags."""
+
+    id: str | None = None
+    types: str | None = None
+    osm_tags: bool = False
+    capacity: str | None = None
+    geometry_kinds = ("Point", "Polygon")
+    numeric = ("capacity",)
+
+    @model_validator(mode="after")
+    def _one_type_source(self) -> Self:
+        if (self.types is None) == (not self.osm_tags):
+            msg = "give either `types: <column>` or `osm_tags: true`, not both or neither"
+            raise ValueError(msg)
+        return self
+
+
+class SitesSpec(LayerSpec):
+    """Candidate sites with floor area, one-off site cost and optional per-type costs."""
+
+    id: str = "id"
+    floor_area_m2: str = "floor_area_m2"
+    base_cost_yuan: str = "base_cost_yuan"
+    allowed_types: str | None = None
+    first_phase: str | None = None
+    type_cost_yuan: dict[str, str] = Field(default_factory=dict)
+    geometry_kinds = ("Point", "Polygon")
+    numeric = ("floor_area_m2", "base_cost_yuan")
+
+    def columns(self) -> dict[str, str]:
+        """Column named by each option, per-type cost columns as ``type_cost_yuan.<type>``."""
+        named = super().columns()
+        named.update({f"type_cost_yuan.{k}": v for k, v in self.type_cost_yuan.items()})
+        return named
+
+    def numeric_columns(self) -> set[str]:
+        """The options whose columns must be numeric, per-type cost columns included."""
+        return super().numeric_columns() | {f"type_cost_yuan.{k}" for k in self.type_cost_yuan}
+
+
+class DemandListSpec(_Spec):
+    """The 需求清单 CSV: community, type, requests[, urgency]."""
+
+    path: ScenarioPath
+
+
+class CatalogSpec(_Spec):
+    """Which catalog and threshold mode to use, and optionally which types to plan for."""
+
+    mode: ThresholdMode = "kaifeng"
+    path: ScenarioPath | None = None
+    types: tuple[str, ...] | None = None
+
+
+class Weights(_Spec):
+    """Demand weights: elderly multiplier and the 需求清单 boost (see `siting.demand_list`)."""
+
+    elderly: NonNegativeFloat = 1.0
+    demand_list_per_request: NonNegativeFloat = 0.02
+    demand_list_max_boost: NonNegativeFloat = 1.0
+
+
+class Phase(_Spec):
+    """A construction phase: key (e.g. ``2025-09``), deadline and budget in yuan."""
+
+    key: str = Field(min_length=1)
+    deadline: date
+    budget_yuan: NonNegativeFloat
+
+
+class BudgetSpec(_Spec):
+    """Optional cap on spending across phases, in yuan (default: sum of phase budgets)."""
+
+    total_yuan: NonNegativeFloat | None = None
+
+
+class SolverSpec(_Spec):
+    """Solver options passed to the optimization."""
+
+    method: Literal["auto", "exact", "heuristic"] = "auto"
+    time_limit_s: PositiveFloat = 60.0
+    backend: Literal["highs", "cbc", "scip"] = "highs"
+    mip_rel_gap: NonNegativeFloat = 1e-4
+
+
+class Scenario(_Spec):
+    """A whole scenario file; paths are absolute once loaded by `load_scenario`."""
+
+    name: str = Field(min_length=1)
+    title: LocalizedText | None = None
+    crs: str | None = None
+    streets: StreetsSpec
+    demand: DemandSpec
+    outlets: OutletsSpec | None = None
+    sites: SitesSpec
+    demand_list: DemandListSpec | None = None
+    catalog: CatalogSpec = CatalogSpec()
+    speeds_m_per_s: Speeds
+    weights: Weights = Weights()
+    phases: tuple[Phase, ...] = Field(min_length=1)
+    budget: BudgetSpec = BudgetSpec()
+    solver: SolverSpec = SolverSpec()
+    snap_tolerance_m: PositiveFloat = 150.0
+
+    @field_validator("crs")
+    @classmethod
+    def _metric_crs(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        try:
+            crs = CRS.from_user_input(value)
+        except CRSError as exc:
+            msg = f"unknown CRS {value!r}: {exc}"
+            raise ValueError(msg) from exc
+        if not crs.is_projected:
+            msg = f"CRS {value!r} is not projected; give a metric CRS such as EPSG:32650"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("phases")
+    @classmethod
+    def _unique_ordered(cls, phases: tuple[Phase, ...]) -> tuple[Phase, ...]:
+        keys = [p.key for p in phases]
+        duplicates = sorted({k for k in keys if keys.count(k) > 1})
+        if duplicates:
+            msg = f"phase keys must be unique; repeated: {', '.join(duplicates)}"
+            raise ValueError(msg)
+        deadlines = [p.deadline for p in phases]
+        if any(b <= a for a, b in itertools.pairwise(deadlines)):
+            order = ", ".join(f"{p.key} ({p.deadline})" for p in phases)
+            msg = f"phases must be listed by strictly increasing deadline, got {order}"
+            raise ValueError(msg)
+        return phases
+
+    def phase_index(self, key: str) -> int:
+        """Position of phase ``key`` (0 = first)."""
+        keys = [p.key for p in self.phases]
+        if key not in keys:
+            msg = f"unknown phase {key!r}; phases: {', '.join(keys)}"
+            raise KeyError(msg)
+        return keys.index(key)
+
+    def total_budget_yuan(self) -> float:
+        """The cap across phases: ``budget.total_yuan`` or the sum of phase budgets."""
+        if self.budget.total_yuan is not None:
+            return self.budget.total_yuan
+        return float(sum(p.budget_yuan for p in self.phases))
+
+    def load_catalog(self) -> Catalog:
+        """The scenario's catalog in its mode, restricted to ``catalog.types`` when given."""
+        catalog = load_catalog(self.catalog.mode, self.catalog.path)
+        return catalog if self.catalog.types is None else catalog.subset(self.catalog.types)
+
+
+_LAYERS: dict[str, type[LayerSpec]] = {
+    "streets": StreetsSpec,
+    "demand": DemandSpec,
+    "outlets": OutletsSpec,
+    "sites": SitesSpec,
+}
+
+
+def _section(model: type[_Spec], raw: Any, context: dict[str, Any]) -> Any:
+    """``raw`` validated as ``model``, or None (its problems are reported by the full pass)."""
+    if raw is None:
+        return None
+    try:
+        return model.model_validate(raw, context=context)
+    except ValidationError:
+        return None
+
+
+def _check_layer(
+    name: str, spec: LayerSpec, scenario_file: str
+) -> tuple[list[Problem], list[str] | None]:
+    """Problems of one layer, and its column names when the file could be read."""
+    if not spec.path.exists():
+        return [
+            Problem(
+                scenario_file,
+                f"{name}.path",
+                f"file not found: {spec.path}",
+                "fix the path (relative paths are relative to the scenario file)",
+            )
+        ], None
+    if isinstance(spec, StreetsSpec) and spec.is_graph_file():
+        return [], None
+    file = str(spec.path)
+    try:
+        info = pyogrio.read_info(spec.path, layer=spec.layer)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+        return [
+            Problem(
+                file,
+                f"{name}.layer",
+                f"cannot read the layer: {exc}",
+                "give a readable vector file and an existing layer name",
+            )
+        ], None
+    fields = [str(f) for f in info["fields"]]
+    dtypes = dict(zip(fields, (str(d) for d in info["dtypes"]), strict=True))
+    problems = []
+    numeric = spec.numeric_columns()
+    for option, column in spec.columns().items():
+        if column not in fields:
+            hint = did_you_mean(column, fields, noun="columns")
+            problems.append(
+                Problem(
+                    file,
+                    f"{name}.{option}",
+                    f"column '{column}' not in the layer",
+                    f"name an existing column; {hint}",
+                )
+            )
+        elif option in numeric and not dtypes[column].startswith(("int", "uint", "float")):
+            problems.append(
+                Problem(
+                    file,
+                    f"{name}.{option}",
+                    f"column '{column}' has type {dtypes[column]}, not a number",
+                    "store the column as numbers",
+                )
+            )
+    geometry = str(info["geometry_type"] or "None").removeprefix("Multi").removesuffix(" Z")
+    if spec.geometry_kinds and geometry not in spec.geometry_kinds:
+        problems.append(
+            Problem(
+                file,
+                f"{name}.path",
+                f"geometry type is {info['geometry_type']}",
+                f"give {' or '.join(spec.geometry_kinds)} geometries",
+            )
+        )
+    return problems, fields
+
+
+def _read_column(
+    name: str, spec: LayerSpec, column: str | None, columns: dict[str, list[str]]
+) -> list[str] | None:
+    """Values of ``column`` as text, or None when the layer or the column is unavailable."""
+    if column is None or column not in columns.get(name, []):
+        return None
+    frame = pyogrio.read_dataframe(
+        spec.path, layer=spec.layer, columns=[column], read_geometry=False
+    )
+    return [str(v) for v in frame[column].dropna()]
+
+
+def _type_keys(values: list[str] | None) -> list[str]:
+    return [key for text in values or [] for key in split_types(text)]
+
+
+def split_types(value: str) -> tuple[str, ...]:
+    """``'a; b'`` → ``('a', 'b')``; empty text gives ``()``."""
+    return tuple(part.strip() for part in value.split(TYPE_SEPARATOR) if part.strip())
+
+
+def _unknown_keys_problem(
+    file: str, field: str, values: Iterable[str], known: Iterable[str], what: str
+) -> list[Problem]:
+    known_set = set(known)
+    unknown = sorted({v for v in values if v not in known_set})
+    if not unknown:
+        return []
+    shown = ", ".join(f"'{u}'" for u in unknown[:10]) + (" …" if len(unknown) > 10 else "")
+    hint = did_you_mean(unknown[0], known_set)
+    return [Problem(file, field, f"unknown {what} {shown}", f"use known {what}s; {hint}")]
+
+
+def _check_keys(
+    raw: dict[str, Any],
+    context: dict[str, Any],
+    scenario_file: str,
+    catalog: Catalog,
+    columns: dict[str, list[str]],
+) -> list[Problem]:
+    """Type keys, phase keys and demand-list rows against the catalog, phases and layers."""
+    problems: list[Problem] = []
+    types = catalog.types
+    cat = _section(CatalogSpec, raw.get("catalog", {}), context)
+    if cat is not None and cat.types is not None:
+        problems += _unknown_keys_problem(
+            scenario_file, "catalog.types", cat.types, types, "facility type"
+        )
+    sites = _section(SitesSpec, raw.get("sites"), context)
+    if sites is not None:
+        problems += _unknown_keys_problem(
+            scenario_file, "sites.type_cost_yuan", sites.type_cost_yuan, types, "facility type"
+        )
+        allowed = _type_keys(_read_column("sites", sites, sites.allowed_types, columns))
+        problems += _unknown_keys_problem(
+            str(sites.path), "sites.allowed_types", allowed, types, "facility type"
+        )
+        phases = [_section(Phase, p, context) for p in raw.get("phases") or []]
+        first = _read_column("sites", sites, sites.first_phase, columns)
+        if first is not None and phases and None not in phases:
+            problems += _unknown_keys_problem(
+                str(sites.path), "sites.first_phase", first, [p.key for p in phases], "phase"
+            )
+    outlets = _section(OutletsSpec, raw.get("outlets"), context)
+    if outlets is not None:
+        listed = _type_keys(_read_column("outlets", outlets, outlets.types, columns))
+        problems += _unknown_keys_problem(
+            str(outlets.path), "outlets.types", listed, types, "facility type"
+        )
+    demand_list = _section(DemandListSpec, raw.get("demand_list"), context)
+    if demand_list is not None:
+        if not demand_list.path.exists():
+            problems.append(
+                Problem(
+                    scenario_file,
+                    "demand_list.path",
+                    f"file not found: {demand_list.path}",
+                    "fix the path",
+                )
+            )
+        else:
+            items, row_problems = parse_demand_list(demand_list.path)
+            problems += row_problems
+            demand = _section(DemandSpec, raw.get("demand"), context)
+            communities = (
+                None
+                if demand is None
+                else _read_column("demand", demand, demand.community, columns)
+            )
+            problems += check_demand_list(
+                items,
+                file=demand_list.path,
+                types=types,
+                communities=communities
+                if communities is not None
+                else {i.community for i in items},
+            )
+    return problems
+
+
+def _load_catalog_for(
+    raw: dict[str, Any], context: dict[str, Any]
+) -> tuple[Catalog, list[Problem]]:
+    """The catalog named by the scenario, or the shipped one if that cannot be read."""
+    spec = _section(CatalogSpec, raw.get("catalog", {}), context) or CatalogSpec()
+    try:
+        return load_catalog(spec.mode, spec.path), []
+    except ScenarioError as exc:
+        return load_catalog(spec.mode), exc.problems
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and check a scenario YAML file.
+
+    Parameters
+    ----------
+    path
+        The scenario file; relative paths inside it are resolved against its folder.
+
+    Returns
+    -------
+    Scenario
+        With absolute paths, and walking speeds completed from the catalog's defaults
+        (domain brief §5) for groups the file does not set.
+
+    Raises
+    ------
+    ScenarioError
+        Listing every problem found (file, field, message, fix): unknown keys with a
+        did-you-mean hint, bad values, missing files or columns, non-numeric columns, unknown
+        facility types or phases, demand-list rows naming unknown communities or types.
+    """
+    file = Path(path)
+    scenario_file = str(file)
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ScenarioError(
+            [Problem(scenario_file, "(file)", f"cannot read: {exc}", "give a readable YAML file")]
+        ) from exc
+    if not isinstance(raw, dict):
+        raise ScenarioError(
+            [
+                Problem(
+                    scenario_file,
+                    "(file)",
+                    "the file is not a YAML mapping",
+                    "start from scenarios/kaifeng-demo/scenario.yaml",
+                )
+            ]
+        )
+    context = {"base": file.resolve().parent}
+    catalog, problems = _load_catalog_for(raw, context)
+    speeds = raw.get("speeds_m_per_s")
+    defaults = catalog.speeds_m_per_s.model_dump(exclude={"source"})
+    data = {
+        **raw,
+        "speeds_m_per_s": {**defaults, **speeds}
+        if isinstance(speeds, dict)
+        else (speeds if speeds is not None else catalog.speeds_m_per_s.model_dump()),
+    }
+    scenario = None
+    try:
+        scenario = Scenario.model_validate(data, context=context)
+    except ValidationError as exc:
+        problems += problems_from_validation(exc, file=scenario_file, model=Scenario)
+    columns: dict[str, list[str]] = {}
+    for name, model in _LAYERS.items():
+        spec = _section(model, raw.get(name), context)
+        if spec is not None:
+            layer_problems, fields = _check_layer(name, spec, scenario_file)
+            problems += layer_problems
+            if fields is not None:
+                columns[name] = fields
+    problems += _check_keys(raw, context, scenario_file, catalog, columns)
+    if problems or scenario is None:
+        raise ScenarioError(problems)
+    return scenario

@@ -1,0 +1,254 @@
+"""Walking network: wall with a gate, crossings, snapping, cutoffs, components, file errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import LineString, Point
+
+from siting._errors import InputFileError
+from siting.network import (
+    NetworkError,
+    build_network,
+    load_streets,
+    metres_to_minutes,
+    minutes_to_metres,
+    travel_matrix,
+    unreached_demand,
+)
+from siting.projection import project, utm_epsg
+
+METRIC = "EPSG:32650"  # Kaifeng's UTM zone; the fixture coordinates are local metres
+
+
+def _walled_town(tmp_path: Path) -> Path:
+    """South street, wall (not walkable), north street, one gate path, one bridge.
+
+    The gate path shares a vertex with both streets; the bridge crosses both without one.
+    """
+    features = [
+        ({"name": "south", "walkable": True}, [(0, -10), (50, -10), (100, -10)]),
+        ({"name": "north", "walkable": True}, [(0, 10), (50, 10), (100, 10)]),
+        ({"name": "gate", "walkable": True}, [(50, -10), (50, 0), (50, 10)]),
+        ({"name": "wall", "walkable": False}, [(-10, 0), (110, 0)]),
+        ({"name": "bridge", "walkable": True}, [(20, -30), (20, 30)]),
+    ]
+    layer = {
+        "type": "FeatureCollection",
+        "crs": {"type": "name", "properties": {"name": f"urn:ogc:def:crs:{METRIC}"}},
+        "features": [
+            {
+                "type": "Feature",
+                "properties": props,
+                "geometry": {"type": "LineString", "coordinates": coords},
+            }
+            for props, coords in features
+        ],
+    }
+    path = tmp_path / "town.geojson"
+    path.write_text(json.dumps(layer))
+    return path
+
+
+@pytest.fixture
+def town(tmp_path: Path) -> gpd.GeoDataFrame:
+    return load_streets(_walled_town(tmp_path), walkable_field="walkable")
+
+
+def _node(net_xy: np.ndarray, x: float, y: float) -> int:
+    return int(np.flatnonzero((net_xy == (x, y)).all(axis=1))[0])
+
+
+def test_wall_is_crossed_only_at_the_gate(town: gpd.GeoDataFrame) -> None:
+    assert "wall" not in set(town["name"])
+    net = build_network(town)
+    a, b = _node(net.xy, 0, -10), _node(net.xy, 0, 10)
+    d = net.distances([a], [b], cutoff_m=1_000).toarray()
+    assert d[0, 0] == pytest.approx(50 + 20 + 50)
+    graph = nx.from_scipy_sparse_array(net.adjacency)
+    assert nx.shortest_path_length(graph, a, b, weight="weight") == pytest.approx(d[0, 0])
+
+
+def test_crossing_without_shared_vertex_does_not_connect(town: gpd.GeoDataFrame) -> None:
+    net = build_network(town)
+    labels = net.component_labels()
+    bridge_end = _node(net.xy, 20, -30)
+    street = _node(net.xy, 0, -10)
+    assert labels[bridge_end] != labels[street]
+    assert labels.max() == 1  # the streets + gate, and the bridge
+    assert net.n_edges == 6  # 2 + 2 street edges, the gate, the bridge
+
+
+def test_vertices_mode_adds_nodes_not_connections(town: gpd.GeoDataFrame) -> None:
+    junctions = build_network(town)
+    vertices = build_network(town, nodes="vertices")
+    assert vertices.n_nodes == junctions.n_nodes + 1  # the gate's mid-vertex (50, 0)
+    a, b = _node(vertices.xy, 0, -10), _node(vertices.xy, 100, 10)
+    d = vertices.distances([a], [b], cutoff_m=1_000).toarray()
+    assert d[0, 0] == pytest.approx(50 + 20 + 50)
+
+
+def test_distances_match_networkx_and_keep_zeros(town: gpd.GeoDataFrame) -> None:
+    net = build_network(town)
+    graph = nx.from_scipy_sparse_array(net.adjacency)
+    sources = [0, 3, 3, 5]
+    targets = list(range(net.n_nodes))
+    cutoff = 110.0
+    d = net.distances(sources, targets, cutoff_m=cutoff)
+    assert d.shape == (4, net.n_nodes)
+    for row, s in enumerate(sources):
+        expected = nx.single_source_dijkstra_path_length(graph, s, cutoff=cutoff, weight="weight")
+        got = {int(c): float(v) for c, v in zip(d[[row]].indices, d[[row]].data, strict=True)}
+        assert got == pytest.approx(expected)
+        assert got[s] == 0.0  # stored explicitly, not dropped as a sparse zero
+    assert d.data.max() <= cutoff
+
+
+def test_travel_matrix_adds_access_legs_and_reports_too_far(town: gpd.GeoDataFrame) -> None:
+    net = build_network(town)
+    sites = np.array([[0.0, -10.0], [100.0, 13.0], [500.0, 500.0]])
+    demand = np.array([[0.0, 14.0], [0.0, -10.0], [-400.0, 0.0]])
+    tm = travel_matrix(net, sites, demand, cutoff_m=300, tolerance_m=20)
+    np.testing.assert_array_equal(tm.sites.too_far, [2])
+    np.testing.assert_array_equal(tm.demand.too_far, [2])
+    np.testing.assert_allclose(tm.demand.distance_m[:2], [4.0, 0.0])
+    m = tm.metres.toarray()
+    assert m[0, 0] == pytest.approx(4 + 120)
+    assert m[0, 1] == pytest.approx(4 + 100 + 3)
+    assert m[1, 0] == 0.0
+    assert tm.metres[[1]].indices.tolist() == [0, 1]  # the zero pair is a stored entry
+    assert tm.metres[:, [2]].nnz == 0
+    assert tm.metres[[2]].nnz == 0
+    short = travel_matrix(net, sites, demand, cutoff_m=105, tolerance_m=20).metres
+    assert short[[0]].nnz == 0  # path 100 m fits, but with both legs 107 m does not
+    assert short.data.max() <= 105
+
+
+def test_unreached_demand(town: gpd.GeoDataFrame) -> None:
+    net = build_network(town)
+    bridge, street = _node(net.xy, 20, 30), _node(net.xy, 100, 10)
+    np.testing.assert_array_equal(unreached_demand(net, [street, bridge, street], [street]), [1])
+    assert unreached_demand(net, [street, bridge], [street, bridge]).size == 0
+
+
+def test_parallel_edges_keep_shortest(tmp_path: Path) -> None:
+    lines = [LineString([(0, 0), (10, 0)]), LineString([(0, 0), (5, 5), (10, 0)])]
+    net = build_network(gpd.GeoDataFrame(geometry=lines, crs=METRIC))
+    assert net.n_edges == 1
+    assert net.adjacency.max() == pytest.approx(10)
+    np.testing.assert_array_equal(net.adjacency.toarray(), net.adjacency.toarray().T)
+
+
+def test_endpoints_within_a_centimetre_merge() -> None:
+    lines = [LineString([(0, 0), (10, 0)]), LineString([(10.001, 0.002), (10, 20)])]
+    net = build_network(gpd.GeoDataFrame(geometry=lines, crs=METRIC))
+    assert net.n_nodes == 3
+    assert net.component_labels().max() == 0
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6), st.booleans()), min_size=1))
+def test_random_grid_matches_networkx(segments: list[tuple[int, int, bool]]) -> None:
+    """Unit grid segments as separate lines; all-pairs distances equal networkx's."""
+    lines, graph = [], nx.Graph()
+    for x, y, horizontal in segments:
+        end = (x + 1, y) if horizontal else (x, y + 1)
+        lines.append(LineString([(x * 10, y * 10), (end[0] * 10, end[1] * 10)]))
+        graph.add_edge((x * 10.0, y * 10.0), (end[0] * 10.0, end[1] * 10.0), weight=10.0)
+    net = build_network(gpd.GeoDataFrame(geometry=lines, crs=METRIC))
+    assert net.n_nodes == graph.number_of_nodes()
+    nodes = [tuple(p) for p in net.xy.tolist()]
+    reach = net.distances(np.arange(net.n_nodes), np.arange(net.n_nodes), cutoff_m=40)
+    d = reach.toarray()
+    for i, source in enumerate(nodes):
+        expected = nx.single_source_dijkstra_path_length(graph, source, cutoff=40)
+        stored = set(reach[[i]].indices.tolist())
+        assert stored == {nodes.index(t) for t in expected}
+        for target, metres in expected.items():
+            assert d[i, nodes.index(target)] == pytest.approx(metres)
+
+
+def test_load_streets_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputFileError, match="street file not found"):
+        load_streets(tmp_path / "none.gpkg")
+    bad = tmp_path / "streets.csv"
+    bad.write_text("a,b\n")
+    with pytest.raises(InputFileError, match=r"unsupported street format '\.csv'"):
+        load_streets(bad)
+    points = tmp_path / "points.gpkg"
+    gpd.GeoDataFrame(geometry=[Point(0, 0)], crs=METRIC).to_file(points, engine="pyogrio")
+    with pytest.raises(InputFileError, match=r"points\.gpkg: street layer holds 1 non-line"):
+        load_streets(points)
+    town = _walled_town(tmp_path)
+    with pytest.raises(InputFileError, match="walkable_field 'foot' is not a column"):
+        load_streets(town, walkable_field="foot")
+    with pytest.raises(InputFileError, match="must be boolean"):
+        load_streets(town, walkable_field="name")
+    with pytest.raises(InputFileError, match="declares EPSG:32650 but crs=EPSG:4326"):
+        load_streets(town, crs="EPSG:4326")
+    with pytest.raises(NetworkError, match="not projected in metres"):
+        build_network(load_streets(town).to_crs(4326))
+
+
+def test_snap_and_distance_argument_errors(town: gpd.GeoDataFrame) -> None:
+    net = build_network(town)
+    with pytest.raises(NetworkError, match="NaN"):
+        net.snap([[np.nan, 0.0]], tolerance_m=10)
+    with pytest.raises(NetworkError, match="node indices"):
+        net.distances([net.n_nodes], [0], cutoff_m=10)
+    empty = net.distances([], [0, 1], cutoff_m=10)
+    assert isinstance(empty, sp.csr_array)
+    assert empty.shape == (0, 2)
+
+
+def test_minutes_and_metres() -> None:
+    assert minutes_to_metres(15, 1.1) == pytest.approx(990)
+    np.testing.assert_allclose(metres_to_minutes([0, 480], 0.8), [0, 10])
+    with pytest.raises(NetworkError, match="speed"):
+        metres_to_minutes(1, 0)
+
+
+def test_projection_zones() -> None:
+    assert utm_epsg(24.93, 60.16, 24.96, 60.18) == 32635  # Helsinki
+    assert utm_epsg(-46.67, -23.58, -46.59, -23.51) == 32723  # São Paulo
+    assert utm_epsg(114.28, 34.76, 114.38, 34.83) == 32650  # Kaifeng
+    lonlat = gpd.GeoDataFrame(geometry=[Point(114.3, 34.8)], crs=4326)
+    assert project(lonlat).crs.to_epsg() == 32650
+    with pytest.raises(ValueError, match="not lon/lat"):
+        utm_epsg(500_000, 3_800_000, 500_100, 3_800_100)
+
+
+HELSINKI = Path(__file__).parents[1] / "scenarios" / "helsinki"
+
+
+@pytest.mark.skipif(not (HELSINKI / "sites.gpkg").is_file(), reason="run prepare.py")
+def test_helsinki_scenario_travel_matrix() -> None:
+    streets = project(load_streets(HELSINKI / "helsinki_centre.osm.pbf"))
+    assert streets.crs.to_epsg() == 32635
+    net = build_network(streets)
+    xy = {
+        name: gpd.read_file(HELSINKI / f"{name}.gpkg", engine="pyogrio").to_crs(net.crs)
+        for name in ("demand", "sites")
+    }
+    tm = travel_matrix(
+        net,
+        np.c_[xy["sites"].geometry.x, xy["sites"].geometry.y],
+        np.c_[xy["demand"].geometry.x, xy["demand"].geometry.y],
+        cutoff_m=float(minutes_to_metres(15, 1.1)),
+        tolerance_m=150,
+    )
+    assert tm.metres.shape == (19, 120)
+    assert tm.demand.too_far.size == 0
+    assert tm.sites.too_far.size == 0
+    assert tm.metres.data.max() <= 990
+    unreached = unreached_demand(net, tm.demand.node, tm.sites.node)
+    assert np.diff(tm.metres.indptr)[unreached].sum() == 0
+    assert (np.diff(tm.metres.indptr) > 0).sum() == 19 - unreached.size
