@@ -13,7 +13,7 @@ import sys
 import time
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -147,6 +147,15 @@ def new_highs() -> "highspy.Highs":  # type: ignore[name-defined]  # noqa: F821
     return h
 
 
+def _warm_start_misreported(h: Any, problem: MilpProblem) -> bool:
+    """True when HiGHS reports an objective that is not the objective of its solution."""
+    x = np.asarray(h.getSolution().col_value, dtype=np.float64)
+    if x.size != problem.num_col:
+        return False
+    reported = float(h.getInfo().objective_function_value)
+    return not np.isclose(float(problem.c @ x), reported, rtol=1e-7, atol=1e-7)
+
+
 _Raw = tuple[MilpStatus, "npt.NDArray[np.float64] | None", float, float,
              "npt.NDArray[np.float64] | None"]
 
@@ -195,12 +204,19 @@ def _solve_highs(
         sol.value_valid = True
         h.setSolution(sol)
     h.run()
+    if warm_start is not None and is_mip and _warm_start_misreported(h, problem):
+        # HiGHS 1.16 can return a warm start as "optimal" with a wrong objective and dual bound
+        # when presolve settles the model; such a claim proves nothing, so solve again cold.
+        h.clearSolver()
+        h.setSolution(highspy.HighsSolution())
+        h.run()
     ms = h.getModelStatus()
     info = h.getInfo()
     M = highspy.HighsModelStatus
     has_x = info.primal_solution_status == 2  # kSolutionStatusFeasible
     x = np.asarray(h.getSolution().col_value, dtype=np.float64) if has_x else None
-    objective = float(info.objective_function_value) if has_x else float("inf")
+    # The objective is recomputed from x: HiGHS's own figure is not always that of x (above).
+    objective = float(problem.c @ x) if x is not None else float("inf")
     if ms == M.kInfeasible:
         return MilpStatus.INFEASIBLE, None, float("inf"), float("inf"), None
     if ms in (M.kUnbounded, M.kUnboundedOrInfeasible):

@@ -1,0 +1,224 @@
+"""Covering models against brute-force enumeration, backends and bad input."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from siting.models._coverage_matrix import all_pairs, coverage, merge_rows
+from siting.models._errors import ModelInputError
+from siting.models._result import Status
+from siting.models.coverage import max_cover, partial_cover, set_cover
+
+
+def _instance(seed: int, *, sparse: bool):
+    """Random small instance: costs (dense or sparse with stored zeros), weights, site sets."""
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(3, 11)), int(rng.integers(2, 7))
+    cost = np.round(rng.random((n, m)) * 10, 1)
+    cost[rng.random((n, m)) < 0.15] = 0.0
+    reach = rng.random((n, m)) < (0.7 if sparse else 1.0)
+    matrix = sp.csr_array((cost[reach], np.nonzero(reach)), shape=(n, m)) if sparse else cost
+    existing = [int(j) for j in rng.choice(m, int(rng.integers(0, 2)), replace=False)]
+    forbidden = [int(j) for j in rng.choice(m, int(rng.integers(0, 2)), replace=False)
+                 if j not in existing]
+    covers = reach & (cost <= 4.0)
+    return {
+        "matrix": matrix, "covers": covers, "weights": rng.integers(0, 5, n).astype(float),
+        "costs": rng.integers(0, 4, m).astype(float), "existing": existing,
+        "forbidden": forbidden, "rng": rng,
+    }
+
+
+def _subsets(inst, largest=None):
+    m = inst["covers"].shape[1]
+    cand = [j for j in range(m) if j not in inst["existing"] and j not in inst["forbidden"]]
+    for r in range(len(cand) + 1 if largest is None else min(largest, len(cand)) + 1):
+        yield from itertools.combinations(cand, r)
+
+
+def _covered(inst, new):
+    return inst["covers"][:, list(inst["existing"]) + list(new)].any(axis=1)
+
+
+SEEDS = range(40)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("seed", SEEDS)
+def test_set_cover_matches_brute_force(seed, sparse):
+    inst = _instance(seed, sparse=sparse)
+    allowed = [j for j in range(inst["covers"].shape[1]) if j not in inst["forbidden"]]
+    reach = inst["covers"][:, allowed].any(axis=1)
+    best = min(
+        inst["costs"][list(s)].sum() for s in _subsets(inst) if (_covered(inst, s) | ~reach).all()
+    )
+    sol = set_cover(inst["matrix"], cutoff=4.0, site_costs=inst["costs"],
+                    existing=inst["existing"], forbidden=inst["forbidden"])
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == pytest.approx(best)
+    assert sol.bound == pytest.approx(best)
+    assert np.array_equal(sol.unreachable, np.flatnonzero(~reach))
+    assert _covered(inst, sol.new_sites)[reach].all()
+    assert not set(sol.new_sites) & set(inst["forbidden"])
+    assert set(inst["existing"]) <= set(sol.sites)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("seed", SEEDS)
+def test_max_cover_matches_brute_force(seed, sparse):
+    inst = _instance(seed, sparse=sparse)
+    w = inst["weights"]
+    p = int(inst["rng"].integers(1, min(3, inst["covers"].shape[1]) + 1))
+    best = max(w[_covered(inst, s)].sum() for s in _subsets(inst, p))
+    for method in ("exact", "auto"):
+        sol = max_cover(inst["matrix"], w, cutoff=4.0, p=p, existing=inst["existing"],
+                        forbidden=inst["forbidden"], method=method)
+        assert sol.status is Status.OPTIMAL
+        assert sol.objective == pytest.approx(best)
+        assert len(sol.new_sites) <= p
+        assert w[_covered(inst, sol.new_sites)].sum() == pytest.approx(best)
+    heur = max_cover(inst["matrix"], w, cutoff=4.0, p=p, existing=inst["existing"],
+                     forbidden=inst["forbidden"], method="heuristic")
+    assert heur.objective <= best + 1e-9 <= heur.bound + 2e-9
+    assert heur.status is (Status.OPTIMAL if heur.gap <= 1e-6 else Status.FEASIBLE)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_budgeted_max_cover_matches_brute_force(seed):
+    inst = _instance(seed, sparse=seed % 2 == 1)
+    w, costs = inst["weights"], inst["costs"] + 1.0
+    cand_costs = [costs[j] for s in _subsets(inst, 1) for j in s]
+    budget = float(max(cand_costs, default=1.0)) + 1.0
+    best = max(w[_covered(inst, s)].sum() for s in _subsets(inst)
+               if costs[list(s)].sum() <= budget)
+    sol = max_cover(inst["matrix"], w, cutoff=4.0, budget=budget, site_costs=costs,
+                    existing=inst["existing"], forbidden=inst["forbidden"], method="exact")
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == pytest.approx(best)
+    assert costs[sol.new_sites].sum() <= budget + 1e-9
+    heur = max_cover(inst["matrix"], w, cutoff=4.0, budget=budget, site_costs=costs,
+                     existing=inst["existing"], forbidden=inst["forbidden"], method="heuristic")
+    assert costs[heur.new_sites].sum() <= budget + 1e-9
+    assert heur.objective <= best + 1e-9 <= heur.bound + 2e-9
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_partial_cover_matches_brute_force(seed):
+    inst = _instance(seed, sparse=seed % 2 == 0)
+    w = inst["weights"] + 1.0
+    share = float(inst["rng"].choice([0.3, 0.6, 0.9, 1.0]))
+    feasible = [inst["costs"][list(s)].sum() for s in _subsets(inst)
+                if w[_covered(inst, s)].sum() >= share * w.sum() - 1e-9]
+    sol = partial_cover(inst["matrix"], w, share=share, cutoff=4.0, site_costs=inst["costs"],
+                        existing=inst["existing"], forbidden=inst["forbidden"])
+    if not feasible:
+        assert sol.status is Status.INFEASIBLE
+        assert "cover only" in sol.reason
+        return
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == pytest.approx(min(feasible))
+    assert w[_covered(inst, sol.new_sites)].sum() >= share * w.sum() - 1e-9
+
+
+def test_sparse_stored_zero_cost_covers():
+    cost = sp.csr_array((np.array([0.0, 9.0]), (np.array([0, 1]), np.array([0, 1]))),
+                        shape=(2, 2))
+    sol = set_cover(cost, cutoff=5.0)
+    assert sol.sites.tolist() == [0]
+    assert sol.unreachable.tolist() == [1]
+    assert sol.assignment.tolist() == [0, -1]
+    assert "unreachable" in sol.reason
+
+
+def test_coverage_matrix_conventions():
+    dense = coverage(np.array([[0, 2], [1, 0]]), cutoff=None).matrix.toarray()
+    assert dense.tolist() == [[False, True], [True, False]]
+    stored_zero = sp.csr_array((np.array([0, 1]), (np.array([0, 1]), np.array([0, 1]))),
+                               shape=(2, 2))
+    assert coverage(stored_zero, cutoff=None).matrix.nnz == 1
+    assert coverage(stored_zero, cutoff=0.0).matrix.nnz == 1  # a stored 0 cost is a real pair
+    assert all_pairs(np.zeros((2, 3))).nnz == 6
+
+
+def test_merge_rows_is_exact_and_sums_weights():
+    rng = np.random.default_rng(3)
+    costs = rng.integers(0, 3, (400, 5)).astype(float)  # round costs: worst case for hashing
+    merged, w, group = merge_rows(all_pairs(costs), np.arange(400.0))
+    assert merged.shape[0] == np.unique(costs, axis=0).shape[0]
+    assert np.array_equal(merged[group].toarray(), costs)
+    assert w.sum() == pytest.approx(np.arange(400.0).sum())
+
+
+def test_identical_rows_merge_without_changing_the_answer():
+    rng = np.random.default_rng(5)
+    base = rng.random((30, 12)) < 0.3
+    sol = max_cover(base, np.arange(30.0), p=3, method="exact")
+    doubled = max_cover(np.vstack([base, base]), np.tile(np.arange(30.0), 2) / 2, p=3,
+                        method="exact")
+    assert doubled.objective == pytest.approx(sol.objective)
+
+
+@pytest.mark.parametrize("backend", ["highs", "cbc", "scip"])
+def test_backends_agree(backend):
+    rng = np.random.default_rng(11)
+    covers = rng.random((40, 15)) < 0.2
+    w = rng.integers(1, 9, 40).astype(float)
+    reference = max_cover(covers, w, p=4, method="exact")
+    assert max_cover(covers, w, p=4, method="exact", backend=backend).objective == (
+        pytest.approx(reference.objective)
+    )
+    assert set_cover(covers, backend=backend).objective == pytest.approx(
+        set_cover(covers).objective
+    )
+    assert partial_cover(covers, w, share=0.7, backend=backend).objective == pytest.approx(
+        partial_cover(covers, w, share=0.7).objective
+    )
+
+
+def test_time_limit_returns_feasible_cover_with_gap():
+    rng = np.random.default_rng(0)
+    covers = rng.random((400, 400)) < 0.03
+    sol = set_cover(covers, time_limit=0.05)
+    assert sol.status is Status.FEASIBLE
+    assert sol.gap > 0
+    assert "time limit" in sol.reason
+    reach = covers.any(axis=1)
+    assert covers[:, sol.sites].any(axis=1)[reach].all()
+
+
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        (lambda: set_cover(np.array([[1.0, np.nan]]), cutoff=1.0), "NaN"),
+        (lambda: set_cover(np.array([[1.0, -2.0]]), cutoff=1.0), "negative"),
+        (lambda: set_cover(np.ones((2, 2)), cutoff=-1.0), "cutoff"),
+        (lambda: max_cover(np.ones((3, 2)), np.ones(2), p=1), "weights"),
+        (lambda: max_cover(np.ones((3, 2)), p=3), "p=3"),
+        (lambda: max_cover(np.ones((3, 2))), "exactly one of p"),
+        (lambda: max_cover(np.ones((3, 2)), p=1, budget=2.0), "exactly one of p"),
+        (lambda: max_cover(np.ones((3, 2)), budget=1.0, site_costs=[2.0, 3.0]),
+         "cheapest candidate site cost 2"),
+        (lambda: max_cover(np.ones((3, 2)), p=1, site_costs=[2.0, 3.0]), "site_costs"),
+        (lambda: max_cover(np.ones((3, 2)), p=1, method="fast"), "method"),  # type: ignore[arg-type]
+        (lambda: partial_cover(np.ones((3, 2)), share=0.0), "share"),
+        (lambda: partial_cover(np.ones((3, 2)), share=1.5), "share"),
+        (lambda: set_cover(np.ones((3, 2)), existing=[0], forbidden=[0]), "both existing"),
+        (lambda: set_cover(np.ones((3, 2)), forbidden=[5]), "forbidden"),
+        (lambda: set_cover(np.ones((3, 2)), time_limit=0), "time_limit"),
+    ],
+)
+def test_bad_input_names_the_argument(call, words):
+    with pytest.raises(ModelInputError, match=words):
+        call()
+
+
+def test_existing_coverage_counts_in_max_cover():
+    covers = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1]], dtype=bool)
+    sol = max_cover(covers, [5.0, 1.0, 2.0], p=1, existing=[0])
+    assert sol.objective == pytest.approx(7.0)
+    assert sol.new_sites.tolist() == [2]
+    assert sol.sites.tolist() == [0, 2]
+    assert sol.assignment.tolist() == [0, -1, 2]
