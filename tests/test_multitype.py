@@ -1,0 +1,425 @@
+"""Tests of the multi-type budgeted phased siting model (models/multitype.py)."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+import scipy.sparse as sp
+from siting.models._errors import ModelInputError
+from siting.models._result import Status
+from siting.models.multitype import (
+    EXISTING_COVERED,
+    NOT_COVERED,
+    CoverageRequirement,
+    MultiTypeSolution,
+    TypeCoverage,
+    plan_sites,
+)
+
+N_PHASES = 2
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A tiny instance with every option that brute force can check."""
+
+    cover: tuple[npt.NDArray[np.bool_], ...]
+    weights: tuple[npt.NDArray[np.float64], ...]
+    existing: tuple[npt.NDArray[np.bool_], ...]
+    base_cost: npt.NDArray[np.float64]
+    type_cost: npt.NDArray[np.float64]
+    allowed: npt.NDArray[np.bool_]
+    phase_budgets: npt.NDArray[np.float64]
+    site_first_phase: npt.NDArray[np.int64]
+    phase_weights: npt.NDArray[np.float64] | None = None
+    site_area: npt.NDArray[np.float64] | None = None
+    type_area: npt.NDArray[np.float64] | None = None
+    max_types_per_site: int | None = None
+    requirements: tuple[CoverageRequirement, ...] = ()
+
+    def kwargs(self) -> dict[str, Any]:
+        return {
+            "base_cost": self.base_cost, "type_cost": self.type_cost, "allowed": self.allowed,
+            "phase_budgets": self.phase_budgets, "site_first_phase": self.site_first_phase,
+            "phase_weights": self.phase_weights, "site_area": self.site_area,
+            "type_area": self.type_area, "max_types_per_site": self.max_types_per_site,
+            "requirements": self.requirements,
+        }
+
+    def types(self) -> list[TypeCoverage]:
+        return [TypeCoverage(sp.csr_array(c), w, e)
+                for c, w, e in zip(self.cover, self.weights, self.existing, strict=True)]
+
+    def solve(self, **options: Any) -> MultiTypeSolution:
+        return plan_sites(self.types(), **self.kwargs(), **options)
+
+
+def random_instance(seed: int) -> Instance:
+    """2–3 types, 4–6 sites, 2 phases, at most 9 allowed (site, type) pairs."""
+    rng = np.random.default_rng(seed)
+    n_types = int(rng.integers(2, 4))
+    n_sites = int(rng.integers(4, 7))
+    pairs = rng.choice(n_sites * n_types, size=min(9, n_sites * n_types), replace=False)
+    allowed = np.zeros(n_sites * n_types, dtype=bool)
+    allowed[pairs] = True
+    rows = [int(rng.integers(4, 8)) for _ in range(n_types)]
+    cover = tuple(rng.random((r, n_sites)) < 0.35 for r in rows)
+    weights = tuple(rng.integers(1, 20, r).astype(float) for r in rows)
+    existing = tuple(rng.random(r) < 0.2 for r in rows)
+    options: dict[str, Any] = {}
+    if seed % 3 == 0:
+        options["site_area"] = rng.integers(50, 200, n_sites).astype(float)
+        options["type_area"] = rng.integers(30, 120, n_types).astype(float)
+    if seed % 4 == 1:
+        options["max_types_per_site"] = 1
+    if seed % 5 == 2:
+        options["phase_weights"] = np.array([3.0, 1.0])
+    if seed % 2 == 1:
+        t = int(rng.integers(n_types))
+        req_rows = rng.choice(rows[t], size=int(rng.integers(1, rows[t] + 1)), replace=False)
+        options["requirements"] = (CoverageRequirement(
+            t, req_rows, float(rng.choice([0.3, 0.6, 1.0])), int(rng.integers(N_PHASES))),)
+    return Instance(
+        cover, weights, existing,
+        base_cost=rng.integers(0, 60, n_sites).astype(float),
+        type_cost=rng.integers(5, 50, (n_sites, n_types)).astype(float),
+        allowed=allowed.reshape(n_sites, n_types),
+        phase_budgets=rng.integers(20, 110, N_PHASES).astype(float),
+        site_first_phase=rng.integers(0, N_PHASES, n_sites),
+        **options,
+    )
+
+
+def brute_force(inst: Instance) -> tuple[float, npt.NDArray[np.int64] | None]:
+    """Best objective and build phases over every assignment of a phase (or none) to each pair.
+
+    Written from the problem statement, not the MILP: a site's fixed charge is paid in the phase
+    of its first facility; a row counts from the first phase any covering facility exists.
+    Returns (-inf, None) when no assignment is feasible.
+    """
+    n_sites, n_types = inst.allowed.shape
+    j_pair, t_pair = np.nonzero(inst.allowed)
+    choice = np.array(list(itertools.product(range(-1, N_PHASES), repeat=j_pair.size)))
+    build = np.full((choice.shape[0], n_sites, n_types), -1)
+    build[:, j_pair, t_pair] = choice
+    built = build >= 0
+    never = N_PHASES
+    phase_or_never = np.where(built, build, never)
+    ok = ~(built & (build < inst.site_first_phase[None, :, None])).any(axis=(1, 2))
+    site_phase = phase_or_never.min(axis=2)
+    spend = np.zeros((choice.shape[0], N_PHASES))
+    for f in range(N_PHASES):
+        spend[:, f] = ((site_phase == f) * inst.base_cost).sum(axis=1) + (
+            (build == f) * inst.type_cost).sum(axis=(1, 2))
+    ok &= (np.cumsum(spend, axis=1) <= np.cumsum(inst.phase_budgets) + 1e-9).all(axis=1)
+    if inst.site_area is not None and inst.type_area is not None:
+        ok &= ((built * inst.type_area).sum(axis=2) <= inst.site_area).all(axis=1)
+    if inst.max_types_per_site is not None:
+        ok &= (built.sum(axis=2) <= inst.max_types_per_site).all(axis=1)
+    pw = np.ones(N_PHASES) if inst.phase_weights is None else inst.phase_weights
+    tail = np.append(np.cumsum(pw[::-1])[::-1], 0.0)
+    objective = np.zeros(choice.shape[0])
+    first = []
+    for t in range(n_types):
+        cov = inst.cover[t]
+        row_first = np.where(cov[None], phase_or_never[:, None, :, t], never).min(axis=2)
+        first.append(row_first)
+        credit = np.where(inst.existing[t], 0.0, inst.weights[t])
+        objective += (credit * tail[row_first]).sum(axis=1)
+    for req in inst.requirements:
+        rows = np.unique(np.asarray(req.rows))
+        w = inst.weights[req.type_index][rows]
+        t = req.type_index
+        done = inst.existing[t][rows] | (first[t][:, rows] <= req.by_phase)
+        ok &= (done * w).sum(axis=1) >= req.share * w.sum() - 1e-9
+    if not ok.any():
+        return float("-inf"), None
+    best = int(np.argmax(np.where(ok, objective, -np.inf)))
+    return float(objective[best]), build[best]
+
+
+def plan_value(inst: Instance, build_phase: npt.NDArray[np.int64]) -> float:
+    """Objective of a given plan, by the same rules as :func:`brute_force`."""
+    pw = np.ones(N_PHASES) if inst.phase_weights is None else inst.phase_weights
+    tail = np.append(np.cumsum(pw[::-1])[::-1], 0.0)
+    total = 0.0
+    for t, cov in enumerate(inst.cover):
+        phase = np.where(build_phase[:, t] >= 0, build_phase[:, t], N_PHASES)
+        first = np.where(cov, phase[None, :], N_PHASES).min(axis=1)
+        total += float((np.where(inst.existing[t], 0.0, inst.weights[t]) * tail[first]).sum())
+    return total
+
+
+SEEDS = range(40)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_milp_matches_brute_force(seed: int) -> None:
+    inst = random_instance(seed)
+    best, _ = brute_force(inst)
+    sol = inst.solve()
+    if best == float("-inf"):
+        assert sol.status is Status.INFEASIBLE
+        assert "requirements[0]" in sol.reason
+        return
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == pytest.approx(best, abs=1e-6)
+    assert plan_value(inst, sol.build_phase) == pytest.approx(sol.objective, abs=1e-6)
+    assert sol.bound >= sol.objective - 1e-9
+    spent = np.cumsum(sol.spend_by_phase)
+    assert (spent <= np.cumsum(inst.phase_budgets) + 1e-6).all()
+    built = sol.build
+    assert (sol.build_phase[built] >= inst.site_first_phase[np.nonzero(built)[0]]).all()
+    assert not (built & ~inst.allowed).any()
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_heuristic_between_zero_and_exact_and_bound(seed: int) -> None:
+    inst = random_instance(seed)
+    exact = inst.solve()
+    heur = inst.solve(method="heuristic")
+    if exact.status is Status.INFEASIBLE:
+        assert heur.status is Status.INFEASIBLE
+        return
+    assert heur.method == "greedy"
+    assert heur.bound >= exact.objective - 1e-6
+    assert exact.bound >= exact.objective - 1e-9
+    if heur.status is not Status.INFEASIBLE:
+        assert 0 <= heur.objective <= exact.objective + 1e-6
+        assert plan_value(inst, heur.build_phase) == pytest.approx(heur.objective, abs=1e-6)
+        assert (np.cumsum(heur.spend_by_phase) <= np.cumsum(inst.phase_budgets) + 1e-6).all()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 5, 8])
+def test_highs_and_cbc_agree(seed: int) -> None:
+    inst = random_instance(seed)
+    highs = inst.solve(backend="highs")
+    cbc = inst.solve(backend="cbc")
+    assert highs.status is cbc.status
+    if highs.status is not Status.INFEASIBLE:
+        assert cbc.objective == pytest.approx(highs.objective, abs=1e-6)
+
+
+def one_site(**overrides: Any) -> dict[str, Any]:
+    """Two types at one site (each covering its own single row) plus defaults."""
+    kwargs: dict[str, Any] = {
+        "base_cost": [100.0], "type_cost": [[10.0, 10.0]], "allowed": np.ones((1, 2), dtype=bool),
+        "phase_budgets": [120.0],
+    }
+    kwargs.update(overrides)
+    return kwargs
+
+
+TWO_TYPES = [TypeCoverage(sp.csr_array(np.ones((1, 1), dtype=bool)), [5.0]),
+             TypeCoverage(sp.csr_array(np.ones((1, 1), dtype=bool)), [3.0])]
+
+
+def test_colocation_pays_base_cost_once() -> None:
+    sol = plan_sites(TWO_TYPES, **one_site())
+    assert sol.build.tolist() == [[True, True]]
+    assert sol.spend_by_phase.tolist() == [120.0]
+    assert sol.objective == 8.0
+
+
+def test_unspent_budget_carries_over() -> None:
+    sol = plan_sites(TWO_TYPES, **one_site(phase_budgets=[60.0, 60.0, 0.0]))
+    assert sol.build_phase.tolist() == [[1, 1]]
+    assert sol.site_phase.tolist() == [1]
+    assert sol.spend_by_phase.tolist() == [0.0, 120.0, 0.0]
+    # covered at the end of phases 1 and 2 (default phase weights 1): 2 × (5 + 3)
+    assert sol.objective == 16.0
+    assert sol.covered_weight.tolist() == [[0.0, 0.0], [5.0, 3.0], [5.0, 3.0]]
+
+
+def test_site_unavailable_until_later_phase() -> None:
+    # Site 0 covers both rows but opens in phase 1; site 1 covers row 0 and is open now.
+    cover = sp.csr_array(np.array([[True, True], [True, False]]))
+    kwargs = {"base_cost": [0.0, 0.0], "type_cost": [[10.0], [10.0]],
+              "allowed": np.ones((2, 1), dtype=bool), "phase_budgets": [10.0, 0.0],
+              "site_first_phase": [1, 0]}
+    # Waiting for site 0 earns 4 + 5 = 9 > 2 × 4 from site 1 now: built, but only in phase 1.
+    sol = plan_sites([TypeCoverage(cover, [4.0, 5.0])], **kwargs)
+    assert sol.build_phase.tolist() == [[1], [-1]]
+    assert sol.spend_by_phase.tolist() == [0.0, 10.0]
+    assert sol.covered_phase[0].tolist() == [1, 1]
+    sol = plan_sites([TypeCoverage(cover, [4.0, 3.0])], **kwargs)
+    assert sol.build_phase.tolist() == [[-1], [0]]
+
+
+def test_phase_weights_prefer_early_coverage() -> None:
+    cover = sp.csr_array(np.array([[True, False], [False, True]]))
+    types = [TypeCoverage(cover, [10.0, 12.0])]
+    kwargs = {"base_cost": [0.0, 0.0], "type_cost": [[10.0], [10.0]],
+              "allowed": np.ones((2, 1), dtype=bool), "phase_budgets": [10.0, 0.0],
+              "site_first_phase": [0, 1]}
+    # Site 1 (weight 12) opens only in phase 1; site 0 now earns 10 × 2 phases = 20 > 12.
+    assert plan_sites(types, **kwargs).build_phase.tolist() == [[0], [-1]]
+    late = plan_sites(types, **kwargs, phase_weights=[0.1, 1.0])
+    assert late.build_phase.tolist() == [[-1], [1]]
+    assert late.objective == pytest.approx(12.0)
+
+
+def test_existing_covered_rows_get_no_credit() -> None:
+    cover = sp.csr_array(np.array([[True, False], [True, False], [False, True]]))
+    types = [TypeCoverage(cover, [100.0, 1.0, 2.0], np.array([True, False, False]))]
+    sol = plan_sites(types, base_cost=[0.0, 0.0], type_cost=[[5.0], [5.0]],
+                     allowed=np.ones((2, 1), dtype=bool), phase_budgets=[5.0])
+    assert sol.build_phase.tolist() == [[-1], [0]]
+    assert sol.objective == 2.0
+    assert sol.existing_weight.tolist() == [100.0]
+    assert sol.covered_phase[0].tolist() == [EXISTING_COVERED, NOT_COVERED, 0]
+
+
+def test_identical_rows_are_merged_without_changing_the_answer() -> None:
+    rng = np.random.default_rng(7)
+    base = rng.random((6, 5)) < 0.4
+    cover = np.vstack([base, base[[0, 2, 2, 5]]])
+    weights = rng.integers(1, 9, cover.shape[0]).astype(float)
+    kwargs = {"base_cost": rng.integers(0, 30, 5).astype(float),
+              "type_cost": rng.integers(5, 30, (5, 1)).astype(float),
+              "allowed": np.ones((5, 1), dtype=bool), "phase_budgets": [40.0, 30.0]}
+    merged = plan_sites([TypeCoverage(sp.csr_array(cover), weights)], **kwargs)
+    folded = weights[:6].copy()
+    np.add.at(folded, [0, 2, 2, 5], weights[6:])
+    single = plan_sites([TypeCoverage(sp.csr_array(base), folded)], **kwargs)
+    assert merged.objective == pytest.approx(single.objective)
+    phase = merged.covered_phase[0]
+    assert phase[6:].tolist() == phase[[0, 2, 2, 5]].tolist()
+
+
+@pytest.mark.parametrize("method", ["milp", "heuristic"])
+def test_no_facility_is_built_that_covers_nothing_new(method: str) -> None:
+    rng = np.random.default_rng(3)
+    cover = rng.random((10, 8)) < 0.5
+    sol = plan_sites([TypeCoverage(sp.csr_array(cover), np.ones(10))], base_cost=np.zeros(8),
+                     type_cost=np.ones((8, 1)), allowed=np.ones((8, 1), dtype=bool),
+                     phase_budgets=[100.0], method=method)
+    built = np.flatnonzero(sol.build[:, 0])
+    assert sol.objective == float(cover.any(axis=1).sum())
+    assert sol.spend_by_phase.tolist() == [float(built.size)]
+    for j in built:
+        others = np.setdiff1d(built, [j])
+        assert cover[:, others].any(axis=1).sum() < cover[:, built].any(axis=1).sum()
+
+
+def requirement_instance(share: float, budget: float, rows: list[int]) -> dict[str, Any]:
+    cover = sp.csr_array(np.array([[True, False], [False, True], [False, True], [False, False]]))
+    return {
+        "types": [TypeCoverage(cover, [10.0, 1.0, 1.0, 5.0])],
+        "base_cost": [0.0, 0.0], "type_cost": [[10.0], [30.0]],
+        "allowed": np.ones((2, 1), dtype=bool), "phase_budgets": [budget],
+        "requirements": [CoverageRequirement(0, rows, share, 0)],
+    }
+
+
+def test_requirement_is_met_even_against_the_objective() -> None:
+    kwargs = requirement_instance(1.0, 30.0, [1, 2])
+    sol = plan_sites(kwargs.pop("types"), **kwargs)
+    assert sol.status is Status.OPTIMAL
+    assert sol.build_phase.tolist() == [[-1], [0]]
+    assert sol.objective == 2.0
+
+
+def test_requirement_beyond_budget_is_infeasible_with_missing_yuan() -> None:
+    kwargs = requirement_instance(1.0, 25.0, [1, 2])
+    for method in ("milp", "heuristic"):
+        sol = plan_sites(kwargs["types"], **{k: v for k, v in kwargs.items() if k != "types"},
+                         method=method)
+        assert sol.status is Status.INFEASIBLE
+        assert "requirements[0]" in sol.reason
+        assert "30 yuan" in sol.reason
+        assert "short by 5" in sol.reason
+        assert not sol.build.any()
+
+
+def test_unreachable_requirement_is_infeasible_with_missing_weight() -> None:
+    # Rows 0 and 3 weigh 10 and 5; row 3 has no covering site, so at most 10 / 15 is reachable.
+    kwargs = requirement_instance(0.6, 1000.0, [0, 3])
+    assert plan_sites(kwargs.pop("types"), **kwargs).status is Status.OPTIMAL
+    kwargs = requirement_instance(0.7, 1000.0, [0, 3])
+    sol = plan_sites(kwargs.pop("types"), **kwargs)
+    assert sol.status is Status.INFEASIBLE
+    assert sol.gap == float("inf")
+    assert "requirements[0]" in sol.reason
+    assert "needs 10.5 more covered weight" in sol.reason
+    assert "reach only 10" in sol.reason
+
+
+def test_jointly_infeasible_requirements_are_explained() -> None:
+    kwargs = requirement_instance(1.0, 35.0, [1, 2])
+    kwargs["requirements"].append(CoverageRequirement(0, [0], 1.0, 0))
+    sol = plan_sites(kwargs.pop("types"), **kwargs)
+    assert sol.status is Status.INFEASIBLE
+    assert "not all together" in sol.reason
+
+
+def test_budget_below_cheapest_project_builds_nothing() -> None:
+    sol = plan_sites(TWO_TYPES, **one_site(phase_budgets=[50.0, 50.0]))
+    assert sol.status is Status.OPTIMAL
+    assert not sol.build.any()
+    assert sol.objective == 0.0
+    assert "below the cheapest project" in sol.reason
+
+
+def test_time_limited_run_reports_gap() -> None:
+    rng = np.random.default_rng(11)
+    n_sites, n_types = 60, 3
+    types = [TypeCoverage(sp.csr_array(rng.random((400, n_sites)) < 0.08),
+                          rng.integers(1, 50, 400).astype(float)) for _ in range(n_types)]
+    sol = plan_sites(types, base_cost=rng.integers(10, 50, n_sites).astype(float),
+                     type_cost=rng.integers(10, 40, (n_sites, n_types)).astype(float),
+                     allowed=rng.random((n_sites, n_types)) < 0.8, phase_budgets=[300.0, 300.0],
+                     time_limit=0.5)
+    assert sol.status in (Status.OPTIMAL, Status.FEASIBLE)
+    assert sol.bound >= sol.objective
+    if sol.status is Status.FEASIBLE:
+        assert "gap" in sol.reason
+        assert sol.gap > 0
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"base_cost": [-1.0]}, "base_cost"),
+        ({"type_cost": [[10.0, np.nan]]}, "type_cost"),
+        ({"type_cost": [[10.0]]}, "type_cost must have shape"),
+        ({"allowed": np.ones((1, 2))}, "allowed must be a boolean"),
+        ({"phase_budgets": [-5.0]}, "phase_budgets"),
+        ({"phase_budgets": []}, "phase_budgets"),
+        ({"site_first_phase": [1]}, "site_first_phase must lie in 0..0"),
+        ({"phase_weights": [0.0]}, "phase_weights must be > 0"),
+        ({"site_area": [10.0]}, "give site_area and type_area together"),
+        ({"site_area": [10.0], "type_area": [1.0]}, "type_area must have shape"),
+        ({"max_types_per_site": 0}, "max_types_per_site"),
+        ({"requirements": [CoverageRequirement(2, [0], 0.5, 0)]}, r"requirements\[0\].type_index"),
+        ({"requirements": [CoverageRequirement(0, [3], 0.5, 0)]}, r"requirements\[0\].rows"),
+        ({"requirements": [CoverageRequirement(0, [0], 1.5, 0)]}, r"requirements\[0\].share"),
+        ({"requirements": [CoverageRequirement(0, [0], 0.5, 1)]}, r"requirements\[0\].by_phase"),
+        ({"time_limit": -1.0}, "time_limit"),
+        ({"method": "exact"}, "method"),
+        ({"backend": "gurobi"}, "backend"),
+    ],
+)
+def test_bad_input_raises(change: dict[str, Any], match: str) -> None:
+    with pytest.raises(ModelInputError, match=match):
+        plan_sites(TWO_TYPES, **one_site(**change))
+
+
+@pytest.mark.parametrize(
+    ("types", "match"),
+    [
+        ([], "types is empty"),
+        ([TypeCoverage(sp.csr_array(np.ones((1, 2), dtype=bool)), [1.0])] * 2, "must have shape"),
+        ([TypeCoverage(sp.csr_array(np.ones((1, 1))), [1.0])] * 2, "coverage must be boolean"),
+        ([TypeCoverage(sp.csr_array(np.ones((1, 1), dtype=bool)), [np.nan])] * 2, "weights"),
+        ([TypeCoverage(sp.csr_array(np.ones((1, 1), dtype=bool)), [1.0], [1])] * 2, "existing"),
+    ],
+)
+def test_bad_type_coverage_raises(types: list[TypeCoverage], match: str) -> None:
+    with pytest.raises(ModelInputError, match=match):
+        plan_sites(types, **one_site())
