@@ -136,14 +136,14 @@ def new_highs() -> "highspy.Highs":  # type: ignore[name-defined]  # noqa: F821
 
     global _banner_shown
     if _banner_shown:
-        h = highspy.Highs()
+        h = highspy.Highs()  # type: ignore[no-untyped-call]
     else:
         sys.stdout.flush()
         saved = os.dup(1)
         try:
             with open(os.devnull, "w") as devnull:
                 os.dup2(devnull.fileno(), 1)
-                h = highspy.Highs()
+                h = highspy.Highs()  # type: ignore[no-untyped-call]
         finally:
             os.dup2(saved, 1)
             os.close(saved)
@@ -324,8 +324,8 @@ def _solve_scip(
         for j, v in zip(idx, val, strict=True):
             ct.SetCoefficient(xs[j], float(v))
     obj = solver.Objective()
-    for j in np.flatnonzero(problem.c):
-        obj.SetCoefficient(xs[j], float(problem.c[j]))
+    for col in np.flatnonzero(problem.c):
+        obj.SetCoefficient(xs[col], float(problem.c[col]))
     obj.SetMinimization()
     if time_limit is not None:
         solver.SetTimeLimit(int(time_limit * 1000))

@@ -41,7 +41,7 @@ def relative_gap(objective: float, bound: float, sense: Sense) -> float:
 
 
 def _frozen(a: npt.ArrayLike, dtype: type) -> npt.NDArray[Any]:
-    arr = np.array(a, dtype=dtype)
+    arr: npt.NDArray[Any] = np.array(a, dtype=dtype)
     arr.setflags(write=False)
     return arr
 

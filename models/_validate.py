@@ -34,7 +34,7 @@ def check_cost_matrix(cost: object, *, name: str = "cost") -> FloatArray | sp.cs
     demand point); absent entries mean "unreachable" (beyond the cutoff).
     """
     if sp.issparse(cost):
-        csr = sp.csr_array(cost, dtype=np.float64)
+        csr = sp.csr_array(cost).astype(np.float64)  # type: ignore[call-overload]
         csr.sum_duplicates()
         csr.sort_indices()
         if csr.ndim != 2:

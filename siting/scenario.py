@@ -165,12 +165,48 @@ class CatalogSpec(_Spec):
     types: tuple[str, ...] | None = None
 
 
+class DiminishingReturnsSpec(_Spec):
+    """Concave value of a community's coverage share of one type (see `siting.models.multitype`).
+
+    ``slopes[k]`` is the value of one more covered resident while the share lies between
+    ``breakpoints[k-1]`` and ``breakpoints[k]``: the first residents of a community to reach a
+    type count most ("缺什么、补什么", fill what is missing first). A modelling choice of this
+    engine, not a standard: set ``diminishing_returns: null`` for plain coverage.
+    """
+
+    breakpoints: tuple[float, ...] = (0.5, 0.8)
+    slopes: tuple[PositiveFloat, ...] = (1.0, 0.5, 0.25)
+
+    @model_validator(mode="after")
+    def _concave(self) -> Self:
+        points, slopes = self.breakpoints, self.slopes
+        if len(slopes) != len(points) + 1:
+            msg = f"give one more slope than breakpoints, got {len(slopes)} and {len(points)}"
+            raise ValueError(msg)
+        if any(not 0 < b < 1 for b in points) or list(points) != sorted(set(points)):
+            msg = f"breakpoints must be increasing shares strictly between 0 and 1, got {points}"
+            raise ValueError(msg)
+        if any(b > a for a, b in zip(slopes, slopes[1:], strict=False)):
+            msg = f"slopes must not increase (diminishing returns), got {slopes}"
+            raise ValueError(msg)
+        return self
+
+
 class Weights(_Spec):
-    """Demand weights: elderly multiplier and the 需求清单 boost (see `siting.demand_list`)."""
+    """What covering a resident is worth to the plan.
+
+    ``elderly`` multiplies the 60+ rows; the 需求清单 boost is described in `siting.demand_list`.
+    With ``normalize_types`` each type's demand is scaled so that covering all of its residents
+    is worth ``type_priority[type]`` (default 1): types are compared by coverage share, as the tier
+    rules judge them, not by head count. ``diminishing_returns`` applies per type and community.
+    """
 
     elderly: NonNegativeFloat = 1.0
     demand_list_per_request: NonNegativeFloat = 0.02
     demand_list_max_boost: NonNegativeFloat = 1.0
+    normalize_types: bool = True
+    type_priority: dict[str, NonNegativeFloat] = Field(default_factory=dict)
+    diminishing_returns: DiminishingReturnsSpec | None = DiminishingReturnsSpec()
 
 
 class Phase(_Spec):
@@ -394,6 +430,11 @@ def _check_keys(
     if cat is not None and cat.types is not None:
         problems += _unknown_keys_problem(
             scenario_file, "catalog.types", cat.types, types, "facility type"
+        )
+    weights = _section(Weights, raw.get("weights", {}), context)
+    if weights is not None:
+        problems += _unknown_keys_problem(
+            scenario_file, "weights.type_priority", weights.type_priority, types, "facility type"
         )
     sites = _section(SitesSpec, raw.get("sites"), context)
     if sites is not None:

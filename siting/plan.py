@@ -1,0 +1,190 @@
+"""One plan for all facility types: from a scenario to a ranked, budgeted project list.
+
+The steps, each in its own module:
+
+1. `siting.inputs.load_inputs` reads demand, outlets and candidate sites in one metric CRS;
+2. `siting.network` builds the walking network and the sparse walking distances (metres) from
+   demand points to candidate sites and to existing outlets;
+3. `siting.coverage_rows` turns distances into per-type coverage rows: one row per demand point
+   and population group the type serves, covered when the walking distance is within that
+   group's threshold, weighted by residents, the elderly weight and the 需求清单 boost;
+4. `siting.models.multitype.plan_sites` chooses which types to build at which sites in which
+   phase under the shared, phased budget (co-located types pay a site's base cost once);
+5. `siting.ranking.rank_projects` orders the chosen projects for top-down funding;
+6. `siting.results` assembles the JSON-ready `Plan` with coverage tables per type × community.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from .coverage_rows import TypeRows, build_type_rows, nearest_outlet_metres
+from .inputs import ScenarioInputs, apply_datum, load_inputs
+from .models.multitype import MultiTypeSolution, TypeCoverage, plan_sites
+from .network import TravelMatrix, WalkNetwork, build_network, load_streets, travel_matrix
+from .ranking import ChosenProject, RankedProject, rank_projects
+from .results import Plan, assemble_plan
+from .scenario import Scenario
+
+Progress = Callable[[str], None]
+
+#: Walking distances are computed up to this multiple of the longest threshold, so that blind-spot
+#: tables can say how far the nearest facility is even where it is out of reach.
+REPORT_REACH_FACTOR = 2.0
+
+
+@dataclass(frozen=True, eq=False)
+class PlanContext:
+    """Everything computed on the way to a plan, kept for outputs (maps, layers, tables)."""
+
+    scenario: Scenario
+    inputs: ScenarioInputs
+    network: WalkNetwork
+    to_sites: TravelMatrix
+    to_outlets: TravelMatrix
+    rows: tuple[TypeRows, ...]
+    solution: MultiTypeSolution
+    ranked: tuple[RankedProject, ...]
+    seconds: dict[str, float]
+
+
+def _phase_budgets(scenario: Scenario) -> npt.NDArray[np.float64]:
+    """Per-phase budgets with the total cap applied to the cumulative spend, in yuan."""
+    per_phase = np.array([p.budget_yuan for p in scenario.phases], dtype=np.float64)
+    cumulative = np.minimum(np.cumsum(per_phase), scenario.total_budget_yuan())
+    return np.diff(cumulative, prepend=0.0)
+
+
+def _chosen_projects(
+    solution: MultiTypeSolution, inputs: ScenarioInputs
+) -> list[ChosenProject]:
+    """One project per (site, phase) with the types built there in that phase, and its cost."""
+    sites = inputs.sites
+    keys = list(inputs.catalog.types)
+    type_cost = sites[[f"cost_yuan_{k}" for k in keys]].to_numpy(dtype=np.float64)
+    base = sites["base_cost_yuan"].to_numpy(dtype=np.float64)
+    projects = []
+    for site in np.flatnonzero(solution.site_phase >= 0):
+        phases = solution.build_phase[site]
+        for phase in np.unique(phases[phases >= 0]):
+            types = tuple(int(t) for t in np.flatnonzero(phases == phase))
+            cost = float(type_cost[site, list(types)].sum())
+            if phase == solution.site_phase[site]:
+                cost += float(base[site])
+            projects.append(ChosenProject(int(site), types, int(phase), cost))
+    return projects
+
+
+def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -> PlanContext:
+    """Run the whole plan and keep every intermediate result (see the module docstring)."""
+    say = progress or (lambda _msg: None)
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(step: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[step] = now - clock
+        clock = now
+
+    say("reading inputs")
+    inputs = load_inputs(scenario)
+    catalog = inputs.catalog
+    lap("inputs")
+    say("building the walking network")
+    streets = load_streets(
+        scenario.streets.path, layer=scenario.streets.layer,
+        walkable_field=scenario.streets.walkable_field,
+    )
+    streets = apply_datum(streets, scenario.streets.datum, scenario.streets.path).to_crs(inputs.crs)
+    network = build_network(streets)
+    lap("network")
+    say("computing walking distances")
+    speeds = scenario.speeds_m_per_s
+    longest = max(
+        ftype.threshold_m(group, speeds)
+        for ftype in catalog.types.values() for group in ftype.serves
+    )
+    reach = REPORT_REACH_FACTOR * longest
+    demand_xy = _xy(inputs.demand)
+    to_sites = travel_matrix(
+        network, _xy(inputs.sites), demand_xy,
+        cutoff_m=reach, tolerance_m=scenario.snap_tolerance_m,
+    )
+    to_outlets = travel_matrix(
+        network, _xy(inputs.outlets), demand_xy,
+        cutoff_m=reach, tolerance_m=scenario.snap_tolerance_m,
+    )
+    lap("distances")
+    say("building coverage rows per facility type")
+    nearest = nearest_outlet_metres(to_outlets.metres, inputs.outlets["types"], list(catalog.types))
+    rows = tuple(
+        build_type_rows(key, t, inputs, scenario, to_sites.metres, nearest[:, t])
+        for t, key in enumerate(catalog.types)
+    )
+    lap("coverage")
+    say("optimizing the plan")
+    keys = list(catalog.types)
+    sites = inputs.sites
+    allowed = np.array(
+        [[key in row for key in keys] for row in sites["allowed_types"]], dtype=bool
+    ).reshape(len(sites), len(keys))
+    allowed[to_sites.sites.too_far] = False
+    solution = plan_sites(
+        [TypeCoverage(r.coverage, r.weight, r.existing) for r in rows],
+        base_cost=sites["base_cost_yuan"].to_numpy(dtype=np.float64),
+        type_cost=sites[[f"cost_yuan_{k}" for k in keys]].to_numpy(dtype=np.float64),
+        allowed=allowed,
+        phase_budgets=_phase_budgets(scenario),
+        site_first_phase=sites["first_phase"].to_numpy(dtype=np.int64),
+        site_area=sites["floor_area_m2"].to_numpy(dtype=np.float64),
+        type_area=np.array([catalog.types[k].area_m2.min for k in keys], dtype=np.float64),
+        method="heuristic" if scenario.solver.method == "heuristic" else "milp",
+        backend=scenario.solver.backend,
+        time_limit=scenario.solver.time_limit_s,
+        mip_rel_gap=scenario.solver.mip_rel_gap,
+    )
+    lap("optimization")
+    say("ranking projects")
+    ranked = rank_projects(
+        _chosen_projects(solution, inputs),
+        [sp.csc_array(r.coverage) for r in rows],
+        [r.weight for r in rows],
+        [r.existing for r in rows],
+    )
+    lap("ranking")
+    return PlanContext(
+        scenario, inputs, network, to_sites, to_outlets, rows, solution, tuple(ranked), seconds
+    )
+
+
+def plan(scenario: Scenario, *, progress: Progress | None = None) -> Plan:
+    """Turn a scenario into a ranked, budgeted multi-type project list (项目清单).
+
+    Parameters
+    ----------
+    scenario
+        A validated scenario (`siting.load_scenario`).
+    progress
+        Called with a short message at the start of each step.
+
+    Returns
+    -------
+    Plan
+        Projects in funding order, coverage before/after per type and community, spend by phase,
+        and the solver's objective, proven bound and gap. Round-trips through JSON.
+    """
+    return assemble_plan(plan_with_context(scenario, progress=progress))
+
+
+def _xy(frame: object) -> npt.NDArray[np.float64]:
+    geometry = frame.geometry  # type: ignore[attr-defined]
+    if len(geometry) == 0:
+        return np.empty((0, 2))
+    return np.column_stack([geometry.x.to_numpy(), geometry.y.to_numpy()])

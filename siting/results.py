@@ -1,0 +1,325 @@
+"""The plan as other systems and planners receive it: pydantic models that round-trip to JSON.
+
+`assemble_plan` turns the optimizer's arrays into the 项目清单 (ranked projects with the residents
+each newly covers, all and aged 60+, per facility type), coverage tables per type × community
+before and after, the spend per phase and the solver's proof (objective, bound, gap).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pyproj
+from pydantic import BaseModel, ConfigDict
+from scipy.spatial import cKDTree
+
+if TYPE_CHECKING:
+    from .plan import PlanContext
+    from .ranking import RankedProject
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Project(_Model):
+    """One project of the 项目清单: a site and the facility types it gets in one phase.
+
+    Costs in yuan; ``newly_covered`` counts residents of the groups each type serves who are
+    within its walking threshold only thanks to this project (credited to the highest-ranked
+    project that reaches them, so projects never share a resident).
+    """
+
+    rank: int
+    phase: str
+    deadline: str
+    site_id: str
+    district: str
+    street: str
+    community: str
+    lon: float
+    lat: float
+    types: list[str]
+    type_names_zh: list[str]
+    type_names_en: list[str]
+    cost_yuan: float
+    base_cost_included: bool
+    newly_covered: dict[str, int]
+    newly_covered_60_plus: dict[str, int]
+    newly_covered_total: int
+    cost_per_newly_covered_yuan: float | None
+    demand_items: list[str]
+    reason_zh: str
+    reason_en: str
+
+
+class CoverageRow(_Model):
+    """Residents of one community within one type's walking threshold, before and after."""
+
+    type: str
+    district: str
+    street: str
+    community: str
+    residents: int
+    covered_before: int
+    covered_after: int
+    residents_60_plus: int
+    covered_60_plus_before: int
+    covered_60_plus_after: int
+
+
+class TypeSummary(_Model):
+    """City-wide coverage of one facility type before and after the plan."""
+
+    type: str
+    name_zh: str
+    name_en: str
+    threshold_m: dict[str, float]
+    residents: int
+    covered_before: int
+    covered_after: int
+    share_before: float
+    share_after: float
+    projects: int
+
+
+class PhaseSpend(_Model):
+    """Budget and spend of one phase, in yuan."""
+
+    phase: str
+    deadline: str
+    budget_yuan: float
+    spent_yuan: float
+    projects: int
+
+
+class SolverReport(_Model):
+    """How the optimization ended: objective and proven upper bound (weighted residents)."""
+
+    status: str
+    objective: float
+    bound: float
+    gap: float
+    method: str
+    backend: str
+    seconds: float
+    reason: str
+
+
+class Plan(_Model):
+    """A whole plan: projects in funding order, coverage tables and the solver's report."""
+
+    scenario: str
+    title_zh: str
+    title_en: str
+    catalog_mode: str
+    crs: str
+    projects: list[Project]
+    type_summary: list[TypeSummary]
+    coverage: list[CoverageRow]
+    phases: list[PhaseSpend]
+    solver: SolverReport
+    warnings: list[str]
+    seconds: dict[str, float]
+
+
+def _site_places(context: PlanContext) -> tuple[np.ndarray, list[dict[str, str]]]:
+    """Longitude/latitude of each site and the district/street/community of its nearest point."""
+    inputs = context.inputs
+    sites_xy = np.column_stack([inputs.sites.geometry.x, inputs.sites.geometry.y])
+    demand_xy = np.column_stack([inputs.demand.geometry.x, inputs.demand.geometry.y])
+    _, nearest = cKDTree(demand_xy).query(sites_xy)
+    places = inputs.demand.iloc[np.atleast_1d(nearest)][["district", "street", "community"]]
+    to_lonlat = pyproj.Transformer.from_crs(inputs.crs, "EPSG:4326", always_xy=True)
+    lon, lat = to_lonlat.transform(sites_xy[:, 0], sites_xy[:, 1])
+    return np.column_stack([lon, lat]), places.astype(str).to_dict("records")
+
+
+def _project(
+    ranked: RankedProject, context: PlanContext, lonlat: np.ndarray, place: dict[str, str]
+) -> Project:
+    inputs, scenario = context.inputs, context.scenario
+    keys = list(inputs.catalog.types)
+    chosen = ranked.project
+    phase = scenario.phases[chosen.phase]
+    newly: dict[str, int] = {}
+    newly_60: dict[str, int] = {}
+    asked: dict[tuple[str, str], int] = {
+        (item.community, item.type): item.requests for item in inputs.demand_items
+    }
+    answered: list[str] = []
+    communities = inputs.demand["community"].to_numpy()
+    for t in chosen.types:
+        rows = context.rows[t]
+        credited = ranked.credited_rows.get(t, np.empty(0, dtype=np.int64))
+        newly[keys[t]] = round(float(rows.residents[credited].sum()))
+        newly_60[keys[t]] = round(float(rows.residents[credited][rows.elderly[credited]].sum()))
+        for community in sorted(set(communities[rows.point[credited]])):
+            requests = asked.get((community, keys[t]))
+            if requests:
+                name = inputs.catalog.types[keys[t]].name.zh
+                answered.append(f"{community} · {name} ×{requests}")
+    total = sum(newly.values())
+    names_zh = [inputs.catalog.types[keys[t]].name.zh for t in chosen.types]
+    names_en = [inputs.catalog.types[keys[t]].name.en for t in chosen.types]
+    base_included = chosen.phase == int(context.solution.site_phase[chosen.site])
+    return Project(
+        rank=ranked.rank,
+        phase=phase.key,
+        deadline=phase.deadline.isoformat(),
+        site_id=str(inputs.sites["id"].iloc[chosen.site]),
+        district=place["district"],
+        street=place["street"],
+        community=place["community"],
+        lon=round(float(lonlat[chosen.site, 0]), 7),
+        lat=round(float(lonlat[chosen.site, 1]), 7),
+        types=[keys[t] for t in chosen.types],
+        type_names_zh=names_zh,
+        type_names_en=names_en,
+        cost_yuan=round(chosen.cost_yuan, 2),
+        base_cost_included=base_included,
+        newly_covered=newly,
+        newly_covered_60_plus=newly_60,
+        newly_covered_total=total,
+        cost_per_newly_covered_yuan=round(chosen.cost_yuan / total, 2) if total else None,
+        demand_items=answered,
+        reason_zh=_reason_zh(names_zh, newly, newly_60, keys, chosen.types, answered,
+                             base_included),
+        reason_en=_reason_en(names_en, newly, newly_60, keys, chosen.types, answered,
+                             base_included),
+    )
+
+
+def _best_type(newly: dict[str, int], keys: list[str], types: tuple[int, ...]) -> int:
+    return max(range(len(types)), key=lambda i: (newly[keys[types[i]]], -i))
+
+
+def _reason_zh(names: list[str], newly: dict[str, int], newly_60: dict[str, int],
+               keys: list[str], types: tuple[int, ...], answered: list[str],
+               base_included: bool) -> str:
+    i = _best_type(newly, keys, types)
+    key = keys[types[i]]
+    parts = [f"新增{names[i]}覆盖{newly[key]:,}人(60岁以上{newly_60[key]:,}人)"]
+    if len(types) > 1:
+        shared = "、场地费用只计一次" if base_included else ""
+        parts.append(f"同址建设{len(types)}类设施{shared}")
+    if answered:
+        parts.append(f"回应需求清单{len(answered)}项")
+    return ";".join(parts)
+
+
+def _reason_en(names: list[str], newly: dict[str, int], newly_60: dict[str, int],
+               keys: list[str], types: tuple[int, ...], answered: list[str],
+               base_included: bool) -> str:
+    i = _best_type(newly, keys, types)
+    key = keys[types[i]]
+    parts = [f"brings {names[i]} within reach of {newly[key]:,} more residents "
+             f"({newly_60[key]:,} aged 60+)"]
+    if len(types) > 1:
+        shared = ", site cost paid once" if base_included else ""
+        parts.append(f"{len(types)} types co-located{shared}")
+    if answered:
+        parts.append(f"answers {len(answered)} demand-list item(s)")
+    return "; ".join(parts)
+
+
+def _coverage_tables(context: PlanContext) -> tuple[list[CoverageRow], list[TypeSummary]]:
+    inputs = context.inputs
+    demand = inputs.demand
+    rows_out: list[CoverageRow] = []
+    summary: list[TypeSummary] = []
+    built = context.solution.build
+    place = demand[["district", "street", "community"]].astype(str).reset_index(drop=True)
+    for t, rows in enumerate(context.rows):
+        after = rows.existing | (context.solution.covered_phase[t] >= 0)
+        people = rows.residents
+        old = people * rows.elderly
+        table = place.iloc[rows.point].assign(
+            residents=people, covered_before=people * rows.existing, covered_after=people * after,
+            residents_60_plus=old, covered_60_plus_before=old * rows.existing,
+            covered_60_plus_after=old * after,
+        ).groupby(["district", "street", "community"], sort=True).sum()
+        for (district, street, community), v in table.round().astype(int).iterrows():
+            rows_out.append(CoverageRow(
+                type=rows.key, district=district, street=street, community=community,
+                **{name: int(value) for name, value in v.items()},
+            ))
+        ftype = inputs.catalog.types[rows.key]
+        total = float(rows.residents.sum())
+        before = float(rows.residents[rows.existing].sum())
+        covered = float(rows.residents[after].sum())
+        summary.append(TypeSummary(
+            type=rows.key, name_zh=ftype.name.zh, name_en=ftype.name.en,
+            threshold_m={
+                g: round(ftype.threshold_m(g, context.scenario.speeds_m_per_s), 1)
+                for g in ftype.serves
+            },
+            residents=round(total), covered_before=round(before), covered_after=round(covered),
+            share_before=round(before / total, 4) if total else 1.0,
+            share_after=round(covered / total, 4) if total else 1.0,
+            projects=int(built[:, t].sum()),
+        ))
+    return rows_out, summary
+
+
+def _warnings(context: PlanContext) -> list[str]:
+    inputs = context.inputs
+    tolerance = context.scenario.snap_tolerance_m
+    found = []
+    for what, frame, snap in (
+        ("demand points", inputs.demand, context.to_sites.demand),
+        ("candidate sites", inputs.sites, context.to_sites.sites),
+        ("existing outlets", inputs.outlets, context.to_outlets.sites),
+    ):
+        if snap.too_far.size:
+            ids = ", ".join(str(i) for i in frame["id"].iloc[snap.too_far[:10]])
+            more = f" and {snap.too_far.size - 10} more" if snap.too_far.size > 10 else ""
+            found.append(
+                f"{snap.too_far.size} {what} are more than {tolerance:g} m from the walking "
+                f"network and were left out: {ids}{more}"
+            )
+    unreachable = np.flatnonzero(np.diff(context.to_sites.metres.indptr) == 0)
+    if unreachable.size:
+        found.append(
+            f"{unreachable.size} demand points have no candidate site within walking reach "
+            "(other side of a barrier, or a network fragment with no site)"
+        )
+    if context.solution.reason:
+        found.append(context.solution.reason)
+    return found
+
+
+def assemble_plan(context: PlanContext) -> Plan:
+    """Build the `Plan` from a finished `PlanContext`."""
+    scenario, solution = context.scenario, context.solution
+    lonlat, places = _site_places(context)
+    projects = [_project(r, context, lonlat, places[r.project.site]) for r in context.ranked]
+    coverage, summary = _coverage_tables(context)
+    phases = [
+        PhaseSpend(
+            phase=p.key, deadline=p.deadline.isoformat(), budget_yuan=p.budget_yuan,
+            spent_yuan=round(float(solution.spend_by_phase[f]), 2),
+            projects=sum(1 for x in projects if x.phase == p.key),
+        )
+        for f, p in enumerate(scenario.phases)
+    ]
+    title = scenario.title
+    return Plan(
+        scenario=scenario.name,
+        title_zh=title.zh if title else scenario.name,
+        title_en=title.en if title else scenario.name,
+        catalog_mode=scenario.catalog.mode,
+        crs=context.inputs.crs.to_string(),
+        projects=projects,
+        type_summary=summary,
+        coverage=coverage,
+        phases=phases,
+        solver=SolverReport(
+            status=solution.status.value, objective=solution.objective, bound=solution.bound,
+            gap=solution.gap, method=solution.method, backend=solution.backend,
+            seconds=round(solution.seconds, 3), reason=solution.reason,
+        ),
+        warnings=_warnings(context),
+        seconds={k: round(v, 3) for k, v in context.seconds.items()},
+    )
