@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -22,19 +20,9 @@ DEMO = Path(__file__).resolve().parents[1] / "scenarios" / "kaifeng-demo"
 FILES = ("streets.gpkg", "demand.gpkg", "outlets.gpkg", "sites.gpkg", "demand_list.csv")
 
 
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("kaifeng_demo_generate", DEMO / "generate.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
-def generator() -> ModuleType:
-    return _generator()
+def generator(demo_generator: ModuleType) -> ModuleType:
+    return demo_generator
 
 
 @pytest.fixture(scope="module")
