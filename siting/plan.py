@@ -16,6 +16,7 @@ The steps, each in its own module:
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from .network import TravelMatrix, WalkNetwork, build_network, load_streets, tra
 from .ranking import ChosenProject, RankedProject, rank_projects
 from .results import Plan, assemble_plan
 from .scenario import Scenario
+from .targets import TargetRequirements, requirements_for
 
 Progress = Callable[[str], None]
 
@@ -49,6 +51,7 @@ class PlanContext:
     to_sites: TravelMatrix
     to_outlets: TravelMatrix
     rows: tuple[TypeRows, ...]
+    targets: TargetRequirements
     solution: MultiTypeSolution
     ranked: tuple[RankedProject, ...]
     seconds: dict[str, float]
@@ -128,6 +131,7 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
         build_type_rows(key, t, inputs, scenario, to_sites.metres, nearest[:, t])
         for t, key in enumerate(catalog.types)
     )
+    targets = requirements_for(scenario, inputs, rows)
     lap("coverage")
     say("optimizing the plan")
     keys = list(catalog.types)
@@ -145,11 +149,14 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
         site_first_phase=sites["first_phase"].to_numpy(dtype=np.int64),
         site_area=sites["floor_area_m2"].to_numpy(dtype=np.float64),
         type_area=np.array([catalog.types[k].area_m2.min for k in keys], dtype=np.float64),
+        requirements=targets.requirements,
         method="heuristic" if scenario.solver.method == "heuristic" else "milp",
         backend=scenario.solver.backend,
         time_limit=scenario.solver.time_limit_s,
         mip_rel_gap=scenario.solver.mip_rel_gap,
     )
+    # Name the communities and tier rules behind an infeasible target, not row indices.
+    solution = dataclasses.replace(solution, reason=targets.explain(solution.reason))
     lap("optimization")
     say("ranking projects")
     ranked = rank_projects(
@@ -160,7 +167,8 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
     )
     lap("ranking")
     return PlanContext(
-        scenario, inputs, network, to_sites, to_outlets, rows, solution, tuple(ranked), seconds
+        scenario, inputs, network, to_sites, to_outlets, rows, targets, solution, tuple(ranked),
+        seconds,
     )
 
 

@@ -14,6 +14,9 @@ import pyproj
 from pydantic import BaseModel, ConfigDict
 from scipy.spatial import cKDTree
 
+from .progress import ProgressReport, phase_progress
+from .tiers import TierReport, evaluate_tiers
+
 if TYPE_CHECKING:
     from .plan import PlanContext
     from .ranking import RankedProject
@@ -120,6 +123,8 @@ class Plan(_Model):
     coverage: list[CoverageRow]
     phases: list[PhaseSpend]
     solver: SolverReport
+    tiers: TierReport
+    progress: ProgressReport | None = None
     warnings: list[str]
     seconds: dict[str, float]
 
@@ -285,6 +290,7 @@ def _warnings(context: PlanContext) -> list[str]:
             f"{unreachable.size} demand points have no candidate site within walking reach "
             "(other side of a barrier, or a network fragment with no site)"
         )
+    found.extend(context.targets.not_enforced)
     if context.solution.reason:
         found.append(context.solution.reason)
     return found
@@ -305,7 +311,8 @@ def assemble_plan(context: PlanContext) -> Plan:
         for f, p in enumerate(scenario.phases)
     ]
     title = scenario.title
-    return Plan(
+    tiers = evaluate_tiers(context)
+    plan = Plan(
         scenario=scenario.name,
         title_zh=title.zh if title else scenario.name,
         title_en=title.en if title else scenario.name,
@@ -320,6 +327,9 @@ def assemble_plan(context: PlanContext) -> Plan:
             gap=solution.gap, method=solution.method, backend=solution.backend,
             seconds=round(solution.seconds, 3), reason=solution.reason,
         ),
+        tiers=tiers,
         warnings=_warnings(context),
         seconds={k: round(v, 3) for k, v in context.seconds.items()},
     )
+    # Progress is computed from the plan's own project list, so it is filled in second.
+    return plan.model_copy(update={"progress": phase_progress(plan, context, tiers=tiers)})

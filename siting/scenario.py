@@ -5,8 +5,8 @@ A scenario names the input layers (streets, demand, existing outlets, candidate 
 and solver options (see ``/docs`` and ``scenarios/kaifeng-demo/scenario.yaml``). Paths are
 relative to the YAML file. `load_scenario` checks the file against the models (unknown keys get
 a did-you-mean hint), then that each file exists, has the named columns of the right kind,
-and that type keys, phase keys and demand-list communities exist; it raises one `ScenarioError`
-listing all problems.
+and that type keys, phase keys, tier keys and the communities named by the demand list and the
+targets exist; it raises one `ScenarioError` listing all problems.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from pyproj.exceptions import CRSError
 from .catalog import Catalog, LocalizedText, Speeds, ThresholdMode, load_catalog
 from .demand_list import check_demand_list, parse_demand_list
 from .problems import Problem, ScenarioError, did_you_mean, problems_from_validation
+from .tiers import load_tier_rules
 
 Datum = Literal["wgs84", "gcj02", "cgcs2000"]
 """Datum of the input coordinates: WGS-84, GCJ-02 (AMap/DataV, converted on load) or CGCS2000."""
@@ -232,6 +233,25 @@ class SolverSpec(_Spec):
     mip_rel_gap: NonNegativeFloat = 1e-4
 
 
+class TierSpec(_Spec):
+    """Tier rules replacing the shipped placeholders (layout of ``siting/data/tiers.yaml``)."""
+
+    path: ScenarioPath | None = None
+
+
+class TargetSpec(_Spec):
+    """Target mode: bring ``communities`` to ``tier`` by the end of phase ``by_phase``.
+
+    Met at minimum cost inside the one plan (`siting.targets`); an unreachable target makes the
+    plan infeasible with a reason naming the community and the rule.
+    """
+
+    name: str = Field(min_length=1)
+    communities: tuple[str, ...] = Field(min_length=1)
+    tier: str = Field(min_length=1)
+    by_phase: str = Field(min_length=1)
+
+
 class Scenario(_Spec):
     """A whole scenario file; paths are absolute once loaded by `load_scenario`."""
 
@@ -250,6 +270,8 @@ class Scenario(_Spec):
     budget: BudgetSpec = BudgetSpec()
     solver: SolverSpec = SolverSpec()
     snap_tolerance_m: PositiveFloat = 150.0
+    tiers: TierSpec = TierSpec()
+    targets: tuple[TargetSpec, ...] = ()
 
     @field_validator("crs")
     @classmethod
@@ -457,6 +479,7 @@ def _check_keys(
         problems += _unknown_keys_problem(
             str(outlets.path), "outlets.types", listed, types, "facility type"
         )
+    problems += _check_targets(raw, context, scenario_file, catalog, columns)
     demand_list = _section(DemandListSpec, raw.get("demand_list"), context)
     if demand_list is not None:
         if not demand_list.path.exists():
@@ -485,6 +508,49 @@ def _check_keys(
                 if communities is not None
                 else {i.community for i in items},
             )
+    return problems
+
+
+def _check_targets(
+    raw: dict[str, Any],
+    context: dict[str, Any],
+    scenario_file: str,
+    catalog: Catalog,
+    columns: dict[str, list[str]],
+) -> list[Problem]:
+    """The tier rules file, and each target's tier, phase and communities."""
+    spec = _section(TierSpec, raw.get("tiers", {}), context)
+    if spec is None:
+        return []
+    try:
+        rules = load_tier_rules(spec.path, catalog=catalog)
+    except ScenarioError as exc:
+        return exc.problems
+    targets = [_section(TargetSpec, t, context) for t in raw.get("targets") or []]
+    phases = [_section(Phase, p, context) for p in raw.get("phases") or []]
+    demand = _section(DemandSpec, raw.get("demand"), context)
+    communities = (None if demand is None
+                   else _read_column("demand", demand, demand.community, columns))
+    problems: list[Problem] = []
+    names = [t.name for t in targets if t is not None]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        problems.append(Problem(scenario_file, "targets", f"repeated target names {repeated}",
+                                "give each target its own name"))
+    for i, target in enumerate(targets):
+        if target is None:
+            continue
+        where = f"targets.{i}"
+        problems += _unknown_keys_problem(
+            scenario_file, f"{where}.tier", [target.tier], rules.keys, "tier")
+        if phases and None not in phases:
+            problems += _unknown_keys_problem(
+                scenario_file, f"{where}.by_phase", [target.by_phase],
+                [p.key for p in phases if p is not None], "phase")
+        if communities is not None:
+            problems += _unknown_keys_problem(
+                scenario_file, f"{where}.communities", target.communities, communities,
+                "community")
     return problems
 
 
@@ -518,7 +584,8 @@ def load_scenario(path: str | Path) -> Scenario:
     ScenarioError
         Listing every problem found (file, field, message, fix): unknown keys with a
         did-you-mean hint, bad values, missing files or columns, non-numeric columns, unknown
-        facility types or phases, demand-list rows naming unknown communities or types.
+        facility types or phases, demand-list rows naming unknown communities or types, tier
+        rules file problems, targets naming unknown tiers, phases or communities.
     """
     file = Path(path)
     scenario_file = str(file)

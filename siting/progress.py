@@ -1,0 +1,202 @@
+"""Progress of a plan phase by phase: spend by phase × type × district, circles at each tier.
+
+Spend comes from the plan's projects: each type is charged its cost at the site, and a site's
+base cost (paid in the project that first uses it) is shared equally by the types that project
+adds, so the table adds up to the plan's spend. Tier counts come from `siting.tiers` and are set
+against the city's dated targets, kept as data with sources in ``siting/data/kaifeng_targets.yaml``
+(domain brief §8.3): a target is judged at the last phase whose deadline falls on or before it,
+and counts circles at its tier or higher (a 品质型 circle is also 提升型). The engine treats a
+community as one circle, and the counts cover only the scenario's communities, so a demo covering
+part of the city falls short of city-wide targets by construction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Self
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
+
+from .catalog import Source
+from .problems import Problem, ScenarioError, problems_from_validation
+from .tiers import TierReport, evaluate_tiers
+
+if TYPE_CHECKING:
+    from .plan import PlanContext
+    from .results import Plan
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CityTarget(_Frozen):
+    """``count`` circles at ``tier`` or higher by ``deadline``."""
+
+    key: str
+    deadline: date
+    tier: str
+    count: PositiveInt
+    scope: str
+    source: str
+
+
+class CityTargets(_Frozen):
+    """A targets file: dated tier counts and their sources."""
+
+    sources: dict[str, Source]
+    targets: tuple[CityTarget, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _cited(self) -> Self:
+        missing = sorted({t.source for t in self.targets} - set(self.sources))
+        if missing:
+            msg = f"targets cite unknown sources {missing}"
+            raise ValueError(msg)
+        return self
+
+
+def load_city_targets(path: str | Path | None = None) -> CityTargets:
+    """Read a city targets file (default: Kaifeng's, ``siting/data/kaifeng_targets.yaml``).
+
+    Raises
+    ------
+    ScenarioError
+        Listing every problem of the file with its field.
+    """
+    file = Path(path) if path is not None else \
+        Path(str(resources.files("siting") / "data" / "kaifeng_targets.yaml"))
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+        return CityTargets.model_validate(raw)
+    except (OSError, yaml.YAMLError) as exc:
+        problem = Problem(str(file), "(file)", f"cannot read the targets: {exc}",
+                          "give a readable YAML file")
+        raise ScenarioError([problem]) from exc
+    except ValidationError as exc:
+        raise ScenarioError(problems_from_validation(exc, file=str(file), model=CityTargets)) \
+            from exc
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SpendRow(_Model):
+    """Yuan spent in one phase on one type in one district."""
+
+    phase: str
+    type: str
+    district: str
+    yuan: float
+
+
+class TargetProgress(_Model):
+    """A dated tier target against the circles the plan reaches by then."""
+
+    key: str
+    deadline: str
+    tier: str
+    required: int
+    phase: str | None
+    reached: int | None
+    met: bool
+    source: str
+    note: str
+
+
+class ProgressReport(_Model):
+    """Spend by phase × type × district and circles at each tier per stage.
+
+    ``at_least[stage][tier]`` counts circles at ``tier`` or higher; ``scenario_targets[name]
+    [stage]`` how many of that target's communities are at its tier or higher.
+    """
+
+    spend: list[SpendRow]
+    spend_by_phase: dict[str, float]
+    spend_by_type: dict[str, float]
+    spend_by_district: dict[str, float]
+    at_least: dict[str, dict[str, int]]
+    city_targets: list[TargetProgress]
+    scenario_targets: dict[str, dict[str, int]]
+
+
+def _spend(plan: Plan, context: PlanContext) -> list[SpendRow]:
+    sites = context.inputs.sites.assign(id=context.inputs.sites["id"].astype(str)).set_index("id")
+    total: dict[tuple[str, str, str], float] = defaultdict(float)
+    for project in plan.projects:
+        own = {t: float(sites.at[project.site_id, f"cost_yuan_{t}"]) for t in project.types}
+        shared = (project.cost_yuan - sum(own.values())) / len(project.types)
+        for t, yuan in own.items():
+            total[(project.phase, t, project.district)] += yuan + shared
+    return [SpendRow(phase=p, type=t, district=d, yuan=round(y, 2))
+            for (p, t, d), y in sorted(total.items())]
+
+
+def _sum_by(rows: list[SpendRow], field: str) -> dict[str, float]:
+    out: dict[str, float] = defaultdict(float)
+    for row in rows:
+        out[getattr(row, field)] += row.yuan
+    return {k: round(v, 2) for k, v in sorted(out.items())}
+
+
+def _city_progress(report: TierReport, context: PlanContext,
+                   targets: CityTargets) -> list[TargetProgress]:
+    phases = context.scenario.phases
+    out = []
+    for target in targets.targets:
+        due = [p for p in phases if p.deadline <= target.deadline]
+        if target.tier not in report.tiers:
+            phase, reached, note = None, None, f"tier {target.tier!r} is not in the tier rules"
+        elif not due:
+            phase, reached, note = None, None, "no phase of the scenario ends by this deadline"
+        else:
+            phase, note = due[-1].key, ""
+            reached = report.at_least(phase, target.tier)
+        out.append(TargetProgress(
+            key=target.key, deadline=target.deadline.isoformat(), tier=target.tier,
+            required=target.count, phase=phase, reached=reached,
+            met=reached is not None and reached >= target.count, source=target.source,
+            note=note))
+    return out
+
+
+def phase_progress(
+    plan: Plan, context: PlanContext, *, tiers: TierReport | None = None,
+    targets: CityTargets | None = None,
+) -> ProgressReport:
+    """Spend and tier progress of a plan, phase by phase.
+
+    Parameters
+    ----------
+    plan, context
+        The assembled plan and the context it came from.
+    tiers
+        The plan's tier report; default `siting.tiers.evaluate_tiers` of ``context``.
+    targets
+        City targets; default Kaifeng's (domain brief §8.3).
+    """
+    report = tiers if tiers is not None else evaluate_tiers(context)
+    city = targets if targets is not None else load_city_targets()
+    rows = _spend(plan, context)
+    at_least = {stage: {tier: report.at_least(stage, tier) for tier in report.tiers}
+                for stage in report.stages}
+    order = report.tiers
+    mine = {
+        target.name: {
+            stage: sum(
+                1 for name in target.communities
+                if (tier := report.community(name).at(stage).tier) is not None
+                and order.index(tier) >= order.index(target.tier))
+            for stage in report.stages}
+        for target in context.scenario.targets if target.tier in order
+    }
+    return ProgressReport(
+        spend=rows, spend_by_phase=_sum_by(rows, "phase"), spend_by_type=_sum_by(rows, "type"),
+        spend_by_district=_sum_by(rows, "district"), at_least=at_least,
+        city_targets=_city_progress(report, context, city), scenario_targets=mine,
+    )
