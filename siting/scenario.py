@@ -187,7 +187,7 @@ class DiminishingReturnsSpec(_Spec):
         if any(not 0 < b < 1 for b in points) or list(points) != sorted(set(points)):
             msg = f"breakpoints must be increasing shares strictly between 0 and 1, got {points}"
             raise ValueError(msg)
-        if any(b > a for a, b in zip(slopes, slopes[1:], strict=False)):
+        if any(b > a for a, b in itertools.pairwise(slopes)):
             msg = f"slopes must not increase (diminishing returns), got {slopes}"
             raise ValueError(msg)
         return self
