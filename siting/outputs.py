@@ -14,12 +14,12 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
-import scipy.sparse as sp
 import shapely
 
+from .blindspots import nearest_after_m
 from .plan import PlanContext
+from .report import write_report
 from .results import Plan
 
 #: Project-list headers, Chinese first (the planners' working language); English in JSON.
@@ -110,18 +110,6 @@ def phase_table(plan: Plan) -> pd.DataFrame:
     ])
 
 
-def _nearest_after(
-    context: PlanContext, t: int, nearest_before: npt.NDArray[np.float64]
-) -> npt.NDArray[np.float64]:
-    """Walking distance to the nearest existing outlet or new facility of type ``t``, metres."""
-    built = np.flatnonzero(context.solution.build[:, t])
-    nearest = nearest_before.copy()
-    if built.size:
-        coo = sp.coo_array(sp.csc_array(context.to_sites.metres)[:, built])
-        np.minimum.at(nearest, coo.row, coo.data)
-    return nearest
-
-
 def demand_layer(context: PlanContext) -> gpd.GeoDataFrame:
     """Demand points with, per type, the share of served residents covered before/after and the
     walking distance (metres) to the nearest facility before/after (inf: beyond reach)."""
@@ -142,7 +130,7 @@ def demand_layer(context: PlanContext) -> gpd.GeoDataFrame:
         layer[f"{rows.key}_covered_before"] = np.round(before_share, 4)
         layer[f"{rows.key}_covered_after"] = np.round(after_share, 4)
         layer[f"{rows.key}_m_before"] = np.round(nearest_before, 1)
-        layer[f"{rows.key}_m_after"] = np.round(_nearest_after(context, t, nearest_before), 1)
+        layer[f"{rows.key}_m_after"] = np.round(nearest_after_m(context, t), 1)
     return gpd.GeoDataFrame(layer, geometry="geometry", crs=demand.crs)
 
 
@@ -197,8 +185,9 @@ def write_outputs(plan: Plan, context: PlanContext, outdir: str | Path) -> list[
     """Write every output file of ``plan`` into ``outdir`` (replaced as a whole) and list them.
 
     Files: ``projects.csv``, ``projects.xlsx`` (sheets 项目清单, 覆盖率汇总, 社区覆盖, 分期预算),
-    ``coverage.csv``, ``layers.gpkg`` (demand, outlets, sites, projects, demand_to_project) and
-    ``result.json`` (the `Plan`, for other systems).
+    ``coverage.csv``, ``layers.gpkg`` (demand, outlets, sites, projects, demand_to_project),
+    ``result.json`` (the `Plan`, for other systems) and the report (`siting.report`:
+    ``report.html``, ``map.html``, ``charts/*.png``, ``blindspots.csv``).
     """
     outdir = Path(outdir)
     outdir.parent.mkdir(parents=True, exist_ok=True)
@@ -216,6 +205,7 @@ def write_outputs(plan: Plan, context: PlanContext, outdir: str | Path) -> list[
         for name, layer in _layers(plan, context).items():
             layer.to_file(staging / "layers.gpkg", layer=name, driver="GPKG", engine="pyogrio")
         (staging / "result.json").write_text(plan.model_dump_json(indent=1), encoding="utf-8")
+        write_report(plan, context, staging)
         if outdir.exists():
             shutil.rmtree(outdir)
         staging.rename(outdir)

@@ -86,7 +86,10 @@ def test_outputs_are_written_with_chinese_headers(
 ) -> None:
     out = tmp_path / "out"
     files = {f.name for f in write_outputs(plan, context, out)}
-    assert files == {"projects.csv", "projects.xlsx", "coverage.csv", "layers.gpkg", "result.json"}
+    assert files == {
+        "projects.csv", "projects.xlsx", "coverage.csv", "layers.gpkg", "result.json",
+        "report.html", "map.html", "charts", "blindspots.csv",
+    }
     table = pd.read_csv(out / "projects.csv", encoding="utf-8-sig")
     assert list(table.columns[:4]) == ["排名", "分期", "完成时限", "点位编号"]
     assert len(table) == len(plan.projects)

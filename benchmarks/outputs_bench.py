@@ -1,0 +1,82 @@
+"""Benchmark: all output files of the full kaifeng-demo plan.
+
+Runs the plan once (not timed against the target), then times `siting.outputs.write_outputs`
+(tables, GeoPackage, JSON) followed by `siting.report.write_report` (report, map, charts,
+blind-spot tables), each step separately. Target: all outputs in <= 10 s on 2 cores.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/outputs_bench.py [--scenario PATH] [--out PATH]
+
+Writes ``benchmarks/results/outputs.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+from siting.outputs import write_outputs
+from siting.plan import plan_with_context
+from siting.report import write_report
+from siting.results import assemble_plan
+from siting.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_S = 10.0
+
+
+def main() -> None:
+    """Run the benchmark and write its JSON result."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", type=Path,
+                        default=ROOT / "scenarios" / "kaifeng-demo" / "scenario.yaml")
+    parser.add_argument("--out", type=Path,
+                        default=ROOT / "benchmarks" / "results" / "outputs.json")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    context = plan_with_context(load_scenario(args.scenario))
+    plan = assemble_plan(context)
+    plan_s = time.perf_counter() - start
+    with tempfile.TemporaryDirectory() as folder:
+        outdir = Path(folder) / "out"
+        start = time.perf_counter()
+        write_outputs(plan, context, outdir)
+        outputs_s = time.perf_counter() - start
+        start = time.perf_counter()
+        files = write_report(plan, context, outdir)
+        report_s = time.perf_counter() - start
+        sizes = {f.relative_to(outdir).as_posix(): f.stat().st_size for f in files}
+    total = outputs_s + report_s
+    result = {
+        "scenario": str(args.scenario.relative_to(ROOT)) if args.scenario.is_relative_to(ROOT)
+        else str(args.scenario),
+        "demand_points": len(context.inputs.demand),
+        "sites": len(context.inputs.sites),
+        "outlets": len(context.inputs.outlets),
+        "network_nodes": context.network.n_nodes,
+        "projects": len(plan.projects),
+        "plan_s": round(plan_s, 2),
+        "write_outputs_s": round(outputs_s, 2),
+        "write_report_s": round(report_s, 2),
+        "all_outputs_s": round(total, 2),
+        "target_s": TARGET_S,
+        "meets_target": total <= TARGET_S,
+        "report_file_bytes": sizes,
+        "peak_rss_mb": round(psutil.Process().memory_info().rss / 2**20, 1),
+        "cpus": psutil.cpu_count(),
+        "python": platform.python_version(),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()

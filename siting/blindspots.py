@@ -1,0 +1,157 @@
+"""Facility blind spots (设施盲区): who lives beyond a facility type's walking threshold.
+
+Per facility type and administrative unit (community, street office or district) the tables give
+the residents the type serves and those aged 60+ who are outside its walking threshold before and
+after the plan, and the residents-weighted median and the maximum walking time to the nearest
+facility of the type (existing outlets before; outlets and new facilities after).
+
+Walking minutes are metres / (group speed × 60), each row at its own group's speed
+(domain brief §5): the elderly walk slower, so the same street is more minutes for them.
+Distances were computed only up to `siting.plan.REPORT_REACH_FACTOR` × the longest threshold;
+beyond that a walking time is ``inf`` (no facility within the computed reach).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    from .coverage_rows import TypeRows
+    from .plan import PlanContext
+
+Level = Literal["community", "street", "district"]
+
+#: The administrative columns that identify a unit at each level (a community name is only
+#: unique inside its street, a street inside its district).
+LEVEL_COLUMNS: dict[Level, list[str]] = {
+    "district": ["district"],
+    "street": ["district", "street"],
+    "community": ["district", "street", "community"],
+}
+
+#: Columns of a blind-spot table after the unit columns; counts are residents, times minutes.
+VALUE_COLUMNS = [
+    "residents", "outside_before", "outside_after",
+    "residents_60_plus", "outside_60_plus_before", "outside_60_plus_after",
+    "median_min_before", "median_min_after", "max_min_before", "max_min_after",
+]
+
+
+def nearest_after_m(context: PlanContext, type_index: int) -> npt.NDArray[np.float64]:
+    """Walking distance from each demand point to the nearest facility of a type after the plan.
+
+    The nearest of the existing outlets and the candidate sites where the plan builds the type,
+    in metres; ``inf`` where none is within the computed reach.
+    """
+    rows = context.rows[type_index]
+    nearest = np.full(len(context.inputs.demand), np.inf)
+    nearest[rows.point] = rows.nearest_existing_m
+    built = np.flatnonzero(context.solution.build[:, type_index])
+    if built.size:
+        reach = sp.coo_array(sp.csc_array(context.to_sites.metres)[:, built])
+        np.minimum.at(nearest, reach.row, reach.data)
+    return nearest
+
+
+def _row_minutes(
+    context: PlanContext, rows: TypeRows, metres: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """Per row, walking minutes at the row's group speed; ``metres`` is per row."""
+    speeds = context.scenario.speeds_m_per_s
+    speed = np.array([speeds.of(g) for g in rows.group], dtype=np.float64)
+    return metres / (speed * 60.0)
+
+
+def _weighted_median(
+    group: npt.NDArray[np.int64], value: npt.NDArray[np.float64],
+    weight: npt.NDArray[np.float64], n_groups: int,
+) -> npt.NDArray[np.float64]:
+    """Per group, the smallest value with at least half of the group's weight at or below it."""
+    order = np.lexsort((value, group))
+    g, v, w = group[order], value[order], weight[order]
+    cumulative = np.cumsum(w)
+    totals = np.bincount(g, weights=w, minlength=n_groups)
+    before_group = np.concatenate([[0.0], np.cumsum(totals)[:-1]])
+    within = cumulative - before_group[g]
+    reached = within >= 0.5 * totals[g]
+    median = np.full(n_groups, np.nan)
+    # Reverse so that the first qualifying row of each group is the one written last.
+    median[g[reached][::-1]] = v[reached][::-1]
+    return median
+
+
+def blind_spot_table(context: PlanContext, *, level: Level = "community") -> pd.DataFrame:
+    """Blind spots per facility type and administrative unit, before and after the plan.
+
+    Parameters
+    ----------
+    context
+        A finished plan (`siting.plan.plan_with_context`).
+    level
+        Aggregate by community, street office or district.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per type (catalog order) × unit (sorted) with columns ``type``, ``name_zh``,
+        ``name_en``, the unit columns of `LEVEL_COLUMNS` and `VALUE_COLUMNS`: residents the
+        type serves and those outside its threshold before/after (all served groups, and the
+        60+), and the residents-weighted median and maximum walking minutes to the nearest
+        facility before/after (``inf``: none within the computed reach).
+    """
+    keys = LEVEL_COLUMNS[level]
+    place = context.inputs.demand[keys].astype(str).reset_index(drop=True)
+    unit_of_point = place.groupby(keys, sort=True).ngroup().to_numpy().astype(np.int64)
+    units = place.drop_duplicates().sort_values(keys).reset_index(drop=True)
+    n_units = len(units)
+    parts: list[pd.DataFrame] = []
+    for t, rows in enumerate(context.rows):
+        ftype = context.inputs.catalog.types[rows.key]
+        after = rows.existing | (context.solution.covered_phase[t] >= 0)
+        elderly = rows.elderly
+        people = rows.residents
+        codes = unit_of_point[rows.point]
+        minutes_before = _row_minutes(context, rows, rows.nearest_existing_m)
+        minutes_after = _row_minutes(context, rows, nearest_after_m(context, t)[rows.point])
+        worst_before = np.full(n_units, -np.inf)
+        worst_after = np.full(n_units, -np.inf)
+        np.maximum.at(worst_before, codes, minutes_before)
+        np.maximum.at(worst_after, codes, minutes_after)
+        values = {
+            "residents": people,
+            "outside_before": people * ~rows.existing,
+            "outside_after": people * ~after,
+            "residents_60_plus": people * elderly,
+            "outside_60_plus_before": people * (elderly & ~rows.existing),
+            "outside_60_plus_after": people * (elderly & ~after),
+        }
+        table = units.assign(
+            **{name: np.bincount(codes, weights=v, minlength=n_units)
+               for name, v in values.items()},
+            median_min_before=_weighted_median(codes, minutes_before, people, n_units),
+            median_min_after=_weighted_median(codes, minutes_after, people, n_units),
+            max_min_before=worst_before,
+            max_min_after=worst_after,
+        )
+        has_rows = np.bincount(codes, minlength=n_units) > 0
+        parts.append(table[has_rows].assign(type=rows.key, name_zh=ftype.name.zh,
+                                            name_en=ftype.name.en))
+    columns = ["type", "name_zh", "name_en", *keys, *VALUE_COLUMNS]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    result = pd.concat(parts, ignore_index=True)[columns]
+    counts = VALUE_COLUMNS[:6]
+    result[counts] = result[counts].round().astype(np.int64)
+    minutes = VALUE_COLUMNS[6:]
+    result[minutes] = result[minutes].round(1)
+    return result
+
+
+def blind_spot_tables(context: PlanContext) -> dict[Level, pd.DataFrame]:
+    """`blind_spot_table` at every level, from the district down to the community."""
+    return {level: blind_spot_table(context, level=level) for level in LEVEL_COLUMNS}

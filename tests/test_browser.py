@@ -1,0 +1,92 @@
+"""The report and the map as a person sees them: headless Chromium, no network.
+
+Needs Debian's ``chromium`` (and ``fonts-noto-cjk`` for Chinese glyphs); the tests skip with a
+message where it is not installed.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.image import imread
+
+from siting.plan import PlanContext, plan_with_context
+from siting.report import write_report
+from siting.results import Plan, assemble_plan
+from siting.scenario import load_scenario
+
+CHROMIUM = shutil.which("chromium")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="headless Chromium not installed (apt-get install -y chromium fonts-noto-cjk)",
+)
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--virtual-time-budget=5000",
+]
+
+
+@pytest.fixture(scope="module")
+def pages(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Plan, Path]:
+    context: PlanContext = plan_with_context(load_scenario(small_demo))
+    plan = assemble_plan(context)
+    outdir = tmp_path_factory.mktemp("browser")
+    write_report(plan, context, outdir)
+    return plan, outdir
+
+
+def _chromium(page: Path, profile: Path, *extra: str) -> str:
+    assert CHROMIUM is not None
+    done = subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *extra, page.as_uri()],
+        capture_output=True, text=True, timeout=90, check=True,
+    )
+    return done.stdout
+
+
+def _not_blank(png: Path) -> None:
+    pixels = imread(png)[..., :3]
+    colours = np.unique((pixels * 255).astype(np.uint8).reshape(-1, 3), axis=0)
+    assert len(colours) > 50, f"{png.name}: only {len(colours)} colours"
+    assert pixels.std() > 0.02
+
+
+def test_map_renders_every_layer(pages: tuple[Plan, Path], tmp_path: Path) -> None:
+    plan, outdir = pages
+    dom = _chromium(outdir / "map.html", tmp_path / "profile", "--dump-dom")
+    assert 'data-ready="1"' in dom, "the map script ran to its end"
+    classes = re.findall(r'class="([^"]*leaflet-interactive[^"]*)"', dom)
+    demand = sum("demand-point" in c for c in classes)
+    assert demand > 0
+    assert sum("outlet-point" in c for c in classes) > 0
+    assert sum("isochrone" in c for c in classes) >= len({p.site_id for p in plan.projects})
+    assert sum("rank-icon" in c for c in classes) == len(plan.projects)
+    control = dom.split("leaflet-control-layers-overlays")[1]
+    for name in ("Demand coverage", "Existing outlets", "15-min walk", "Projects", "Communities"):
+        assert name in control
+    assert dom.count("<option") == len(plan.type_summary)
+
+
+def test_report_renders_the_project_list(pages: tuple[Plan, Path], tmp_path: Path) -> None:
+    plan, outdir = pages
+    dom = _chromium(outdir / "report.html", tmp_path / "profile", "--dump-dom")
+    body = dom.split('<table class="projects">')[1].split("</table>")[0]
+    assert body.count("<tr>") == len(plan.projects) + 1
+    assert 'id="lang-switch"' in dom
+    assert 'id="map-frame"' in dom
+    assert dom.count('class="chart"') == 3
+
+
+@pytest.mark.parametrize("page", ["map.html", "report.html"])
+def test_screenshot_is_not_blank(pages: tuple[Plan, Path], tmp_path: Path, page: str) -> None:
+    _, outdir = pages
+    shot = tmp_path / "shot.png"
+    _chromium(outdir / page, tmp_path / "profile", f"--screenshot={shot}",
+              "--window-size=1280,900")
+    _not_blank(shot)

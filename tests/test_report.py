@@ -1,0 +1,154 @@
+"""The HTML report, the map page, the charts and the isochrones on the small demo."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+import shapely
+
+from siting.network import WalkNetwork
+from siting.plan import PlanContext, plan_with_context
+from siting.report import data_notes, write_report
+from siting.report.charts import before_after_bars, cjk_family
+from siting.report.html_map import TileLayer, map_data, map_html
+from siting.report.isochrones import isochrones
+from siting.results import Plan, assemble_plan
+from siting.scenario import load_scenario
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def context(small_demo: Path) -> PlanContext:
+    return plan_with_context(load_scenario(small_demo))
+
+
+@pytest.fixture(scope="module")
+def plan(context: PlanContext) -> Plan:
+    return assemble_plan(context)
+
+
+@pytest.fixture(scope="module")
+def written(plan: Plan, context: PlanContext, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    outdir = tmp_path_factory.mktemp("report")
+    files = write_report(plan, context, outdir)
+    assert {f.relative_to(outdir).as_posix() for f in files} == {
+        "report.html", "map.html", "blindspots.csv", "charts/coverage.png",
+        "charts/budget.png", "charts/budget_coverage.png",
+    }
+    return outdir
+
+
+def test_pages_need_no_network(written: Path) -> None:
+    for name in ("report.html", "map.html"):
+        text = (written / name).read_text(encoding="utf-8")
+        loads = r"""<(script|link|img|iframe)\b[^>]*\b(src|href)\s*=\s*["']?(https?:)?//"""
+        assert not re.search(loads, text), name
+        assert not re.search(r"url\(\s*['\"]?(https?:)?//", text), name
+        assert "@import" not in text
+        assert "L.tileLayer(" not in text, "no base map unless asked for"
+
+
+def test_report_holds_both_languages_and_every_project(written: Path, plan: Plan) -> None:
+    text = (written / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in text
+    assert 'id="lang-switch"' in text
+    assert text.count('<span lang="zh-CN">') == text.count('<span lang="en">') > 50
+    body = text.split('<table class="projects">')[1].split("</table>")[0]
+    assert body.count("<tr>") == len(plan.projects) + 1
+    for p in plan.projects[:5]:
+        assert f"<td>{p.rank}</td>" in body
+        assert p.site_id in body
+    assert "synthetic data" in text, "the demo's data must be labelled synthetic"
+
+
+def test_charts_in_the_report_are_the_files_on_disk(written: Path) -> None:
+    text = (written / "report.html").read_text(encoding="utf-8")
+    for name in ("coverage", "budget", "budget_coverage"):
+        png = (written / "charts" / f"{name}.png").read_bytes()
+        assert png.startswith(PNG_MAGIC)
+        assert base64.b64encode(png).decode("ascii") in text, name
+
+
+def test_blind_spot_csv_matches_the_report(written: Path, plan: Plan) -> None:
+    import pandas as pd
+
+    table = pd.read_csv(written / "blindspots.csv", encoding="utf-8-sig")
+    assert set(table["level"]) == {"district", "street", "community"}
+    district = table[table["level"] == "district"]
+    text = (written / "report.html").read_text(encoding="utf-8")
+    html_table = text.split('class="blind-spots blind-spots-district"')[1].split("</table>")[0]
+    assert html_table.count("<tr>") == len(district) + 1
+    assert set(district["type"]) == {s.type for s in plan.type_summary}
+
+
+def test_map_data_layers(plan: Plan, context: PlanContext) -> None:
+    data = map_data(plan, context)
+    demand = context.inputs.demand
+    assert len(data["demand"]["features"]) == len(demand)
+    assert len(data["projects"]["features"]) == len(plan.projects)
+    assert len(data["outlets"]["features"]) == len(context.inputs.outlets)
+    assert data["isochrones"]["features"], "isochrones around projects"
+    assert {f["properties"]["minutes"] for f in data["isochrones"]["features"]} == {5, 10, 15}
+    lon, lat = np.array([f["geometry"]["coordinates"] for f in data["demand"]["features"]]).T
+    assert 114.0 < lon.min() < lon.max() < 114.8, "Kaifeng, WGS-84 degrees"
+    assert 34.5 < lat.min() < lat.max() < 35.0
+    states = [f["properties"]["state"] for f in data["demand"]["features"]]
+    assert all(len(s) == len(context.rows) for s in states)
+    newly = sum(s.count("n") + s.count("p") for s in states)
+    assert newly > 0, "the plan covers some demand points newly"
+
+
+def test_gcj02_tiles_shift_the_overlay(plan: Plan, context: PlanContext) -> None:
+    wgs = map_data(plan, context)["projects"]["features"][0]["geometry"]["coordinates"]
+    gcj = map_data(plan, context, datum="gcj02")["projects"]["features"][0]["geometry"]
+    shift_m = np.hypot(*(np.subtract(gcj["coordinates"], wgs) * [92_000, 111_000]))
+    assert 100 < shift_m < 1_000
+    page = map_html(plan, context, tiles=TileLayer(
+        "https://example.invalid/{z}/{x}/{y}.png", "© test tiles", datum="gcj02"))
+    assert 'L.tileLayer("https://example.invalid/{z}/{x}/{y}.png"' in page
+
+
+def test_isochrones_are_nested_and_follow_the_network(context: PlanContext) -> None:
+    net: WalkNetwork = context.network
+    node = int(context.to_sites.sites.node[context.ranked[0].project.site])
+    bands = isochrones(net, [node], speed_m_per_s=1.1)
+    by_minutes = dict(zip(bands["minutes"], bands.geometry, strict=True))
+    assert by_minutes[5].area < by_minutes[10].area < by_minutes[15].area
+    assert by_minutes[10].buffer(1).contains(by_minutes[5])
+    reach = net.distances([node], np.arange(net.n_nodes), cutoff_m=2000).toarray().ravel()
+    inside = shapely.contains_xy(by_minutes[10], net.xy[:, 0], net.xy[:, 1])
+    assert inside[(reach > 0) & (reach <= 660)].all(), "every node within 10 min is inside"
+    far = (reach == 0) | (reach > 1000)
+    far[node] = False
+    assert not inside[far & (np.hypot(*(net.xy - net.xy[node]).T) > 800)].any()
+
+
+def test_before_after_bars_draw_any_counts() -> None:
+    png = before_after_bars(["a", "b"], [1, 2], [3, 4], title="t", axis_label="n")
+    assert png.startswith(PNG_MAGIC)
+
+
+def test_data_notes_label_the_synthetic_demo(context: PlanContext) -> None:
+    notes = data_notes(context)
+    assert any("synthetic" in n for n in notes)
+    assert not any("OpenStreetMap" in n for n in notes), "the demo uses no OSM data"
+
+
+def test_chinese_font_is_found_when_installed() -> None:
+    from matplotlib import font_manager
+
+    installed = any("CJK" in p for p in font_manager.findSystemFonts())
+    assert (cjk_family() is not None) == installed
+
+
+def test_map_page_embeds_valid_json(plan: Plan, context: PlanContext) -> None:
+    page = map_html(plan, context, notes=("n</script>",))
+    raw = page.split('<script id="map-data" type="application/json">')[1].split("</script>")[0]
+    assert json.loads(raw)["types"][0]["key"] == next(iter(context.inputs.catalog.types))
+    assert "n&lt;/script&gt;" in page
