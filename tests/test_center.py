@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 import pytest
 import scipy.sparse as sp
+
 from siting.models._errors import ModelInputError
 from siting.models._result import Status
 from siting.models.center import pcenter

@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 import pytest
 import scipy.sparse as sp
+
 from siting.models._coverage_matrix import all_pairs, coverage, merge_rows
 from siting.models._errors import ModelInputError
 from siting.models._result import Status

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
+
 from siting.models._errors import ModelInputError
 from siting.models._milp import BACKENDS, MilpProblem, MilpStatus, solve_milp
 from siting.models._validate import (

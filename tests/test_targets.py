@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from siting.models._result import Status
-from siting.models.multitype import plan_sites
 
 import siting.plan
+from siting.models._result import Status
+from siting.models.multitype import plan_sites
 from siting.plan import PlanContext, plan_with_context
 from siting.scenario import Scenario, TargetSpec, TierSpec, load_scenario
 from siting.targets import requirements_for, target_costs
