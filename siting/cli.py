@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ._errors import InputFileError
+from .compare import compare_command
 from .inputs import load_inputs
 from .models._errors import ModelInputError, SolverError
 from .models.median import Method
@@ -182,6 +183,26 @@ def run(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(code=2) from exc
     _print_summary(console, result, target, files)
+
+
+@app.command()
+def compare(
+    spec: Annotated[Path, typer.Argument(help="Comparison spec (YAML): scenarios and sweeps.")],
+    out: Annotated[
+        Path, typer.Option("-o", "--out", help="Output folder for the table and charts.")
+    ] = Path("out/compare"),
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Address of an existing Dask scheduler, tcp://HOST:PORT."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="Local worker processes (default: cores).")
+    ] = None,
+) -> None:
+    """Compare districts and sweep budgets, speeds and thresholds, on Dask (local by default)."""
+    code = compare_command(spec, out=out, scheduler=scheduler, workers=workers)
+    if code:
+        raise typer.Exit(code=code)
 
 
 def _print_summary(console: Console, plan: Plan, target: Path, files: list[Path]) -> None:
