@@ -10,14 +10,17 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 import scipy.sparse as sp
+
 from siting.models._errors import ModelInputError
 from siting.models._result import Status
 from siting.models.multitype import (
     EXISTING_COVERED,
     NOT_COVERED,
     CoverageRequirement,
+    DiminishingReturns,
     MultiTypeSolution,
     TypeCoverage,
+    coverage_utility,
     plan_sites,
 )
 
@@ -41,6 +44,8 @@ class Instance:
     type_area: npt.NDArray[np.float64] | None = None
     max_types_per_site: int | None = None
     requirements: tuple[CoverageRequirement, ...] = ()
+    groups: tuple[npt.NDArray[np.int64], ...] | None = None
+    returns: DiminishingReturns | None = None
 
     def kwargs(self) -> dict[str, Any]:
         return {
@@ -48,12 +53,13 @@ class Instance:
             "phase_budgets": self.phase_budgets, "site_first_phase": self.site_first_phase,
             "phase_weights": self.phase_weights, "site_area": self.site_area,
             "type_area": self.type_area, "max_types_per_site": self.max_types_per_site,
-            "requirements": self.requirements,
+            "requirements": self.requirements, "returns": self.returns,
         }
 
     def types(self) -> list[TypeCoverage]:
-        return [TypeCoverage(sp.csr_array(c), w, e)
-                for c, w, e in zip(self.cover, self.weights, self.existing, strict=True)]
+        groups = self.groups or (None,) * len(self.cover)
+        return [TypeCoverage(sp.csr_array(c), w, e, g)
+                for c, w, e, g in zip(self.cover, self.weights, self.existing, groups, strict=True)]
 
     def solve(self, **options: Any) -> MultiTypeSolution:
         return plan_sites(self.types(), **self.kwargs(), **options)
@@ -121,16 +127,13 @@ def brute_force(inst: Instance) -> tuple[float, npt.NDArray[np.int64] | None]:
         ok &= ((built * inst.type_area).sum(axis=2) <= inst.site_area).all(axis=1)
     if inst.max_types_per_site is not None:
         ok &= (built.sum(axis=2) <= inst.max_types_per_site).all(axis=1)
-    pw = np.ones(N_PHASES) if inst.phase_weights is None else inst.phase_weights
-    tail = np.append(np.cumsum(pw[::-1])[::-1], 0.0)
     objective = np.zeros(choice.shape[0])
     first = []
     for t in range(n_types):
         cov = inst.cover[t]
         row_first = np.where(cov[None], phase_or_never[:, None, :, t], never).min(axis=2)
         first.append(row_first)
-        credit = np.where(inst.existing[t], 0.0, inst.weights[t])
-        objective += (credit * tail[row_first]).sum(axis=1)
+        objective += type_value(inst, t, row_first)
     for req in inst.requirements:
         rows = np.unique(np.asarray(req.rows))
         w = inst.weights[req.type_index][rows]
@@ -143,15 +146,39 @@ def brute_force(inst: Instance) -> tuple[float, npt.NDArray[np.int64] | None]:
     return float(objective[best]), build[best]
 
 
+def phi(share: npt.NDArray[np.float64], returns: DiminishingReturns) -> npt.NDArray[np.float64]:
+    """The concave value of a covered share, by interpolating its values at the breakpoints."""
+    knots = np.r_[0.0, returns.breakpoints, 1.0]
+    values = np.r_[0.0, np.cumsum(np.diff(knots) * np.array(returns.slopes))]
+    return np.interp(share, knots, values)
+
+
+def type_value(inst: Instance, t: int, row_first: npt.NDArray[np.int64]) -> Any:
+    """Objective of type ``t`` when row r is first covered in phase ``row_first[..., r]``."""
+    pw = np.ones(N_PHASES) if inst.phase_weights is None else inst.phase_weights
+    new = np.where(inst.existing[t], 0.0, inst.weights[t])
+    if inst.returns is None:
+        tail = np.append(np.cumsum(pw[::-1])[::-1], 0.0)
+        return (new * tail[row_first]).sum(axis=-1)
+    groups = np.zeros(new.size, dtype=np.int64) if inst.groups is None else inst.groups[t]
+    value = 0.0
+    for g in np.unique(groups):
+        mine = groups == g
+        total = inst.weights[t][mine].sum()
+        before = (inst.weights[t] * inst.existing[t])[mine].sum() / total
+        for f in range(N_PHASES):
+            after = before + (new * (row_first <= f))[..., mine].sum(axis=-1) / total
+            value = value + pw[f] * total * (phi(after, inst.returns) - phi(before, inst.returns))
+    return value
+
+
 def plan_value(inst: Instance, build_phase: npt.NDArray[np.int64]) -> float:
     """Objective of a given plan, by the same rules as :func:`brute_force`."""
-    pw = np.ones(N_PHASES) if inst.phase_weights is None else inst.phase_weights
-    tail = np.append(np.cumsum(pw[::-1])[::-1], 0.0)
     total = 0.0
     for t, cov in enumerate(inst.cover):
         phase = np.where(build_phase[:, t] >= 0, build_phase[:, t], N_PHASES)
         first = np.where(cov, phase[None, :], N_PHASES).min(axis=1)
-        total += float((np.where(inst.existing[t], 0.0, inst.weights[t]) * tail[first]).sum())
+        total += float(type_value(inst, t, first))
     return total
 
 
@@ -160,7 +187,11 @@ SEEDS = range(40)
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_milp_matches_brute_force(seed: int) -> None:
-    inst = random_instance(seed)
+    check_milp_against_brute_force(random_instance(seed))
+
+
+def check_milp_against_brute_force(inst: Instance) -> None:
+    """The MILP's plan is feasible, optimal by brute force, and its objective is its value."""
     best, _ = brute_force(inst)
     sol = inst.solve()
     if best == float("-inf"):
@@ -423,3 +454,178 @@ def test_bad_input_raises(change: dict[str, Any], match: str) -> None:
 def test_bad_type_coverage_raises(types: list[TypeCoverage], match: str) -> None:
     with pytest.raises(ModelInputError, match=match):
         plan_sites(types, **one_site())
+
+
+# --------------------------------------------------------------------------- diminishing returns
+
+RETURNS = DiminishingReturns((0.3, 0.6), (1.0, 0.4, 0.1))
+
+
+def balanced_returns() -> DiminishingReturns:
+    """The example of the brief: full credit to half coverage, half to 80 %, a quarter after."""
+    return DiminishingReturns((0.5, 0.8), (1.0, 0.5, 0.25))
+
+
+def returns_instance(seed: int) -> Instance:
+    """2 types, 2 groups, 5 sites, 2 phases, diminishing returns; rows 0 and 1 of each type have
+    the same sites but lie in different groups, so merging them would change the answer."""
+    rng = np.random.default_rng(1000 + seed)
+    n_types, n_sites, n_rows = 2, 5, 7
+    pairs = rng.choice(n_sites * n_types, size=9, replace=False)
+    allowed = np.zeros(n_sites * n_types, dtype=bool)
+    allowed[pairs] = True
+    cover, groups = [], []
+    for _ in range(n_types):
+        c = rng.random((n_rows, n_sites)) < 0.4
+        c[1] = c[0]
+        cover.append(c)
+        g = rng.integers(0, 2, n_rows)
+        g[:2] = [0, 1]
+        groups.append(g)
+    options: dict[str, Any] = {}
+    if seed % 3 == 1:
+        t = int(rng.integers(n_types))
+        options["requirements"] = (CoverageRequirement(t, [0, 2, 3], 0.5, 1),)
+    if seed % 4 == 2:
+        options["max_types_per_site"] = 1
+    if seed % 5 == 3:
+        options["phase_weights"] = np.array([2.0, 1.0])
+    return Instance(
+        tuple(cover), tuple(rng.integers(1, 20, n_rows).astype(float) for _ in range(n_types)),
+        tuple(rng.random(n_rows) < 0.25 for _ in range(n_types)),
+        base_cost=rng.integers(0, 40, n_sites).astype(float),
+        type_cost=rng.integers(5, 40, (n_sites, n_types)).astype(float),
+        allowed=allowed.reshape(n_sites, n_types),
+        phase_budgets=rng.integers(30, 90, N_PHASES).astype(float),
+        site_first_phase=rng.integers(0, N_PHASES, n_sites),
+        groups=tuple(groups), returns=RETURNS, **options,
+    )
+
+
+RETURN_SEEDS = range(30)
+
+
+@pytest.mark.parametrize("seed", RETURN_SEEDS)
+def test_returns_milp_matches_brute_force(seed: int) -> None:
+    check_milp_against_brute_force(returns_instance(seed))
+
+
+@pytest.mark.parametrize("seed", RETURN_SEEDS)
+def test_returns_greedy_never_exceeds_the_optimum_or_bound(seed: int) -> None:
+    inst = returns_instance(seed)
+    best, _ = brute_force(inst)
+    heur = inst.solve(method="heuristic")
+    if heur.status is Status.INFEASIBLE:
+        return
+    assert heur.bound >= best - 1e-6
+    assert 0 <= heur.objective <= best + 1e-6
+    assert plan_value(inst, heur.build_phase) == pytest.approx(heur.objective, abs=1e-6)
+    assert (np.cumsum(heur.spend_by_phase) <= np.cumsum(inst.phase_budgets) + 1e-6).all()
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_one_slope_of_one_is_the_linear_model(seed: int) -> None:
+    inst = random_instance(seed)
+    groups = tuple(np.arange(w.size) % 2 for w in inst.weights)
+    linear = inst.solve()
+    grouped = Instance(**{**inst.__dict__, "groups": groups}).solve()
+    flat = Instance(**{**inst.__dict__, "groups": groups,
+                       "returns": DiminishingReturns((), (1.0,))}).solve()
+    assert grouped.status is linear.status is flat.status
+    if linear.status is not Status.INFEASIBLE:
+        # Without returns the groups are ignored, so the model and its answer are today's.
+        assert grouped.objective == linear.objective
+        assert grouped.build_phase.tolist() == linear.build_phase.tolist()
+        assert flat.objective == pytest.approx(linear.objective, abs=1e-6)
+        assert plan_value(inst, flat.build_phase) == pytest.approx(linear.objective, abs=1e-6)
+
+
+def larger_grouped(seed: int) -> tuple[list[TypeCoverage], dict[str, Any]]:
+    rng = np.random.default_rng(seed)
+    n_sites, n_rows = 25, 150
+    types = [TypeCoverage(sp.csr_array(rng.random((n_rows, n_sites)) < 0.05),
+                          rng.integers(1, 30, n_rows).astype(float), rng.random(n_rows) < 0.3,
+                          rng.integers(0, 6, n_rows)) for _ in range(3)]
+    kwargs = {"base_cost": rng.integers(5, 30, n_sites).astype(float),
+              "type_cost": rng.integers(10, 40, (n_sites, 3)).astype(float),
+              "allowed": rng.random((n_sites, 3)) < 0.7, "phase_budgets": [100.0, 60.0],
+              "site_first_phase": rng.integers(0, 2, n_sites), "phase_weights": [2.0, 1.0]}
+    return types, kwargs
+
+
+@pytest.mark.parametrize("method", ["milp", "heuristic"])
+def test_coverage_utility_matches_the_objective(method: str) -> None:
+    types, kwargs = larger_grouped(5)
+    sol = plan_sites(types, returns=RETURNS, method=method, time_limit=2.0, **kwargs)
+    assert sol.status in (Status.OPTIMAL, Status.FEASIBLE)
+    value = 0.0
+    for f, pw in enumerate(kwargs["phase_weights"]):
+        for tc, phase in zip(types, sol.covered_phase, strict=True):
+            w, g = np.asarray(tc.weights), np.asarray(tc.groups)
+            new = np.bincount(g, weights=w * ((phase >= 0) & (phase <= f)), minlength=6)
+            value += pw * coverage_utility(new, np.bincount(g, weights=w, minlength=6),
+                                           np.bincount(g, weights=w * (phase == EXISTING_COVERED),
+                                                       minlength=6), RETURNS)
+    assert value == pytest.approx(sol.objective, rel=1e-9)
+    assert sol.bound >= sol.objective
+
+
+def test_returns_fill_the_least_covered_type_first() -> None:
+    # Type 0 is 90 % covered already, type 1 not at all; the new type-0 outlet reaches 12 people,
+    # the type-1 outlet 10. Linear credit builds type 0; diminishing returns build type 1.
+    cover = sp.csr_array(np.array([[True], [False]]))
+    types = [TypeCoverage(cover, [12.0, 108.0], np.array([False, True])),
+             TypeCoverage(cover, [10.0, 100.0])]
+    kwargs = {"base_cost": [0.0], "type_cost": [[10.0, 10.0]],
+              "allowed": np.ones((1, 2), dtype=bool), "phase_budgets": [10.0]}
+    assert plan_sites(types, **kwargs).build.tolist() == [[True, False]]
+    balanced = plan_sites(types, returns=balanced_returns(), **kwargs)
+    assert balanced.build.tolist() == [[False, True]]
+    assert balanced.objective == pytest.approx(10.0)
+    assert coverage_utility(12.0, 120.0, 108.0, balanced_returns()) == pytest.approx(3.0)
+
+
+def test_coverage_utility_without_returns_is_the_covered_weight() -> None:
+    assert coverage_utility([3.0, 4.0], [10.0, 10.0], [0.0, 5.0], None) == 7.0
+    # Share 0.4 → 0.6 of 10 under slopes 1 to 0.5, then 0.5 to 0.8: 1.0 + 0.5.
+    assert coverage_utility([2.0], [10.0], [4.0], balanced_returns()) == pytest.approx(1.5)
+    assert coverage_utility(0.0, 0.0, 0.0, balanced_returns()) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("breakpoints", "slopes", "match"),
+    [
+        ((0.8, 0.5), (1.0, 0.5, 0.25), "breakpoints must be strictly increasing"),
+        ((0.5, 0.5), (1.0, 0.5, 0.25), "breakpoints must be strictly increasing"),
+        ((0.0, 0.5), (1.0, 0.5, 0.25), r"in \(0, 1\)"),
+        ((0.5, 1.2), (1.0, 0.5, 0.25), r"in \(0, 1\)"),
+        ((0.5, 0.8), (1.0, 0.5), "one more entry"),
+        ((0.5,), (1.0, 0.5, 0.25), "one more entry"),
+        ((0.5, 0.8), (0.5, 1.0, 0.25), "non-increasing"),
+        ((0.5, 0.8), (1.0, 0.5, 0.0), "positive"),
+        ((0.5, 0.8), (1.0, np.nan, 0.25), "positive"),
+        (("a",), (1.0, 0.5), "sequences of numbers"),
+    ],
+)
+def test_bad_returns_raise(breakpoints: Any, slopes: Any, match: str) -> None:
+    with pytest.raises(ModelInputError, match=match):
+        DiminishingReturns(breakpoints, slopes)
+
+
+@pytest.mark.parametrize(
+    ("groups", "match"),
+    [([0, 1, 2], "groups must have shape"), ([0.0], "integer group"), ([-1], "integer group")],
+)
+def test_bad_groups_raise(groups: Any, match: str) -> None:
+    types = [TypeCoverage(sp.csr_array(np.ones((1, 1), dtype=bool)), [1.0], None, groups)] * 2
+    with pytest.raises(ModelInputError, match=match):
+        plan_sites(types, **one_site(), returns=balanced_returns())
+
+
+def test_bad_utility_inputs_raise() -> None:
+    with pytest.raises(ModelInputError, match="covered_weight_by_group"):
+        coverage_utility([-1.0], [1.0], [0.0], None)
+    with pytest.raises(ModelInputError, match="broadcast"):
+        coverage_utility([1.0, 2.0], [1.0, 2.0, 3.0], [0.0], None)
+    with pytest.raises(ModelInputError, match="returns must be a DiminishingReturns"):
+        plan_sites(TWO_TYPES, **one_site(), returns=(0.5, 1.0))

@@ -1,22 +1,18 @@
 """Target mode on the small demo: targets become requirements the optimizer meets, or an
 INFEASIBLE plan whose reason names the community and rule; and the cost of a target.
 
-plan.py does not pass the requirements yet, so `_wired` injects them into its call of
-plan_sites the way plan_with_context is to do it.
+`siting.plan.plan_with_context` turns the scenario's targets into requirements itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
 
-import siting.plan
 from siting.models._result import Status
-from siting.models.multitype import plan_sites
 from siting.plan import PlanContext, plan_with_context
 from siting.scenario import Scenario, TargetSpec, TierSpec, load_scenario
 from siting.targets import requirements_for, target_costs
@@ -28,20 +24,6 @@ def base(small_demo: Path) -> PlanContext:
     scenario = load_scenario(small_demo)
     solver = scenario.solver.model_copy(update={"time_limit_s": 10, "mip_rel_gap": 1e-3})
     return plan_with_context(scenario.model_copy(update={"solver": solver}))
-
-
-@pytest.fixture(scope="module")
-def wired(base: PlanContext) -> Callable[[Scenario], PlanContext]:
-    def run(scenario: Scenario) -> PlanContext:
-        found = requirements_for(scenario, base.inputs, base.rows)
-        mp = pytest.MonkeyPatch()
-        mp.setattr(siting.plan, "plan_sites",
-                   lambda types, **kw: plan_sites(types, requirements=found.requirements, **kw))
-        try:
-            return plan_with_context(scenario)
-        finally:
-            mp.undo()
-    return run
 
 
 def _reachable_rule(base: PlanContext) -> tuple[str, list[str], float]:
@@ -76,7 +58,7 @@ def _with_rules(base: PlanContext, tmp_path: Path, community: str, types: list[s
 
 
 def test_a_reachable_target_is_met_by_its_phase(
-    base: PlanContext, wired: Callable[[Scenario], PlanContext], tmp_path: Path,
+    base: PlanContext, tmp_path: Path,
 ) -> None:
     community, types, reach = _reachable_rule(base)
     assert reach >= 0.5, "the small demo should have a community sites can mostly reach"
@@ -86,13 +68,13 @@ def test_a_reachable_target_is_met_by_its_phase(
     assert len(found.requirements) == 2
     assert all(community in label for label in found.labels)
     before = evaluate_tiers(base).community(community).at(base.scenario.phases[-1].key)
-    context = wired(scenario)
+    context = plan_with_context(scenario)
     assert context.solution.status in (Status.OPTIMAL, Status.FEASIBLE)
     after = evaluate_tiers(context).community(community).at(scenario.phases[-1].key)
     assert after.tier == "basic"
     assert before.tier != "basic"
 
-    costs = target_costs(context, replan=wired, time_limit_s=10)
+    costs = target_costs(context, time_limit_s=10)
     assert [c.name for c in costs] == ["pilot"]
     cost = costs[0]
     slack = (cost.gap_with + cost.gap_without) * abs(cost.objective_without) + 1e-6
@@ -116,16 +98,16 @@ def test_min_types_picks_the_cheapest_types_deterministically(
 
 
 def test_an_impossible_target_is_infeasible_naming_community_and_rule(
-    base: PlanContext, wired: Callable[[Scenario], PlanContext],
+    base: PlanContext,
 ) -> None:
     target = TargetSpec(name="pilots", communities=("集英花园",), tier="quality",
                         by_phase=base.scenario.phases[1].key)
     scenario = base.scenario.model_copy(update={"targets": (target,)})
     found = requirements_for(scenario, base.inputs, base.rows)
     assert any("satisfaction" in item for item in found.not_enforced)
-    context = wired(scenario)
+    context = plan_with_context(scenario)
     assert context.solution.status is Status.INFEASIBLE
-    reason = found.explain(context.solution.reason)
+    reason = context.solution.reason  # plan_with_context explains it already
     assert "集英花园" in reason
     assert "基础型 (Basic) rule 0" in reason
     assert "requirements[" not in reason
