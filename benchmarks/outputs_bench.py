@@ -1,8 +1,10 @@
 """Benchmark: all output files of the full kaifeng-demo plan.
 
-Runs the plan once (not timed against the target), then times `siting.outputs.write_outputs`
-(tables, GeoPackage, JSON) followed by `siting.report.write_report` (report, map, charts,
-blind-spot tables), each step separately. Target: all outputs in <= 10 s on 2 cores.
+Runs the plan once (not timed against the target), then times `siting.outputs.write_outputs`,
+which writes every output: tables, GeoPackage, JSON and the report (`siting.report.write_report`:
+report, map, charts, blind-spot tables). That first call in the process is the timed one, as a
+user of ``siting run`` sees it. The report's parts are then timed once more each for a
+breakdown. Target: all outputs in <= 10 s on 2 cores.
 
 Run from the repository root::
 
@@ -18,13 +20,17 @@ import json
 import platform
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
 
+from siting.blindspots import blind_spot_tables
 from siting.outputs import write_outputs
 from siting.plan import plan_with_context
 from siting.report import write_report
+from siting.report.charts import plan_charts
+from siting.report.html_map import map_html
 from siting.results import assemble_plan
 from siting.scenario import load_scenario
 
@@ -47,13 +53,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         outdir = Path(folder) / "out"
         start = time.perf_counter()
-        write_outputs(plan, context, outdir)
-        outputs_s = time.perf_counter() - start
-        start = time.perf_counter()
-        files = write_report(plan, context, outdir)
-        report_s = time.perf_counter() - start
-        sizes = {f.relative_to(outdir).as_posix(): f.stat().st_size for f in files}
-    total = outputs_s + report_s
+        written = write_outputs(plan, context, outdir)
+        total = time.perf_counter() - start
+        files = [f for f in outdir.rglob("*") if f.is_file()]
+        sizes = {f.relative_to(outdir).as_posix(): f.stat().st_size for f in sorted(files)}
+        parts: dict[str, Callable[[], object]] = {
+            "write_report": lambda: write_report(plan, context, Path(folder) / "report"),
+            "blind_spot_tables": lambda: blind_spot_tables(context),
+            "charts": lambda: plan_charts(plan),
+            "map_html": lambda: map_html(plan, context),
+        }
+        breakdown = {}
+        for name, step in parts.items():
+            start = time.perf_counter()
+            step()
+            breakdown[name] = round(time.perf_counter() - start, 2)
     result = {
         "scenario": str(args.scenario.relative_to(ROOT)) if args.scenario.is_relative_to(ROOT)
         else str(args.scenario),
@@ -63,9 +77,10 @@ def main() -> None:
         "network_nodes": context.network.n_nodes,
         "projects": len(plan.projects),
         "plan_s": round(plan_s, 2),
-        "write_outputs_s": round(outputs_s, 2),
-        "write_report_s": round(report_s, 2),
         "all_outputs_s": round(total, 2),
+        "files": len(written),
+        "report_parts_s": breakdown,
+        "load_average_1min": round(psutil.getloadavg()[0], 2),
         "target_s": TARGET_S,
         "meets_target": total <= TARGET_S,
         "report_file_bytes": sizes,

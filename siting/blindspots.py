@@ -13,6 +13,7 @@ beyond that a walking time is ``inf`` (no facility within the computed reach).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -63,7 +64,8 @@ def _row_minutes(
 ) -> npt.NDArray[np.float64]:
     """Per row, walking minutes at the row's group speed; ``metres`` is per row."""
     speeds = context.scenario.speeds_m_per_s
-    speed = np.array([speeds.of(g) for g in rows.group], dtype=np.float64)
+    groups, code = np.unique(np.asarray(rows.group, dtype=str), return_inverse=True)
+    speed = np.array([speeds.of(g) for g in groups], dtype=np.float64)[code]
     return metres / (speed * 60.0)
 
 
@@ -85,6 +87,81 @@ def _weighted_median(
     return median
 
 
+@dataclass(frozen=True)
+class _TypeRowValues:
+    """One type's per-row values, computed once and aggregated at every level."""
+
+    key: str
+    name_zh: str
+    name_en: str
+    point: npt.NDArray[np.int64]
+    people: npt.NDArray[np.float64]
+    counts: dict[str, npt.NDArray[np.float64]]
+    minutes_before: npt.NDArray[np.float64]
+    minutes_after: npt.NDArray[np.float64]
+
+
+def _row_values(context: PlanContext) -> list[_TypeRowValues]:
+    out = []
+    for t, rows in enumerate(context.rows):
+        ftype = context.inputs.catalog.types[rows.key]
+        after = rows.existing | (context.solution.covered_phase[t] >= 0)
+        elderly = rows.elderly
+        people = rows.residents
+        out.append(_TypeRowValues(
+            key=rows.key, name_zh=ftype.name.zh, name_en=ftype.name.en, point=rows.point,
+            people=people,
+            counts={
+                "residents": people,
+                "outside_before": people * ~rows.existing,
+                "outside_after": people * ~after,
+                "residents_60_plus": people * elderly,
+                "outside_60_plus_before": people * (elderly & ~rows.existing),
+                "outside_60_plus_after": people * (elderly & ~after),
+            },
+            minutes_before=_row_minutes(context, rows, rows.nearest_existing_m),
+            minutes_after=_row_minutes(context, rows, nearest_after_m(context, t)[rows.point]),
+        ))
+    return out
+
+
+def _aggregate(
+    demand: pd.DataFrame, values: list[_TypeRowValues], level: Level
+) -> pd.DataFrame:
+    """The blind-spot table of ``level`` from the per-row values of every type."""
+    keys = LEVEL_COLUMNS[level]
+    place = demand[keys].astype(str).reset_index(drop=True)
+    unit_of_point = place.groupby(keys, sort=True).ngroup().to_numpy().astype(np.int64)
+    units = place.drop_duplicates().sort_values(keys).reset_index(drop=True)
+    n_units = len(units)
+    parts: list[pd.DataFrame] = []
+    for v in values:
+        codes = unit_of_point[v.point]
+        worst_before = np.full(n_units, -np.inf)
+        worst_after = np.full(n_units, -np.inf)
+        np.maximum.at(worst_before, codes, v.minutes_before)
+        np.maximum.at(worst_after, codes, v.minutes_after)
+        table = units.assign(
+            **{name: np.bincount(codes, weights=c, minlength=n_units)
+               for name, c in v.counts.items()},
+            median_min_before=_weighted_median(codes, v.minutes_before, v.people, n_units),
+            median_min_after=_weighted_median(codes, v.minutes_after, v.people, n_units),
+            max_min_before=worst_before,
+            max_min_after=worst_after,
+        )
+        has_rows = np.bincount(codes, minlength=n_units) > 0
+        parts.append(table[has_rows].assign(type=v.key, name_zh=v.name_zh, name_en=v.name_en))
+    columns = ["type", "name_zh", "name_en", *keys, *VALUE_COLUMNS]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    result = pd.concat(parts, ignore_index=True)[columns]
+    counts = VALUE_COLUMNS[:6]
+    result[counts] = result[counts].round().astype(np.int64)
+    minutes = VALUE_COLUMNS[6:]
+    result[minutes] = result[minutes].round(1)
+    return result
+
+
 def blind_spot_table(context: PlanContext, *, level: Level = "community") -> pd.DataFrame:
     """Blind spots per facility type and administrative unit, before and after the plan.
 
@@ -104,54 +181,13 @@ def blind_spot_table(context: PlanContext, *, level: Level = "community") -> pd.
         60+), and the residents-weighted median and maximum walking minutes to the nearest
         facility before/after (``inf``: none within the computed reach).
     """
-    keys = LEVEL_COLUMNS[level]
-    place = context.inputs.demand[keys].astype(str).reset_index(drop=True)
-    unit_of_point = place.groupby(keys, sort=True).ngroup().to_numpy().astype(np.int64)
-    units = place.drop_duplicates().sort_values(keys).reset_index(drop=True)
-    n_units = len(units)
-    parts: list[pd.DataFrame] = []
-    for t, rows in enumerate(context.rows):
-        ftype = context.inputs.catalog.types[rows.key]
-        after = rows.existing | (context.solution.covered_phase[t] >= 0)
-        elderly = rows.elderly
-        people = rows.residents
-        codes = unit_of_point[rows.point]
-        minutes_before = _row_minutes(context, rows, rows.nearest_existing_m)
-        minutes_after = _row_minutes(context, rows, nearest_after_m(context, t)[rows.point])
-        worst_before = np.full(n_units, -np.inf)
-        worst_after = np.full(n_units, -np.inf)
-        np.maximum.at(worst_before, codes, minutes_before)
-        np.maximum.at(worst_after, codes, minutes_after)
-        values = {
-            "residents": people,
-            "outside_before": people * ~rows.existing,
-            "outside_after": people * ~after,
-            "residents_60_plus": people * elderly,
-            "outside_60_plus_before": people * (elderly & ~rows.existing),
-            "outside_60_plus_after": people * (elderly & ~after),
-        }
-        table = units.assign(
-            **{name: np.bincount(codes, weights=v, minlength=n_units)
-               for name, v in values.items()},
-            median_min_before=_weighted_median(codes, minutes_before, people, n_units),
-            median_min_after=_weighted_median(codes, minutes_after, people, n_units),
-            max_min_before=worst_before,
-            max_min_after=worst_after,
-        )
-        has_rows = np.bincount(codes, minlength=n_units) > 0
-        parts.append(table[has_rows].assign(type=rows.key, name_zh=ftype.name.zh,
-                                            name_en=ftype.name.en))
-    columns = ["type", "name_zh", "name_en", *keys, *VALUE_COLUMNS]
-    if not parts:
-        return pd.DataFrame(columns=columns)
-    result = pd.concat(parts, ignore_index=True)[columns]
-    counts = VALUE_COLUMNS[:6]
-    result[counts] = result[counts].round().astype(np.int64)
-    minutes = VALUE_COLUMNS[6:]
-    result[minutes] = result[minutes].round(1)
-    return result
+    return _aggregate(context.inputs.demand, _row_values(context), level)
 
 
 def blind_spot_tables(context: PlanContext) -> dict[Level, pd.DataFrame]:
-    """`blind_spot_table` at every level, from the district down to the community."""
-    return {level: blind_spot_table(context, level=level) for level in LEVEL_COLUMNS}
+    """`blind_spot_table` at every level, from the district down to the community.
+
+    The per-row walking times and counts are computed once and aggregated at each level.
+    """
+    values = _row_values(context)
+    return {level: _aggregate(context.inputs.demand, values, level) for level in LEVEL_COLUMNS}

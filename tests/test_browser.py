@@ -80,7 +80,44 @@ def test_report_renders_the_project_list(pages: tuple[Plan, Path], tmp_path: Pat
     assert body.count("<tr>") == len(plan.projects) + 1
     assert 'id="lang-switch"' in dom
     assert 'id="map-frame"' in dom
-    assert dom.count('class="chart"') == 3
+    assert dom.count('class="chart"') == 4
+    tiers = dom.split('<table class="tiers">')[1].split("</table>")[0].split("<tbody>")[1]
+    assert tiers.count("<tr>") == len(plan.tiers.communities)
+    targets = dom.split('<table class="city-targets">')[1].split("</table>")[0]
+    assert plan.progress is not None
+    for target in plan.progress.city_targets:
+        assert f"<td>{target.key}</td>" in targets
+        assert f"<td>{target.required}</td>" in targets
+
+
+def _visible_text(page: Path, copy: Path, profile: Path, fragment: str = "") -> str:
+    """The text a reader sees (``innerText`` skips what CSS hides), from a copy of ``page``
+    with a probe script appended that writes it into the DOM."""
+    probe = ('<script>const seen = document.body.innerText; const out = '
+             'document.createElement("pre"); out.id = "visible"; out.textContent = seen; '
+             "document.body.append(out);</script></body>")
+    copy.write_text(page.read_text(encoding="utf-8").replace("</body>", probe),
+                    encoding="utf-8")
+    assert CHROMIUM is not None
+    done = subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "--dump-dom", copy.as_uri() + fragment],
+        capture_output=True, text=True, timeout=90, check=True,
+    )
+    return done.stdout.split('<pre id="visible">')[1].split("</pre>")[0]
+
+
+def test_language_switch_by_url_fragment(pages: tuple[Plan, Path], tmp_path: Path) -> None:
+    _, outdir = pages
+    page = outdir / "report.html"
+    english = _visible_text(page, outdir / "probe-en.html", tmp_path / "en", "#lang=en")
+    chinese = _visible_text(page, outdir / "probe-zh.html", tmp_path / "zh")
+    for en, zh in [("Summary", "概要"), ("Circle tiers and progress", "生活圈等级与建设进度"),
+                   ("Kaifeng city targets", "开封市建设目标"), ("placeholders", "占位假设"),
+                   ("Spend by phase", "投资")]:
+        assert en in english, en
+        assert zh not in english, zh
+        assert zh in chinese, zh
+        assert en not in chinese, en
 
 
 @pytest.mark.parametrize("page", ["map.html", "report.html"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 from pathlib import Path
@@ -14,7 +15,7 @@ import shapely
 from siting.network import WalkNetwork
 from siting.plan import PlanContext, plan_with_context
 from siting.report import data_notes, write_report
-from siting.report.charts import before_after_bars, cjk_family
+from siting.report.charts import before_after_bars, cjk_family, tier_chart
 from siting.report.html_map import TileLayer, map_data, map_html
 from siting.report.isochrones import isochrones
 from siting.results import Plan, assemble_plan
@@ -39,7 +40,7 @@ def written(plan: Plan, context: PlanContext, tmp_path_factory: pytest.TempPathF
     files = write_report(plan, context, outdir)
     assert {f.relative_to(outdir).as_posix() for f in files} == {
         "report.html", "map.html", "blindspots.csv", "charts/coverage.png",
-        "charts/budget.png", "charts/budget_coverage.png",
+        "charts/budget.png", "charts/budget_coverage.png", "charts/tiers.png",
     }
     return outdir
 
@@ -69,7 +70,7 @@ def test_report_holds_both_languages_and_every_project(written: Path, plan: Plan
 
 def test_charts_in_the_report_are_the_files_on_disk(written: Path) -> None:
     text = (written / "report.html").read_text(encoding="utf-8")
-    for name in ("coverage", "budget", "budget_coverage"):
+    for name in ("coverage", "budget", "budget_coverage", "tiers"):
         png = (written / "charts" / f"{name}.png").read_bytes()
         assert png.startswith(PNG_MAGIC)
         assert base64.b64encode(png).decode("ascii") in text, name
@@ -152,3 +153,92 @@ def test_map_page_embeds_valid_json(plan: Plan, context: PlanContext) -> None:
     raw = page.split('<script id="map-data" type="application/json">')[1].split("</script>")[0]
     assert json.loads(raw)["types"][0]["key"] == next(iter(context.inputs.catalog.types))
     assert "n&lt;/script&gt;" in page
+
+
+def _rows(text: str, css: str) -> list[list[str]]:
+    """Body rows of the report table ``css`` as lists of cell HTML."""
+    body = text.split(f'<table class="{css}">')[1].split("</table>")[0].split("<tbody>")[1]
+    return [re.findall(r"<td>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", body)]
+
+
+def _zh(cell: str) -> str:
+    found = re.search(r'<span lang="zh-CN">(.*?)</span>', cell)
+    assert found, cell
+    return found.group(1)
+
+
+def _count(cell: str) -> int:
+    return int(cell.replace(",", ""))
+
+
+def test_tier_counts_are_the_plans(written: Path, plan: Plan) -> None:
+    text = (written / "report.html").read_text(encoding="utf-8")
+    tiers = plan.tiers
+    rows = _rows(text, "tier-counts")
+    names = dict(zip(tiers.tier_names_zh, tiers.tiers, strict=True))
+    names[f"未达{tiers.tier_names_zh[0]}"] = "none"
+    for row in rows[:-1]:
+        key = names[_zh(row[0])]
+        assert [_count(c) for c in row[1:]] == [tiers.counts[s][key] for s in tiers.stages]
+    assert [_count(c) for c in rows[-1][1:]] == [len(tiers.communities)] * len(tiers.stages)
+    assert len(rows) == len(tiers.tiers) + 2
+
+
+def test_tier_table_has_one_row_per_community(written: Path, plan: Plan) -> None:
+    text = (written / "report.html").read_text(encoding="utf-8")
+    rows = _rows(text, "tiers")
+    tiers = plan.tiers
+    assert len(rows) == len(tiers.communities) > 0
+    last = tiers.stages[-1]
+    for row, community in zip(rows, tiers.communities, strict=True):
+        assert community.community in row[0]
+        assert _count(row[1]) == community.residents
+        end = community.at(last)
+        held = [community.at(s).tier for s in tiers.stages]
+        assert [_zh(c) for c in row[2:2 + len(tiers.stages)]] == [
+            tiers.tier_names_zh[tiers.tiers.index(t)] if t else f"未达{tiers.tier_names_zh[0]}"
+            for t in held]
+        for shortfall in end.blocking:
+            assert html.escape(shortfall.text_zh) in row[-2]
+            assert html.escape(shortfall.text_en) in row[-2]
+    assert any("<br>" in row[-2] for row in rows), "some community misses several rules"
+
+
+def test_targets_and_placeholder_rules_are_stated(written: Path, plan: Plan) -> None:
+    text = (written / "report.html").read_text(encoding="utf-8")
+    assert plan.progress is not None
+    rows = _rows(text, "city-targets")
+    assert [(r[0], _count(r[3])) for r in rows] == [
+        (t.key, t.required) for t in plan.progress.city_targets]
+    kaifeng = [(t.required, t.deadline[:7]) for t in plan.progress.city_targets]
+    assert kaifeng == [(20, "2025-09"), (10, "2025-12"), (40, "2026-09")]
+    assert [_count(r[5]) for r in rows] == [t.reached for t in plan.progress.city_targets]
+    section = text.split('<section id="tiers">')[1].split("</section>")[0]
+    assert "占位假设" in section
+    assert "placeholders" in section
+    assert "siting/data/tiers.yaml" in section
+    for flag in ("smart_terminals", "satisfaction"):
+        assert flag in section.split('class="unassessed"')[1], flag
+    assert "The scenario sets no targets." in section, "the demo has no scenario targets"
+    assert text.index('id="summary"') < text.index('id="tiers"') < text.index('id="projects"')
+
+
+def test_spend_table_adds_up_to_the_plans_spend(written: Path, plan: Plan) -> None:
+    text = (written / "report.html").read_text(encoding="utf-8")
+    assert plan.progress is not None
+    rows = _rows(text, "spend")
+    items = [r for r in rows if r[0] and "<b>" not in r[1]]
+    assert len(items) == len({(s.phase, s.type) for s in plan.progress.spend})
+    total = _count(re.sub(r"</?b>", "", rows[-1][-1]))
+    assert total == round(sum(plan.progress.spend_by_phase.values()))
+    assert total == pytest.approx(sum(p.spent_yuan for p in plan.phases), abs=len(items))
+    districts = [_count(re.sub(r"</?b>", "", c)) for c in rows[-1][2:-1]]
+    assert districts == [round(v) for v in plan.progress.spend_by_district.values()]
+
+
+def test_tier_chart_draws_the_counts(plan: Plan) -> None:
+    png = tier_chart(plan)
+    assert png.startswith(PNG_MAGIC)
+    more = {s: {**c, "none": c["none"] + 3} for s, c in plan.tiers.counts.items()}
+    other = plan.tiers.model_copy(update={"counts": more})
+    assert png != tier_chart(plan.model_copy(update={"tiers": other}))

@@ -4,7 +4,8 @@
 
 - ``report.html``: one self-contained page, Chinese first with an English switch;
 - ``map.html``: the interactive map (Leaflet inlined, no network needed);
-- ``charts/*.png``: coverage before/after per type, budget by phase, budget–coverage curve;
+- ``charts/*.png``: coverage before/after per type, budget by phase, budget–coverage curve,
+  circles at each tier per stage;
 - ``blindspots.csv``: the blind-spot tables behind the report, every level in one file.
 """
 

@@ -16,9 +16,11 @@ import numpy as np
 from matplotlib import font_manager, rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from matplotlib.typing import RcKeyType
 
 from ..results import Plan
+from ._parts import stage_names
 
 #: Font families tried for Chinese labels, in order; the first installed one is used.
 CJK_FAMILIES = (
@@ -27,6 +29,8 @@ CJK_FAMILIES = (
 
 BEFORE_COLOUR = "#9e9e9e"
 AFTER_COLOUR = "#1f77b4"
+#: Tier bar colours from the lowest tier up (below the lowest tier is `BEFORE_COLOUR`).
+TIER_COLOURS = ("#90caf9", "#1e88e5", "#0d47a1", "#311b92", "#1a237e")
 YUAN_PER_WAN = 1e4
 
 
@@ -176,10 +180,47 @@ def budget_coverage_chart(plan: Plan) -> bytes:
         return _png(figure)
 
 
+def tier_chart(plan: Plan) -> bytes:
+    """Circles (communities) at each tier before the plan and at the end of each phase.
+
+    Bars count circles whose highest tier is exactly that tier (``plan.tiers.counts``), from
+    below the lowest tier (grey) up to the highest.
+    """
+    report = plan.tiers
+    keys = ["none", *report.tiers]
+    names = [label(f"未达{report.tier_names_zh[0]}", f"below {report.tier_names_en[0]}"),
+             *(label(zh, en) for zh, en in zip(report.tier_names_zh, report.tier_names_en,
+                                                strict=True))]
+    counts = np.array([[report.counts[s].get(k, 0) for s in report.stages] for k in keys])
+    colours = [BEFORE_COLOUR, *TIER_COLOURS[:len(report.tiers)]]
+    width = 0.8 / len(keys)
+    with rc_context(_fonts()):
+        figure = _figure(3.6)
+        axes = figure.add_subplot()
+        x = np.arange(len(report.stages))
+        for k, (name, colour) in enumerate(zip(names, colours, strict=True)):
+            offset = x + (k - (len(keys) - 1) / 2) * width
+            axes.bar(offset, counts[k], width=width * 0.95, color=colour, label=name)
+            for xi, value in zip(offset, counts[k], strict=True):
+                axes.annotate(f"{value:d}", (xi, value), xytext=(0, 2),
+                              textcoords="offset points", ha="center", fontsize=7)
+        axes.set_xticks(x, ["\n".join(stage_names(s)) if cjk_family() else stage_names(s)[1]
+                            for s in report.stages])
+        axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+        # Headroom above the tallest bar for the legend row.
+        axes.set_ylim(0, max(int(counts.max()), 1) * 1.3)
+        axes.set_ylabel(label("生活圈(社区)数", "circles (communities)"))
+        axes.set_title(label("各等级生活圈数量", "Circles at each tier"), fontsize=10)
+        axes.legend(fontsize=8, ncols=len(keys), loc="upper center")
+        axes.grid(axis="y", alpha=0.3)
+        return _png(figure)
+
+
 def plan_charts(plan: Plan) -> dict[str, bytes]:
-    """The plan's charts by file stem: ``coverage``, ``budget``, ``budget_coverage``."""
+    """The plan's charts by file stem: ``coverage``, ``budget``, ``budget_coverage``, ``tiers``."""
     return {
         "coverage": coverage_chart(plan),
         "budget": budget_chart(plan),
         "budget_coverage": budget_coverage_chart(plan),
+        "tiers": tier_chart(plan),
     }

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 import shapely
 
 from ..network import WalkNetwork, minutes_to_metres
@@ -23,14 +24,14 @@ DEFAULT_MINUTES = (5.0, 10.0, 15.0)
 
 
 def _reached_segments(
-    network: WalkNetwork, start: npt.NDArray[np.float64], budget_m: float
+    network: WalkNetwork, edges: sp.coo_array, start: npt.NDArray[np.float64], budget_m: float
 ) -> npt.NDArray[np.float64]:
     """Segments (n, 2, 2) walked within ``budget_m`` metres given the distance to each node.
 
-    The adjacency is symmetric, so each edge is seen from both ends: an edge reached from both
-    sides is drawn as two pieces that meet (or overlap) where the time runs out.
+    ``edges`` is the adjacency in COO form. It is symmetric, so each edge is seen from both
+    ends: an edge reached from both sides is drawn as two pieces that meet (or overlap) where
+    the time runs out.
     """
-    edges = network.adjacency.tocoo()
     a, b, length = edges.row, edges.col, edges.data
     left = budget_m - start[a]
     keep = left >= 0
@@ -89,13 +90,14 @@ def isochrones(
     limits = minutes_to_metres(np.asarray(bands), speed_m_per_s)
     reach = float(limits.max()) if limits.size else 0.0
     distances = network.distances(sources, np.arange(network.n_nodes), cutoff_m=reach).tocsr()
+    edges = sp.coo_array(network.adjacency)
     records: list[tuple[int, float, float, shapely.Geometry]] = []
     for i in range(sources.size):
         start = np.full(network.n_nodes, np.inf)
         row = slice(distances.indptr[i], distances.indptr[i + 1])
         start[distances.indices[row]] = distances.data[row] + access[i]
         for band, limit in zip(bands, limits, strict=True):
-            segments = _reached_segments(network, start, float(limit))
+            segments = _reached_segments(network, edges, start, float(limit))
             if len(segments):
                 lines = shapely.linestrings(segments)
                 shape = shapely.union_all(shapely.buffer(lines, buffer_m, quad_segs=2))

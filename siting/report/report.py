@@ -1,89 +1,31 @@
-"""The one-file HTML report: summary, project list, coverage, blind spots, charts and the map.
+"""The one-file HTML report: summary, tiers, projects, coverage, spend, blind spots and the map.
 
 Chinese first with an English switch: every text is present in both languages in the page
 (``<span lang="zh-CN">`` / ``<span lang="en">``) and a button flips the page's ``lang``
-attribute, which CSS uses to show one of them. Charts are inlined as base64 PNG and the map as
+attribute, which CSS uses to show one of them; ``report.html#lang=en`` (or ``?lang=en``) opens
+it in English. Charts are inlined as base64 PNG and the map as
 an ``<iframe srcdoc>``, so the file opens from disk with no network.
 
 The report is a sequence of sections, each a function `Section` taking the `ReportData` and
-returning an HTML fragment; `SECTIONS` is the default order. Further sections (the tier
-dashboard of `siting.tiers`) are added by passing a longer sequence to `report_html`.
+returning an HTML fragment; `SECTIONS` is the default order, with the tier dashboard and the
+spend table of `siting.report.dashboard`. Other sections are added by passing a longer
+sequence to `report_html`.
 """
 
 from __future__ import annotations
 
-import base64
 import html
-import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from string import Template
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 
 from ..blindspots import LEVEL_COLUMNS, Level
-from ..results import Plan
+from ._parts import ReportData, Section, bi, chart, number, table
+from .dashboard import spend_section, tiers_section
 
-if TYPE_CHECKING:
-    from ..plan import PlanContext
-
-
-@dataclass(frozen=True, eq=False)
-class ReportData:
-    """What the report's sections draw from.
-
-    Attributes
-    ----------
-    plan, context
-        The finished plan and its context.
-    blind_spots
-        `siting.blindspots.blind_spot_tables` by level.
-    charts
-        PNG bytes by chart name (``charts/<name>.png`` on disk).
-    map_html
-        The self-contained map page (`siting.report.html_map.map_html`).
-    notes
-        Attribution and data notes (OpenStreetMap credit, "synthetic data").
-    """
-
-    plan: Plan
-    context: PlanContext
-    blind_spots: dict[Level, pd.DataFrame]
-    charts: dict[str, bytes]
-    map_html: str
-    notes: tuple[str, ...] = field(default=())
-
-
-Section = Callable[[ReportData], str]
-
-
-def bi(zh: str, en: str) -> str:
-    """Both languages of a text as spans (escaped); the page shows the one of its ``lang``."""
-    return f'<span lang="zh-CN">{html.escape(zh)}</span><span lang="en">{html.escape(en)}</span>'
-
-
-def number(value: float | None, digits: int = 0) -> str:
-    """A number with thousands separators; ``—`` for missing, ``∞`` beyond the computed reach."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    if math.isinf(value):
-        return "∞"
-    return f"{value:,.{digits}f}"
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]], *, css: str = "") -> str:
-    """An HTML table from already escaped header and cell fragments."""
-    head = "".join(f"<th>{h}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f'<table class="{css}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-
-
-def _chart(data: ReportData, name: str, zh: str, en: str) -> str:
-    png = base64.b64encode(data.charts[name]).decode("ascii")
-    return (f'<figure><img class="chart" id="chart-{name}" alt="{html.escape(en)}" '
-            f'src="data:image/png;base64,{png}"><figcaption>{bi(zh, en)} '
-            f"(charts/{name}.png)</figcaption></figure>")
+__all__ = ["SECTIONS", "ReportData", "Section", "report_html"]
 
 
 def summary_section(data: ReportData) -> str:
@@ -145,7 +87,7 @@ def coverage_section(data: ReportData) -> str:
                bi("规划后覆盖率", "Share after"), bi("新建数量", "New facilities")]
     return (f'<section id="coverage"><h2>{bi("各类设施覆盖率", "Coverage per type")}</h2>'
             f"{table(headers, rows, css='coverage')}"
-            f"{_chart(data, 'coverage', '覆盖率(规划前后)', 'Coverage before and after')}"
+            f"{chart(data, 'coverage', '覆盖率(规划前后)', 'Coverage before and after')}"
             "</section>")
 
 
@@ -157,8 +99,8 @@ def budget_section(data: ReportData) -> str:
                bi("支出(元)", "Spent (yuan)"), bi("项目数", "Projects")]
     return (f'<section id="budget"><h2>{bi("分期预算", "Budget by phase")}</h2>'
             f"{table(headers, rows, css='phases')}"
-            f"{_chart(data, 'budget', '分期预算与支出', 'Budget and spend by phase')}"
-            f"{_chart(data, 'budget_coverage', '投资-覆盖曲线', 'Budget–coverage curve')}"
+            f"{chart(data, 'budget', '分期预算与支出', 'Budget and spend by phase')}"
+            f"{chart(data, 'budget_coverage', '投资-覆盖曲线', 'Budget–coverage curve')}"
             "</section>")
 
 
@@ -215,8 +157,8 @@ def map_section(data: ReportData) -> str:
 
 
 SECTIONS: tuple[Section, ...] = (
-    summary_section, projects_section, coverage_section, budget_section, blind_spots_section,
-    map_section,
+    summary_section, tiers_section, projects_section, coverage_section, budget_section,
+    spend_section, blind_spots_section, map_section,
 )
 
 _PAGE = Template("""<!DOCTYPE html>
@@ -241,6 +183,8 @@ td:first-child, th:first-child { text-align: left; }
 img.chart { max-width: 100%; }
 iframe#map-frame { width: 100%; height: 640px; border: 1px solid #ccc; }
 .note, footer { color: #666; font-size: 12px; }
+.placeholder { color: #8a4b00; font-weight: bold; }
+table.tiers td { text-align: left; }
 .warnings { color: #8a4b00; }
 </style>
 </head>
@@ -250,12 +194,18 @@ iframe#map-frame { width: 100%; height: 640px; border: 1px solid #ccc; }
 $sections
 <footer>$footer</footer>
 <script>
-document.getElementById("lang-switch").addEventListener("click", (event) => {
-  const root = document.documentElement;
-  const english = root.lang !== "en";
-  root.lang = english ? "en" : "zh-CN";
-  event.target.textContent = english ? "中文" : "English";
-});
+"use strict";
+const button = document.getElementById("lang-switch");
+const setLanguage = (english) => {
+  document.documentElement.lang = english ? "en" : "zh-CN";
+  button.textContent = english ? "中文" : "English";
+};
+button.addEventListener("click", () => setLanguage(document.documentElement.lang !== "en"));
+// report.html#lang=en (or ?lang=en) opens the page in English, for links and printing.
+const asked = () => new URLSearchParams(location.hash.slice(1) || location.search).get("lang");
+const follow = () => { if (asked()) setLanguage(asked() === "en"); };
+window.addEventListener("hashchange", follow);
+follow();
 </script>
 </body>
 </html>
