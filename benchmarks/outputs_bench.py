@@ -27,7 +27,7 @@ import psutil
 
 from siting.blindspots import blind_spot_tables
 from siting.outputs import write_outputs
-from siting.plan import plan_with_context
+from siting.planning import plan_with_context
 from siting.report import write_report
 from siting.report.charts import plan_charts
 from siting.report.html_map import map_html

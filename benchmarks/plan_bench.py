@@ -1,6 +1,6 @@
-"""Benchmark: the whole multi-type plan (`siting.plan.plan_with_context`) on the scenarios.
+"""Benchmark: the whole multi-type plan (`siting.planning.plan_with_context`) on the scenarios.
 
-Runs the plan as `siting.plan` sets it up (scenario solver settings, time limit included) on the
+Runs the plan as `siting.planning` sets it up (scenario solver settings, time limit included) on the
 synthetic Kaifeng demo and, unless ``--only`` narrows the list, on the São Paulo and Helsinki
 scenarios, one after the other. Records per-step seconds, the solver's objective, proven bound,
 gap and status, the model size and the peak resident memory of the process.
@@ -24,7 +24,7 @@ import numpy as np
 import psutil
 
 from benchmarks.network_bench import PeakRss
-from siting.plan import plan_with_context
+from siting.planning import plan_with_context
 from siting.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -126,7 +126,7 @@ def solve_milp(
 _banner_shown = False
 
 
-def new_highs() -> "highspy.Highs":  # type: ignore[name-defined]  # noqa: F821
+def new_highs() -> Any:
     """A silent HiGHS instance.
 
     HiGHS prints a copyright banner to standard output the first time an instance is made; it

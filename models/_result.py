@@ -61,7 +61,8 @@ class Solution:
         Sorted indices of the open sites that are not existing sites.
     assignment
         For each demand row, the site that serves it, or -1 when it is not served (uncovered,
-        beyond the cutoff, or unreachable). In capacitated models, the site serving its largest share.
+        beyond the cutoff, or unreachable). In capacitated models, the site serving its largest
+        share.
     objective
         Objective value of ``sites`` in the model's units (cost, covered weight, travel cost).
     bound

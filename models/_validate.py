@@ -106,7 +106,10 @@ def check_sites(sites: Iterable[int] | None, n_sites: int, *, name: str) -> IntA
     if arr.size == 0:
         return np.empty(0, dtype=np.int64)
     if arr.dtype == np.bool_ or not np.issubdtype(arr.dtype, np.integer):
-        msg = f"{name} must be a sequence of integer site indices (not a mask), got dtype {arr.dtype}"
+        msg = (
+            f"{name} must be a sequence of integer site indices (not a mask), "
+            f"got dtype {arr.dtype}"
+        )
         raise ModelInputError(msg)
     arr = arr.astype(np.int64).ravel()
     out = arr[(arr < 0) | (arr >= n_sites)]
@@ -141,7 +144,10 @@ def check_disjoint(existing: IntArray, forbidden: IntArray) -> None:
     """Reject a site that is both existing (always open) and forbidden."""
     both = np.intersect1d(existing, forbidden)
     if both.size:
-        msg = f"sites {_rows_named(both)} are both existing and forbidden; remove them from one list"
+        msg = (
+            f"sites {_rows_named(both)} are both existing and forbidden; "
+            "remove them from one list"
+        )
         raise ModelInputError(msg)
 
 

@@ -7,7 +7,7 @@ facility of the type (existing outlets before; outlets and new facilities after)
 
 Walking minutes are metres / (group speed × 60), each row at its own group's speed
 (domain brief §5): the elderly walk slower, so the same street is more minutes for them.
-Distances were computed only up to `siting.plan.REPORT_REACH_FACTOR` × the longest threshold;
+Distances were computed only up to `siting.planning.REPORT_REACH_FACTOR` × the longest threshold;
 beyond that a walking time is ``inf`` (no facility within the computed reach).
 """
 
@@ -23,7 +23,7 @@ import scipy.sparse as sp
 
 if TYPE_CHECKING:
     from .coverage_rows import TypeRows
-    from .plan import PlanContext
+    from .planning import PlanContext
 
 Level = Literal["community", "street", "district"]
 
@@ -168,7 +168,7 @@ def blind_spot_table(context: PlanContext, *, level: Level = "community") -> pd.
     Parameters
     ----------
     context
-        A finished plan (`siting.plan.plan_with_context`).
+        A finished plan (`siting.planning.plan_with_context`).
     level
         Aggregate by community, street office or district.
 

@@ -21,7 +21,7 @@ from .models._errors import ModelInputError, SolverError
 from .models.median import Method
 from .orlib import read_instance, solve_instance
 from .outputs import write_outputs
-from .plan import plan_with_context
+from .planning import plan_with_context
 from .problems import ScenarioError
 from .results import Plan, assemble_plan
 from .scenario import Scenario, load_scenario

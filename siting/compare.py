@@ -16,7 +16,7 @@ A compare spec (YAML) lists scenarios and sweeps::
 A scenario's own ``sweep`` replaces the axes it names. Each scenario is packed once with its
 input files (`siting.bundle`), so workers need no shared filesystem, only ``siting`` installed.
 Each run is one Dask task that unpacks the bundle, applies its parameters with
-``model_copy(update=..., deep=True)`` and calls `siting.plan.plan`; it returns one row.
+``model_copy(update=..., deep=True)`` and calls `siting.planning.plan`; it returns one row.
 
 Rows are appended to ``OUT/results.csv`` as runs finish, keyed by the SHA-256 of the bundle
 bytes, the scenario name and the parameters: a re-run skips keys already in the file, so an
@@ -57,7 +57,7 @@ from pydantic import (
 from .bundle import pack_scenario, unpacked_scenario
 from .catalog import ThresholdMode
 from .compare_charts import write_charts
-from .plan import plan
+from .planning import plan
 from .problems import Problem, ScenarioError, problems_from_validation
 from .results import CoverageRow, Plan
 from .scenario import Scenario, ScenarioPath

@@ -18,7 +18,7 @@ import pandas as pd
 import shapely
 
 from .blindspots import nearest_after_m
-from .plan import PlanContext
+from .planning import PlanContext
 from .report import write_report
 from .results import Plan
 

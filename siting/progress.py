@@ -26,7 +26,7 @@ from .problems import Problem, ScenarioError, problems_from_validation
 from .tiers import TierReport, evaluate_tiers
 
 if TYPE_CHECKING:
-    from .plan import PlanContext
+    from .planning import PlanContext
     from .results import Plan
 
 

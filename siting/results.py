@@ -18,7 +18,7 @@ from .progress import ProgressReport, phase_progress
 from .tiers import TierReport, evaluate_tiers
 
 if TYPE_CHECKING:
-    from .plan import PlanContext
+    from .planning import PlanContext
     from .ranking import RankedProject
 
 

@@ -205,7 +205,7 @@ class Weights(_Spec):
     elderly: NonNegativeFloat = 1.0
     demand_list_per_request: NonNegativeFloat = 0.02
     demand_list_max_boost: NonNegativeFloat = 1.0
-    normalize_types: bool = True
+    normalize_types: bool = False
     type_priority: dict[str, NonNegativeFloat] = Field(default_factory=dict)
     diminishing_returns: DiminishingReturnsSpec | None = DiminishingReturnsSpec()
 

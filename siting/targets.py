@@ -51,7 +51,7 @@ from .tiers import GROUPS, Rule, Tier, TierRules, load_tier_rules, rule_types
 if TYPE_CHECKING:
     from .coverage_rows import TypeRows
     from .inputs import ScenarioInputs
-    from .plan import PlanContext
+    from .planning import PlanContext
     from .scenario import Scenario
 
 # Relative tolerance on weights and yuan (float round-off).
@@ -282,9 +282,9 @@ def target_costs(
     Parameters
     ----------
     context
-        The plan solved with every target (`siting.plan.plan_with_context`).
+        The plan solved with every target (`siting.planning.plan_with_context`).
     replan
-        Runs a scenario into a `PlanContext`; default `siting.plan.plan_with_context`.
+        Runs a scenario into a `PlanContext`; default `siting.planning.plan_with_context`.
     time_limit_s
         Solver limit of each plan without a target; default the scenario's.
 
@@ -295,7 +295,7 @@ def target_costs(
     """
     if replan is None:
         # plan.py imports this module for requirements_for; import it only when needed.
-        from .plan import plan_with_context
+        from .planning import plan_with_context
 
         replan = plan_with_context
     scenario = context.scenario

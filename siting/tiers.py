@@ -36,7 +36,7 @@ from .problems import Problem, ScenarioError, problems_from_validation
 
 if TYPE_CHECKING:
     from .coverage_rows import TypeRows
-    from .plan import PlanContext
+    from .planning import PlanContext
 
 RuleGroup = Literal["all", "general", "elderly", "child"]
 """Whose coverage a rule judges: every group the type serves, or one population group."""
@@ -557,7 +557,7 @@ def evaluate_tiers(context: PlanContext, *, rules: TierRules | None = None) -> T
     Parameters
     ----------
     context
-        A finished plan (`siting.plan.plan_with_context`).
+        A finished plan (`siting.planning.plan_with_context`).
     rules
         Tier rules; default the scenario's ``tiers.path`` or the shipped placeholder rules.
 

@@ -16,7 +16,7 @@ from siting.blindspots import (
     blind_spot_tables,
     nearest_after_m,
 )
-from siting.plan import PlanContext, plan_with_context
+from siting.planning import PlanContext, plan_with_context
 from siting.results import Plan, assemble_plan
 from siting.scenario import load_scenario
 

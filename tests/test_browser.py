@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from siting.plan import PlanContext, plan_with_context
+from siting.planning import PlanContext, plan_with_context
 from siting.report import write_report
 from siting.results import Plan, assemble_plan
 from siting.scenario import load_scenario

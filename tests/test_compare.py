@@ -23,7 +23,7 @@ from siting.compare import (
     load_compare_spec,
     run_compare,
 )
-from siting.plan import plan
+from siting.planning import plan
 from siting.problems import ScenarioError
 from siting.scenario import load_scenario
 

@@ -12,7 +12,7 @@ import pytest
 import scipy.sparse as sp
 
 from siting.outputs import write_outputs
-from siting.plan import PlanContext, plan_with_context
+from siting.planning import PlanContext, plan_with_context
 from siting.ranking import ChosenProject, rank_projects
 from siting.results import Plan, assemble_plan
 from siting.scenario import load_scenario

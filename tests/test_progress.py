@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from siting.plan import PlanContext, plan_with_context
+from siting.planning import PlanContext, plan_with_context
 from siting.problems import ScenarioError
 from siting.progress import ProgressReport, load_city_targets, phase_progress
 from siting.results import Plan, assemble_plan

@@ -13,7 +13,7 @@ import pytest
 import shapely
 
 from siting.network import WalkNetwork
-from siting.plan import PlanContext, plan_with_context
+from siting.planning import PlanContext, plan_with_context
 from siting.report import data_notes, write_report
 from siting.report.charts import before_after_bars, cjk_family, tier_chart
 from siting.report.html_map import TileLayer, map_data, map_html

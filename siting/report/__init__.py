@@ -26,7 +26,7 @@ from .html_map import TileLayer, map_html
 from .report import SECTIONS, ReportData, Section, report_html
 
 if TYPE_CHECKING:
-    from ..plan import PlanContext
+    from ..planning import PlanContext
 
 __all__ = ["SECTIONS", "ReportData", "Section", "TileLayer", "data_notes", "write_report"]
 
@@ -79,7 +79,7 @@ def write_report(
     Parameters
     ----------
     plan, context
-        A finished plan and its context (`siting.plan.plan_with_context`).
+        A finished plan and its context (`siting.planning.plan_with_context`).
     outdir
         Output folder (created if missing; other files in it are left alone).
     tiles

@@ -16,7 +16,7 @@ from ..results import Plan
 from ..tiers import BEFORE
 
 if TYPE_CHECKING:
-    from ..plan import PlanContext
+    from ..planning import PlanContext
 
 
 @dataclass(frozen=True, eq=False)

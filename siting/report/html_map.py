@@ -37,7 +37,7 @@ from ..results import Plan
 from .isochrones import DEFAULT_MINUTES, isochrones
 
 if TYPE_CHECKING:
-    from ..plan import PlanContext
+    from ..planning import PlanContext
 
 #: Colours of a demand point's state for the selected type (letters as in the page data).
 COVERAGE_COLOURS = {"c": "#2e7d32", "n": "#1565c0", "p": "#f9a825", "b": "#c62828"}
@@ -362,7 +362,7 @@ def map_html(
     Parameters
     ----------
     plan, context
-        A finished plan and its context (`siting.plan.plan_with_context`).
+        A finished plan and its context (`siting.planning.plan_with_context`).
     tiles
         Optional base map; none by default, so the page needs no network.
     notes

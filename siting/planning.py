@@ -27,7 +27,7 @@ import scipy.sparse as sp
 
 from .coverage_rows import TypeRows, build_type_rows, nearest_outlet_metres
 from .inputs import ScenarioInputs, apply_datum, load_inputs
-from .models.multitype import MultiTypeSolution, TypeCoverage, plan_sites
+from .models.multitype import DiminishingReturns, MultiTypeSolution, TypeCoverage, plan_sites
 from .network import TravelMatrix, WalkNetwork, build_network, load_streets, travel_matrix
 from .ranking import ChosenProject, RankedProject, rank_projects
 from .results import Plan, assemble_plan
@@ -62,6 +62,11 @@ def _phase_budgets(scenario: Scenario) -> npt.NDArray[np.float64]:
     per_phase = np.array([p.budget_yuan for p in scenario.phases], dtype=np.float64)
     cumulative = np.minimum(np.cumsum(per_phase), scenario.total_budget_yuan())
     return np.diff(cumulative, prepend=0.0)
+
+
+def _returns(scenario: Scenario) -> DiminishingReturns | None:
+    spec = scenario.weights.diminishing_returns
+    return None if spec is None else DiminishingReturns(spec.breakpoints, spec.slopes)
 
 
 def _chosen_projects(
@@ -140,8 +145,9 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
         [[key in row for key in keys] for row in sites["allowed_types"]], dtype=bool
     ).reshape(len(sites), len(keys))
     allowed[to_sites.sites.too_far] = False
+    returns = _returns(scenario)
     solution = plan_sites(
-        [TypeCoverage(r.coverage, r.weight, r.existing) for r in rows],
+        [TypeCoverage(r.coverage, r.weight, r.existing, groups=r.community) for r in rows],
         base_cost=sites["base_cost_yuan"].to_numpy(dtype=np.float64),
         type_cost=sites[[f"cost_yuan_{k}" for k in keys]].to_numpy(dtype=np.float64),
         allowed=allowed,
@@ -150,6 +156,7 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
         site_area=sites["floor_area_m2"].to_numpy(dtype=np.float64),
         type_area=np.array([catalog.types[k].area_m2.min for k in keys], dtype=np.float64),
         requirements=targets.requirements,
+        returns=returns,
         method="heuristic" if scenario.solver.method == "heuristic" else "milp",
         backend=scenario.solver.backend,
         time_limit=scenario.solver.time_limit_s,
@@ -164,6 +171,8 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
         [sp.csc_array(r.coverage) for r in rows],
         [r.weight for r in rows],
         [r.existing for r in rows],
+        groups=[r.community for r in rows],
+        returns=returns,
     )
     lap("ranking")
     return PlanContext(

@@ -1,0 +1,215 @@
+"""Tests of the p-median model: brute force, cross-solver checks, OR-Library optima, bounds."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+import scipy.sparse as sp
+
+from siting.models._errors import ModelInputError
+from siting.models._result import Status
+from siting.models.median import pmedian
+from siting.orlib import read_pmed
+
+PMED = Path(__file__).parents[1].parent / "shared" / "benchmarks" / "orlib-pmed"
+
+
+def brute_force(
+    cost: npt.NDArray[np.float64],
+    p: int,
+    weights: npt.NDArray[np.float64],
+    *,
+    reachable: npt.NDArray[np.bool_],
+    existing: tuple[int, ...] = (),
+    forbidden: tuple[int, ...] = (),
+    cutoff: float | None = None,
+    penalty: float | None = None,
+) -> float:
+    """Optimum by enumeration; ``reachable`` marks the real pairs of ``cost``."""
+    m = cost.shape[1]
+    usable = reachable & (cost <= (np.inf if cutoff is None else cutoff))
+    if penalty is not None:
+        usable &= cost <= penalty
+    allowed = usable[:, [j for j in range(m) if j not in forbidden]]
+    counted = (allowed.any(axis=1) | (penalty is not None)) & (weights > 0)
+    free = [j for j in range(m) if j not in existing and j not in forbidden]
+    best = np.inf
+    for extra in itertools.combinations(free, p - len(existing)):
+        open_ = list(existing) + list(extra)
+        c = np.where(usable[:, open_], cost[:, open_], np.inf).min(axis=1)
+        if penalty is not None:
+            c = np.minimum(c, penalty)
+        if np.isinf(c[counted]).any():
+            continue
+        best = min(best, float(weights[counted] @ c[counted]))
+    return best
+
+
+def random_case(
+    seed: int, *, sparse: bool
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], npt.NDArray[np.float64]]:
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(4, 13)), int(rng.integers(3, 9))
+    cost = rng.integers(0, 20, size=(n, m)).astype(np.float64)
+    reachable = rng.random((n, m)) < 0.6 if sparse else np.ones((n, m), dtype=np.bool_)
+    weights = rng.integers(0, 5, size=n).astype(np.float64)
+    return cost, reachable, weights
+
+
+def as_input(
+    cost: npt.NDArray[np.float64], reachable: npt.NDArray[np.bool_], sparse: bool
+) -> npt.NDArray[np.float64] | sp.csr_array:
+    if not sparse:
+        return cost
+    rows, cols = np.nonzero(reachable)
+    # zero costs stay stored entries: a site on the demand point is a real pair
+    return sp.csr_array((cost[rows, cols], (rows, cols)), shape=cost.shape)
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("seed", range(25))
+def test_exact_matches_brute_force(seed: int, sparse: bool) -> None:
+    cost, reachable, w = random_case(seed, sparse=sparse)
+    m = cost.shape[1]
+    rng = np.random.default_rng(1000 + seed)
+    sites = rng.permutation(m)
+    existing = (int(sites[0]),) if seed % 3 == 0 else ()
+    forbidden = (int(sites[1]),) if seed % 2 == 0 else ()
+    cutoff, penalty = (10.0, 25.0) if seed % 4 == 1 else (None, None)
+    if sparse and seed % 5 == 0:
+        penalty = 15.0
+    p = int(rng.integers(max(1, len(existing)), m - len(forbidden) + 1))
+    expected = brute_force(cost, p, w, reachable=reachable, existing=existing,
+                           forbidden=forbidden, cutoff=cutoff, penalty=penalty)
+    sol = pmedian(as_input(cost, reachable, sparse), p, w, existing=existing,
+                  forbidden=forbidden, cutoff=cutoff, penalty=penalty, method="exact")
+    if np.isinf(expected):
+        assert sol.status is Status.INFEASIBLE
+        return
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == pytest.approx(expected, abs=1e-6)
+    assert sol.bound == pytest.approx(expected, abs=1e-6)
+    assert sol.sites.size == p
+    assert set(existing) <= set(sol.sites.tolist())
+    assert not set(forbidden) & set(sol.sites.tolist())
+    served = sol.assignment >= 0
+    assert np.isin(sol.assignment[served], sol.sites).all()
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("seed", range(10))
+def test_heuristic_is_bracketed_by_its_bound(seed: int, sparse: bool) -> None:
+    cost, reachable, w = random_case(seed, sparse=sparse)
+    penalty = 30.0 if sparse else None
+    p = 2
+    expected = brute_force(cost, p, w, reachable=reachable, penalty=penalty)
+    sol = pmedian(as_input(cost, reachable, sparse), p, w, penalty=penalty, method="heuristic")
+    assert sol.bound <= expected + 1e-6
+    assert sol.objective >= expected - 1e-6
+    assert sol.objective - sol.bound <= sol.gap * max(1.0, sol.objective) + 1e-9
+
+
+def test_heuristic_bound_on_larger_instance() -> None:
+    rng = np.random.default_rng(7)
+    pts = rng.random((400, 2))
+    cost = np.hypot(*(pts[:200, None, :] - pts[None, 200:, :]).transpose(2, 0, 1))
+    heur = pmedian(cost, 8, method="heuristic", seed=3)
+    exact = pmedian(cost, 8, method="exact")
+    assert exact.is_optimal
+    assert heur.bound <= exact.objective + 1e-9 <= heur.objective + 2e-9
+    assert heur.gap < 0.05
+    again = pmedian(cost, 8, method="heuristic", seed=3)
+    assert np.array_equal(again.sites, heur.sites)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_backends_agree(seed: int) -> None:
+    cost, reachable, w = random_case(50 + seed, sparse=seed % 2 == 1)
+    kwargs = {"penalty": 18.0} if seed % 2 else {}
+    matrix = as_input(cost, reachable, seed % 2 == 1)
+    results = [pmedian(matrix, 2, w, backend=b, method="exact", **kwargs)
+               for b in ("highs", "cbc", "scip")]
+    assert all(r.status is Status.OPTIMAL for r in results)
+    assert results[1].objective == pytest.approx(results[0].objective)
+    assert results[2].objective == pytest.approx(results[0].objective)
+    assert [r.backend for r in results] == ["highs", "cbc", "scip"]
+
+
+@pytest.mark.parametrize("name", ["pmed1", "pmed2", "pmed3", "pmed4", "pmed5"])
+def test_orlib_optimum(name: str) -> None:
+    with (PMED / "optima.csv").open() as fh:
+        optimum = {r["instance"]: float(r["optimum"]) for r in csv.DictReader(fh)}[name]
+    instance = read_pmed(PMED / f"{name}.txt")
+    sol = pmedian(instance.cost, instance.p)
+    assert sol.status is Status.OPTIMAL
+    assert sol.objective == optimum
+    assert sol.bound == pytest.approx(optimum)
+    assert sol.method == "benders-lp+elloumi"
+
+
+def test_time_limit_returns_feasible_solution() -> None:
+    rng = np.random.default_rng(3)
+    pts = rng.random((900, 2))
+    cost = np.hypot(*(pts[:600, None, :] - pts[None, 600:, :]).transpose(2, 0, 1))
+    sol = pmedian(cost, 15, method="exact", time_limit=1e-3)
+    assert sol.status is Status.FEASIBLE
+    assert sol.sites.size == 15
+    assert 0 < sol.bound < sol.objective
+    assert "time limit" in sol.reason
+
+
+def test_unreachable_rows_are_reported() -> None:
+    # row 1 stores no pair at all; the zero cost of (0, 1) is a real pair
+    cost = sp.csr_array((np.array([1.0, 0.0, 2.0, 5.0]), (np.array([0, 0, 2, 2]),
+                                                          np.array([0, 1, 0, 1]))), shape=(3, 2))
+    sol = pmedian(cost, 1)
+    assert sol.unreachable.tolist() == [1]
+    assert sol.assignment.tolist() == [0, -1, 0]
+    assert sol.objective == 3.0
+    assert "unreachable" in sol.reason
+    with_penalty = pmedian(cost, 1, penalty=10.0)
+    assert with_penalty.unreachable.size == 0
+    assert with_penalty.objective == 13.0
+
+
+def test_cutoff_leaves_far_rows_unserved_at_penalty() -> None:
+    cost = np.array([[1.0, 9.0], [9.0, 1.0], [5.0, 6.0]])
+    sol = pmedian(cost, 1, [1.0, 1.0, 2.0], cutoff=5.0, penalty=7.0)
+    assert sol.sites.tolist() == [0]
+    assert sol.assignment.tolist() == [0, -1, 0]
+    assert sol.objective == 1.0 + 7.0 + 10.0
+
+
+def test_no_cover_without_penalty_is_infeasible() -> None:
+    cost = sp.csr_array((np.array([1.0, 1.0]), (np.array([0, 1]), np.array([0, 1]))),
+                        shape=(2, 3))
+    sol = pmedian(cost, 1, method="exact")
+    assert sol.status is Status.INFEASIBLE
+    assert "penalty" in sol.reason
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"cost": [[1.0, np.nan]], "p": 1}, "cost"),
+        ({"cost": [[1.0, -2.0]], "p": 1}, "cost"),
+        ({"cost": [[1.0, 2.0]], "p": 1, "weights": [1.0, 2.0]}, "weights"),
+        ({"cost": [[1.0, 2.0]], "p": 3}, "p"),
+        ({"cost": [[1.0, 2.0]], "p": 1, "existing": [0, 1]}, "p"),
+        ({"cost": [[1.0, 2.0]], "p": 1, "existing": [0], "forbidden": [0]}, "existing"),
+        ({"cost": [[1.0, 2.0]], "p": 1, "existing": [5]}, "existing"),
+        ({"cost": [[1.0, 2.0]], "p": 1, "cutoff": 5.0, "penalty": 1.0}, "penalty"),
+        ({"cost": [[1.0, 2.0]], "p": 1, "cutoff": -1.0}, "cutoff"),
+        ({"cost": [[1.0, 2.0]], "p": 1, "method": "fast"}, "method"),
+        ({"cost": [[1.0, 2.0]], "p": 1, "backend": "gurobi"}, "backend"),
+        ({"cost": [[1.0, 2.0]], "p": 1, "time_limit": 0}, "time_limit"),
+    ],
+)
+def test_bad_input_names_argument(kwargs: dict[str, object], name: str) -> None:
+    with pytest.raises(ModelInputError, match=name):
+        pmedian(**kwargs)
