@@ -283,10 +283,15 @@ def _solve_cbc(problem: MilpProblem, time_limit: float | None, mip_rel_gap: floa
         return MilpStatus.INFEASIBLE, None, float("inf"), float("inf"), None
     if status == "Unbounded":
         return MilpStatus.UNBOUNDED, None, float("-inf"), float("-inf"), None
-    values = [v.varValue for v in xs]
-    if status != "Optimal" or any(v is None for v in values):
+    if status != "Optimal":
         return MilpStatus.NO_SOLUTION, None, float("inf"), float("-inf"), None
-    x = np.asarray(values, dtype=np.float64)
+    # pulp leaves a column that appears in no row and has no cost out of the model (its value is
+    # None); any value within its bounds is optimal, so take the one closest to zero.
+    free = np.clip(0.0, problem.col_lower, problem.col_upper)
+    x = np.array(
+        [free[j] if v.varValue is None else v.varValue for j, v in enumerate(xs)],
+        dtype=np.float64,
+    )
     objective = float(problem.c @ x)
     # pulp reports "Optimal" with sol_status 2 ("Integer Feasible") when CBC stopped at its
     # time limit; only sol_status 1 is proven optimality.

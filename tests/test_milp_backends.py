@@ -7,7 +7,7 @@ import pytest
 import scipy.sparse as sp
 
 from siting.models._errors import ModelInputError
-from siting.models._milp import BACKENDS, MilpProblem, MilpStatus, solve_milp
+from siting.models._milp import BACKENDS, Backend, MilpProblem, MilpStatus, solve_milp
 from siting.models._validate import (
     check_cost_matrix,
     check_count,
@@ -85,3 +85,22 @@ def test_weights_and_time_limit_helpers():
     assert check_time_limit(2) == 2.0
     with pytest.raises(ModelInputError, match="time_limit"):
         check_time_limit(-1)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_column_in_no_row_and_without_cost_gets_a_value(backend: Backend) -> None:
+    # min x0 s.t. x0 >= 1, x1 free of rows and costs in [2, 5]: CBC through pulp drops x1.
+    problem = MilpProblem(
+        c=np.array([1.0, 0.0]),
+        A=sp.csr_array(np.array([[1.0, 0.0]])),
+        row_lower=np.array([1.0]),
+        row_upper=np.array([np.inf]),
+        col_lower=np.array([0.0, 2.0]),
+        col_upper=np.array([3.0, 5.0]),
+        integer=np.array([True, True]),
+    )
+    out = solve_milp(problem, backend=backend)
+    assert out.status is MilpStatus.OPTIMAL
+    assert out.objective == pytest.approx(1.0)
+    assert out.x is not None
+    assert 2.0 <= out.x[1] <= 5.0
