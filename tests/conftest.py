@@ -11,6 +11,10 @@ from types import ModuleType
 import pytest
 import yaml
 
+from siting.planning import PlanContext, plan_with_context
+from siting.results import Plan, assemble_plan
+from siting.scenario import load_scenario
+
 DEMO = Path(__file__).resolve().parents[1] / "scenarios" / "kaifeng-demo"
 
 
@@ -48,3 +52,14 @@ def scenario_copy(small_demo: Path, tmp_path: Path) -> Path:
     folder = tmp_path / "scenario"
     shutil.copytree(small_demo.parent, folder)
     return folder / "scenario.yaml"
+
+
+@pytest.fixture(scope="session")
+def small_context(small_demo: Path) -> PlanContext:
+    """The small scenario planned once for the whole session (treat it as read-only)."""
+    return plan_with_context(load_scenario(small_demo))
+
+
+@pytest.fixture(scope="session")
+def small_plan(small_context: PlanContext) -> Plan:
+    return assemble_plan(small_context)

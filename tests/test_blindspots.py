@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,19 +14,18 @@ from siting.blindspots import (
     blind_spot_tables,
     nearest_after_m,
 )
-from siting.planning import PlanContext, plan_with_context
-from siting.results import Plan, assemble_plan
-from siting.scenario import load_scenario
+from siting.planning import PlanContext
+from siting.results import Plan
 
 
 @pytest.fixture(scope="module")
-def context(small_demo: Path) -> PlanContext:
-    return plan_with_context(load_scenario(small_demo))
+def context(small_context: PlanContext) -> PlanContext:
+    return small_context
 
 
 @pytest.fixture(scope="module")
-def plan(context: PlanContext) -> Plan:
-    return assemble_plan(context)
+def plan(small_plan: Plan) -> Plan:
+    return small_plan
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,9 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from siting.planning import PlanContext, plan_with_context
+from siting.planning import PlanContext
 from siting.report import write_report
-from siting.results import Plan, assemble_plan
-from siting.scenario import load_scenario
+from siting.results import Plan
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(
@@ -33,12 +32,12 @@ FLAGS = [
 
 
 @pytest.fixture(scope="module")
-def pages(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Plan, Path]:
-    context: PlanContext = plan_with_context(load_scenario(small_demo))
-    plan = assemble_plan(context)
+def pages(
+    small_context: PlanContext, small_plan: Plan, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Plan, Path]:
     outdir = tmp_path_factory.mktemp("browser")
-    write_report(plan, context, outdir)
-    return plan, outdir
+    write_report(small_plan, small_context, outdir)
+    return small_plan, outdir
 
 
 def _chromium(page: Path, profile: Path, *extra: str) -> str:

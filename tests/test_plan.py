@@ -19,13 +19,13 @@ from siting.scenario import load_scenario
 
 
 @pytest.fixture(scope="module")
-def context(small_demo: Path) -> PlanContext:
-    return plan_with_context(load_scenario(small_demo))
+def context(small_context: PlanContext) -> PlanContext:
+    return small_context
 
 
 @pytest.fixture(scope="module")
-def plan(context: PlanContext) -> Plan:
-    return assemble_plan(context)
+def plan(small_plan: Plan) -> Plan:
+    return small_plan
 
 
 def test_plan_builds_projects_within_the_phased_budget(plan: Plan, context: PlanContext) -> None:

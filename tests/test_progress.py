@@ -7,23 +7,20 @@ from pathlib import Path
 import pytest
 import yaml
 
-from siting.planning import PlanContext, plan_with_context
+from siting.planning import PlanContext
 from siting.problems import ScenarioError
 from siting.progress import ProgressReport, load_city_targets, phase_progress
-from siting.results import Plan, assemble_plan
-from siting.scenario import load_scenario
+from siting.results import Plan
 
 
 @pytest.fixture(scope="module")
-def context(small_demo: Path) -> PlanContext:
-    scenario = load_scenario(small_demo)
-    solver = scenario.solver.model_copy(update={"time_limit_s": 10, "mip_rel_gap": 1e-3})
-    return plan_with_context(scenario.model_copy(update={"solver": solver}))
+def context(small_context: PlanContext) -> PlanContext:
+    return small_context
 
 
 @pytest.fixture(scope="module")
-def plan(context: PlanContext) -> Plan:
-    return assemble_plan(context)
+def plan(small_plan: Plan) -> Plan:
+    return small_plan
 
 
 @pytest.fixture(scope="module")

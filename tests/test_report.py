@@ -13,25 +13,24 @@ import pytest
 import shapely
 
 from siting.network import WalkNetwork
-from siting.planning import PlanContext, plan_with_context
+from siting.planning import PlanContext
 from siting.report import data_notes, write_report
 from siting.report.charts import before_after_bars, cjk_family, tier_chart
 from siting.report.html_map import TileLayer, map_data, map_html
 from siting.report.isochrones import isochrones
-from siting.results import Plan, assemble_plan
-from siting.scenario import load_scenario
+from siting.results import Plan
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
-def context(small_demo: Path) -> PlanContext:
-    return plan_with_context(load_scenario(small_demo))
+def context(small_context: PlanContext) -> PlanContext:
+    return small_context
 
 
 @pytest.fixture(scope="module")
-def plan(context: PlanContext) -> Plan:
-    return assemble_plan(context)
+def plan(small_plan: Plan) -> Plan:
+    return small_plan
 
 
 @pytest.fixture(scope="module")
