@@ -55,11 +55,12 @@ def scenario_copy(small_demo: Path, tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def small_context(small_demo: Path) -> PlanContext:
+def context(small_demo: Path) -> PlanContext:
     """The small scenario planned once for the whole session (treat it as read-only)."""
     return plan_with_context(load_scenario(small_demo))
 
 
 @pytest.fixture(scope="session")
-def small_plan(small_context: PlanContext) -> Plan:
-    return assemble_plan(small_context)
+def plan(context: PlanContext) -> Plan:
+    """The assembled plan of `context`."""
+    return assemble_plan(context)

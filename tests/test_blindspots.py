@@ -19,16 +19,6 @@ from siting.results import Plan
 
 
 @pytest.fixture(scope="module")
-def context(small_context: PlanContext) -> PlanContext:
-    return small_context
-
-
-@pytest.fixture(scope="module")
-def plan(small_plan: Plan) -> Plan:
-    return small_plan
-
-
-@pytest.fixture(scope="module")
 def tables(context: PlanContext) -> dict[Level, pd.DataFrame]:
     return blind_spot_tables(context)
 

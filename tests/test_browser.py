@@ -33,11 +33,11 @@ FLAGS = [
 
 @pytest.fixture(scope="module")
 def pages(
-    small_context: PlanContext, small_plan: Plan, tmp_path_factory: pytest.TempPathFactory
+    context: PlanContext, plan: Plan, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Plan, Path]:
     outdir = tmp_path_factory.mktemp("browser")
-    write_report(small_plan, small_context, outdir)
-    return small_plan, outdir
+    write_report(plan, context, outdir)
+    return plan, outdir
 
 
 def _chromium(page: Path, profile: Path, *extra: str) -> str:

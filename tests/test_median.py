@@ -16,7 +16,7 @@ from siting.models._result import Status
 from siting.models.median import pmedian
 from siting.orlib import read_pmed
 
-PMED = Path(__file__).parents[1].parent / "shared" / "benchmarks" / "orlib-pmed"
+PMED = Path(__file__).parents[1] / "benchmarks" / "orlib" / "pmed"
 
 
 def brute_force(
@@ -149,7 +149,7 @@ def test_orlib_optimum(name: str) -> None:
     assert sol.status is Status.OPTIMAL
     assert sol.objective == optimum
     assert sol.bound == pytest.approx(optimum)
-    assert sol.method == "benders-lp+elloumi"
+    assert sol.method == "benders-lp+branch"
 
 
 def test_time_limit_returns_feasible_solution() -> None:

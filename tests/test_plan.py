@@ -18,16 +18,6 @@ from siting.results import Plan, assemble_plan
 from siting.scenario import load_scenario
 
 
-@pytest.fixture(scope="module")
-def context(small_context: PlanContext) -> PlanContext:
-    return small_context
-
-
-@pytest.fixture(scope="module")
-def plan(small_plan: Plan) -> Plan:
-    return small_plan
-
-
 def test_plan_builds_projects_within_the_phased_budget(plan: Plan, context: PlanContext) -> None:
     assert plan.projects, "the small demo has uncovered demand and budget: expect projects"
     budgets = np.cumsum([p.budget_yuan for p in context.scenario.phases])

@@ -14,16 +14,6 @@ from siting.results import Plan
 
 
 @pytest.fixture(scope="module")
-def context(small_context: PlanContext) -> PlanContext:
-    return small_context
-
-
-@pytest.fixture(scope="module")
-def plan(small_plan: Plan) -> Plan:
-    return small_plan
-
-
-@pytest.fixture(scope="module")
 def report(plan: Plan, context: PlanContext) -> ProgressReport:
     return phase_progress(plan, context)
 

@@ -24,16 +24,6 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
 @pytest.fixture(scope="module")
-def context(small_context: PlanContext) -> PlanContext:
-    return small_context
-
-
-@pytest.fixture(scope="module")
-def plan(small_plan: Plan) -> Plan:
-    return small_plan
-
-
-@pytest.fixture(scope="module")
 def written(plan: Plan, context: PlanContext, tmp_path_factory: pytest.TempPathFactory) -> Path:
     outdir = tmp_path_factory.mktemp("report")
     files = write_report(plan, context, outdir)
