@@ -872,8 +872,11 @@ def _credit_rows(
     for t, tp in enumerate(types):
         total, existing = scale * tp.total_by_group, scale * tp.existing_by_group
         reach = scale * tp.by_group(tp.weight)
-        active = ((high * total[:, None] >= existing[:, None])
-                  & (low * total[:, None] <= (existing + reach)[:, None]) & (reach > 0)[:, None])
+        # Shares of the group's weight; a group of zero weight reaches nothing (reach = 0).
+        known = np.divide(existing, total, out=np.zeros_like(total), where=total > 0)
+        reachable = np.divide(existing + reach, total, out=np.zeros_like(total), where=total > 0)
+        active = ((high >= known[:, None]) & (low <= reachable[:, None])
+                  & (reach > 0)[:, None])
         g_pair, k_pair = np.nonzero(active)
         level = a * existing[:, None] + d * total[:, None]  # (G, K)
         # Merged rows of each active pair's group, found through rows sorted by group.
