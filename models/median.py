@@ -33,7 +33,8 @@ sorted sites reaches 1, so separation is one pass over the sorted entries. The e
 5. a second, much smaller LP master over the surviving sites and entries is solved, fixed by
    reduced costs again, and then branched on: a best-first branch and bound over ``y`` whose
    nodes are this master under the node's fixings, solved by cutting planes (cuts stay valid
-   in every node), pruned against UB. Integral nodes are priced exactly and update UB.
+   in every node), pruned against UB, with reduced-cost fixing at every node and
+   pseudo-cost branching. Integral nodes are priced exactly and update UB.
 
 Step 5 is the Benders branch-and-cut of the paper with the branching done here: highspy's
 callbacks cannot add lazy constraints, and an integer master re-solved with cuts only at
@@ -598,6 +599,12 @@ class _BendersLP:
         node that cannot beat ``upper`` (see :func:`_fix_level`) is pruned, and ``upper``
         follows each better solution. The bound is the smallest open node's, or the floor of
         ``upper`` when no node is left.
+
+        At each node, sites whose reduced cost lifts the node's LP past ``upper`` are fixed in
+        its subtree; the branching site maximises the product of its two pseudo-costs (mean
+        LP gain per unit of ``y`` moved, down and up) times the move. Against most-fractional
+        branching without fixing this cut the tree from 81 to 61 nodes on pmed39 (18 s to
+        11-13 s) and from 323 to 299 on pmed36 (no faster there: ~53 s either way).
         """
         level = _fix_level(upper, integral)
         lp = self.h.getLp()
@@ -606,34 +613,52 @@ class _BendersLP:
         all_sites = np.arange(self.m, dtype=np.int32)
         best: IntArray | None = None
         # (parent bound, creation order, sites closed, sites opened): the order breaks ties
-        heap: list[tuple[float, int, tuple[int, ...], tuple[int, ...]]] = [(self.bound, 0, (), ())]
+        heap: list[tuple[float, int, tuple[int, ...], tuple[int, ...], int, int, float]] = [
+            (self.bound, 0, (), (), -1, 0, 1.0)
+        ]
         made = 1
+        # pseudo-costs: summed LP gain per unit of y moved, and counts, per site and direction
+        gain = np.zeros((2, self.m))
+        seen = np.zeros((2, self.m))
         while heap and time.perf_counter() < self.deadline:
-            parent, _, shut, forced = heapq.heappop(heap)
+            parent, _, shut, forced, site, up, moved = heapq.heappop(heap)
             if parent > level:
                 heap.clear()
                 break
             lo, hi = base_lo.copy(), base_hi.copy()
             hi[list(shut)], lo[list(forced)] = 0.0, 1.0
             self.h.changeColsBounds(self.m, all_sites, lo, hi)
-            bound, x, _, status = self._cut_loop(stop_above=level)
+            bound, x, reduced, status = self._cut_loop(stop_above=level)
+            if site >= 0 and status == highspy.HighsModelStatus.kOptimal:
+                gain[up, site] += max(bound - parent, 0.0) / moved
+                seen[up, site] += 1
             if status == highspy.HighsModelStatus.kInfeasible or bound > level:
                 continue
             if status != highspy.HighsModelStatus.kOptimal:
-                heapq.heappush(heap, (parent, made, shut, forced))
+                heapq.heappush(heap, (parent, made, shut, forced, site, up, moved))
                 break
             y = x[: self.m]
             spread = np.minimum(y, 1.0 - y)
-            j = int(np.argmax(spread))
-            if spread[j] <= 1e-6:
+            if spread.max() <= 1e-6:
                 value = self.core.objective(y > 0.5)
                 if value < upper:
                     best, upper = np.flatnonzero(y > 0.5), value
                     level = _fix_level(upper, integral)
                 continue
-            for child in ((shut, (*forced, j)), ((*shut, j), forced)):
-                heapq.heappush(heap, (bound, made, *child))
-                made += 1
+            # reduced-cost fixing in the subtree: forcing a nonbasic y_j away from its value
+            # lifts this node's LP by at least |rc_j|
+            rc, free = reduced[: self.m], lo < hi
+            lift = self.dual_value + np.abs(rc)
+            shut = (*shut, *np.flatnonzero(free & (y < 1e-9) & (lift > level)).tolist())
+            forced = (*forced, *np.flatnonzero(free & (y > 1 - 1e-9) & (lift > level)).tolist())
+            # pseudo-cost product rule; a site never branched on gets its direction's mean
+            mean = gain.sum(axis=1) / np.maximum(seen.sum(axis=1), 1.0)
+            rate = np.where(seen > 0, gain / np.maximum(seen, 1.0), mean[:, None]) + 1e-9
+            score = np.where(spread > 1e-6, rate[0] * y * rate[1] * (1.0 - y), -1.0)
+            j = int(np.argmax(score))
+            heapq.heappush(heap, (bound, made, shut, (*forced, j), j, 1, 1.0 - y[j]))
+            heapq.heappush(heap, (bound, made + 1, (*shut, j), forced, j, 0, y[j]))
+            made += 2
         self.h.changeColsBounds(self.m, all_sites, base_lo, base_hi)
         if heap:
             return best, min(level, heap[0][0]), MilpStatus.FEASIBLE

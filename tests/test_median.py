@@ -213,3 +213,29 @@ def test_no_cover_without_penalty_is_infeasible() -> None:
 def test_bad_input_names_argument(kwargs: dict[str, object], name: str) -> None:
     with pytest.raises(ModelInputError, match=name):
         pmedian(**kwargs)
+
+
+@pytest.mark.parametrize("seed", [0, 8, 14])
+def test_branch_and_bound_matches_cbc_from_a_poor_incumbent(seed: int) -> None:
+    from siting.models._milp import MilpStatus
+    from siting.models._pmedian_heuristics import open_mask
+    from siting.models.median import _BendersLP, _prepare
+
+    rng = np.random.default_rng(seed)
+    pts = rng.integers(0, 100, (60, 2))
+    cost = np.rint(np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1)))
+    w = rng.integers(1, 10, 60).astype(np.float64)
+    none = np.empty(0, dtype=np.int64)
+    core = _prepare(cost, w, none, none, 6, None, None).core
+    # the first six sites: far from optimal, so the tree must find the optimum itself
+    poor = np.arange(6)
+    upper = core.objective(open_mask(60, poor))
+    master = _BendersLP(core, poor, np.inf)
+    master.solve()
+    found, bound, status = master.branch(upper, True)
+    reference = pmedian(cost, 6, w, method="exact", backend="cbc")
+    assert status is MilpStatus.OPTIMAL
+    assert found is not None
+    assert core.objective(open_mask(60, found)) == pytest.approx(reference.objective)
+    assert bound == pytest.approx(reference.objective)
+    assert master.bound < reference.objective - 1  # a real LP gap to close
