@@ -51,6 +51,13 @@ class SortedRows:
         starts = self.indptr[rows]
         return ranges(starts, self.indptr[rows + 1] - starts)
 
+    def first_cost(self) -> FloatArray:
+        """Each row's smallest cost (its first entry); inf for a row without entries."""
+        has = self.counts > 0
+        out = np.full(self.n_rows, np.inf)
+        out[has] = self.cost[self.indptr[:-1][has]]
+        return out
+
     def restricted(self, keep: BoolArray) -> SortedRows:
         """The same rows holding only the entries flagged in ``keep``."""
         row = self.row[keep]
@@ -157,3 +164,7 @@ class MedianCore:
 
     def objective(self, is_open: BoolArray) -> float:
         return float(self.weight @ self.nearest(is_open)[1])
+
+    def trivial_bound(self) -> float:
+        """Every row pays at least its cheapest entry (or its fallback)."""
+        return float(self.weight @ np.minimum(self.rows.first_cost(), self.fallback))

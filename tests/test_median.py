@@ -12,6 +12,7 @@ import pytest
 import scipy.sparse as sp
 
 from siting.models._errors import ModelInputError
+from siting.models._nearest import MedianCore
 from siting.models._result import Status
 from siting.models.median import pmedian
 from siting.orlib import read_pmed
@@ -217,9 +218,11 @@ def test_bad_input_names_argument(kwargs: dict[str, object], name: str) -> None:
 
 @pytest.mark.parametrize("seed", [0, 8, 14])
 def test_branch_and_bound_matches_cbc_from_a_poor_incumbent(seed: int) -> None:
+    from siting.models._benders import BendersMaster
     from siting.models._milp import MilpStatus
     from siting.models._pmedian_heuristics import open_mask
-    from siting.models.median import _BendersLP, _prepare
+    from siting.models._pmedian_tree import branch_and_bound
+    from siting.models.median import _prepare
 
     rng = np.random.default_rng(seed)
     pts = rng.integers(0, 100, (60, 2))
@@ -230,12 +233,62 @@ def test_branch_and_bound_matches_cbc_from_a_poor_incumbent(seed: int) -> None:
     # the first six sites: far from optimal, so the tree must find the optimum itself
     poor = np.arange(6)
     upper = core.objective(open_mask(60, poor))
-    master = _BendersLP(core, poor, np.inf)
+    master = BendersMaster(core, poor, np.inf)
     master.solve()
-    found, bound, status = master.branch(upper, True)
+    root = master.bound
+    found, bound, status = branch_and_bound(master, upper, True)
     reference = pmedian(cost, 6, w, method="exact", backend="cbc")
     assert status is MilpStatus.OPTIMAL
     assert found is not None
     assert core.objective(open_mask(60, found)) == pytest.approx(reference.objective)
     assert bound == pytest.approx(reference.objective)
-    assert master.bound < reference.objective - 1  # a real LP gap to close
+    assert root < reference.objective - 1  # a real LP gap to close
+    # the workers' cuts were shared and the master's bounds restored: it solves as before
+    assert master.solve().bound == pytest.approx(root)
+
+
+def _random_core(seed: int, n: int, p: int, scale: float = 1.0) -> MedianCore:
+    from siting.models.median import _prepare
+
+    rng = np.random.default_rng(seed)
+    pts = rng.integers(0, 100, (n, 2))
+    cost = np.rint(np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1)) / scale)
+    none = np.empty(0, dtype=np.int64)
+    return _prepare(cost, rng.integers(1, 10, n).astype(np.float64), none, none, p, None,
+                    None).core
+
+
+def test_master_copy_purge_and_dropped_cuts_keep_the_lp_value() -> None:
+    from siting.models._benders import BendersMaster
+
+    core = _random_core(3, 50, 4)
+    master = BendersMaster(core, np.arange(4), np.inf)
+    value = master.solve().bound
+    twin = master.copy()
+    assert twin.solve().bound == pytest.approx(value)
+    master.purge()
+    kept = master.cut_count
+    assert kept < twin.cut_count  # slack cuts went
+    assert master.solve().bound == pytest.approx(value)
+    # a cut added then dropped leaves the LP as it was
+    master.add_cuts(np.array([0]), np.array([core.rows.cost[core.rows.indptr[1] - 1]]))
+    master.drop_cuts_since(kept)
+    assert master.cut_count == kept
+    assert master.solve().bound == pytest.approx(value)
+
+
+def test_tree_gives_the_same_answer_every_time() -> None:
+    """Two workers solve nodes side by side; merging in a fixed order keeps it deterministic."""
+    from siting.models._benders import BendersMaster
+    from siting.models._pmedian_tree import branch_and_bound
+
+    # integer distances / 5: many ties, so several optimal solutions exist
+    core = _random_core(14, 60, 6, scale=5.0)
+    answers = set()
+    for _ in range(3):
+        master = BendersMaster(core, np.arange(6), np.inf)
+        master.solve()
+        found, _, _ = branch_and_bound(master, np.inf, True)
+        assert found is not None
+        answers.add(tuple(found.tolist()))
+    assert len(answers) == 1
