@@ -82,6 +82,7 @@ problems", Annals of Operations Research 150 (2007) 205-230.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -99,7 +100,7 @@ from ._nearest import (
     segment_cumsum,
     sorted_rows,
 )
-from ._pmedian_heuristics import greedy_swap, local_search, open_mask
+from ._pmedian_heuristics import greedy, greedy_swap, local_search, open_mask
 from ._pmedian_tree import branch_and_bound
 from ._result import OPTIMALITY_TOLERANCE, Solution, Status, relative_gap
 from ._validate import (
@@ -397,15 +398,20 @@ def _fixed(core: MedianCore, closed: IntArray, opened: IntArray) -> MedianCore:
 def _exact(
     core: MedianCore, backend: Backend, seed: int, deadline: float, integral: bool
 ) -> _Outcome:
-    sites, obj = greedy_swap(core, starts=HEURISTIC_STARTS, seed=seed, deadline=deadline)
-    if time.perf_counter() >= deadline:
-        return _Outcome(sites, obj, core.trivial_bound(), "heuristic", "greedy+swap",
-                        "time limit reached during the heuristic warm start")
     if backend != "highs":
+        sites, obj = greedy_swap(core, starts=HEURISTIC_STARTS, seed=seed, deadline=deadline)
+        if time.perf_counter() >= deadline:
+            return _heuristic_only(core, sites, obj)
         found, bound, status = _compact(core, backend, sites, deadline)
         return _settle(core, sites, obj, found, bound, status, backend, "elloumi")
-    benders = BendersMaster(core, sites, deadline)
-    lp = benders.solve()
+    # the LP master (HiGHS, which releases the GIL) is solved while greedy + swap runs
+    benders = BendersMaster(core, greedy(core), deadline)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        solving = pool.submit(benders.solve)
+        sites, obj = greedy_swap(core, starts=HEURISTIC_STARTS, seed=seed, deadline=deadline)
+        lp = solving.result()
+    if time.perf_counter() >= deadline:
+        return _heuristic_only(core, sites, obj)
     method = "benders-lp+branch"
     if lp.status in PRUNED:
         return _Outcome(sites, np.inf, np.inf, "highs", method, "", infeasible=True)
@@ -445,6 +451,11 @@ def _exact(
         found = np.union1d(found, opened)
     return _settle(core, sites, obj, found, max(benders.bound, min(bound, floor)), status,
                    "highs", method)
+
+
+def _heuristic_only(core: MedianCore, sites: IntArray, obj: float) -> _Outcome:
+    return _Outcome(sites, obj, core.trivial_bound(), "heuristic", "greedy+swap",
+                    "time limit reached during the heuristic warm start")
 
 
 def _has_choice(core: MedianCore) -> bool:
