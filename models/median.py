@@ -41,10 +41,8 @@ Step 5 is the Benders branch-and-cut of the paper with the branching done here: 
 callbacks cannot add lazy constraints, and an integer master re-solved with cuts only at
 integer points spent 10-20 s per solve on pmed16; HiGHS's MILP on the compact model after
 fixing did not close the ~1 % LP gap of pmed36/39 in 60 s, this tree closes it in 300 nodes.
-Tried and dropped (slower on pmed36/39): probing each survivor (20-45 s), strong branching
-(reliability 1-2, 4-8 candidates: a third fewer nodes, each trial as dear as a node),
-plunging to re-use a worker's basis (no cheaper than setting the parent's), rounds of more
-nodes than workers.
+Probing (forcing each survivor open and re-solving) cost 20-45 s there and was dropped; see
+:mod:`._pmedian_tree` for the tree's own measurements.
 
 Elloumi's compact model, also the whole formulation for ``backend="cbc"`` / ``"scip"``
 (independent checks on small instances): with row :math:`i`'s allowed sites sorted by cost,
