@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from ._cover_reduction import reduce_cover
 from ._coverage_matrix import Coverage, coverage, covered_by, merge_rows, nearest_open
 from ._errors import ModelInputError
 from ._milp import Backend, MilpProblem, MilpStatus, solve_milp
@@ -413,15 +414,23 @@ def greedy_cover(A: sp.csr_array, costs: FloatArray) -> BoolArray:
 def min_cover(
     A: sp.csr_array, costs: FloatArray, backend: Backend, clock: Clock
 ) -> tuple[BoolArray, Status, float, str]:
-    """Cheapest set of columns covering every row of ``A``; (chosen, status, bound, note)."""
-    warm = greedy_cover(A, costs)
-    ones = np.ones(A.shape[0])
+    """Cheapest set of columns covering every row of ``A``; (chosen, status, bound, note).
+
+    Dominated rows and columns are removed first (:mod:`._cover_reduction`): same optimum,
+    a smaller and usually much easier model.
+    """
+    chosen = np.zeros(A.shape[1], dtype=np.bool_)
     if A.shape[0] == 0:
-        return warm, Status.OPTIMAL, 0.0, ""
-    problem = binary_problem(costs, A, ones, np.full(A.shape[0], np.inf), A.shape[1])
+        return chosen, Status.OPTIMAL, 0.0, ""
+    kept = reduce_cover(A, costs)
+    R, cost_r = kept.matrix(A), costs[kept.columns]
+    warm = greedy_cover(R, cost_r)
+    ones = np.ones(R.shape[0])
+    problem = binary_problem(cost_r, R, ones, np.full(R.shape[0], np.inf), R.shape[1])
     solved = solve_with_fallback(problem, warm.astype(np.float64), backend=backend, clock=clock)
     assert solved.x is not None  # every row has a covering column, so the model is feasible
-    return solved.x > 0.5, solved.status, solved.bound, solved.note
+    chosen[kept.columns] = solved.x > 0.5
+    return chosen, solved.status, solved.bound, solved.note
 
 
 # --------------------------------------------------------------------------- max cover
