@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import scipy.sparse as sp
 
 if TYPE_CHECKING:
     from .coverage_rows import TypeRows
@@ -41,22 +40,6 @@ VALUE_COLUMNS = [
     "residents_60_plus", "outside_60_plus_before", "outside_60_plus_after",
     "median_min_before", "median_min_after", "max_min_before", "max_min_after",
 ]
-
-
-def nearest_after_m(context: PlanContext, type_index: int) -> npt.NDArray[np.float64]:
-    """Walking distance from each demand point to the nearest facility of a type after the plan.
-
-    The nearest of the existing outlets and the candidate sites where the plan builds the type,
-    in metres; ``inf`` where none is within the computed reach.
-    """
-    rows = context.rows[type_index]
-    nearest = np.full(len(context.inputs.demand), np.inf)
-    nearest[rows.point] = rows.nearest_existing_m
-    built = np.flatnonzero(context.solution.build[:, type_index])
-    if built.size:
-        reach = sp.coo_array(sp.csc_array(context.to_sites.metres)[:, built])
-        np.minimum.at(nearest, reach.row, reach.data)
-    return nearest
 
 
 def _row_minutes(
@@ -120,7 +103,7 @@ def _row_values(context: PlanContext) -> list[_TypeRowValues]:
                 "outside_60_plus_after": people * (elderly & ~after),
             },
             minutes_before=_row_minutes(context, rows, rows.nearest_existing_m),
-            minutes_after=_row_minutes(context, rows, nearest_after_m(context, t)[rows.point]),
+            minutes_after=_row_minutes(context, rows, context.nearest_after_m[t][rows.point]),
         ))
     return out
 

@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .blindspots import nearest_after_m
 from .planning import PlanContext
 from .report import write_report
 from .results import Plan
@@ -130,7 +129,7 @@ def demand_layer(context: PlanContext) -> gpd.GeoDataFrame:
         layer[f"{rows.key}_covered_before"] = np.round(before_share, 4)
         layer[f"{rows.key}_covered_after"] = np.round(after_share, 4)
         layer[f"{rows.key}_m_before"] = np.round(nearest_before, 1)
-        layer[f"{rows.key}_m_after"] = np.round(nearest_after_m(context, t), 1)
+        layer[f"{rows.key}_m_after"] = np.round(context.nearest_after_m[t], 1)
     return gpd.GeoDataFrame(layer, geometry="geometry", crs=demand.crs)
 
 

@@ -20,6 +20,7 @@ import dataclasses
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -55,6 +56,24 @@ class PlanContext:
     solution: MultiTypeSolution
     ranked: tuple[RankedProject, ...]
     seconds: dict[str, float]
+
+    @cached_property
+    def nearest_after_m(self) -> tuple[npt.NDArray[np.float64], ...]:
+        """Per type, walking metres from each demand point to its nearest facility after the
+        plan: the nearest existing outlet or candidate site where the plan builds the type;
+        ``inf`` where none is within the computed reach. Computed once, read by the
+        GeoPackage layers, the map and the blind-spot tables."""
+        sites = sp.csc_array(self.to_sites.metres)
+        out = []
+        for t, rows in enumerate(self.rows):
+            nearest = np.full(len(self.inputs.demand), np.inf)
+            nearest[rows.point] = rows.nearest_existing_m
+            built = np.flatnonzero(self.solution.build[:, t])
+            if built.size:
+                reach = sp.coo_array(sites[:, built])
+                np.minimum.at(nearest, reach.row, reach.data)
+            out.append(nearest)
+        return tuple(out)
 
 
 def _phase_budgets(scenario: Scenario) -> npt.NDArray[np.float64]:

@@ -12,7 +12,6 @@ from siting.blindspots import (
     Level,
     _weighted_median,
     blind_spot_tables,
-    nearest_after_m,
 )
 from siting.planning import PlanContext
 from siting.results import Plan
@@ -54,14 +53,14 @@ def test_the_plan_never_lengthens_a_walk(
         assert (frame["max_min_after"] <= frame["max_min_before"]).all(), level
         assert (frame["median_min_after"] <= frame["max_min_after"]).all(), level
     for t, rows in enumerate(context.rows):
-        assert np.all(nearest_after_m(context, t)[rows.point] <= rows.nearest_existing_m)
+        assert np.all(context.nearest_after_m[t][rows.point] <= rows.nearest_existing_m)
 
 
 def test_covered_rows_are_within_the_threshold_after(context: PlanContext) -> None:
     covered = 0
     for t, rows in enumerate(context.rows):
         after = rows.existing | (context.solution.covered_phase[t] >= 0)
-        metres = nearest_after_m(context, t)[rows.point]
+        metres = context.nearest_after_m[t][rows.point]
         assert np.all(metres[after] <= rows.threshold_m[after] + 1e-6), rows.key
         assert np.all(metres[~after] > rows.threshold_m[~after]), rows.key
         covered += int(after.sum())

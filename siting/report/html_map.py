@@ -31,7 +31,6 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from ..blindspots import nearest_after_m
 from ..datum import wgs84_to_gcj02
 from ..results import Plan
 from .isochrones import DEFAULT_MINUTES, isochrones
@@ -129,7 +128,7 @@ def _coverage_states(context: PlanContext) -> tuple[list[str], npt.NDArray[np.fl
         # Points where the type serves nobody (e.g. childcare, no toddlers) are not blind spots.
         letters[t, served == 0] = "-"
         metres[t, 0, rows.point] = rows.nearest_existing_m
-        metres[t, 1] = nearest_after_m(context, t)
+        metres[t, 1] = context.nearest_after_m[t]
     return ["".join(column) for column in letters.T], metres
 
 
