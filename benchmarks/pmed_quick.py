@@ -1,55 +1,36 @@
-"""Time ``pmedian`` on OR-Library pmed instances and a random Euclidean instance.
+"""Time ``pmedian`` in this process on vendored pmed instances and a random Euclidean one.
 
-Usage::
+Usage (from the repository root)::
 
-    python benchmarks/pmed_quick.py [pmed1 pmed2 ...] [--random] [--method exact]
+    python -m benchmarks.pmed_quick [pmed1 pmed2 ...] [--random] [--no-pmed] [--method exact]
 
-Prints one line per instance: size, objective, published optimum, status, gap and seconds, then
-the total time and the peak resident memory. The instance parser here is private to this
-script (the project's reader lives in ``siting/orlib.py``).
+Prints one line per instance (size, objective, check against the published optimum, status,
+gap, seconds), then the total time and the peak resident memory. For the recorded benchmark,
+each instance in a fresh process and PySAL spopt side by side, use
+``python -m benchmarks.orlib_runner``; this script is the quick loop while working on the
+solver, and the home of the random 1,000 × 1,000 exact case.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import resource
 import time
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import csr_array
-from scipy.sparse.csgraph import shortest_path
 from scipy.spatial.distance import cdist
 
+from benchmarks.orlib_runner import catalogue
 from siting.models.median import pmedian
+from siting.orlib import read_pmed
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks" / "orlib-pmed"
-
-
-def read_pmed(path: Path) -> tuple[npt.NDArray[np.float64], int]:
-    """Distance matrix and p of one pmed file; a repeated edge keeps its LAST cost (README)."""
-    tokens = np.array(path.read_text().split(), dtype=np.int64)
-    n, m, p = (int(t) for t in tokens[:3])
-    edges = tokens[3 : 3 + 3 * m].reshape(m, 3)
-    i, j = edges[:, 0] - 1, edges[:, 1] - 1
-    lo, hi = np.minimum(i, j), np.maximum(i, j)
-    key = lo * n + hi
-    # np.unique on the reversed list returns each pair's first index there = last in the file
-    _, last = np.unique(key[::-1], return_index=True)
-    keep = m - 1 - last
-    graph = csr_array((edges[keep, 2].astype(np.float64), (lo[keep], hi[keep])), shape=(n, n))
-    return shortest_path(graph, method="D", directed=False), p
-
-
-def optima() -> dict[str, float]:
-    with (DATA / "optima.csv").open() as fh:
-        return {row["instance"]: float(row["optimum"]) for row in csv.DictReader(fh)}
+#: Clients (= candidate sites) and p of the random instance.
+RANDOM_N, RANDOM_P = 1000, 10
 
 
 def random_instance(
-    n: int = 1000, p: int = 10, seed: int = 0
+    n: int = RANDOM_N, p: int = RANDOM_P, seed: int = 0
 ) -> tuple[npt.NDArray[np.float64], int]:
     """Uniform points in the unit square: ``n`` clients, ``n`` sites, Euclidean costs."""
     rng = np.random.default_rng(seed)
@@ -60,21 +41,27 @@ def random_instance(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("names", nargs="*", help="pmed instance names (default: all 40)")
-    parser.add_argument("--random", action="store_true", help="also run random 1000 x 1000, p=10")
+    parser.add_argument("--random", action="store_true",
+                        help=f"also run random {RANDOM_N} x {RANDOM_N}, p={RANDOM_P}")
     parser.add_argument("--no-pmed", action="store_true", help="skip the pmed instances")
     parser.add_argument("--method", default="exact", choices=["auto", "exact", "heuristic"])
     parser.add_argument("--time-limit", type=float, default=None)
     args = parser.parse_args()
-    best = optima()
-    names = [] if args.no_pmed else (args.names or list(best))
-    total = time.perf_counter()
-    cases: list[tuple[str, float | None]] = [(name, best[name]) for name in names]
+    known = {k: v for k, v in catalogue().items() if v.problem == "pmedian"}
+    names = [] if args.no_pmed else (args.names or list(known))
+    cases: list[tuple[str, float | None]] = [(name, known[name].optimum) for name in names]
     if args.random:
-        cases.append(("random1000", None))
-    for name, opt in cases:
-        cost, p = random_instance() if opt is None else read_pmed(DATA / f"{name}.txt")
+        cases.append((f"random{RANDOM_N}", None))
+    total = time.perf_counter()
+    for name, optimum in cases:
+        if optimum is None:
+            cost, p = random_instance()
+        else:
+            instance = read_pmed(known[name].path)
+            cost, p = instance.cost, instance.p
         sol = pmedian(cost, p, method=args.method, time_limit=args.time_limit)
-        hit = "" if opt is None else ("ok" if abs(sol.objective - opt) < 0.5 else f"!={opt:.0f}")
+        hit = "" if optimum is None else (
+            "ok" if abs(sol.objective - optimum) < 0.5 else f"!={optimum:.0f}")
         print(
             f"{name:11s} n={cost.shape[0]:4d} p={p:3d} obj={sol.objective:12.4f} {hit:8s} "
             f"{sol.status.value:8s} gap={sol.gap:.1e} {sol.seconds:7.2f}s {sol.reason}",
