@@ -399,7 +399,7 @@ def _exact(
     if backend != "highs":
         sites, obj = greedy_swap(core, starts=HEURISTIC_STARTS, seed=seed, deadline=deadline)
         if time.perf_counter() >= deadline:
-            return _heuristic_only(core, sites, obj)
+            return _heuristic_only(core, sites, obj, -np.inf)
         found, bound, status = _compact(core, backend, sites, deadline)
         return _settle(core, sites, obj, found, bound, status, backend, "elloumi")
     # the LP master (HiGHS, which releases the GIL) is solved while greedy + swap runs
@@ -409,7 +409,7 @@ def _exact(
         sites, obj = greedy_swap(core, starts=HEURISTIC_STARTS, seed=seed, deadline=deadline)
         lp = solving.result()
     if time.perf_counter() >= deadline:
-        return _heuristic_only(core, sites, obj)
+        return _heuristic_only(core, sites, obj, benders.bound)
     method = "benders-lp+branch"
     if lp.status in PRUNED:
         return _Outcome(sites, np.inf, np.inf, "highs", method, "", infeasible=True)
@@ -451,8 +451,9 @@ def _exact(
                    "highs", method)
 
 
-def _heuristic_only(core: MedianCore, sites: IntArray, obj: float) -> _Outcome:
-    return _Outcome(sites, obj, core.trivial_bound(), "heuristic", "greedy+swap",
+def _heuristic_only(core: MedianCore, sites: IntArray, obj: float, bound: float) -> _Outcome:
+    """The warm start's sites when time ran out; ``bound``: the LP bound reached, if any."""
+    return _Outcome(sites, obj, max(core.trivial_bound(), bound), "heuristic", "greedy+swap",
                     "time limit reached during the heuristic warm start")
 
 
