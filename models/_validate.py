@@ -119,15 +119,20 @@ def check_sites(sites: Iterable[int] | None, n_sites: int, *, name: str) -> IntA
     return np.unique(arr)
 
 
+def check_whole(value: object, name: str, *, unit: str) -> int:
+    """Return ``value`` as an int of at least 1 (``unit`` names what it counts)."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        msg = f"{name} must be a whole number of {unit}, got {value!r}"
+        raise ModelInputError(msg)
+    if int(value) < 1:
+        msg = f"{name} must be at least 1, got {int(value)}"
+        raise ModelInputError(msg)
+    return int(value)
+
+
 def check_count(p: object, n_sites: int, n_fixed: int, *, name: str = "p") -> int:
     """Return ``p`` as an int with ``n_fixed <= p <= n_sites``."""
-    if isinstance(p, bool) or not isinstance(p, int | np.integer):
-        msg = f"{name} must be a whole number of sites, got {p!r}"
-        raise ModelInputError(msg)
-    p = int(p)
-    if p < 1:
-        msg = f"{name} must be at least 1, got {p}"
-        raise ModelInputError(msg)
+    p = check_whole(p, name, unit="sites")
     if p > n_sites:
         msg = f"{name}={p} is larger than the number of candidate sites ({n_sites}); lower {name}"
         raise ModelInputError(msg)

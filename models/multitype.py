@@ -115,7 +115,7 @@ import scipy.sparse as sp
 from ._errors import ModelInputError
 from ._milp import Backend, MilpOutcome, MilpProblem, MilpStatus, solve_milp
 from ._result import OPTIMALITY_TOLERANCE, Status, relative_gap
-from ._validate import check_site_costs, check_time_limit, check_weights
+from ._validate import check_site_costs, check_time_limit, check_weights, check_whole
 
 __all__ = [
     "EXISTING_COVERED",
@@ -545,14 +545,7 @@ def _check_inputs(
         ok = ok & (t_area <= s_area[:, None])
     max_types = None
     if max_types_per_site is not None:
-        k = max_types_per_site
-        if isinstance(k, bool) or not isinstance(k, int | np.integer):
-            msg = f"max_types_per_site must be a whole number ≥ 1, got {k!r}"
-            raise ModelInputError(msg)
-        max_types = int(k)
-        if max_types < 1:
-            msg = f"max_types_per_site must be ≥ 1, got {max_types}"
-            raise ModelInputError(msg)
+        max_types = check_whole(max_types_per_site, "max_types_per_site", unit="facility types")
     return _Inputs(base, tc, ok, first, np.cumsum(budgets), pw, t_area, s_area, max_types)
 
 
