@@ -92,6 +92,8 @@ def _rates(gain: FloatArray, seen: FloatArray) -> FloatArray:
 
 
 class _Search:
+    """One branch and bound: the open nodes, the incumbent, pseudo-costs and the workers."""
+
     def __init__(self, master: BendersMaster, upper: float, integral: bool) -> None:
         self.m, self.integral = master.m, integral
         self.core = master.core
@@ -110,6 +112,8 @@ class _Search:
         self.seen = np.zeros((2, self.m))
 
     def run(self, deadline: float) -> tuple[IntArray | None, float, MilpStatus]:
+        """Solve rounds of the best open nodes, one per worker, until none is left or time is
+        up; see :func:`branch_and_bound` for what comes back."""
         with ThreadPoolExecutor(max_workers=WORKERS) as pool:
             while self.heap and time.perf_counter() < deadline:
                 batch: list[_Node] = []

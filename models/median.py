@@ -160,7 +160,8 @@ def pmedian(
     method
         ``"exact"`` proves optimality (up to ``time_limit``), ``"heuristic"`` runs greedy + swap
         with a Lagrangian bound, ``"auto"`` is exact when the instance holds at most
-        :data:`EXACT_MAX_ENTRIES` useful pairs.
+        :data:`EXACT_MAX_ENTRIES` useful pairs. The exact method uses two threads (HiGHS LPs
+        side by side); its result does not depend on their timing.
     backend
         MILP solver of the exact method: ``"highs"`` (Benders decomposition) or ``"cbc"`` /
         ``"scip"`` (Elloumi's compact model, for small instances and cross-checks).
