@@ -24,7 +24,7 @@ import highspy
 import numpy as np
 
 from ._milp import new_highs
-from ._nearest import BoolArray, FloatArray, IntArray, MedianCore, segment_cumsum, sum_by
+from ._nearest import FloatArray, IntArray, MedianCore, segment_cumsum, sum_by
 from ._pmedian_heuristics import open_mask
 from ._result import OPTIMALITY_TOLERANCE
 
@@ -310,28 +310,20 @@ class BendersMaster:
         before_row = np.concatenate(([0.0], np.cumsum(sum_by(client, pi, rows.n_rows))))
         carried = before_row[rows.row + 1] - running[:n_e]
         w = core.weight[rows.row]
-        last = _row_ends(rows.indptr, n_e, last=True)
+        last = rows.ends(last=True)
         step = np.where(last, core.fallback[rows.row], np.append(rows.cost[1:], 0.0)) - rows.cost
         reduced = np.where(last & core.must_cover[rows.row], 0.0,
                            step * np.maximum(w - carried, 0.0))
         penalty = self.dual_value + segment_cumsum(rows, reduced)
         # dual values are accurate to the solver's tolerances: keep a margin on the safe side
         above = penalty > level + 1e-6 * max(1.0, abs(level))
-        first = _row_ends(rows.indptr, n_e, last=False)
+        first = rows.ends(last=False)
         # entry k stays while leaving the first k - 1 sites closed is still affordable
         keep = first | ~np.concatenate(([False], above[:-1]))
         covered = np.zeros(rows.n_rows, dtype=np.bool_)
         covered[rows.row[above]] = True
         return MedianCore(rows.restricted(keep), core.weight, core.fallback,
                           core.must_cover | covered, core.candidate, core.q)
-
-
-def _row_ends(indptr: IntArray, size: int, *, last: bool) -> BoolArray:
-    """Flags of each non-empty row's first (or last) entry."""
-    counts = np.diff(indptr)
-    out = np.zeros(size, dtype=np.bool_)
-    out[(indptr[1:] - 1 if last else indptr[:-1])[counts > 0]] = True
-    return out
 
 
 def _new_lp() -> Any:

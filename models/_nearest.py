@@ -58,6 +58,12 @@ class SortedRows:
         out[has] = self.cost[self.indptr[:-1][has]]
         return out
 
+    def ends(self, *, last: bool) -> BoolArray:
+        """Flags, per entry, of each non-empty row's first (or last) entry."""
+        out = np.zeros(self.site.size, dtype=np.bool_)
+        out[(self.indptr[1:] - 1 if last else self.indptr[:-1])[self.counts > 0]] = True
+        return out
+
     def restricted(self, keep: BoolArray) -> SortedRows:
         """The same rows holding only the entries flagged in ``keep``."""
         row = self.row[keep]

@@ -205,12 +205,12 @@ class _Search:
         bases = []
         offset = 0
         for k, (worker, (new, _)) in enumerate(zip(self.workers, added, strict=True)):
-            if client.size:
-                # the first worker's own cuts are already in place: it only appends
-                if offset:
-                    worker.drop_cuts_since(self.synced)
-                worker.add_cuts(client[new.size:] if offset == 0 else client,
-                                level[new.size:] if offset == 0 else level)
+            # a worker's own cuts stay where they are when no earlier worker added any;
+            # otherwise they go and come back in the common order
+            kept = new.size if offset == 0 else 0
+            worker.drop_cuts_since(self.synced + kept)
+            if client.size > kept:
+                worker.add_cuts(client[kept:], level[kept:])
             if k < len(done):
                 basis = done[k].basis
                 if basis is not None and offset:

@@ -501,10 +501,7 @@ def _compact(
     cands = np.flatnonzero(core.candidate)
     m = cands.size
     col_of = np.cumsum(core.candidate) - 1
-    first = np.zeros(n_e, dtype=np.bool_)
-    first[rows.indptr[:-1][rows.counts > 0]] = True
-    last = np.zeros(n_e, dtype=np.bool_)
-    last[rows.indptr[1:][rows.counts > 0] - 1] = True
+    first, last = rows.ends(last=False), rows.ends(last=True)
     cost_next = np.where(last, core.fallback[rows.row], np.append(rows.cost[1:], 0.0))
     cover_end = last & core.must_cover[rows.row]
     z_cost = np.where(cover_end, 0.0, w[rows.row] * (cost_next - rows.cost))
