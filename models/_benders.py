@@ -33,6 +33,7 @@ _SERVED = 1.0 - 1e-6
 #: LP statuses after which a node cannot beat the incumbent.
 PRUNED = (highspy.HighsModelStatus.kInfeasible, highspy.HighsModelStatus.kObjectiveBound)
 OPTIMAL = highspy.HighsModelStatus.kOptimal
+BASIC = highspy.HighsBasisStatus.kBasic
 
 
 def fix_level(upper: float, integral: bool) -> float:
@@ -44,6 +45,15 @@ def fix_level(upper: float, integral: bool) -> float:
     if integral:
         return upper - 1.0 + 1e-6
     return upper - 0.1 * OPTIMALITY_TOLERANCE * max(1.0, abs(upper))
+
+
+@dataclass(frozen=True)
+class Basis:
+    """A basis of the master as plain lists of HiGHS statuses (cheap to copy and to extend):
+    one per column, one per row in row order."""
+
+    cols: list[Any]
+    rows: list[Any]
 
 
 @dataclass(frozen=True)
@@ -187,7 +197,7 @@ class BendersMaster:
         level = np.concatenate(self.cut_level)
         activity = np.asarray(self.h.getSolution().row_value)[self.first_cut :]
         status = self.h.getBasis().row_status[self.first_cut :]
-        basic = np.fromiter((s == highspy.HighsBasisStatus.kBasic for s in status),
+        basic = np.fromiter((s == BASIC for s in status),
                             dtype=np.bool_, count=count)
         slack = basic & (activity > level + 1e-6 * np.maximum(1.0, level))
         drop = np.flatnonzero(slack)
@@ -210,18 +220,23 @@ class BendersMaster:
         return (np.asarray(lp.col_lower_)[: self.m].copy(),
                 np.asarray(lp.col_upper_)[: self.m].copy())
 
-    def snapshot(self) -> Any:
+    def snapshot(self) -> Basis:
         """The current basis, to re-solve a related LP from it (see :meth:`restore`)."""
-        return self.h.getBasis()
+        basis = self.h.getBasis()
+        return Basis(list(basis.col_status), list(basis.row_status))
 
-    def restore(self, basis: Any) -> None:
-        """Start the next solve from ``basis`` (left unchanged); cuts added since it was taken
-        enter with basic slacks, which keeps the basis valid."""
-        rows = list(basis.row_status)
-        rows += [highspy.HighsBasisStatus.kBasic] * (int(self.h.getNumRow()) - len(rows))
+    def restore(self, basis: Basis) -> None:
+        """Start the next solve from ``basis`` (left unchanged); rows added since it was taken
+        enter with basic slacks, which keeps the basis valid.
+
+        The solver's own state is cleared first, so the solve depends on the LP, the basis and
+        the options only, never on what this copy solved before: the tree's workers take nodes
+        in whatever order they come free and must still find the same answers.
+        """
+        self.h.clearSolver()
         start = highspy.HighsBasis()
-        start.col_status = basis.col_status
-        start.row_status = rows
+        start.col_status = basis.cols
+        start.row_status = basis.rows + [BASIC] * (int(self.h.getNumRow()) - len(basis.rows))
         start.valid = True
         self.h.setBasis(start)
 
@@ -333,4 +348,7 @@ def _new_lp() -> Any:
     # simplex from the last basis beats presolving again
     h.setOptionValue("presolve", "off")
     h.setOptionValue("solver", "simplex")
+    # no scaling: factors computed from whatever LP a copy first solved differ between copies,
+    # and so would their answers
+    h.setOptionValue("simplex_scale_strategy", 0)
     return h

@@ -16,37 +16,43 @@ Speed comes from re-using work between nodes:
   LP by at least its reduced cost), kept in the node's subtree;
 - pseudo-cost branching: the site maximising the product of its two expected LP gains (mean
   gain per unit of ``y`` moved, down and up, learnt from earlier branchings);
-- :data:`WORKERS` copies of the master solve the best nodes in parallel threads (HiGHS releases
-  the GIL), in rounds merged in a fixed order, so the search is deterministic whatever the
-  thread timing or the number of cores.
+- :data:`WORKERS` copies of the master solve nodes in parallel threads (HiGHS releases the
+  GIL). Node ``k`` is chosen and solved with what the results of nodes ``0 .. k - LAG`` tell
+  (see :class:`_Search`), so any free worker takes the next node at once and the search is
+  still deterministic whatever the thread timing or the number of cores.
 
 Measured on OR-Library pmed36 (800 clients, p = 10, 1 % root gap, about 300 nodes): the
 parent's basis took the tree from 200,000 to 72,000 simplex iterations; with the slack cuts
-deleted and the objective bound, its LP time fell from 45 s to 14 s; two workers bring the
-tree from about 14.8 s to 9.9 s (each node costs the same, rounds wait for the slower one).
-Tried and dropped, all slower there: strong/reliability branching, plunging into a child to
-keep the worker's basis, deleting cuts slack in every open node's basis as the tree grows,
-rounds of more nodes than workers.
+deleted and the objective bound, its LP time fell from 45 s to 14 s. Two workers first solved
+nodes in rounds of two, merged in a fixed order: the tree took 9.9 s for 16.5 s of node work,
+one worker waiting for the other 3.3 s in all. With the lag of one node beyond the workers
+neither waits any more: 8.3 s. Tried and dropped, all slower there: strong/reliability
+branching, plunging into a child to keep the worker's basis, deleting cuts slack in every
+open node's basis as the tree grows, rounds of more nodes than workers, a lag of one node less
+(a worker then waits whenever a node finishes before the one started earlier).
 """
 
 from __future__ import annotations
 
 import heapq
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 
 import highspy
 import numpy as np
 
-from ._benders import OPTIMAL, PRUNED, BendersMaster, fix_level
+from ._benders import BASIC, OPTIMAL, PRUNED, Basis, BendersMaster, fix_level
 from ._milp import MilpStatus
 from ._nearest import FloatArray, IntArray
 
 #: Copies of the master solving nodes side by side (threads; fixed so results never depend on
 #: the machine's core count).
 WORKERS = 2
+#: Node ``k`` of the search is chosen, and solved, knowing the results of nodes ``0 .. k - LAG``
+#: only. With one node more than there are workers a worker hardly ever waits for another.
+LAG = WORKERS + 1
 #: Cut rounds per node before branching on its LP point (a relaxation of the node's LP, so
 #: still a valid bound): later rounds raise the bound little and cost a re-solve each.
 NODE_ROUNDS = 2
@@ -64,22 +70,36 @@ class _Node:
     site: int = -1  # the site branched on to make this node (-1: root)
     up: int = 0  # 1 when that site was forced open
     moved: float = 1.0  # how far y of that site moved from the parent's LP value
-    basis: Any = None
+    basis: Basis | None = None  # the parent's final basis, rows in the shared order
+
+
+@dataclass(frozen=True)
+class _Task:
+    """Node number ``index`` of the search and what it is solved with, all fixed when it was
+    chosen: the first ``cuts`` shared cuts, the incumbent's level and the pseudo-cost rates."""
+
+    index: int
+    node: _Node
+    cuts: int
+    level: float
+    rates: FloatArray
 
 
 @dataclass(frozen=True)
 class _Result:
-    """What a worker found at one node."""
+    """What a worker found at one node, and the cuts it added there."""
 
-    node: _Node
+    task: _Task
     bound: float
     status: highspy.HighsModelStatus
+    client: IntArray
+    cut_level: FloatArray
     sites: IntArray | None = None  # an integral LP point
     branch: int = -1  # the site to branch on
     y: float = 0.0  # its LP value
     shut: tuple[int, ...] = ()
     forced: tuple[int, ...] = ()
-    basis: Any = None
+    basis: Basis | None = None
 
 
 def _rates(gain: FloatArray, seen: FloatArray) -> FloatArray:
@@ -92,7 +112,15 @@ def _rates(gain: FloatArray, seen: FloatArray) -> FloatArray:
 
 
 class _Search:
-    """One branch and bound: the open nodes, the incumbent, pseudo-costs and the workers."""
+    """One branch and bound: the open nodes, the incumbent, pseudo-costs and the workers.
+
+    Nodes are numbered in the order they are chosen, and their results merged in that order.
+    Node ``k`` is chosen as soon as node ``k - LAG`` is merged (or, when no node is open then,
+    at the first merge after which one is), and is solved with what is known at that moment:
+    the cuts shared so far, the incumbent and the pseudo-costs. What a node is solved with thus
+    depends on the merge order only, never on which worker solves it or when, and a free worker
+    takes the next number at once.
+    """
 
     def __init__(self, master: BendersMaster, upper: float, integral: bool) -> None:
         self.m, self.integral = master.m, integral
@@ -102,32 +130,33 @@ class _Search:
         master.purge()
         self.base_lo, self.base_hi = master.site_bounds()
         self.workers = [master] + [master.copy() for _ in range(WORKERS - 1)]
-        for worker in self.workers:
-            worker.stop_above(self.level)
-        self.synced = master.cut_count  # cuts every worker holds, in the same order
-        self.heap: list[_Node] = [_Node(master.bound, 0)]
+        self.first_row = master.first_cut
+        # the shared cuts, in merge order; worker w holds the first held[w] of them in that
+        # order, then the cuts it added at its last node
+        client, level = master.cuts_since(0)
+        self.client, self.cut_level = [client], [level]
+        self.shared = client.size
+        self.held = [self.shared] * WORKERS
+        self.heap: list[_Node] = [_Node(master.bound, 0, basis=master.snapshot())]
         self.made = 1
         # pseudo-costs: summed LP gain per unit of y moved, and counts, per direction and site
         self.gain = np.zeros((2, self.m))
         self.seen = np.zeros((2, self.m))
+        self.tasks: dict[int, _Task] = {}
+        self.results: dict[int, _Result] = {}
+        self.chosen = self.claimed = self.merged = 0
+        self.done = False
+        self.deadline = np.inf
+        self.lock = threading.Condition()
 
     def run(self, deadline: float) -> tuple[IntArray | None, float, MilpStatus]:
-        """Solve rounds of the best open nodes, one per worker, until none is left or time is
-        up; see :func:`branch_and_bound` for what comes back."""
+        """Solve nodes until none is open or time is up; see :func:`branch_and_bound` for
+        what comes back."""
+        self.deadline = deadline
+        with self.lock:
+            self._choose()
         with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-            while self.heap and time.perf_counter() < deadline:
-                batch: list[_Node] = []
-                while self.heap and len(batch) < WORKERS:
-                    node = heapq.heappop(self.heap)
-                    if node.bound > self.level:
-                        # best first: every open node is worse
-                        self.heap.clear()
-                    else:
-                        batch.append(node)
-                if not batch:
-                    break
-                rates = [_rates(self.gain, self.seen)] * len(batch)
-                self._merge(list(pool.map(self._solve, self.workers, batch, rates)))
+            list(pool.map(self._work, range(WORKERS)))
         for worker in self.workers:
             worker.set_site_bounds(self.base_lo, self.base_hi)
             worker.stop_above(np.inf)
@@ -135,92 +164,125 @@ class _Search:
             return self.best, min(self.level, self.heap[0].bound), MilpStatus.FEASIBLE
         return self.best, self.upper if self.integral else self.level, MilpStatus.OPTIMAL
 
-    def _solve(self, worker: BendersMaster, node: _Node, rates: FloatArray) -> _Result:
-        """Solve ``node`` on ``worker``; reads shared state only, so workers run side by side."""
+    def _work(self, w: int) -> None:
+        """Worker ``w``: take the next node number, wait until it is chosen, solve, merge."""
+        worker = self.workers[w]
+        try:
+            while True:
+                with self.lock:
+                    k = self.claimed
+                    self.claimed += 1
+                    while k not in self.tasks and not self.done:
+                        self.lock.wait()
+                    if k not in self.tasks:
+                        return
+                    task = self.tasks.pop(k)
+                    client = np.concatenate(self.client)[self.held[w] : task.cuts]
+                    level = np.concatenate(self.cut_level)[self.held[w] : task.cuts]
+                # rows: the shared cuts up to the node's, in the shared order
+                worker.drop_cuts_since(self.held[w])
+                if client.size:
+                    worker.add_cuts(client, level)
+                self.held[w] = task.cuts
+                result = self._solve(worker, task)
+                with self.lock:
+                    self.results[k] = result
+                    while self.merged in self.results:
+                        self._merge(self.results.pop(self.merged))
+                        self.merged += 1
+                        self._choose()
+        except BaseException:
+            with self.lock:
+                self.done = True
+                self.lock.notify_all()
+            raise
+
+    def _choose(self) -> None:
+        """Choose the nodes whose turn has come (lock held): best bound first."""
+        while self.chosen < self.merged + LAG and time.perf_counter() < self.deadline:
+            if not self.heap:
+                break
+            node = heapq.heappop(self.heap)
+            if node.bound > self.level:
+                # best first: every open node is worse
+                self.heap.clear()
+                break
+            self.tasks[self.chosen] = _Task(self.chosen, node, self.shared, self.level,
+                                            _rates(self.gain, self.seen))
+            self.chosen += 1
+        if self.merged == self.chosen:
+            self.done = True
+        self.lock.notify_all()
+
+    def _solve(self, worker: BendersMaster, task: _Task) -> _Result:
+        """Solve ``task`` on ``worker``, which holds exactly the task's cuts."""
+        node, level = task.node, task.level
         lo, hi = self.base_lo.copy(), self.base_hi.copy()
         hi[list(node.shut)], lo[list(node.forced)] = 0.0, 1.0
         worker.set_site_bounds(lo, hi)
         if node.basis is not None:
             worker.restore(node.basis)
-        out = worker.cut_loop(stop_above=self.level, rounds=NODE_ROUNDS)
-        if out.status != OPTIMAL or out.bound > self.level:
-            return _Result(node, out.bound, out.status)
+        worker.stop_above(level)
+        out = worker.cut_loop(stop_above=level, rounds=NODE_ROUNDS)
         y = out.x[: self.m]
         spread = np.minimum(y, 1.0 - y)
-        if spread.max() <= _INTEGRAL and not out.converged:
+        if out.status == OPTIMAL and out.bound <= level and spread.max() <= _INTEGRAL and (
+            not out.converged
+        ):
             # an integral point is only priced exactly once no cut is violated
-            out = worker.cut_loop(stop_above=self.level)
-            if out.status != OPTIMAL or out.bound > self.level:
-                return _Result(node, out.bound, out.status)
+            out = worker.cut_loop(stop_above=level)
             y = out.x[: self.m]
             spread = np.minimum(y, 1.0 - y)
+        client, cut_level = worker.cuts_since(task.cuts)
+        if out.status != OPTIMAL or out.bound > level:
+            return _Result(task, out.bound, out.status, client, cut_level)
         if spread.max() <= _INTEGRAL:
-            return _Result(node, out.bound, out.status, sites=np.flatnonzero(y > 0.5))
+            return _Result(task, out.bound, out.status, client, cut_level,
+                           sites=np.flatnonzero(y > 0.5))
         # reduced-cost fixing in the subtree
         rc, free = out.reduced[: self.m], lo < hi
         lift = worker.dual_value + np.abs(rc)
-        shut = np.flatnonzero(free & (y < 1e-9) & (lift > self.level)).tolist()
-        forced = np.flatnonzero(free & (y > 1 - 1e-9) & (lift > self.level)).tolist()
+        shut = np.flatnonzero(free & (y < 1e-9) & (lift > level)).tolist()
+        forced = np.flatnonzero(free & (y > 1 - 1e-9) & (lift > level)).tolist()
+        rates = task.rates
         score = np.where(spread > _INTEGRAL, rates[0] * y * rates[1] * (1.0 - y), -1.0)
         j = int(np.argmax(score))
-        return _Result(node, out.bound, out.status, branch=j, y=float(y[j]),
-                       shut=(*node.shut, *shut), forced=(*node.forced, *forced),
+        return _Result(task, out.bound, out.status, client, cut_level, branch=j,
+                       y=float(y[j]), shut=(*node.shut, *shut), forced=(*node.forced, *forced),
                        basis=worker.snapshot())
 
-    def _merge(self, done: list[_Result]) -> None:
-        """Apply the batch's results in batch order and give every worker the same cuts."""
-        bases = self._share_cuts(done)
-        for result, basis in zip(done, bases, strict=True):
-            node = result.node
-            if node.site >= 0 and np.isfinite(result.bound) and (
-                result.status == OPTIMAL or result.status in PRUNED
-            ):
-                self.gain[node.up, node.site] += max(result.bound - node.bound, 0.0) / node.moved
-                self.seen[node.up, node.site] += 1
-            if result.status in PRUNED or result.bound > self.level:
-                continue
-            if result.status != OPTIMAL:
-                heapq.heappush(self.heap, node)
-            elif result.sites is not None:
-                self._offer(result.sites)
-            else:
-                j, y, made = result.branch, result.y, self.made
-                heapq.heappush(self.heap, _Node(result.bound, made, result.shut,
-                                                (*result.forced, j), j, 1, 1.0 - y, basis))
-                heapq.heappush(self.heap, _Node(result.bound, made + 1, (*result.shut, j),
-                                                result.forced, j, 0, y, basis))
-                self.made += 2
-
-    def _share_cuts(self, done: list[_Result]) -> list[Any]:
-        """Put the cuts each worker added this round, in worker order, into every worker.
-
-        Returns each result's basis rewritten for that common row order: rows of cuts from
-        earlier workers enter as basic (later ones are appended by ``restore``).
-        """
-        added = [w.cuts_since(self.synced) for w in self.workers]
-        client = np.concatenate([c for c, _ in added])
-        level = np.concatenate([lv for _, lv in added])
-        rows_before = self.workers[0].first_cut + self.synced
-        basic = highspy.HighsBasisStatus.kBasic
-        bases = []
-        offset = 0
-        for k, (worker, (new, _)) in enumerate(zip(self.workers, added, strict=True)):
-            # a worker's own cuts stay where they are when no earlier worker added any;
-            # otherwise they go and come back in the common order
-            kept = new.size if offset == 0 else 0
-            worker.drop_cuts_since(self.synced + kept)
-            if client.size > kept:
-                worker.add_cuts(client[kept:], level[kept:])
-            if k < len(done):
-                basis = done[k].basis
-                if basis is not None and offset:
-                    status = basis.row_status
-                    basis.row_status = status[:rows_before] + [basic] * offset + status[
-                        rows_before:]
-                bases.append(basis)
-            offset += new.size
-        self.synced += client.size
-        return bases
+    def _merge(self, result: _Result) -> None:
+        """Apply one node's result (lock held): share its cuts, learn, update the incumbent or
+        open its children."""
+        task = result.task
+        node = task.node
+        basis = result.basis
+        if basis is not None:
+            # the node's own cuts go after those shared since it was chosen: their rows too
+            head = self.first_row + task.cuts
+            basis = Basis(basis.cols, basis.rows[:head] + [BASIC] * (self.shared - task.cuts)
+                          + basis.rows[head:])
+        self.client.append(result.client)
+        self.cut_level.append(result.cut_level)
+        self.shared += result.client.size
+        if node.site >= 0 and np.isfinite(result.bound) and (
+            result.status == OPTIMAL or result.status in PRUNED
+        ):
+            self.gain[node.up, node.site] += max(result.bound - node.bound, 0.0) / node.moved
+            self.seen[node.up, node.site] += 1
+        if result.status in PRUNED or result.bound > self.level:
+            return
+        if result.status != OPTIMAL:
+            heapq.heappush(self.heap, node)
+        elif result.sites is not None:
+            self._offer(result.sites)
+        else:
+            j, y, made = result.branch, result.y, self.made
+            heapq.heappush(self.heap, _Node(result.bound, made, result.shut,
+                                            (*result.forced, j), j, 1, 1.0 - y, basis))
+            heapq.heappush(self.heap, _Node(result.bound, made + 1, (*result.shut, j),
+                                            result.forced, j, 0, y, basis))
+            self.made += 2
 
     def _offer(self, sites: IntArray) -> None:
         """Take an integral LP point as the incumbent when it is cheaper."""
@@ -230,8 +292,6 @@ class _Search:
         if value < self.upper:
             self.best, self.upper = sites, value
             self.level = fix_level(value, self.integral)
-            for worker in self.workers:
-                worker.stop_above(self.level)
 
 
 def branch_and_bound(

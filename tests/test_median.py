@@ -277,18 +277,36 @@ def test_master_copy_purge_and_dropped_cuts_keep_the_lp_value() -> None:
     assert master.solve().bound == pytest.approx(value)
 
 
-def test_tree_gives_the_same_answer_every_time() -> None:
-    """Two workers solve nodes side by side; merging in a fixed order keeps it deterministic."""
-    from siting.models._benders import BendersMaster
-    from siting.models._pmedian_tree import branch_and_bound
+def test_tree_search_does_not_depend_on_worker_timing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Workers take nodes as they come free; delays that reshuffle which worker solves which
+    node must change neither the nodes solved, nor their bounds, nor the answer."""
+    import random
+    import threading
+    import time
 
-    # integer distances / 5: many ties, so several optimal solutions exist
-    core = _random_core(14, 60, 6, scale=5.0)
-    answers = set()
-    for _ in range(3):
-        master = BendersMaster(core, np.arange(6), np.inf)
-        master.solve()
-        found, _, _ = branch_and_bound(master, np.inf, True)
-        assert found is not None
-        answers.add(tuple(found.tolist()))
-    assert len(answers) == 1
+    from siting.models import _pmedian_tree
+
+    inst = read_pmed(PMED / "pmed16.txt")
+    solve, merge = _pmedian_tree._Search._solve, _pmedian_tree._Search._merge
+    runs = []
+    for delay_seed in range(3):
+        trace: list[tuple[int, int, float, int]] = []
+        workers: list[str] = []
+        delays = random.Random(delay_seed)
+
+        def slow_solve(self, worker, task, delays=delays, workers=workers):  # type: ignore[no-untyped-def]
+            time.sleep(delays.random() * 0.01)
+            workers.append(threading.current_thread().name.rsplit("_", 1)[-1])
+            return solve(self, worker, task)
+
+        def traced_merge(self, result, trace=trace):  # type: ignore[no-untyped-def]
+            trace.append((result.task.index, result.task.cuts, result.bound, result.branch))
+            return merge(self, result)
+
+        monkeypatch.setattr(_pmedian_tree._Search, "_solve", slow_solve)
+        monkeypatch.setattr(_pmedian_tree._Search, "_merge", traced_merge)
+        sol = pmedian(inst.cost, inst.p, method="exact")
+        runs.append((trace, tuple(sol.sites.tolist()), workers))
+    assert len(runs[0][0]) > 20  # a real tree
+    assert all(run[:2] == runs[0][:2] for run in runs)
+    assert len({tuple(run[2]) for run in runs}) > 1  # the workers did take different nodes
