@@ -168,6 +168,28 @@ class BendersMaster:
         self.cut_client.append(cut_rows)
         self.cut_level.append(level)
 
+    def inherit_cuts(self, other: BendersMaster) -> None:
+        """Add the cuts binding at ``other``'s last LP optimum, carried over to this master.
+
+        This master's core must restrict ``other``'s to solutions cheaper than a level (sites
+        closed or opened, rows truncated, as :meth:`truncated` and fixings make it): a cut
+        ``theta_i >= D - sum (D - d_ij) y_j`` stays valid without the closed sites' terms, and
+        a level above a row's fallback here (an opened site nearer than ``D``) comes down to
+        the fallback. Spares the second master some of its cutting-plane rounds.
+        """
+        count = other.duals.size - other.first_cut
+        if count <= 0:
+            return
+        binding = other.duals[other.first_cut :] > 1e-9
+        client = np.concatenate(other.cut_client)[:count][binding]
+        level = np.concatenate(other.cut_level)[:count][binding]
+        level = np.minimum(level, self.core.fallback[client])
+        order = np.lexsort((level, client))
+        client, level = client[order], level[order]
+        new = np.ones(client.size, dtype=np.bool_)
+        new[1:] = (np.diff(client) != 0) | (np.diff(level) != 0)
+        self.add_cuts(client[new], level[new])
+
     def cuts_since(self, count: int) -> tuple[IntArray, FloatArray]:
         """Clients and levels of the cuts after the first ``count``."""
         client = np.concatenate(self.cut_client)[count:]
@@ -351,4 +373,6 @@ def _new_lp() -> Any:
     # no scaling: factors computed from whatever LP a copy first solved differ between copies,
     # and so would their answers
     h.setOptionValue("simplex_scale_strategy", 0)
+    # dual simplex runs serial; one thread spares every re-solve the scheduler's start-up
+    h.setOptionValue("threads", 1)
     return h

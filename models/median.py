@@ -439,6 +439,7 @@ def _exact(
                        "highs", method)
     # a second master over the surviving sites only: its LPs are small, so branching is cheap
     second = BendersMaster(stage, sites[stage.candidate[sites]], deadline)
+    second.inherit_cuts(benders)
     lp = second.solve()
     if lp.status in PRUNED or second.bound > level:
         return _settle(core, sites, obj, None, max(benders.bound, floor),
