@@ -72,6 +72,18 @@ class SortedRows:
         return SortedRows(indptr, self.site[keep], self.cost[keep], row, self.n_sites)
 
 
+    def subset(self, rows: IntArray, cap: FloatArray) -> SortedRows:
+        """Rows ``rows``, renumbered in that order, keeping their entries cheaper than ``cap``
+        (one per kept row; entries beyond the caps these rows were built with are gone)."""
+        e = self.entries_of(rows)
+        row = np.repeat(np.arange(rows.size, dtype=np.int64), self.counts[rows])
+        keep = self.cost[e] < cap[row]
+        e, row = e[keep], row[keep]
+        indptr = np.zeros(rows.size + 1, dtype=np.int64)
+        np.cumsum(np.bincount(row, minlength=rows.size), out=indptr[1:])
+        return SortedRows(indptr, self.site[e], self.cost[e], row, self.n_sites)
+
+
 def ranges(starts: IntArray, lengths: IntArray) -> IntArray:
     """Concatenation of ``arange(s, s + n)`` for each pair, without a Python loop."""
     offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)

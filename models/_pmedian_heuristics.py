@@ -157,16 +157,24 @@ def local_search(
 
 
 def greedy_swap(
-    core: MedianCore, *, starts: int = 1, seed: int = 0, deadline: float = np.inf
+    core: MedianCore,
+    *,
+    starts: int = 1,
+    seed: int = 0,
+    deadline: float = np.inf,
+    plain: IntArray | None = None,
 ) -> tuple[IntArray, float]:
-    """Best of ``starts`` runs of greedy + swap search; run 0 is plain greedy.
+    """Best of ``starts`` runs of greedy + swap search; run 0 is plain greedy (its sites may
+    come as ``plain`` when the caller has them already).
 
     Later runs force a random first site drawn with ``numpy.random.default_rng(seed)``, so the
     result is reproducible for a given seed. The deadline is checked between and inside runs.
     """
     rng = np.random.default_rng(seed)
     cands = np.flatnonzero(core.candidate)
-    best_sites, best_obj = local_search(core, greedy(core), deadline=deadline)
+    if plain is None:
+        plain = greedy(core)
+    best_sites, best_obj = local_search(core, plain, deadline=deadline)
     for _ in range(1, starts):
         if time.perf_counter() >= deadline:
             break

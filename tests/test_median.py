@@ -339,3 +339,22 @@ def test_second_master_inherits_valid_cuts() -> None:
     value = seeded.solve().bound
     assert value == pytest.approx(plain.solve().bound)
     assert value <= best + 1e-6
+
+
+@pytest.mark.parametrize("sparse", [False, True])
+def test_subset_of_sorted_rows_equals_sorting_the_subset(sparse: bool) -> None:
+    from siting.models._nearest import sorted_rows
+
+    rng = np.random.default_rng(4)
+    dense = rng.integers(0, 20, (30, 25)).astype(np.float64)
+    matrix = sp.csr_array(np.where(rng.random((30, 25)) < 0.7, dense, 0.0)) if sparse else dense
+    allowed = rng.random(25) < 0.8
+    cap = rng.uniform(5, 25, 30)
+    rows = sorted_rows(matrix, allowed=allowed, cap=cap)
+    keep = np.array([3, 0, 7, 12, 29])
+    lower = np.minimum(cap[keep], rng.uniform(0, 25, keep.size))
+    got = rows.subset(keep, lower)
+    want = sorted_rows(matrix[keep] if sparse else matrix[keep, :], allowed=allowed, cap=lower)
+    for field in ("indptr", "site", "cost", "row"):
+        np.testing.assert_array_equal(getattr(got, field), getattr(want, field))
+    assert got.site.size > 0
