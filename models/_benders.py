@@ -373,6 +373,4 @@ def _new_lp() -> Any:
     # no scaling: factors computed from whatever LP a copy first solved differ between copies,
     # and so would their answers
     h.setOptionValue("simplex_scale_strategy", 0)
-    # dual simplex runs serial; one thread spares every re-solve the scheduler's start-up
-    h.setOptionValue("threads", 1)
     return h
