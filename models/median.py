@@ -30,17 +30,19 @@ sorted sites reaches 1, so separation is one pass over the sorted entries. The e
 3. reduced-cost fixing closes (or opens) every site whose forced change lifts LB above UB;
 4. Elloumi's reduction, read off the LP duals, drops from each row the sites it cannot use in
    a solution cheaper than UB (see ``BendersMaster.truncated`` in :mod:`._benders`);
-5. a second, much smaller LP master over the surviving sites and entries is solved, fixed by
-   reduced costs again, and then branched on (:mod:`._pmedian_tree`): a best-first branch
-   and bound over ``y`` whose nodes are this master under the node's fixings, solved by
-   cutting planes from the parent's basis, pruned against UB, with reduced-cost fixing at
-   every node, pseudo-cost branching and two copies of the master solving nodes in parallel.
-   Integral nodes are priced exactly and update UB.
+5. a second, much smaller LP master over the surviving sites and entries, started from the
+   first one's binding cuts and final basis, is solved, fixed by reduced costs again, and then
+   branched on (:mod:`._pmedian_tree`): a best-first branch and bound over ``y`` whose nodes
+   are this master under the node's fixings, solved by cutting planes from the parent's
+   basis, pruned against UB, with reduced-cost fixing at every node, pseudo-cost branching
+   and two copies of the master solving nodes in parallel. Integral nodes are priced exactly
+   and update UB.
 
 Step 5 is the Benders branch-and-cut of the paper with the branching done here: highspy's
 callbacks cannot add lazy constraints, and an integer master re-solved with cuts only at
 integer points spent 10-20 s per solve on pmed16; HiGHS's MILP on the compact model after
-fixing did not close the ~1 % LP gap of pmed36/39 in 60 s, this tree closes it in 300 nodes.
+fixing did not close the ~1 % LP gap of pmed36/39 in 60 s (nor in 120 s on pmed36 in 2026-11),
+this tree closes it in about 280 nodes.
 Probing (forcing each survivor open and re-solving) cost 20-45 s there and was dropped; see
 :mod:`._pmedian_tree` for the tree's own measurements.
 
