@@ -197,6 +197,8 @@ class BendersMaster:
         self.add_cuts(client[new], level[new])
         basis = other.h.getBasis()
         cols = list(basis.col_status)
+        if len(cols) != int(self.h.getNumCol()):
+            return
         for j in np.flatnonzero(~self.core.candidate):
             cols[j] = highspy.HighsBasisStatus.kLower
         rows = [BASIC] * int(self.h.getNumRow())

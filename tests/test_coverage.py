@@ -223,3 +223,33 @@ def test_existing_coverage_counts_in_max_cover():
     assert sol.new_sites.tolist() == [2]
     assert sol.sites.tolist() == [0, 2]
     assert sol.assignment.tolist() == [0, -1, 2]
+
+
+def test_reduced_cost_fixing_keeps_every_better_solution():
+    """Sites fixed closed by the MCLP's LP reduced costs are in no solution better than the
+    incumbent (brute force over every choice of at most p sites)."""
+    from siting.models._milp import MilpStatus, solve_milp
+    from siting.models.coverage import _fixed_out, binary_problem, covering_rows
+
+    fixed = 0
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        n, m, p = 40, 12, 3
+        covers = rng.random((n, m)) < 0.2
+        w = rng.integers(1, 10, n).astype(float)
+        A = sp.csr_array(covers.astype(float))
+        problem = binary_problem(
+            np.concatenate((np.zeros(m), -w)), covering_rows(A, np.ones(m), np.zeros(n)),
+            np.full(n + 1, -np.inf), np.concatenate((np.zeros(n), [p])), m,
+        )
+        lp = solve_milp(problem.relaxed(), lp_algorithm="ipm")
+        assert lp.status is MilpStatus.OPTIMAL
+        values = {s: w[covers[:, list(s)].any(axis=1)].sum()
+                  for r in range(p + 1) for s in itertools.combinations(range(m), r)}
+        incumbent = float(np.quantile(list(values.values()), 0.9))
+        out = _fixed_out(problem, lp, m, incumbent)
+        for sites, value in values.items():
+            if value > incumbent:
+                assert not out[list(sites)].any(), (seed, sites)
+        fixed += int(out.sum())
+    assert fixed > 0  # the rule does fix sites
