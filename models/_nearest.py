@@ -71,7 +71,6 @@ class SortedRows:
         np.cumsum(np.bincount(row, minlength=self.n_rows), out=indptr[1:])
         return SortedRows(indptr, self.site[keep], self.cost[keep], row, self.n_sites)
 
-
     def subset(self, rows: IntArray, cap: FloatArray) -> SortedRows:
         """Rows ``rows``, renumbered in that order, keeping their entries cheaper than ``cap``
         (one per kept row; entries beyond the caps these rows were built with are gone)."""

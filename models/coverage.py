@@ -543,30 +543,31 @@ def max_cover(
     # the LP relaxation: its bound, its point rounded and polished, and fixings read off it
     lp = solve_milp(problem.relaxed(), backend=backend, time_limit=clock.remaining(),
                     lp_algorithm="ipm")
-    solved_lp = lp.status is MilpStatus.OPTIMAL and lp.x is not None
-    if solved_lp:
-        assert lp.x is not None
-        rounded = _round_lp(A, w, costs, lp.x[:k], max_sites=max_sites, budget=cap)
-        if covered_weight(A, w, rounded) > covered_weight(A, w, heur):
-            heur = rounded
+    lp_x = lp.x[:k] if lp.status is MilpStatus.OPTIMAL and lp.x is not None else None
+    heur_value, heur_method = covered_weight(A, w, heur), "greedy+swap"
+    if lp_x is not None:
+        rounded = _round_lp(A, w, costs, lp_x, max_sites=max_sites, budget=cap)
+        rounded_value = covered_weight(A, w, rounded)
+        if rounded_value > heur_value:
+            heur, heur_value, heur_method = rounded, rounded_value, "lp-rounding+swap"
     heur_x = np.concatenate((heur, A @ heur.astype(np.float64) > 0)).astype(np.float64)
-    heur_value = inst.existing_weight + covered_weight(A, w, heur)
+    heur_value += inst.existing_weight
     if method != "exact":
         everything = float(w.sum()) + inst.existing_weight
-        upper = max(-lp.bound if solved_lp else everything, heur_value)
+        upper = max(-lp.bound if lp_x is not None else everything, heur_value)
         proven = relative_gap(heur_value, upper, "max") <= OPTIMALITY_TOLERANCE
         if method == "heuristic" or proven:
             return _solution(
                 "max_cover", inst, heur, objective=heur_value,
                 bound=heur_value if proven else upper, sense="max",
                 status=Status.OPTIMAL if proven else Status.FEASIBLE, backend="heuristic",
-                method="greedy+swap", clock=clock,
+                method=heur_method, clock=clock,
                 reason=_join(
                     "" if proven else "heuristic; the gap is to the LP relaxation bound",
                     _unreachable_note(inst),
                 ),
             )
-    if solved_lp and lp.row_duals is not None:
+    if lp_x is not None and lp.row_duals is not None:
         out = _fixed_out(problem, lp, k, heur_value)
         upper_x = problem.col_upper.copy()
         upper_x[:k][out] = 0.0
@@ -607,7 +608,7 @@ def _fixed_out(problem: MilpProblem, lp: MilpOutcome, k: int, incumbent: float) 
     """
     assert lp.x is not None
     assert lp.row_duals is not None
-    reduced = problem.c[:k] - sp.csc_array(problem.A)[:, :k].T @ lp.row_duals
+    reduced = problem.c[:k] - (problem.A.T @ lp.row_duals)[:k]
     cap = -(lp.bound + reduced)
     margin = 1e-6 * max(1.0, abs(incumbent))
     out: BoolArray = (lp.x[:k] <= 1e-9) & (cap < incumbent - margin)
