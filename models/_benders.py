@@ -22,9 +22,10 @@ from typing import Any
 
 import highspy
 import numpy as np
+import numpy.typing as npt
 
 from ._milp import new_highs
-from ._nearest import FloatArray, IntArray, MedianCore, segment_cumsum, sum_by
+from ._nearest import FloatArray, IntArray, MedianCore, ranges, segment_cumsum, sum_by
 from ._pmedian_heuristics import open_mask
 from ._result import OPTIMALITY_TOLERANCE
 
@@ -71,6 +72,31 @@ class LPOutcome:
     converged: bool = True
 
 
+@dataclass(frozen=True)
+class CutRows:
+    """Cuts as sparse rows of the master: right-hand sides (the levels) and CSR entries."""
+
+    level: FloatArray
+    indptr: IntArray
+    index: npt.NDArray[np.int32]
+    value: FloatArray
+
+    def take(self, ids: IntArray) -> CutRows:
+        """The cuts numbered ``ids``, in that order."""
+        lengths = np.diff(self.indptr)[ids]
+        e = ranges(self.indptr[ids], lengths)
+        indptr = np.zeros(ids.size + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        return CutRows(self.level[ids], indptr, self.index[e], self.value[e])
+
+    def extended(self, other: CutRows) -> CutRows:
+        """These cuts, then ``other``."""
+        return CutRows(np.concatenate((self.level, other.level)),
+                       np.concatenate((self.indptr, self.indptr[-1] + other.indptr[1:])),
+                       np.concatenate((self.index, other.index)),
+                       np.concatenate((self.value, other.value)))
+
+
 class BendersMaster:
     """The LP master over ``core``: columns ``y`` (one per site) then ``theta`` (one per row)."""
 
@@ -81,6 +107,8 @@ class BendersMaster:
         self.cut_client: list[IntArray] = []
         self.cut_level: list[FloatArray] = []
         self.duals, self.dual_value = np.empty(0), -np.inf
+        self._ranks: tuple[FloatArray, IntArray] | None = None
+        self._by_site: tuple[IntArray, IntArray] | None = None
         rows = core.rows
         n, m = rows.n_rows, rows.n_sites
         self.m = m
@@ -128,9 +156,8 @@ class BendersMaster:
         """
         core, rows = self.core, self.core.rows
         n = rows.n_rows
-        yv = y[rows.site]
-        on = np.flatnonzero(yv > 0)
-        row, cost, weight = rows.row[on], rows.cost[on], yv[on]
+        on = self.open_entries(y)
+        row, cost, weight = rows.row[on], rows.cost[on], y[rows.site[on]]
         total = np.cumsum(weight)
         start = np.searchsorted(row, np.arange(n))
         cumulated = total - np.concatenate(([0.0], total))[start][row]
@@ -148,6 +175,10 @@ class BendersMaster:
 
     def add_cuts(self, cut_rows: IntArray, level: FloatArray) -> None:
         """Add ``theta_i + sum_{d_ij < D} (D - d_ij) y_j >= D`` for each row and level."""
+        self.add_rows(cut_rows, self.cut_rows(cut_rows, level))
+
+    def cut_rows(self, cut_rows: IntArray, level: FloatArray) -> CutRows:
+        """The cuts of rows ``cut_rows`` at levels ``level`` as rows of this master."""
         rows = self.core.rows
         k = cut_rows.size
         e = rows.entries_of(cut_rows)
@@ -163,10 +194,15 @@ class BendersMaster:
         index[is_theta], value[is_theta] = self.m + cut_rows, 1.0
         index[~is_theta] = rows.site[e]
         value[~is_theta] = level[cut_of] - rows.cost[e]
-        self.h.addRows(k, level, np.full(k, np.inf), index.size,
-                       starts[:-1].astype(np.int32), index, value)
-        self.cut_client.append(cut_rows)
-        self.cut_level.append(level)
+        return CutRows(level, starts, index, value)
+
+    def add_rows(self, client: IntArray, cuts: CutRows) -> None:
+        """Add ``cuts``, the cuts of rows ``client``."""
+        k = client.size
+        self.h.addRows(k, cuts.level, np.full(k, np.inf), cuts.index.size,
+                       cuts.indptr[:-1].astype(np.int32), cuts.index, cuts.value)
+        self.cut_client.append(client)
+        self.cut_level.append(cuts.level)
 
     def inherit_cuts(self, other: BendersMaster) -> None:
         """Add the cuts binding at ``other``'s last LP optimum, carried over to this master.
@@ -207,6 +243,49 @@ class BendersMaster:
         start = highspy.HighsBasis()
         start.col_status, start.row_status, start.valid = cols, rows, True
         self.h.setBasis(start)
+
+    def cut_keys(self, client: IntArray, level: FloatArray) -> IntArray:
+        """One integer per cut, equal for equal cuts and ordered by (client, level): the
+        position of the cut's first excluded entry in the flat entries, ranks standing in for
+        costs."""
+        values = self._rank_table()[0]
+        return client * (values.size + 1) + np.searchsorted(values, level)
+
+    def _rank_table(self) -> tuple[FloatArray, IntArray]:
+        """The distinct entry costs, and each entry's key (row, then rank of its cost)."""
+        if self._ranks is None:
+            rows = self.core.rows
+            values = np.unique(rows.cost)
+            rank = np.searchsorted(values, rows.cost)
+            self._ranks = (values, rows.row * (values.size + 1) + rank)
+        return self._ranks
+
+    def cut_slack(self, key: IntArray, client: IntArray, level: FloatArray,
+                  x: FloatArray) -> FloatArray:
+        """``theta_i + sum_{d_ij < D} (D - d_ij) y_j - D`` of each cut at ``x`` (negative:
+        violated); ``key`` from :meth:`cut_keys`."""
+        rows = self.core.rows
+        values, entry_key = self._rank_table()
+        on = self.open_entries(x[: self.m])
+        yv = x[rows.site[on]]
+        s1 = np.concatenate(([0.0], np.cumsum(yv)))
+        s2 = np.concatenate(([0.0], np.cumsum(yv * rows.cost[on])))
+        on_key = entry_key[on]
+        start = np.searchsorted(on_key, client * (values.size + 1))
+        end = np.searchsorted(on_key, key)
+        slack: FloatArray = (x[self.m + client] - level + level * (s1[end] - s1[start])
+                             - (s2[end] - s2[start]))
+        return slack
+
+    def open_entries(self, y: FloatArray) -> IntArray:
+        """Entries of the sites with ``y > 0``, in entry order (by row, then cost)."""
+        if self._by_site is None:
+            site = self.core.rows.site
+            order = np.argsort(site, kind="stable")
+            self._by_site = (order, np.searchsorted(site[order], np.arange(self.m + 1)))
+        order, start = self._by_site
+        sites = np.flatnonzero(y > 0)
+        return np.sort(order[ranges(start[sites], start[sites + 1] - start[sites])])
 
     def cuts_since(self, count: int) -> tuple[IntArray, FloatArray]:
         """Clients and levels of the cuts after the first ``count``."""

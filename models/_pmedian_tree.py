@@ -43,11 +43,12 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 import highspy
 import numpy as np
 
-from ._benders import BASIC, OPTIMAL, PRUNED, Basis, BendersMaster, fix_level
+from ._benders import BASIC, OPTIMAL, PRUNED, Basis, BendersMaster, CutRows, fix_level
 from ._milp import MilpStatus
 from ._nearest import FloatArray, IntArray
 
@@ -60,6 +61,9 @@ LAG = WORKERS + 1
 #: Cut rounds per node before branching on its LP point (a relaxation of the node's LP, so
 #: still a valid bound): later rounds raise the bound little and cost a re-solve each.
 NODE_ROUNDS = 2
+#: A pool cut is put in a node's LP when its slack at the parent's LP point is at most this
+#: (relative to its level).
+SLACK = 1e-2
 _INTEGRAL = 1e-6
 
 
@@ -74,17 +78,38 @@ class _Node:
     site: int = -1  # the site branched on to make this node (-1: root)
     up: int = 0  # 1 when that site was forced open
     moved: float = 1.0  # how far y of that site moved from the parent's LP value
-    basis: Basis | None = None  # the parent's final basis, rows in the shared order
+    start: _Start | None = None  # where the parent's LP ended
+
+
+@dataclass(frozen=True)
+class _Start:
+    """A parent's final LP: its point, column statuses, the statuses of the rows before the
+    cuts, and the pool numbers and statuses of its nonbasic cut rows (every other row basic)."""
+
+    x: FloatArray | None
+    cols: list[Any]
+    base: list[Any]
+    ids: IntArray
+    status: list[Any]
+
+
+@dataclass(frozen=True)
+class _Pool:
+    """The cuts found so far, numbered in merge order (arrays replaced, never changed)."""
+
+    client: IntArray
+    key: IntArray
+    rows: CutRows
 
 
 @dataclass(frozen=True)
 class _Task:
     """Node number ``index`` of the search and what it is solved with, all fixed when it was
-    chosen: the first ``cuts`` shared cuts, the incumbent's level and the pseudo-cost rates."""
+    chosen: the cut pool, the incumbent's level and the pseudo-cost rates."""
 
     index: int
     node: _Node
-    cuts: int
+    pool: _Pool
     level: float
     rates: FloatArray
 
@@ -96,6 +121,7 @@ class _Result:
     task: _Task
     bound: float
     status: highspy.HighsModelStatus
+    rows: IntArray  # pool numbers of the cuts the node's LP started with
     client: IntArray
     cut_level: FloatArray
     sites: IntArray | None = None  # an integral LP point
@@ -104,6 +130,7 @@ class _Result:
     shut: tuple[int, ...] = ()
     forced: tuple[int, ...] = ()
     basis: Basis | None = None
+    x: FloatArray | None = None
 
 
 def _rates(gain: FloatArray, seen: FloatArray) -> FloatArray:
@@ -135,13 +162,15 @@ class _Search:
         self.base_lo, self.base_hi = master.site_bounds()
         self.workers = [master] + [master.copy() for _ in range(WORKERS - 1)]
         self.first_row = master.first_cut
-        # the shared cuts, in merge order; worker w holds the first held[w] of them in that
-        # order, then the cuts it added at its last node
         client, level = master.cuts_since(0)
-        self.client, self.cut_level = [client], [level]
-        self.shared = client.size
-        self.held = [self.shared] * WORKERS
-        self.heap: list[_Node] = [_Node(master.bound, 0, basis=master.snapshot())]
+        self.pool = _Pool(client, master.cut_keys(client, level), master.cut_rows(client, level))
+        self.number = {int(k): i for i, k in enumerate(self.pool.key)}
+        basis = master.snapshot()
+        cut_status = basis.rows[self.first_row :]
+        ids = np.flatnonzero([st != BASIC for st in cut_status])
+        root = _Start(None, basis.cols, basis.rows[: self.first_row], ids,
+                      [cut_status[i] for i in ids])
+        self.heap: list[_Node] = [_Node(master.bound, 0, start=root)]
         self.made = 1
         # pseudo-costs: summed LP gain per unit of y moved, and counts, per direction and site
         self.gain = np.zeros((2, self.m))
@@ -181,13 +210,6 @@ class _Search:
                     if k not in self.tasks:
                         return
                     task = self.tasks.pop(k)
-                    client = np.concatenate(self.client)[self.held[w] : task.cuts]
-                    level = np.concatenate(self.cut_level)[self.held[w] : task.cuts]
-                # rows: the shared cuts up to the node's, in the shared order
-                worker.drop_cuts_since(self.held[w])
-                if client.size:
-                    worker.add_cuts(client, level)
-                self.held[w] = task.cuts
                 result = self._solve(worker, task)
                 with self.lock:
                     self.results[k] = result
@@ -211,7 +233,7 @@ class _Search:
                 # best first: every open node is worse
                 self.heap.clear()
                 break
-            self.tasks[self.chosen] = _Task(self.chosen, node, self.shared, self.level,
+            self.tasks[self.chosen] = _Task(self.chosen, node, self.pool, self.level,
                                             _rates(self.gain, self.seen))
             self.chosen += 1
         if self.merged == self.chosen:
@@ -220,12 +242,19 @@ class _Search:
 
     def _solve(self, worker: BendersMaster, task: _Task) -> _Result:
         """Solve ``task`` on ``worker``, which holds exactly the task's cuts."""
-        node, level = task.node, task.level
+        node, level, pool = task.node, task.level, task.pool
+        start = node.start
+        assert start is not None
+        rows = self._rows(worker, pool, start)
+        worker.drop_cuts_since(0)
+        worker.add_rows(pool.client[rows], pool.rows.take(rows))
         lo, hi = self.base_lo.copy(), self.base_hi.copy()
         hi[list(node.shut)], lo[list(node.forced)] = 0.0, 1.0
         worker.set_site_bounds(lo, hi)
-        if node.basis is not None:
-            worker.restore(node.basis)
+        status = [BASIC] * rows.size
+        for at, st in zip(np.searchsorted(rows, start.ids).tolist(), start.status, strict=True):
+            status[at] = st
+        worker.restore(Basis(start.cols, start.base + status))
         worker.stop_above(level)
         out = worker.cut_loop(stop_above=level, rounds=NODE_ROUNDS)
         y = out.x[: self.m]
@@ -237,11 +266,11 @@ class _Search:
             out = worker.cut_loop(stop_above=level)
             y = out.x[: self.m]
             spread = np.minimum(y, 1.0 - y)
-        client, cut_level = worker.cuts_since(task.cuts)
+        client, cut_level = worker.cuts_since(rows.size)
         if out.status != OPTIMAL or out.bound > level:
-            return _Result(task, out.bound, out.status, client, cut_level)
+            return _Result(task, out.bound, out.status, rows, client, cut_level)
         if spread.max() <= _INTEGRAL:
-            return _Result(task, out.bound, out.status, client, cut_level,
+            return _Result(task, out.bound, out.status, rows, client, cut_level,
                            sites=np.flatnonzero(y > 0.5))
         # reduced-cost fixing in the subtree
         rc, free = out.reduced[: self.m], lo < hi
@@ -251,24 +280,35 @@ class _Search:
         rates = task.rates
         score = np.where(spread > _INTEGRAL, rates[0] * y * rates[1] * (1.0 - y), -1.0)
         j = int(np.argmax(score))
-        return _Result(task, out.bound, out.status, client, cut_level, branch=j,
+        return _Result(task, out.bound, out.status, rows, client, cut_level, branch=j,
                        y=float(y[j]), shut=(*node.shut, *shut), forced=(*node.forced, *forced),
-                       basis=worker.snapshot())
+                       basis=worker.snapshot(), x=out.x)
+
+    def _rows(self, worker: BendersMaster, pool: _Pool, start: _Start) -> IntArray:
+        """Pool numbers of the cuts a node's LP starts with: those tight or violated at its
+        parent's LP point, and the parent's nonbasic rows (all of them at the root)."""
+        if start.x is None:
+            return np.arange(pool.client.size)
+        level = pool.rows.level
+        slack = worker.cut_slack(pool.key, pool.client, level, start.x)
+        tight = slack <= SLACK * np.maximum(1.0, level)
+        tight[start.ids] = True
+        return np.flatnonzero(tight)
 
     def _merge(self, result: _Result) -> None:
         """Apply one node's result (lock held): share its cuts, learn, update the incumbent or
         open its children."""
         task = result.task
         node = task.node
-        basis = result.basis
-        if basis is not None:
-            # the node's own cuts go after those shared since it was chosen: their rows too
-            head = self.first_row + task.cuts
-            basis = Basis(basis.cols, basis.rows[:head] + [BASIC] * (self.shared - task.cuts)
-                          + basis.rows[head:])
-        self.client.append(result.client)
-        self.cut_level.append(result.cut_level)
-        self.shared += result.client.size
+        ids = np.concatenate((result.rows, self._number(result.client, result.cut_level)))
+        start = None
+        if result.basis is not None:
+            cut_status = result.basis.rows[self.first_row :]
+            at = np.flatnonzero([st != BASIC for st in cut_status])
+            # a cut found again at this node is one row of the children's LPs
+            number, first = np.unique(ids[at], return_index=True)
+            start = _Start(result.x, result.basis.cols, result.basis.rows[: self.first_row],
+                           number, [cut_status[i] for i in at[first]])
         if node.site >= 0 and np.isfinite(result.bound) and (
             result.status == OPTIMAL or result.status in PRUNED
         ):
@@ -283,10 +323,28 @@ class _Search:
         else:
             j, y, made = result.branch, result.y, self.made
             heapq.heappush(self.heap, _Node(result.bound, made, result.shut,
-                                            (*result.forced, j), j, 1, 1.0 - y, basis))
+                                            (*result.forced, j), j, 1, 1.0 - y, start))
             heapq.heappush(self.heap, _Node(result.bound, made + 1, (*result.shut, j),
-                                            result.forced, j, 0, y, basis))
+                                            result.forced, j, 0, y, start))
             self.made += 2
+
+    def _number(self, client: IntArray, level: FloatArray) -> IntArray:
+        """Pool numbers of new cuts (lock held), adding those not in the pool yet."""
+        key = self.workers[0].cut_keys(client, level)
+        ids = np.empty(key.size, dtype=np.int64)
+        fresh: list[int] = []
+        for i, k in enumerate(key.tolist()):
+            number = self.number.get(k)
+            if number is None:
+                number = self.number[k] = self.pool.client.size + len(fresh)
+                fresh.append(i)
+            ids[i] = number
+        if fresh:
+            new = self.workers[0].cut_rows(client[fresh], level[fresh])
+            self.pool = _Pool(np.concatenate((self.pool.client, client[fresh])),
+                              np.concatenate((self.pool.key, key[fresh])),
+                              self.pool.rows.extended(new))
+        return ids
 
     def _offer(self, sites: IntArray) -> None:
         """Take an integral LP point as the incumbent when it is cheaper."""

@@ -290,7 +290,7 @@ def test_tree_search_does_not_depend_on_worker_timing(monkeypatch: pytest.Monkey
     solve, merge = _pmedian_tree._Search._solve, _pmedian_tree._Search._merge
     runs = []
     for delay_seed in range(3):
-        trace: list[tuple[int, int, float, int]] = []
+        trace: list[tuple[int, int, int, float, int]] = []
         workers: list[str] = []
         delays = random.Random(delay_seed)
 
@@ -300,7 +300,8 @@ def test_tree_search_does_not_depend_on_worker_timing(monkeypatch: pytest.Monkey
             return solve(self, worker, task)
 
         def traced_merge(self, result, trace=trace):  # type: ignore[no-untyped-def]
-            trace.append((result.task.index, result.task.cuts, result.bound, result.branch))
+            trace.append((result.task.index, result.task.pool.client.size, result.rows.size,
+                          result.bound, result.branch))
             return merge(self, result)
 
         monkeypatch.setattr(_pmedian_tree._Search, "_solve", slow_solve)
