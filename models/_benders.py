@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import highspy
@@ -107,8 +108,6 @@ class BendersMaster:
         self.cut_client: list[IntArray] = []
         self.cut_level: list[FloatArray] = []
         self.duals, self.dual_value = np.empty(0), -np.inf
-        self._ranks: tuple[FloatArray, IntArray] | None = None
-        self._by_site: tuple[IntArray, IntArray] | None = None
         rows = core.rows
         n, m = rows.n_rows, rows.n_sites
         self.m = m
@@ -156,8 +155,9 @@ class BendersMaster:
         """
         core, rows = self.core, self.core.rows
         n = rows.n_rows
-        on = self.open_entries(y)
-        row, cost, weight = rows.row[on], rows.cost[on], y[rows.site[on]]
+        yv = y[rows.site]
+        on = np.flatnonzero(yv > 0)
+        row, cost, weight = rows.row[on], rows.cost[on], yv[on]
         total = np.cumsum(weight)
         start = np.searchsorted(row, np.arange(n))
         cumulated = total - np.concatenate(([0.0], total))[start][row]
@@ -244,48 +244,37 @@ class BendersMaster:
         start.col_status, start.row_status, start.valid = cols, rows, True
         self.h.setBasis(start)
 
-    def cut_keys(self, client: IntArray, level: FloatArray) -> IntArray:
-        """One integer per cut, equal for equal cuts and ordered by (client, level): the
-        position of the cut's first excluded entry in the flat entries, ranks standing in for
-        costs."""
-        values = self._rank_table()[0]
-        return client * (values.size + 1) + np.searchsorted(values, level)
+    @cached_property
+    def _ranks(self) -> tuple[FloatArray, IntArray]:
+        """The distinct entry costs, and each entry's key: its row, then the rank of its cost
+        (nondecreasing in entry order). Built on first use; build it before :meth:`copy`."""
+        rows = self.core.rows
+        values = np.unique(rows.cost)
+        return values, rows.row * (values.size + 1) + np.searchsorted(values, rows.cost)
 
-    def _rank_table(self) -> tuple[FloatArray, IntArray]:
-        """The distinct entry costs, and each entry's key (row, then rank of its cost)."""
-        if self._ranks is None:
-            rows = self.core.rows
-            values = np.unique(rows.cost)
-            rank = np.searchsorted(values, rows.cost)
-            self._ranks = (values, rows.row * (values.size + 1) + rank)
-        return self._ranks
+    def cut_keys(self, client: IntArray, level: FloatArray) -> IntArray:
+        """One integer per cut, equal for equal cuts: the key an entry of the cut's row at
+        cost ``level`` would have, so the cut's entries are those with smaller keys."""
+        values = self._ranks[0]
+        return client * (values.size + 1) + np.searchsorted(values, level)
 
     def cut_slack(self, key: IntArray, client: IntArray, level: FloatArray,
                   x: FloatArray) -> FloatArray:
-        """``theta_i + sum_{d_ij < D} (D - d_ij) y_j - D`` of each cut at ``x`` (negative:
-        violated); ``key`` from :meth:`cut_keys`."""
+        """``theta_i + sum_{d_ij < D} (D - d_ij) y_j - D`` of each cut at the point ``x``
+        (negative: violated), from the entries of open sites only; ``key`` from
+        :meth:`cut_keys`."""
         rows = self.core.rows
-        values, entry_key = self._rank_table()
-        on = self.open_entries(x[: self.m])
-        yv = x[rows.site[on]]
-        s1 = np.concatenate(([0.0], np.cumsum(yv)))
-        s2 = np.concatenate(([0.0], np.cumsum(yv * rows.cost[on])))
+        values, entry_key = self._ranks
+        yv = x[rows.site]
+        on = np.flatnonzero(yv > 0)
+        s1 = np.concatenate(([0.0], np.cumsum(yv[on])))
+        s2 = np.concatenate(([0.0], np.cumsum(yv[on] * rows.cost[on])))
         on_key = entry_key[on]
         start = np.searchsorted(on_key, client * (values.size + 1))
         end = np.searchsorted(on_key, key)
         slack: FloatArray = (x[self.m + client] - level + level * (s1[end] - s1[start])
                              - (s2[end] - s2[start]))
         return slack
-
-    def open_entries(self, y: FloatArray) -> IntArray:
-        """Entries of the sites with ``y > 0``, in entry order (by row, then cost)."""
-        if self._by_site is None:
-            site = self.core.rows.site
-            order = np.argsort(site, kind="stable")
-            self._by_site = (order, np.searchsorted(site[order], np.arange(self.m + 1)))
-        order, start = self._by_site
-        sites = np.flatnonzero(y > 0)
-        return np.sort(order[ranges(start[sites], start[sites + 1] - start[sites])])
 
     def cuts_since(self, count: int) -> tuple[IntArray, FloatArray]:
         """Clients and levels of the cuts after the first ``count``."""

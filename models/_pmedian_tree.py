@@ -1,39 +1,51 @@
 """Best-first branch and bound on the sites of a p-median, over the Benders LP master.
 
 Each node fixes some sites open or closed; its LP is the master under those fixings, solved by
-cutting planes (cuts are valid in every node and stay). A node whose ``y`` is integral is a
-solution priced exactly (no cut is violated); a node that cannot beat the incumbent is pruned,
-and HiGHS's dual simplex stops as soon as its objective passes the incumbent
-(``objective_bound``), so most pruned children cost a few iterations.
+cutting planes. A node whose ``y`` is integral is a solution priced exactly (no cut is
+violated); a node that cannot beat the incumbent is pruned, and HiGHS's dual simplex stops as
+soon as its objective passes the incumbent (``objective_bound``), so most pruned children cost
+a few iterations.
 
-Speed comes from re-using work between nodes:
+Every cut found anywhere is valid in every node and goes to a pool (numbered in merge order,
+one copy of each; the root's cuts slack at its optimum are deleted before they enter it). A
+node's LP does not hold the whole pool: it holds the pool cuts tight or violated at its
+parent's LP point (slack at most :data:`SLACK` of the cut's level), which include all the rows
+nonbasic in the parent's basis. The LP is then about half the rows of the whole pool, each
+HiGHS run (about 10 ms of fixed cost, most of it growing with the rows) costs less, and the
+bound is hardly weaker.
+
+Speed also comes from re-using work between nodes:
 
 - every child starts from its parent's optimal basis (a bound change away), not from whatever
   node was solved last;
-- the root's slack cuts are deleted before branching;
 - at most :data:`NODE_ROUNDS` cut rounds per node before branching on its LP point;
 - reduced-cost fixing at every node (a nonbasic ``y_j`` forced away from its value lifts the
   LP by at least its reduced cost), kept in the node's subtree;
 - pseudo-cost branching: the site maximising the product of its two expected LP gains (mean
   gain per unit of ``y`` moved, down and up, learnt from earlier branchings);
 - :data:`WORKERS` copies of the master solve nodes in parallel threads (HiGHS releases the
-  GIL). Node ``k`` is chosen and solved with what the results of nodes ``0 .. k - LAG`` tell
-  (see :class:`_Search`), so any free worker takes the next node at once and the search is
-  still deterministic whatever the thread timing or the number of cores.
+  GIL). Node ``k`` is chosen and solved with what the results of nodes ``0 .. k - LAG``
+  tell (see :class:`_Search`), so any free worker takes the next node at once and the search
+  is still deterministic whatever the thread timing or the number of cores.
 
-Measured on OR-Library pmed36 (800 clients, p = 10, 1 % root gap, about 300 nodes): the
+Measured on OR-Library pmed36 (800 clients, p = 10, 1 % root gap, about 260-300 nodes): the
 parent's basis took the tree from 200,000 to 72,000 simplex iterations; with the slack cuts
 deleted and the objective bound, its LP time fell from 45 s to 14 s. Two workers first solved
 nodes in rounds of two, merged in a fixed order: the tree took 9.9 s for 16.5 s of node work,
 one worker waiting for the other 3.3 s in all. With the lag of one node beyond the workers
-neither waits any more: 8.3 s. Tried and dropped, all slower there: strong/reliability
-branching, plunging into a child to keep the worker's basis, deleting cuts slack in every
-open node's basis as the tree grows, rounds of more nodes than workers, a lag of one node less
-(a worker then waits whenever a node finishes before the one started earlier). Measured and
-dropped on pmed36 too: Driebeek-Tomlin penalties from the tableau row of the branched site
-would have pruned 1 of the 144 children pruned by their LP (the LP is highly degenerate);
-three rounds of Gomory mixed-integer cuts at the root lifted the bound from 9833.3 to 9835.6
-of the optimum's 9934.
+neither waits any more: 8.3 s. Every node's LP then held the whole pool (3,500 rows by the
+end) and each run cost 10 ms before its first iteration; with the rows chosen from the pool
+(1,600 on average) HiGHS's time in the tree fell from 13.5 s to 7.5 s and pmed36 from 8.6 s to
+6.5 s (same machine, same hour). Slack thresholds of 1e-6, 3e-3 and 3e-2 of the level, and one
+or three cut rounds per node, were slower than 1e-2 with two rounds on pmed36/38/39. Tried
+and dropped, all slower there: strong/reliability branching (full strong branching over 30
+candidates still needed 99 nodes, at 20 ms per trial LP), plunging into a child to keep the
+worker's basis, rounds of more nodes than workers, a lag of one node less (a worker then waits
+whenever a node finishes before the one started earlier). Measured and dropped on pmed36 too:
+Driebeek-Tomlin penalties from the tableau row of the branched site would have pruned 1 of the
+144 children pruned by their LP (the LP is highly degenerate); three rounds of Gomory
+mixed-integer cuts at the root lifted the bound from 9833.3 to 9835.6 of the optimum's 9934;
+Devex pricing instead of dual steepest edge (cheaper runs, 2.6 times the iterations).
 """
 
 from __future__ import annotations
@@ -160,10 +172,11 @@ class _Search:
         self.best: IntArray | None = None
         master.purge()
         self.base_lo, self.base_hi = master.site_bounds()
-        self.workers = [master] + [master.copy() for _ in range(WORKERS - 1)]
         self.first_row = master.first_cut
         client, level = master.cuts_since(0)
+        # (the cut keys' table is built here, before the copies share it)
         self.pool = _Pool(client, master.cut_keys(client, level), master.cut_rows(client, level))
+        self.workers = [master] + [master.copy() for _ in range(WORKERS - 1)]
         self.number = {int(k): i for i, k in enumerate(self.pool.key)}
         basis = master.snapshot()
         cut_status = basis.rows[self.first_row :]
@@ -241,7 +254,8 @@ class _Search:
         self.lock.notify_all()
 
     def _solve(self, worker: BendersMaster, task: _Task) -> _Result:
-        """Solve ``task`` on ``worker``, which holds exactly the task's cuts."""
+        """Solve ``task`` on ``worker``: its LP gets the pool cuts chosen by :meth:`_rows` and
+        starts from the parent's basis."""
         node, level, pool = task.node, task.level, task.pool
         start = node.start
         assert start is not None

@@ -342,6 +342,60 @@ def test_second_master_inherits_valid_cuts() -> None:
     assert value <= best + 1e-6
 
 
+def test_cut_slack_and_keys_match_the_cuts_written_out() -> None:
+    """The tree picks pool cuts by their slack at a parent's LP point: that slack, computed
+    from the open sites' entries, equals the cut's row evaluated in full, and equal cuts (and
+    only they) share a key."""
+    from siting.models._benders import BendersMaster
+
+    core = _random_core(5, 40, 4)
+    rows = core.rows
+    master = BendersMaster(core, np.arange(4), np.inf)
+    rng = np.random.default_rng(5)
+    client = rng.integers(0, 40, 200)
+    # levels at entry costs (as separation makes them), between them, and past the last one
+    pick = rows.indptr[client] + rng.integers(0, rows.counts[client])
+    level = np.where(rng.random(200) < 0.7, rows.cost[pick], rows.cost[pick] + 0.5)
+    level[:5] = rows.cost[rows.indptr[client[:5] + 1] - 1] + 3.0
+    y = np.where(rng.random(40) < 0.4, rng.random(40), 0.0)
+    x = np.concatenate((y, rng.uniform(0, 80, 40)))
+    cuts = master.cut_rows(client, level)
+    for k in range(client.size):
+        e = slice(cuts.indptr[k], cuts.indptr[k + 1])
+        row_value = cuts.value[e] @ x[cuts.index[e]]
+        slack = master.cut_slack(master.cut_keys(client[k : k + 1], level[k : k + 1]),
+                                 client[k : k + 1], level[k : k + 1], x)
+        assert slack[0] == pytest.approx(row_value - level[k], abs=1e-9)
+    keys = master.cut_keys(client, level)
+    same = (client[:, None] == client[None, :]) & (level[:, None] == level[None, :])
+    cut_sets = [frozenset(cuts.index[cuts.indptr[k] : cuts.indptr[k + 1]].tolist())
+                for k in range(client.size)]
+    for a in range(client.size):
+        for b in range(client.size):
+            if keys[a] == keys[b]:
+                assert client[a] == client[b]
+                assert cut_sets[a] == cut_sets[b]
+            if same[a, b]:
+                assert keys[a] == keys[b]
+
+
+def test_cut_rows_taken_and_extended_equal_the_rows_built_directly() -> None:
+    from siting.models._benders import BendersMaster
+
+    core = _random_core(6, 30, 3)
+    master = BendersMaster(core, np.arange(3), np.inf)
+    rng = np.random.default_rng(6)
+    client = rng.integers(0, 30, 50)
+    level = core.rows.cost[core.rows.indptr[client] + rng.integers(0, core.rows.counts[client])]
+    ids = np.array([7, 3, 3, 49, 0])
+    a, b = master.cut_rows(client[:20], level[:20]), master.cut_rows(client[20:], level[20:])
+    for got, want in ((master.cut_rows(client, level).take(ids),
+                       master.cut_rows(client[ids], level[ids])),
+                      (a.extended(b), master.cut_rows(client, level))):
+        for field in ("level", "indptr", "index", "value"):
+            np.testing.assert_array_equal(getattr(got, field), getattr(want, field))
+
+
 @pytest.mark.parametrize("sparse", [False, True])
 def test_subset_of_sorted_rows_equals_sorting_the_subset(sparse: bool) -> None:
     from siting.models._nearest import sorted_rows
