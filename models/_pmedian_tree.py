@@ -160,7 +160,7 @@ class _Search:
     Nodes are numbered in the order they are chosen, and their results merged in that order.
     Node ``k`` is chosen as soon as node ``k - LAG`` is merged (or, when no node is open then,
     at the first merge after which one is), and is solved with what is known at that moment:
-    the cuts shared so far, the incumbent and the pseudo-costs. What a node is solved with thus
+    the cut pool, the incumbent and the pseudo-costs. What a node is solved with thus
     depends on the merge order only, never on which worker solves it or when, and a free worker
     takes the next number at once.
     """
