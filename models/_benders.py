@@ -253,8 +253,13 @@ class BendersMaster:
         return values, rows.row * (values.size + 1) + np.searchsorted(values, rows.cost)
 
     def cut_keys(self, client: IntArray, level: FloatArray) -> IntArray:
-        """One integer per cut, equal for equal cuts: the key an entry of the cut's row at
-        cost ``level`` would have, so the cut's entries are those with smaller keys."""
+        """One integer per cut: the key an entry of the cut's row at cost ``level`` would
+        have, so the cut's entries are those with smaller keys.
+
+        Equal cuts have equal keys. A cut's level is one of its row's costs or the row's
+        fallback (above them all), as separation makes it, so different cuts of a row have
+        different keys too and the key identifies the cut.
+        """
         values = self._ranks[0]
         return client * (values.size + 1) + np.searchsorted(values, level)
 
