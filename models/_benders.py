@@ -26,7 +26,15 @@ import numpy as np
 import numpy.typing as npt
 
 from ._milp import new_highs
-from ._nearest import FloatArray, IntArray, MedianCore, ranges, segment_cumsum, sum_by
+from ._nearest import (
+    FloatArray,
+    IntArray,
+    MedianCore,
+    offsets,
+    ranges,
+    segment_cumsum,
+    sum_by,
+)
 from ._pmedian_heuristics import open_mask
 from ._result import OPTIMALITY_TOLERANCE
 
@@ -51,8 +59,8 @@ def fix_level(upper: float, integral: bool) -> float:
 
 @dataclass(frozen=True)
 class Basis:
-    """A basis of the master as plain lists of HiGHS statuses (cheap to copy and to extend):
-    one per column, one per row in row order."""
+    """A basis of the master as plain lists of HiGHS statuses: one per column, one per row in
+    row order."""
 
     cols: list[Any]
     rows: list[Any]
@@ -86,9 +94,7 @@ class CutRows:
         """The cuts numbered ``ids``, in that order."""
         lengths = np.diff(self.indptr)[ids]
         e = ranges(self.indptr[ids], lengths)
-        indptr = np.zeros(ids.size + 1, dtype=np.int64)
-        np.cumsum(lengths, out=indptr[1:])
-        return CutRows(self.level[ids], indptr, self.index[e], self.value[e])
+        return CutRows(self.level[ids], offsets(lengths), self.index[e], self.value[e])
 
     def extended(self, other: CutRows) -> CutRows:
         """These cuts, then ``other``."""
@@ -185,8 +191,7 @@ class BendersMaster:
         cut_of = np.repeat(np.arange(k), rows.counts[cut_rows])
         keep = rows.cost[e] < level[cut_of]
         e, cut_of = e[keep], cut_of[keep]
-        starts = np.zeros(k + 1, dtype=np.int64)
-        np.cumsum(np.bincount(cut_of, minlength=k) + 1, out=starts[1:])
+        starts = offsets(np.bincount(cut_of, minlength=k) + 1)  # + 1: the theta entry
         is_theta = np.zeros(int(starts[-1]), dtype=np.bool_)
         is_theta[starts[:-1]] = True
         index = np.empty(is_theta.size, dtype=np.int32)
@@ -339,8 +344,7 @@ class BendersMaster:
         return Basis(list(basis.col_status), list(basis.row_status))
 
     def restore(self, basis: Basis) -> None:
-        """Start the next solve from ``basis`` (left unchanged); rows added since it was taken
-        enter with basic slacks, which keeps the basis valid.
+        """Start the next solve from ``basis``, one status per column and row of the LP.
 
         The solver's own state is cleared first, so the solve depends on the LP, the basis and
         the options only, never on what this copy solved before: the tree's workers take nodes
@@ -348,9 +352,7 @@ class BendersMaster:
         """
         self.h.clearSolver()
         start = highspy.HighsBasis()
-        start.col_status = basis.cols
-        start.row_status = basis.rows + [BASIC] * (int(self.h.getNumRow()) - len(basis.rows))
-        start.valid = True
+        start.col_status, start.row_status, start.valid = basis.cols, basis.rows, True
         self.h.setBasis(start)
 
     def cut_loop(self, stop_above: float = np.inf, rounds: int = 10**9) -> LPOutcome:

@@ -67,8 +67,7 @@ class SortedRows:
     def restricted(self, keep: BoolArray) -> SortedRows:
         """The same rows holding only the entries flagged in ``keep``."""
         row = self.row[keep]
-        indptr = np.zeros_like(self.indptr)
-        np.cumsum(np.bincount(row, minlength=self.n_rows), out=indptr[1:])
+        indptr = offsets(np.bincount(row, minlength=self.n_rows))
         return SortedRows(indptr, self.site[keep], self.cost[keep], row, self.n_sites)
 
     def subset(self, rows: IntArray, cap: FloatArray) -> SortedRows:
@@ -78,15 +77,22 @@ class SortedRows:
         row = np.repeat(np.arange(rows.size, dtype=np.int64), self.counts[rows])
         keep = self.cost[e] < cap[row]
         e, row = e[keep], row[keep]
-        indptr = np.zeros(rows.size + 1, dtype=np.int64)
-        np.cumsum(np.bincount(row, minlength=rows.size), out=indptr[1:])
+        indptr = offsets(np.bincount(row, minlength=rows.size))
         return SortedRows(indptr, self.site[e], self.cost[e], row, self.n_sites)
+
+
+def offsets(counts: IntArray) -> IntArray:
+    """Where each of consecutive groups of ``counts`` items starts, then the total (CSR
+    ``indptr``)."""
+    out = np.zeros(counts.size + 1, dtype=np.int64)
+    np.cumsum(counts, out=out[1:])
+    return out
 
 
 def ranges(starts: IntArray, lengths: IntArray) -> IntArray:
     """Concatenation of ``arange(s, s + n)`` for each pair, without a Python loop."""
-    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
-    return np.arange(int(lengths.sum()), dtype=np.int64) + offsets
+    shift = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
+    return np.arange(int(lengths.sum()), dtype=np.int64) + shift
 
 
 def sorted_rows(
@@ -116,9 +122,7 @@ def sorted_rows(
         row = np.repeat(np.arange(n, dtype=np.int64), keep.sum(axis=1))
         site = cols[order2[keep]].astype(np.int64)
         value = value2[keep]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(row, minlength=n), out=indptr[1:])
-    return SortedRows(indptr, site, value, row, m)
+    return SortedRows(offsets(np.bincount(row, minlength=n)), site, value, row, m)
 
 
 def first_positions(rows: SortedRows, flags: BoolArray, count: int) -> IntArray:

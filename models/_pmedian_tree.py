@@ -54,7 +54,7 @@ import heapq
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import highspy
@@ -85,12 +85,12 @@ class _Node:
 
     bound: float
     order: int
+    start: _Start = field(compare=False)  # where the parent's LP ended
     shut: tuple[int, ...] = ()
     forced: tuple[int, ...] = ()
     site: int = -1  # the site branched on to make this node (-1: root)
     up: int = 0  # 1 when that site was forced open
     moved: float = 1.0  # how far y of that site moved from the parent's LP value
-    start: _Start | None = None  # where the parent's LP ended
 
 
 @dataclass(frozen=True)
@@ -178,12 +178,8 @@ class _Search:
         self.pool = _Pool(client, master.cut_keys(client, level), master.cut_rows(client, level))
         self.workers = [master] + [master.copy() for _ in range(WORKERS - 1)]
         self.number = {int(k): i for i, k in enumerate(self.pool.key)}
-        basis = master.snapshot()
-        cut_status = basis.rows[self.first_row :]
-        ids = np.flatnonzero([st != BASIC for st in cut_status])
-        root = _Start(None, basis.cols, basis.rows[: self.first_row], ids,
-                      [cut_status[i] for i in ids])
-        self.heap: list[_Node] = [_Node(master.bound, 0, start=root)]
+        root = self._start(None, master.snapshot(), np.arange(client.size))
+        self.heap: list[_Node] = [_Node(master.bound, 0, root)]
         self.made = 1
         # pseudo-costs: summed LP gain per unit of y moved, and counts, per direction and site
         self.gain = np.zeros((2, self.m))
@@ -258,7 +254,6 @@ class _Search:
         starts from the parent's basis."""
         node, level, pool = task.node, task.level, task.pool
         start = node.start
-        assert start is not None
         rows = self._rows(worker, pool, start)
         worker.drop_cuts_since(0)
         worker.add_rows(pool.client[rows], pool.rows.take(rows))
@@ -315,14 +310,6 @@ class _Search:
         task = result.task
         node = task.node
         ids = np.concatenate((result.rows, self._number(result.client, result.cut_level)))
-        start = None
-        if result.basis is not None:
-            cut_status = result.basis.rows[self.first_row :]
-            at = np.flatnonzero([st != BASIC for st in cut_status])
-            # a cut found again at this node is one row of the children's LPs
-            number, first = np.unique(ids[at], return_index=True)
-            start = _Start(result.x, result.basis.cols, result.basis.rows[: self.first_row],
-                           number, [cut_status[i] for i in at[first]])
         if node.site >= 0 and np.isfinite(result.bound) and (
             result.status == OPTIMAL or result.status in PRUNED
         ):
@@ -335,12 +322,23 @@ class _Search:
         elif result.sites is not None:
             self._offer(result.sites)
         else:
+            assert result.basis is not None  # a branched node's result carries its basis
+            start = self._start(result.x, result.basis, ids)
             j, y, made = result.branch, result.y, self.made
-            heapq.heappush(self.heap, _Node(result.bound, made, result.shut,
-                                            (*result.forced, j), j, 1, 1.0 - y, start))
-            heapq.heappush(self.heap, _Node(result.bound, made + 1, (*result.shut, j),
-                                            result.forced, j, 0, y, start))
+            heapq.heappush(self.heap, _Node(result.bound, made, start, result.shut,
+                                            (*result.forced, j), j, 1, 1.0 - y))
+            heapq.heappush(self.heap, _Node(result.bound, made + 1, start, (*result.shut, j),
+                                            result.forced, j, 0, y))
             self.made += 2
+
+    def _start(self, x: FloatArray | None, basis: Basis, ids: IntArray) -> _Start:
+        """Where an LP ended, for its children: ``ids`` are the pool numbers of its cut rows;
+        a cut found again at the node is one row (one status) of the children's LPs."""
+        cut_status = basis.rows[self.first_row :]
+        at = np.flatnonzero([st != BASIC for st in cut_status])
+        number, first = np.unique(ids[at], return_index=True)
+        return _Start(x, basis.cols, basis.rows[: self.first_row], number,
+                      [cut_status[i] for i in at[first]])
 
     def _number(self, client: IntArray, level: FloatArray) -> IntArray:
         """Pool numbers of new cuts (lock held), adding those not in the pool yet."""

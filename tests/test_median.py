@@ -344,8 +344,8 @@ def test_second_master_inherits_valid_cuts() -> None:
 
 def test_cut_slack_and_keys_match_the_cuts_written_out() -> None:
     """The tree picks pool cuts by their slack at a parent's LP point: that slack, computed
-    from the open sites' entries, equals the cut's row evaluated in full, and equal cuts (and
-    only they) share a key."""
+    from the open sites' entries, equals the cut's row evaluated in full; equal cuts share a
+    key, and cuts sharing a key have the same row and the same entries."""
     from siting.models._benders import BendersMaster
 
     core = _random_core(5, 40, 4)
