@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ._errors import InputFileError
-from .compare import compare_command
+from .compare import EXIT_CODES_HELP, compare_command
 from .inputs import load_inputs
 from .models._errors import ModelInputError, SolverError
 from .models.median import Method
@@ -185,7 +185,7 @@ def run(
     _print_summary(console, result, target, files)
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES_HELP)
 def compare(
     spec: Annotated[Path, typer.Argument(help="Comparison spec (YAML): scenarios and sweeps.")],
     out: Annotated[

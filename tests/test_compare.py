@@ -12,7 +12,6 @@ import pytest
 import yaml
 from distributed import Client, LocalCluster
 
-from siting.bundle import BundleError, pack_scenario, unpack_scenario, unpacked_scenario
 from siting.compare import (
     RESULTS_CSV,
     RESULTS_PARQUET,
@@ -22,6 +21,12 @@ from siting.compare import (
     expand,
     load_compare_spec,
     run_compare,
+)
+from siting.compare.scenario_archive import (
+    ScenarioArchiveError,
+    pack_scenario,
+    unpack_scenario,
+    unpacked_scenario,
 )
 from siting.planning import plan
 from siting.problems import ScenarioError
@@ -166,22 +171,22 @@ def test_bad_spec_names_file_and_field(
     assert message in f"{problem.message} {problem.fix}"
 
 
-def test_bundle_is_reproducible_and_self_contained(small_demo: Path) -> None:
-    bundle = pack_scenario(small_demo)
-    assert pack_scenario(small_demo) == bundle
+def test_archive_is_reproducible_and_self_contained(small_demo: Path) -> None:
+    archive = pack_scenario(small_demo)
+    assert pack_scenario(small_demo) == archive
     original = load_scenario(small_demo)
-    with unpacked_scenario(bundle) as copy:
+    with unpacked_scenario(archive) as copy:
         assert copy.streets.path.parent != small_demo.parent
         assert copy.streets.path.read_bytes() == original.streets.path.read_bytes()
         assert copy.phases == original.phases
         assert copy.speeds_m_per_s == original.speeds_m_per_s
 
 
-def test_bundle_rejects_members_outside_its_folder(tmp_path: Path) -> None:
+def test_archive_rejects_members_outside_its_folder(tmp_path: Path) -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("scenario.yaml", "name: x\n")
         archive.writestr("../escape.txt", "x")
-    with pytest.raises(BundleError, match="outside"):
+    with pytest.raises(ScenarioArchiveError, match="outside"):
         unpack_scenario(buffer.getvalue(), tmp_path)
     assert not (tmp_path.parent / "escape.txt").exists()
