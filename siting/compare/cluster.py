@@ -19,7 +19,9 @@ task never raises (its failures are rows) while `KilledWorker` skips ``retries``
 
 from __future__ import annotations
 
+import logging
 import os
+import signal
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import CancelledError
@@ -66,19 +68,30 @@ class ClusterOptionError(ValueError):
     """The cluster options contradict each other or name an impossible address."""
 
 
+def dask_setup(worker: object) -> None:
+    """Dask preload hook of the local cluster's workers: leave Ctrl-C to the driver.
+
+    A terminal sends SIGINT to the whole process group; workers that obeyed it would die with
+    a traceback each while the driver is still saving rows. The driver closes them itself.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @contextmanager
 def connect(
-    scheduler: str | None, workers: int | None, *, timeout_s: float = CONNECT_TIMEOUT_S
+    scheduler: str | None, workers: int | None, *, timeout_s: float | None = None
 ) -> Iterator[Client]:
     """A client of the cluster at ``scheduler``, or of a local one with ``workers`` processes.
 
     The local cluster has one thread per worker process (plans are CPU-bound and the solver
-    is not thread-safe across tasks) and as many workers as CPUs unless told otherwise.
+    is not thread-safe across tasks) and as many workers as CPUs unless told otherwise; its
+    workers ignore Ctrl-C (`dask_setup`) and its log shows errors only.
 
     Raises
     ------
     SchedulerUnreachableError
-        If nothing answers at ``scheduler`` within ``timeout_s`` seconds.
+        If nothing answers at ``scheduler`` within ``timeout_s`` seconds (default
+        `CONNECT_TIMEOUT_S`).
     ClusterOptionError
         If both ``scheduler`` and ``workers`` are given, or the address has an unknown scheme.
     """
@@ -86,7 +99,7 @@ def connect(
         with (
             LocalCluster(
                 n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                dashboard_address=None,
+                dashboard_address=None, silence_logs=logging.ERROR, preload=[__name__],
             ) as cluster,
             Client(cluster) as client,
         ):
@@ -96,6 +109,7 @@ def connect(
         msg = ("--workers 只用于本地集群，已有集群保留自己的 worker / --workers sizes the local "
                "cluster; an existing cluster keeps its own workers: give one of them")
         raise ClusterOptionError(msg)
+    timeout_s = CONNECT_TIMEOUT_S if timeout_s is None else timeout_s
     try:
         client = Client(scheduler, timeout=timeout_s)
     except ValueError as exc:  # an unknown scheme, e.g. "htp://"

@@ -183,9 +183,11 @@ class Run:
                 "types": None if types is None else TYPE_SEPARATOR.join(types)}
 
     def label(self) -> str:
-        """The scenario name and the parameters the spec sets, for progress lines."""
-        given = {k: v for k, v in self.params.model_dump().items() if v is not None}
-        return " ".join([self.scenario, *(f"{k}={v}" for k, v in given.items())])
+        """The scenario name and the swept parameters it sets, for progress lines."""
+        columns = self.columns()
+        swept = [name for name in RunParams.model_fields if name != "time_limit_s"]
+        return " ".join([self.scenario, *(f"{name}={columns[name]}" for name in swept
+                                          if columns[name] is not None)])
 
 
 @dataclass(frozen=True)
