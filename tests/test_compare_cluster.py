@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
@@ -53,23 +54,30 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
+@dataclass(frozen=True)
+class Loopback:
+    """A cluster of processes on 127.0.0.1: its scheduler's address, the processes by name."""
+
+    address: str
+    scheduler: subprocess.Popen[bytes]
+    workers: dict[str, subprocess.Popen[bytes]]
+
+
 @contextmanager
-def loopback_cluster(folder: Path, names: tuple[str, ...]) -> Iterator[
-    tuple[str, dict[str, subprocess.Popen[bytes]]]
-]:
+def loopback_cluster(folder: Path, names: tuple[str, ...]) -> Iterator[Loopback]:
     """``dask scheduler`` and one ``dask worker`` per name (no nanny: a killed worker stays
-    dead), all on 127.0.0.1; yields the scheduler address and the worker processes by name."""
+    dead), all on 127.0.0.1, logging into ``folder``; stopped on exit."""
     scheduler_file = folder / "scheduler.json"
-    dask_cli = [sys.executable, "-m", "dask"]
     with ExitStack() as stack:
         def start(*args: str, log: str) -> subprocess.Popen[bytes]:
             output = stack.enter_context((folder / log).open("wb"))
-            process = subprocess.Popen([*dask_cli, *args], stdout=output, stderr=output)
+            process = subprocess.Popen([sys.executable, "-m", "dask", *args], stdout=output,
+                                       stderr=output)
             stack.callback(_stop, process)
             return process
 
-        start("scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-              "--scheduler-file", str(scheduler_file), log="scheduler.log")
+        scheduler = start("scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                          "--scheduler-file", str(scheduler_file), log="scheduler.log")
         _wait_for(lambda: scheduler_file.exists() and scheduler_file.stat().st_size > 0,
                   "the scheduler file")
         address = json.loads(scheduler_file.read_text(encoding="utf-8"))["address"]
@@ -84,7 +92,7 @@ def loopback_cluster(folder: Path, names: tuple[str, ...]) -> Iterator[
             client.wait_for_workers(len(names), timeout=PATIENCE_S)
             # Import the run's code now (seconds on a busy machine), not during the first run.
             client.run(importlib.import_module, "siting.compare.task")
-        yield address, workers
+        yield Loopback(address, scheduler, workers)
 
 
 def _scenario_file(small_demo: Path, folder: Path, name: str, elderly_weight: float) -> Path:
@@ -132,17 +140,21 @@ def _saved_keys(out: Path) -> list[str]:
 def test_worker_killed_mid_run_every_run_finishes_once(kill_spec: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     with (
-        loopback_cluster(tmp_path, ("w0", "w1")) as (address, workers),
-        Client(address, timeout=30) as client,  # type: ignore[no-untyped-call]
+        loopback_cluster(tmp_path, ("w0", "w1")) as cluster,
+        Client(cluster.address, timeout=30) as client,  # type: ignore[no-untyped-call]
     ):
-        compare = _compare(kill_spec, out, "--scheduler", address)
+        compare = _compare(kill_spec, out, "--scheduler", cluster.address)
         try:
             def victim() -> str | None:
-                """A worker planning a run while an earlier run is already saved."""
+                """A worker planning a run while an earlier run is already saved, preferably
+                one holding scenario archives (then lost with it, or kept by the other)."""
                 if not _saved_keys(out):
                     return None
+                held = client.has_what()
                 busy = [addr for addr, keys in client.processing().items()
                         if any(str(k).startswith(RUN_KEY_PREFIX) for k in keys)]
+                busy.sort(key=lambda addr: -sum(not str(k).startswith(RUN_KEY_PREFIX)
+                                                for k in held.get(addr, ())))
                 return busy[0] if busy else None
 
             _wait_for(lambda: victim() is not None, "a saved run and a busy worker")
@@ -151,7 +163,7 @@ def test_worker_killed_mid_run_every_run_finishes_once(kill_spec: Path, tmp_path
             target = victim()
             assert target is not None
             name = client.scheduler_info()["workers"][target]["name"]
-            workers[name].send_signal(signal.SIGKILL)
+            cluster.workers[name].send_signal(signal.SIGKILL)
             stdout, stderr = compare.communicate(timeout=PATIENCE_S)
         finally:
             _stop(compare)
@@ -187,6 +199,38 @@ def test_worker_killed_mid_run_every_run_finishes_once(kill_spec: Path, tmp_path
         for summary in local.type_summary:
             assert row[f"share_after.{summary.type}"] == pytest.approx(
                 summary.covered_after / summary.residents)
+
+
+@pytest.mark.slow  # two 2-worker clusters, the first one's scheduler killed: ~25 s
+def test_lost_scheduler_stores_no_lost_run_and_resumes(kill_spec: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir()
+    second.mkdir()
+    with loopback_cluster(first, ("w0", "w1")) as cluster:
+        compare = _compare(kill_spec, out, "--scheduler", cluster.address)
+        try:
+            _wait_for(lambda: len(_saved_keys(out)) >= 1, "the first saved run")
+            cluster.scheduler.send_signal(signal.SIGKILL)
+            _, stderr = compare.communicate(timeout=PATIENCE_S)
+        finally:
+            _stop(compare)
+    saved = _saved_keys(out)
+    total = len(expand(load_compare_spec(kill_spec)).runs)
+    assert compare.returncode == 4
+    assert 1 <= len(saved) < total
+    assert (read_results(out / RESULTS_CSV)["status"] == "ok").all()  # no lost run stored
+    assert f"the cluster lost {total - len(saved)} runs (not saved)" in stderr
+    assert "lost the connection to the scheduler" in stderr
+    assert "Traceback" not in stderr
+    with loopback_cluster(second, ("w0", "w1")) as cluster:
+        resumed = _compare(kill_spec, out, "--scheduler", cluster.address)
+        stdout, stderr = resumed.communicate(timeout=PATIENCE_S)
+    assert resumed.returncode == 0, stderr
+    assert stdout.startswith(f"{total} 次运行，{len(saved)} 次已完成 / {total} runs, "
+                             f"{len(saved)} already finished")
+    keys = _saved_keys(out)
+    assert sorted(keys) == sorted(run.key for run in expand(load_compare_spec(kill_spec)).runs)
 
 
 @pytest.mark.slow  # a local cluster started by `siting compare`, interrupted after one run

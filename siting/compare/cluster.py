@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import CancelledError
@@ -39,6 +40,9 @@ Task = Callable[[bytes, Run], Row]
 
 #: Seconds to wait for a scheduler to answer before giving up (also the reconnection window).
 CONNECT_TIMEOUT_S = 5.0
+#: Seconds to wait for a client that lost its scheduler to reconnect or give up (a cap above
+#: the client's own reconnection window, `CONNECT_TIMEOUT_S`).
+RECONNECT_WAIT_S = 4 * CONNECT_TIMEOUT_S
 #: Submissions of one run before a cluster error gives it up for this invocation.
 ATTEMPTS = 3
 #: Errors of the cluster, not of the run: cancelled futures (a lost dependency or connection),
@@ -158,8 +162,22 @@ class _Archives:
             self._futures.pop(scenario).release()
 
 
+def _connected(client: Client) -> bool:
+    """Whether ``client`` is (again) connected, waiting while it tries to reconnect.
+
+    A lost connection cancels every future at once; resubmitting before the client is back
+    would only use up attempts. The client gives up (and closes) after its own timeout.
+    """
+    deadline = time.monotonic() + RECONNECT_WAIT_S
+    while client.status == "connecting" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return bool(client.status == "running")
+
+
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
+    """``Type: first line of the message``; a cancellation gives its reason, not its task key."""
+    reason = getattr(exc, "reason", None)
+    text = f"cancelled ({reason})" if reason else str(exc).strip()
     return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}".rstrip(": ")
 
 
@@ -216,26 +234,27 @@ def run_on_cluster(
         try:
             row = future.result()
         except CLUSTER_ERRORS as exc:
-            future.release()
             error = _first_line(exc)
-            if attempt < attempts:
-                progress(f"重试 retry {attempt + 1}/{attempts} {run.label()}: {error}")
-                try:
-                    submit(run, attempt + 1)
-                    continue
-                except _SUBMIT_ERRORS as closed:
-                    error = _first_line(closed)
-            lost.append(LostRun(run, error))
-            held.settle(run.scenario)
-            continue
+            retry = attempt < attempts and _connected(client)
         except Exception as exc:
             # The task did not run (it returns failures as rows): an unpicklable argument or a
             # worker without siting. Not the run's fault and not helped by retrying.
+            error, retry = _first_line(exc), False
+        else:
+            on_row(run, row)
             future.release()
-            lost.append(LostRun(run, _first_line(exc)))
             held.settle(run.scenario)
             continue
-        on_row(run, row)
         future.release()
+        if retry:
+            progress(f"重试 retry {attempt + 1}/{attempts} {run.label()}: {error}")
+            try:
+                submit(run, attempt + 1)
+                continue
+            except _SUBMIT_ERRORS as exc:
+                error = _first_line(exc)
+        if not _connected(client):
+            error = "与调度器失去连接 / lost the connection to the scheduler"
+        lost.append(LostRun(run, error))
         held.settle(run.scenario)
     return lost

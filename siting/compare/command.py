@@ -43,6 +43,9 @@ EXIT_CODES_HELP = "\n\n".join(
 )
 
 
+_LISTED = 3  # runs named per error when the cluster lost some
+
+
 def _say(line: str) -> None:
     print(line, flush=True)
 
@@ -92,8 +95,13 @@ def compare_command(spec: Path, *, out: Path, scheduler: str | None, workers: in
         _complain(str(exc))
         return ExitCode.NO_SCHEDULER
     except BatchIncompleteError as exc:
+        by_error: dict[str, list[str]] = {}
         for lost in exc.lost:
-            _complain(f"未完成 not finished: {lost.run.label()}: {lost.error}")
+            by_error.setdefault(lost.error, []).append(lost.run.label())
+        for error, labels in by_error.items():
+            shown = "; ".join(labels[:_LISTED]) + ("; …" if len(labels) > _LISTED else "")
+            _complain(f"未完成 {len(labels)} 次 / {len(labels)} runs not finished ({shown}): "
+                      f"{error}")
         _complain(f"集群丢失 {len(exc.lost)} 次运行（未保存）/ the cluster lost "
                   f"{len(exc.lost)} runs (not saved); " + _resume_hint(exc.saved, exc.total))
         return ExitCode.RUNS_LOST
