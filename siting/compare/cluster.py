@@ -9,6 +9,9 @@ What survives what:
   was cancelled is submitted again, up to `ATTEMPTS` times in all.
 - *Finished results on a dead worker.* Each run's future is released as soon as its row is
   written, so the cluster holds no finished run and has none to recompute.
+- *The connection to the scheduler drops.* Every future is cancelled at once; the client
+  reconnects within `CONNECT_TIMEOUT_S` and the runs are resubmitted, or it gives up and they
+  are returned as lost.
 - *A lost run is never a result.* A cluster error (cancelled, killed worker, closed
   connection) after the last attempt is returned as a `LostRun`, not stored: the next run of
   the same command plans it again. Plan failures are rows (see `siting.compare.task`).
