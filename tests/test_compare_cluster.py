@@ -136,7 +136,7 @@ def _saved_keys(out: Path) -> list[str]:
     return list(read_results(path)["key"]) if path.exists() else []
 
 
-@pytest.mark.slow  # a 2-worker cluster, 4 runs there and the same 4 planned here: ~25 s
+@pytest.mark.slow  # 2-worker cluster, 4 runs there and 4 here: 28–51 s (busy 2-core machine)
 def test_worker_killed_mid_run_every_run_finishes_once(kill_spec: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     with (
@@ -201,7 +201,7 @@ def test_worker_killed_mid_run_every_run_finishes_once(kill_spec: Path, tmp_path
                 summary.covered_after / summary.residents)
 
 
-@pytest.mark.slow  # two 2-worker clusters, the first one's scheduler killed: ~25 s
+@pytest.mark.slow  # two clusters, the first one's scheduler killed: 95 s (busy 2-core machine)
 def test_lost_scheduler_stores_no_lost_run_and_resumes(kill_spec: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     first, second = tmp_path / "first", tmp_path / "second"
@@ -233,7 +233,7 @@ def test_lost_scheduler_stores_no_lost_run_and_resumes(kill_spec: Path, tmp_path
     assert sorted(keys) == sorted(run.key for run in expand(load_compare_spec(kill_spec)).runs)
 
 
-@pytest.mark.slow  # a local cluster started by `siting compare`, interrupted after one run
+@pytest.mark.slow  # a local cluster started by `siting compare`, interrupted after one run: 13–22 s
 def test_ctrl_c_says_how_many_runs_are_saved(kill_spec: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     # Its own session, so the signal reaches the command and its workers as a terminal's would.
@@ -264,7 +264,7 @@ def _die(markers: Path, archive: bytes, run: Run) -> Row:
     return {"key": run.key, "archive_bytes": len(archive)}
 
 
-@pytest.mark.slow  # three worker deaths and restarts: ~20 s
+@pytest.mark.slow  # three worker deaths and restarts: 15–28 s
 def test_killed_worker_is_retried_and_never_stored(tmp_path: Path) -> None:
     lucky, doomed = (Run(f"{name}-key", name, RunParams()) for name in ("lucky", "doomed"))
     archives = {"lucky": b"a" * 10, "doomed": b"d" * 20}
