@@ -26,8 +26,8 @@ from distributed import Client, LocalCluster
 
 from siting.compare import RESULTS_CSV, RunParams, expand, load_compare_spec
 from siting.compare.cluster import RUN_KEY_PREFIX, run_on_cluster
-from siting.compare.spec import Row, Run
-from siting.compare.store import read_results
+from siting.compare.spec import Run
+from siting.compare.store import Row, read_results
 from siting.planning import plan
 from siting.scenario import load_scenario
 

@@ -36,7 +36,8 @@ from typing import Any
 from distributed import Client, Future, KilledWorker, LocalCluster, as_completed
 from distributed.client import ClosedClientError
 
-from .spec import Row, Run
+from .spec import Run
+from .store import Row
 
 Progress = Callable[[str], None]
 Task = Callable[[bytes, Run], Row]
