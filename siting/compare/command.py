@@ -46,6 +46,10 @@ EXIT_CODES_HELP = "\n\n".join(
 _LISTED = 3  # runs named per error when the cluster lost some
 
 
+def _runs(count: int) -> str:
+    return f"{count} run" if count == 1 else f"{count} runs"
+
+
 def _say(line: str) -> None:
     print(line, flush=True)
 
@@ -100,10 +104,10 @@ def compare_command(spec: Path, *, out: Path, scheduler: str | None, workers: in
             by_error.setdefault(lost.error, []).append(lost.run.label())
         for error, labels in by_error.items():
             shown = "; ".join(labels[:_LISTED]) + ("; …" if len(labels) > _LISTED else "")
-            _complain(f"未完成 {len(labels)} 次 / {len(labels)} runs not finished ({shown}): "
+            _complain(f"未完成 {len(labels)} 次 / {_runs(len(labels))} not finished ({shown}): "
                       f"{error}")
         _complain(f"集群丢失 {len(exc.lost)} 次运行（未保存）/ the cluster lost "
-                  f"{len(exc.lost)} runs (not saved); " + _resume_hint(exc.saved, exc.total))
+                  f"{_runs(len(exc.lost))} (not saved); " + _resume_hint(exc.saved, exc.total))
         return ExitCode.RUNS_LOST
     except BatchInterrupted as exc:
         _complain("已中断 / interrupted: " + _resume_hint(exc.saved, exc.total))
