@@ -10,9 +10,9 @@ The optimization models on matrices live in :mod:`siting.models`.
 """
 
 from .catalog import Catalog, FacilityType, load_catalog
+from .findings import Problem, ScenarioError
 from .inputs import ScenarioInputs, load_inputs
 from .planning import PlanContext, plan, plan_with_context
-from .problems import Problem, ScenarioError
 from .results import Plan, Project
 from .scenario import Scenario, load_scenario
 

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import json
-import math
-import resource
-import sys
-import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -16,13 +11,11 @@ from rich.table import Table
 
 from ._errors import InputFileError
 from .compare import compare_command
+from .findings import ScenarioError
 from .inputs import load_inputs
-from .models._errors import ModelInputError, SolverError
-from .models.median import Method
-from .orlib import read_instance, solve_instance
+from .models import ModelInputError
 from .outputs import write_outputs
 from .planning import plan_with_context
-from .problems import ScenarioError
 from .results import Plan, assemble_plan
 from .scenario import Scenario, load_scenario
 
@@ -37,88 +30,6 @@ app = typer.Typer(
 @app.callback()
 def _root() -> None:
     """Facility siting for 15-minute convenient living circles."""
-
-
-def peak_mb() -> float:
-    """Peak resident memory of this process so far, in MB (10^6 bytes)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    # ru_maxrss is in kilobytes on Linux and in bytes on macOS.
-    return peak / 1e6 if sys.platform == "darwin" else peak * 1024 / 1e6
-
-
-def _finite(value: float) -> float | None:
-    """JSON has no infinity: an infinite objective or gap (no solution) becomes null."""
-    return float(value) if math.isfinite(value) else None
-
-
-def _orlib_record(
-    path: Path, p: int | None, time_limit: float | None, method: Method
-) -> dict[str, Any]:
-    start = time.perf_counter()
-    instance = read_instance(path, p=p)
-    read_seconds = time.perf_counter() - start
-    solution = solve_instance(instance, method=method, time_limit=time_limit)
-    return {
-        "instance": instance.name,
-        "file": str(path),
-        "format": instance.format,
-        "problem": solution.problem,
-        "n": instance.n,
-        "sites": instance.sites,
-        "p": getattr(instance, "p", None),
-        "objective": _finite(solution.objective),
-        "lower_bound": _finite(solution.lower_bound),
-        "gap": _finite(solution.gap),
-        "status": solution.status.value,
-        "reason": solution.reason,
-        "method": solution.method,
-        "backend": solution.backend,
-        "seconds": solution.seconds,
-        "read_seconds": read_seconds,
-        "peak_mb": peak_mb(),
-    }
-
-
-@app.command()
-def orlib(
-    files: Annotated[
-        list[Path],
-        typer.Argument(help="OR-Library pmed/scp files or TSPLIB EUC_2D .tsp files."),
-    ],
-    p: Annotated[
-        int | None,
-        typer.Option("--p", help="Medians: required for .tsp files, overrides p of pmed files."),
-    ] = None,
-    time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Seconds per solve (default: none).")
-    ] = None,
-    method: Annotated[Method, typer.Option("--method", help="p-median algorithm.")] = "exact",
-) -> None:
-    """Solve standard benchmark instances; print one JSON object per file on standard output.
-
-    Each line holds instance, problem, n, sites, p, objective, lower_bound, gap, status,
-    seconds (the solve), read_seconds and peak_mb (peak resident memory of the process so far).
-    A file that cannot be read or solved gets one line on standard error and the exit code is 1;
-    the other files still run.
-    """
-    failed = 0
-    for path in files:
-        try:
-            record = _orlib_record(path, p, time_limit, method)
-        except InputFileError as exc:
-            typer.echo(f"error: {exc}", err=True)
-        except (ModelInputError, SolverError) as exc:
-            typer.echo(f"error: {path}: {exc}", err=True)
-        except Exception as exc:
-            # One failing file must not stop a batch; say plainly that this one is our bug.
-            name = type(exc).__name__
-            typer.echo(f"error: {path}: internal error ({name}: {exc}); please report it", err=True)
-        else:
-            typer.echo(json.dumps(record))
-            continue
-        failed += 1
-    if failed:
-        raise typer.Exit(code=1)
 
 
 #: The embedded default scenario: the synthetic Kaifeng old city shipped in scenarios/.

@@ -57,8 +57,8 @@ from pydantic import (
 from .bundle import pack_scenario, unpacked_scenario
 from .catalog import ThresholdMode
 from .compare_charts import write_charts
+from .findings import Problem, ScenarioError, problems_from_validation
 from .planning import plan
-from .problems import Problem, ScenarioError, problems_from_validation
 from .results import CoverageRow, Plan
 from .scenario import Scenario, ScenarioPath
 

@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Self
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
+from pydantic import Field, PositiveInt, ValidationError, model_validator
 
+from ._base import Record
 from .catalog import Source
-from .problems import Problem, ScenarioError, problems_from_validation
+from .findings import Problem, ScenarioError, problems_from_validation
 from .tiers import TierReport, evaluate_tiers
 
 if TYPE_CHECKING:
@@ -30,11 +31,8 @@ if TYPE_CHECKING:
     from .results import Plan
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-
-class CityTarget(_Frozen):
+class CityTarget(Record):
     """``count`` circles at ``tier`` or higher by ``deadline``."""
 
     key: str
@@ -45,7 +43,7 @@ class CityTarget(_Frozen):
     source: str
 
 
-class CityTargets(_Frozen):
+class CityTargets(Record):
     """A targets file: dated tier counts and their sources."""
 
     sources: dict[str, Source]
@@ -82,11 +80,8 @@ def load_city_targets(path: str | Path | None = None) -> CityTargets:
             from exc
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
-
-class SpendRow(_Model):
+class SpendRow(Record):
     """Yuan spent in one phase on one type in one district."""
 
     phase: str
@@ -95,7 +90,7 @@ class SpendRow(_Model):
     yuan: float
 
 
-class TargetProgress(_Model):
+class TargetProgress(Record):
     """A dated tier target against the circles the plan reaches by then."""
 
     key: str
@@ -109,7 +104,7 @@ class TargetProgress(_Model):
     note: str
 
 
-class ProgressReport(_Model):
+class ProgressReport(Record):
     """Spend by phase × type × district and circles at each tier per stage.
 
     ``at_least[stage][tier]`` counts circles at ``tier`` or higher; ``scenario_targets[name]

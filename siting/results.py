@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyproj
-from pydantic import BaseModel, ConfigDict
 from scipy.spatial import cKDTree
 
+from ._base import Record
 from .progress import ProgressReport, phase_progress
 from .tiers import TierReport, evaluate_tiers
 
@@ -22,11 +22,8 @@ if TYPE_CHECKING:
     from .ranking import RankedProject
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
-
-class Project(_Model):
+class Project(Record):
     """One project of the 项目清单: a site and the facility types it gets in one phase.
 
     Costs in yuan; ``newly_covered`` counts residents of the groups each type serves who are
@@ -57,7 +54,7 @@ class Project(_Model):
     reason_en: str
 
 
-class CoverageRow(_Model):
+class CoverageRow(Record):
     """Residents of one community within one type's walking threshold, before and after."""
 
     type: str
@@ -72,7 +69,7 @@ class CoverageRow(_Model):
     covered_60_plus_after: int
 
 
-class TypeSummary(_Model):
+class TypeSummary(Record):
     """City-wide coverage of one facility type before and after the plan."""
 
     type: str
@@ -87,7 +84,7 @@ class TypeSummary(_Model):
     projects: int
 
 
-class PhaseSpend(_Model):
+class PhaseSpend(Record):
     """Budget and spend of one phase, in yuan."""
 
     phase: str
@@ -97,7 +94,7 @@ class PhaseSpend(_Model):
     projects: int
 
 
-class SolverReport(_Model):
+class SolverReport(Record):
     """How the optimization ended: objective and proven upper bound (weighted residents)."""
 
     status: str
@@ -110,7 +107,7 @@ class SolverReport(_Model):
     reason: str
 
 
-class Plan(_Model):
+class Plan(Record):
     """A whole plan: projects in funding order, coverage tables and the solver's report."""
 
     scenario: str

@@ -21,8 +21,6 @@ import pyogrio
 import yaml
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     NonNegativeFloat,
     PositiveFloat,
@@ -34,9 +32,10 @@ from pydantic import (
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from ._base import Record
 from .catalog import Catalog, LocalizedText, Speeds, ThresholdMode, load_catalog
 from .demand_list import check_demand_list, parse_demand_list
-from .problems import Problem, ScenarioError, did_you_mean, problems_from_validation
+from .findings import Problem, ScenarioError, did_you_mean, problems_from_validation
 from .tiers import load_tier_rules
 
 Datum = Literal["wgs84", "gcj02", "cgcs2000"]
@@ -45,9 +44,6 @@ Datum = Literal["wgs84", "gcj02", "cgcs2000"]
 GRAPH_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".graphml")
 TYPE_SEPARATOR = ";"
 
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _resolve(path: Path, info: ValidationInfo) -> Path:
@@ -59,7 +55,7 @@ ScenarioPath = Annotated[Path, AfterValidator(_resolve)]
 """A path relative to the scenario file (resolved when loaded with `load_scenario`)."""
 
 
-class LayerSpec(_Spec):
+class LayerSpec(Record):
     """A vector layer: file, optional layer name, datum of its coordinates."""
 
     path: ScenarioPath
@@ -152,13 +148,13 @@ class SitesSpec(LayerSpec):
         return super().numeric_columns() | {f"type_cost_yuan.{k}" for k in self.type_cost_yuan}
 
 
-class DemandListSpec(_Spec):
+class DemandListSpec(Record):
     """The 需求清单 CSV: community, type, requests[, urgency]."""
 
     path: ScenarioPath
 
 
-class CatalogSpec(_Spec):
+class CatalogSpec(Record):
     """Which catalog and threshold mode to use, and optionally which types to plan for."""
 
     mode: ThresholdMode = "kaifeng"
@@ -166,7 +162,7 @@ class CatalogSpec(_Spec):
     types: tuple[str, ...] | None = None
 
 
-class DiminishingReturnsSpec(_Spec):
+class DiminishingReturnsSpec(Record):
     """Concave value of a community's coverage share of one type (see `siting.models.multitype`).
 
     ``slopes[k]`` is the value of one more covered resident while the share lies between
@@ -193,7 +189,7 @@ class DiminishingReturnsSpec(_Spec):
         return self
 
 
-class Weights(_Spec):
+class Weights(Record):
     """What covering a resident is worth to the plan.
 
     ``elderly`` multiplies the 60+ rows; the 需求清单 boost is described in `siting.demand_list`.
@@ -210,7 +206,7 @@ class Weights(_Spec):
     diminishing_returns: DiminishingReturnsSpec | None = DiminishingReturnsSpec()
 
 
-class Phase(_Spec):
+class Phase(Record):
     """A construction phase: key (e.g. ``2025-09``), deadline and budget in yuan."""
 
     key: str = Field(min_length=1)
@@ -218,13 +214,13 @@ class Phase(_Spec):
     budget_yuan: NonNegativeFloat
 
 
-class BudgetSpec(_Spec):
+class BudgetSpec(Record):
     """Optional cap on spending across phases, in yuan (default: sum of phase budgets)."""
 
     total_yuan: NonNegativeFloat | None = None
 
 
-class SolverSpec(_Spec):
+class SolverSpec(Record):
     """Solver options passed to the optimization."""
 
     method: Literal["auto", "exact", "heuristic"] = "auto"
@@ -233,13 +229,13 @@ class SolverSpec(_Spec):
     mip_rel_gap: NonNegativeFloat = 1e-4
 
 
-class TierSpec(_Spec):
+class TierSpec(Record):
     """Tier rules replacing the shipped placeholders (layout of ``siting/data/tiers.yaml``)."""
 
     path: ScenarioPath | None = None
 
 
-class TargetSpec(_Spec):
+class TargetSpec(Record):
     """Target mode: bring ``communities`` to ``tier`` by the end of phase ``by_phase``.
 
     Met at minimum cost inside the one plan (`siting.targets`); an unreachable target makes the
@@ -252,7 +248,7 @@ class TargetSpec(_Spec):
     by_phase: str = Field(min_length=1)
 
 
-class Scenario(_Spec):
+class Scenario(Record):
     """A whole scenario file; paths are absolute once loaded by `load_scenario`."""
 
     name: str = Field(min_length=1)
@@ -331,7 +327,7 @@ _LAYERS: dict[str, type[LayerSpec]] = {
 }
 
 
-def _section(model: type[_Spec], raw: Any, context: dict[str, Any]) -> Any:
+def _section(model: type[Record], raw: Any, context: dict[str, Any]) -> Any:
     """``raw`` validated as ``model``, or None (its problems are reported by the full pass)."""
     if raw is None:
         return None

@@ -29,10 +29,11 @@ from typing import TYPE_CHECKING, Literal, Self
 import numpy as np
 import numpy.typing as npt
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
+from pydantic import Field, PositiveInt, ValidationError, model_validator
 
+from ._base import Record
 from .catalog import Catalog, Category, LocalizedText, Source
-from .problems import Problem, ScenarioError, problems_from_validation
+from .findings import Problem, ScenarioError, problems_from_validation
 
 if TYPE_CHECKING:
     from .coverage_rows import TypeRows
@@ -59,11 +60,8 @@ _CATEGORY_TEXT: dict[str, tuple[str, str]] = {
 }
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-
-class Rule(_Frozen):
+class Rule(Record):
     """Coverage a tier asks for: ``types`` (or every type of ``category``) reached by a group.
 
     ``min_share`` is the share (0–1] of the group's residents in the community within the
@@ -95,7 +93,7 @@ class Rule(_Frozen):
         return self
 
 
-class Flag(_Frozen):
+class Flag(Record):
     """A tier condition the engine cannot compute (survey, equipment): never counted as met."""
 
     key: str
@@ -104,7 +102,7 @@ class Flag(_Frozen):
     source: str
 
 
-class Tier(_Frozen):
+class Tier(Record):
     """One tier: its rules, flags and the lower tier it requires."""
 
     key: str = Field(min_length=1)
@@ -114,7 +112,7 @@ class Tier(_Frozen):
     flags: tuple[Flag, ...] = ()
 
 
-class TierRules(_Frozen):
+class TierRules(Record):
     """A tier rules file: tiers from lowest to highest, and the sources they cite."""
 
     source: str
@@ -232,11 +230,8 @@ def load_tier_rules(path: str | Path | None = None, *, catalog: Catalog | None =
 # --------------------------------------------------------------------------- report models
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
-
-class Shortfall(_Model):
+class Shortfall(Record):
     """An unmet rule: the shares found against the share asked for, in words."""
 
     tier: str
@@ -251,7 +246,7 @@ class Shortfall(_Model):
     text_en: str
 
 
-class Unassessed(_Model):
+class Unassessed(Record):
     """A tier condition the engine did not evaluate (a flag, or a type the scenario lacks)."""
 
     tier: str
@@ -260,7 +255,7 @@ class Unassessed(_Model):
     text_en: str
 
 
-class StageTier(_Model):
+class StageTier(Record):
     """A community's tier at one stage (``before`` the plan or the end of a phase).
 
     ``tier`` is the highest tier whose rules (and those of the tiers it requires) hold, None
@@ -276,7 +271,7 @@ class StageTier(_Model):
     not_assessed: list[Unassessed]
 
 
-class CommunityTiers(_Model):
+class CommunityTiers(Record):
     """One community (one circle) at every stage."""
 
     community: str
@@ -294,7 +289,7 @@ class CommunityTiers(_Model):
         raise KeyError(msg)
 
 
-class TierReport(_Model):
+class TierReport(Record):
     """Every community's tier before the plan and after each phase.
 
     ``counts[stage][tier]`` counts communities whose highest tier is exactly ``tier``

@@ -23,8 +23,8 @@ from siting.compare import (
     load_compare_spec,
     run_compare,
 )
+from siting.findings import ScenarioError
 from siting.planning import plan
-from siting.problems import ScenarioError
 from siting.scenario import load_scenario
 
 TYPES = ["canteen", "elderly_station", "childcare"]

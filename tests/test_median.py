@@ -11,11 +11,11 @@ import numpy.typing as npt
 import pytest
 import scipy.sparse as sp
 
+from benchmarks.orlib import read_pmed
 from siting.models._errors import ModelInputError
 from siting.models._nearest import MedianCore
 from siting.models._result import Status
 from siting.models.median import pmedian
-from siting.orlib import read_pmed
 
 PMED = Path(__file__).parents[1] / "benchmarks" / "orlib" / "pmed"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from siting.findings import ScenarioError
 from siting.planning import PlanContext
-from siting.problems import ScenarioError
 from siting.progress import ProgressReport, load_city_targets, phase_progress
 from siting.results import Plan
 

@@ -11,7 +11,7 @@ import yaml
 
 from siting.catalog import Catalog, load_catalog
 from siting.coverage_rows import TypeRows
-from siting.problems import ScenarioError
+from siting.findings import ScenarioError
 from siting.scenario import load_scenario
 from siting.tiers import TierReport, default_tier_rules_path, evaluate_coverage, load_tier_rules
 
