@@ -6,15 +6,28 @@ Planners run scenario files from the command line (``siting run``); other system
     scenario = siting.load_scenario("scenarios/kaifeng-demo/scenario.yaml")
     plan = siting.plan(scenario)          # a pydantic model; plan.model_dump_json() round-trips
 
-The optimization models on matrices live in :mod:`siting.models`.
+The public API is `siting.api`, re-exported here. The optimization models on matrices live in
+:mod:`siting.models`; the layers of the package are described in ARCHITECTURE.md.
 """
 
-from .catalog import Catalog, FacilityType, load_catalog
-from .findings import Problem, ScenarioError
-from .inputs import ScenarioInputs, load_inputs
-from .planning import PlanContext, plan, plan_with_context
-from .results import Plan, Project
-from .scenario import Scenario, load_scenario
+from .api import (
+    Catalog,
+    FacilityType,
+    Plan,
+    PlanContext,
+    Problem,
+    Progress,
+    Project,
+    Scenario,
+    ScenarioError,
+    ScenarioInputs,
+    assemble_plan,
+    load_catalog,
+    load_inputs,
+    load_scenario,
+    plan,
+    plan_with_context,
+)
 
 __version__ = "0.1.0"
 
@@ -24,11 +37,13 @@ __all__ = [
     "Plan",
     "PlanContext",
     "Problem",
+    "Progress",
     "Project",
     "Scenario",
     "ScenarioError",
     "ScenarioInputs",
     "__version__",
+    "assemble_plan",
     "load_catalog",
     "load_inputs",
     "load_scenario",

@@ -10,13 +10,14 @@ from rich.console import Console
 from rich.table import Table
 
 from ._errors import InputFileError
+from .assemble import assemble_plan
 from .compare import compare_command
 from .findings import ScenarioError
 from .inputs import load_inputs
 from .models import ModelInputError
 from .outputs import write_outputs
+from .plan_model import Plan
 from .planning import plan_with_context
-from .results import Plan, assemble_plan
 from .scenario import Scenario, load_scenario
 
 app = typer.Typer(

@@ -16,7 +16,7 @@ A compare spec (YAML) lists scenarios and sweeps::
 A scenario's own ``sweep`` replaces the axes it names. Each scenario is packed once with its
 input files (`siting.bundle`), so workers need no shared filesystem, only ``siting`` installed.
 Each run is one Dask task that unpacks the bundle, applies its parameters with
-``model_copy(update=..., deep=True)`` and calls `siting.planning.plan`; it returns one row.
+``model_copy(update=..., deep=True)`` and calls `siting.plan`; it returns one row.
 
 Rows are appended to ``OUT/results.csv`` as runs finish, keyed by the SHA-256 of the bundle
 bytes, the scenario name and the parameters: a re-run skips keys already in the file, so an
@@ -25,7 +25,7 @@ its inputs or delete its row to run it again). ``OUT/results.parquet`` holds the
 current spec in spec order. Coverage columns are shares of the residents each type serves
 (0–1), averaged over the planned types for the ``coverage_*`` summary; money is in yuan;
 ``circles_at_least_<tier>_<before|after>`` count the communities at that tier or higher
-(`siting.tiers`, placeholder rules).
+(`siting.tier_status`, placeholder rules).
 """
 
 from __future__ import annotations
@@ -54,12 +54,12 @@ from pydantic import (
     model_validator,
 )
 
+from .api import plan
 from .bundle import pack_scenario, unpacked_scenario
 from .catalog import ThresholdMode
 from .compare_charts import write_charts
 from .findings import Problem, ScenarioError, problems_from_validation
-from .planning import plan
-from .results import CoverageRow, Plan
+from .plan_model import CoverageRow, Plan
 from .scenario import Scenario, ScenarioPath
 
 Progress = Callable[[str], None]

@@ -24,6 +24,7 @@ from pydantic import (
     Field,
     NonNegativeFloat,
     PositiveFloat,
+    PrivateAttr,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -36,7 +37,7 @@ from ._base import Record
 from .catalog import Catalog, LocalizedText, Speeds, ThresholdMode, load_catalog
 from .demand_list import check_demand_list, parse_demand_list
 from .findings import Problem, ScenarioError, did_you_mean, problems_from_validation
-from .tiers import load_tier_rules
+from .tier_rules import TierRules, default_tier_rules_path, load_tier_rules
 
 Datum = Literal["wgs84", "gcj02", "cgcs2000"]
 """Datum of the input coordinates: WGS-84, GCJ-02 (AMap/DataV, converted on load) or CGCS2000."""
@@ -251,6 +252,19 @@ class TargetSpec(Record):
 class Scenario(Record):
     """A whole scenario file; paths are absolute once loaded by `load_scenario`."""
 
+    # What the scenario's files held when read: a cache, not part of the scenario's value.
+    # Keyed by the fields they were read from, so a copy with other files reads those.
+    _catalog: tuple[object, Catalog] | None = PrivateAttr(default=None)
+    _tier_rules: tuple[object, TierRules] | None = PrivateAttr(default=None)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when every field is (the cached catalog and tier rules do not count)."""
+        if not isinstance(other, Scenario):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # a scenario is not a dictionary key
+
     name: str = Field(min_length=1)
     title: LocalizedText | None = None
     crs: str | None = None
@@ -314,9 +328,27 @@ class Scenario(Record):
         return float(sum(p.budget_yuan for p in self.phases))
 
     def load_catalog(self) -> Catalog:
-        """The scenario's catalog in its mode, restricted to ``catalog.types`` when given."""
-        catalog = load_catalog(self.catalog.mode, self.catalog.path)
+        """The scenario's catalog in its mode, restricted to ``catalog.types`` when given.
+
+        The file is read once: `load_scenario` keeps the catalog it checked the scenario with,
+        and a scenario built another way reads it on first use.
+        """
+        key = (self.catalog.mode, self.catalog.path)
+        if self._catalog is None or self._catalog[0] != key:
+            self._catalog = (key, load_catalog(self.catalog.mode, self.catalog.path))
+        catalog = self._catalog[1]
         return catalog if self.catalog.types is None else catalog.subset(self.catalog.types)
+
+    def tier_rules(self) -> TierRules:
+        """The tier rules (``tiers.path`` or the shipped placeholders), read once like the
+        catalog."""
+        if self._tier_rules is None or self._tier_rules[0] != self.tiers.path:
+            self._tier_rules = (self.tiers.path, load_tier_rules(self.tiers.path))
+        return self._tier_rules[1]
+
+    def tier_rules_file(self) -> Path:
+        """Where the tier rules come from."""
+        return self.tiers.path if self.tiers.path is not None else default_tier_rules_path()
 
 
 _LAYERS: dict[str, type[LayerSpec]] = {
@@ -439,6 +471,7 @@ def _check_keys(
     context: dict[str, Any],
     scenario_file: str,
     catalog: Catalog,
+    rules: TierRules | None,
     columns: dict[str, list[str]],
 ) -> list[Problem]:
     """Type keys, phase keys and demand-list rows against the catalog, phases and layers."""
@@ -475,7 +508,7 @@ def _check_keys(
         problems += _unknown_keys_problem(
             str(outlets.path), "outlets.types", listed, types, "facility type"
         )
-    problems += _check_targets(raw, context, scenario_file, catalog, columns)
+    problems += _check_targets(raw, context, scenario_file, rules, columns)
     demand_list = _section(DemandListSpec, raw.get("demand_list"), context)
     if demand_list is not None:
         if not demand_list.path.exists():
@@ -507,21 +540,29 @@ def _check_keys(
     return problems
 
 
+def _load_tier_rules_for(
+    raw: dict[str, Any], context: dict[str, Any], catalog: Catalog
+) -> tuple[TierRules | None, list[Problem]]:
+    """The tier rules named by the scenario (checked against its catalog), or their problems."""
+    spec = _section(TierSpec, raw.get("tiers", {}), context)
+    if spec is None:
+        return None, []
+    try:
+        return load_tier_rules(spec.path, catalog=catalog), []
+    except ScenarioError as exc:
+        return None, exc.problems
+
+
 def _check_targets(
     raw: dict[str, Any],
     context: dict[str, Any],
     scenario_file: str,
-    catalog: Catalog,
+    rules: TierRules | None,
     columns: dict[str, list[str]],
 ) -> list[Problem]:
-    """The tier rules file, and each target's tier, phase and communities."""
-    spec = _section(TierSpec, raw.get("tiers", {}), context)
-    if spec is None:
+    """Each target's tier, phase and communities against the tier rules, phases and demand."""
+    if rules is None:
         return []
-    try:
-        rules = load_tier_rules(spec.path, catalog=catalog)
-    except ScenarioError as exc:
-        return exc.problems
     targets = [_section(TargetSpec, t, context) for t in raw.get("targets") or []]
     phases = [_section(Phase, p, context) for p in raw.get("phases") or []]
     demand = _section(DemandSpec, raw.get("demand"), context)
@@ -625,7 +666,13 @@ def load_scenario(path: str | Path) -> Scenario:
             problems += layer_problems
             if fields is not None:
                 columns[name] = fields
-    problems += _check_keys(raw, context, scenario_file, catalog, columns)
+    rules, rule_problems = _load_tier_rules_for(raw, context, catalog)
+    problems += rule_problems
+    problems += _check_keys(raw, context, scenario_file, catalog, rules, columns)
     if problems or scenario is None:
         raise ScenarioError(problems)
+    # Keep what was read, so that a run reads the catalog and the tier rules once.
+    scenario._catalog = ((scenario.catalog.mode, scenario.catalog.path), catalog)
+    if rules is not None:
+        scenario._tier_rules = (scenario.tiers.path, rules)
     return scenario

@@ -12,6 +12,7 @@ import pytest
 import yaml
 from distributed import Client, LocalCluster
 
+from siting import plan
 from siting.bundle import BundleError, pack_scenario, unpack_scenario, unpacked_scenario
 from siting.compare import (
     RESULTS_CSV,
@@ -24,7 +25,6 @@ from siting.compare import (
     run_compare,
 )
 from siting.findings import ScenarioError
-from siting.planning import plan
 from siting.scenario import load_scenario
 
 TYPES = ["canteen", "elderly_station", "childcare"]
