@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
@@ -33,10 +34,10 @@ def _root() -> None:
     """Facility siting for 15-minute convenient living circles."""
 
 
-#: The embedded default scenario: the synthetic Kaifeng old city shipped in scenarios/.
-DEFAULT_SCENARIO = (
-    Path(__file__).resolve().parents[1] / "scenarios" / "kaifeng-demo" / "scenario.yaml"
-)
+#: The embedded default scenario: the synthetic Kaifeng old city of scenarios/kaifeng-demo,
+#: shipped inside the package (siting/data/kaifeng-demo links to it) so that an installed wheel
+#: runs it too.
+DEFAULT_SCENARIO = Path(str(resources.files("siting") / "data" / "kaifeng-demo" / "scenario.yaml"))
 
 
 def _load_or_exit(scenario: Path) -> Scenario:
