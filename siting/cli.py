@@ -13,10 +13,12 @@ from rich.table import Table
 from ._errors import InputFileError
 from .assemble import assemble_plan
 from .compare import compare_command
+from .diff_command import print_diff
 from .findings import ScenarioError
 from .inputs import load_inputs
 from .models import ModelInputError
 from .outputs import write_outputs
+from .plan_diff import diff_plans, read_plan
 from .plan_model import Plan
 from .planning import plan_with_context
 from .scenario import Scenario, load_scenario
@@ -116,6 +118,27 @@ def compare(
     code = compare_command(spec, out=out, scheduler=scheduler, workers=workers)
     if code:
         raise typer.Exit(code=code)
+
+
+@app.command()
+def diff(
+    plan_a: Annotated[Path, typer.Argument(help="规划 A: an output folder or its result.json.")],
+    plan_b: Annotated[Path, typer.Argument(help="规划 B: an output folder or its result.json.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the difference as JSON (for other systems).")
+    ] = False,
+) -> None:
+    """对比两个规划 / Compare two plans: projects added, removed, moved or re-phased, coverage,
+    tiers and spend."""
+    try:
+        difference = diff_plans(read_plan(plan_a), read_plan(plan_b))
+    except InputFileError as exc:
+        typer.echo(f"错误 error: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+    if as_json:
+        typer.echo(difference.model_dump_json(indent=2))
+    else:
+        print_diff(Console(), difference)
 
 
 def _print_summary(console: Console, plan: Plan, target: Path, files: list[Path]) -> None:

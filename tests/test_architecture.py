@@ -24,10 +24,11 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("network", ("siting.osm", "siting.network", "siting.coverage_rows")),
     ("planning", ("siting.ranking", "siting.targets", "siting.context", "siting.tier_status",
                   "siting.planning", "siting.target_costs")),
-    ("results", ("siting.plan_model", "siting.phase_progress", "siting.assemble")),
+    ("results", ("siting.plan_model", "siting.phase_progress", "siting.assemble",
+                 "siting.plan_diff")),
     ("report", ("siting.report", "siting.outputs")),
     ("interface", ("siting.api", "siting.compare", "siting.bundle", "siting.compare_charts",
-                   "siting.cli", "siting")),
+                   "siting.diff_command", "siting.cli", "siting")),
 )
 
 
