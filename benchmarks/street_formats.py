@@ -1,6 +1,7 @@
 """Street formats: walking distances read from an OSM file vs from its walkable ways in a GeoPackage.
 
-For each OSM file (the Shenzhen ``.osm`` export and the Helsinki ``.osm.pbf``), the reference
+For each OSM file (the Shenzhen ``.osm`` export vendored in ``tests/data/osm`` and the Helsinki
+``.osm.pbf`` of ``scenarios/helsinki``, both © OpenStreetMap contributors, ODbL), the reference
 walkable ways are read with libosmium and siting's walk filter (:mod:`benchmarks.osm_reference`)
 and written to a GeoPackage. Residents and sites are drawn beside the reference streets
 (seeded): a point at a random place along a random street (length-weighted), moved sideways by
@@ -39,10 +40,9 @@ from siting.network import build_network, load_streets, minutes_to_metres, trave
 from siting.projection import utm_crs
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
 INPUTS = (
-    SHARED / "shenzhen" / "shenzhen_longgang_map.osm",
-    SHARED / "helsinki" / "helsinki_centre.osm.pbf",
+    ROOT / "tests" / "data" / "osm" / "shenzhen_longgang_map.osm",
+    ROOT / "scenarios" / "helsinki" / "helsinki_centre.osm.pbf",
 )
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "street_formats.json"
 CUTOFF_M = float(minutes_to_metres(15.0, 1.1))  # general population, domain brief §5
@@ -135,9 +135,6 @@ def main() -> None:
     results = []
     with tempfile.TemporaryDirectory() as folder:
         for osm in INPUTS:
-            if not osm.is_file():
-                print(f"skipped {osm}: not found (the shared data sits beside the repository)")
-                continue
             reference = Path(folder) / f"{osm.name.split('.')[0]}_walkable.gpkg"
             walkable_ways_osmium(osm).to_file(reference, engine="pyogrio")
             results.append(compare(osm, reference))
