@@ -19,6 +19,7 @@ from .compare import compare_command
 from .inputs import load_inputs
 from .models._errors import ModelInputError, SolverError
 from .models.median import Method
+from .network import load_streets
 from .orlib import read_instance, solve_instance
 from .outputs import write_outputs
 from .planning import plan_with_context
@@ -143,11 +144,20 @@ def validate(
     loaded = _load_or_exit(scenario)
     try:
         inputs = load_inputs(loaded)
+        # Opening the street file parses it whatever its format (.osm/.pbf/.graphml too).
+        streets = load_streets(
+            loaded.streets.path, layer=loaded.streets.layer,
+            walkable_field=loaded.streets.walkable_field,
+        )
     except ScenarioError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(code=2) from exc
+    except InputFileError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
     typer.echo(
-        f"{scenario}: valid — {len(inputs.demand)} demand points, {len(inputs.outlets)} outlets, "
+        f"{scenario}: valid — {len(streets)} street lines, "
+        f"{len(inputs.demand)} demand points, {len(inputs.outlets)} outlets, "
         f"{len(inputs.sites)} candidate sites, {len(inputs.catalog.types)} facility types, "
         f"{len(loaded.phases)} phases"
     )

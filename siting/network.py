@@ -27,7 +27,7 @@ distance limit, so a 15-minute cutoff explores only the nodes within reach of ea
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Literal
@@ -255,7 +255,11 @@ class WalkNetwork:
         """
         sources = self._check_nodes(source_nodes, "source_nodes")
         targets = self._check_nodes(target_nodes, "target_nodes")
-        return _shortest(self.adjacency, sources, targets, cutoff_m)
+        if np.array_equal(targets, np.arange(self.n_nodes)):
+            return _shortest(self.adjacency, sources, cutoff_m, lambda _, d: d, targets.size)
+        return _shortest(
+            self.adjacency, sources, cutoff_m, lambda _, d: d[:, targets], targets.size
+        )
 
     def _check_nodes(self, nodes: npt.ArrayLike, name: str) -> IntArray:
         array = np.asarray(nodes).reshape(-1)
@@ -327,20 +331,27 @@ class WalkNetwork:
 
 
 def _shortest(
-    adjacency: sp.csr_array, sources: IntArray, targets: IntArray, cutoff_m: float
+    adjacency: sp.csr_array,
+    sources: IntArray,
+    cutoff_m: float,
+    targets: Callable[[IntArray, FloatArray], FloatArray],
+    n_targets: int,
 ) -> sp.csr_array:
-    """Dijkstra from each distinct source within ``cutoff_m``, kept for ``targets``; see
-    :meth:`WalkNetwork.distances`."""
+    """Dijkstra from each distinct source within ``cutoff_m``; ``targets(chunk, dense)`` maps
+    the distances from the (sorted, distinct) source nodes ``chunk`` to all nodes, one row
+    per source, to the distances to each target, metres.
+
+    Returns a CSR (n_sources x n_targets) of the entries within ``cutoff_m`` (zeros kept).
+    """
     if not cutoff_m >= 0:
         msg = f"distances: cutoff_m must be >= 0, got {cutoff_m}"
         raise NetworkError(msg)
     n_nodes = adjacency.shape[0]
     unique_sources, source_row = np.unique(sources, return_inverse=True)
-    all_targets = np.array_equal(targets, np.arange(n_nodes))
     counts, cols, metres = [], [], []
     for chunk in _chunks(unique_sources, n_nodes):
         dense = csgraph.dijkstra(adjacency, directed=True, indices=chunk, limit=cutoff_m)
-        reach = dense if all_targets else dense[:, targets]
+        reach = targets(chunk, dense)
         # np.nonzero walks row-major, so (c, values) are already in CSR order.
         r, c = np.nonzero(reach <= cutoff_m)
         counts.append(np.bincount(r, minlength=chunk.size))
@@ -349,7 +360,7 @@ def _shortest(
     indptr = np.concatenate([[0], np.cumsum(np.concatenate(counts))])
     by_unique = sp.csr_array(
         (np.concatenate(metres), np.concatenate(cols), indptr),
-        shape=(unique_sources.size, targets.size),
+        shape=(unique_sources.size, n_targets),
     )
     if np.array_equal(unique_sources, sources):
         return by_unique
@@ -528,20 +539,52 @@ def travel_matrix(
     """
     demand = net.snap(demand_xy, tolerance_m=tolerance_m)
     sites = net.snap(site_xy, tolerance_m=tolerance_m)
-    site_in = _connected(sites)
-    demand_in = _connected(demand)
-    graph, foot = net.split_at(
-        np.concatenate([sites.edge[site_in], demand.edge[demand_in]]),
-        np.concatenate([sites.along_m[site_in], demand.along_m[demand_in]]),
+    site_in, demand_in = _connected(sites), _connected(demand)
+    graph, site_foot = net.split_at(sites.edge[site_in], sites.along_m[site_in])
+    edge, along = demand.edge[demand_in], demand.along_m[demand_in]
+    u, v = net.edges.u[edge], net.edges.v[edge]
+    rest = net.edges.length_m[edge] - along
+    # A walk along the shared edge, which the edge's ends can miss, by site foot node.
+    pair_site, pair_demand, pair_m = _same_edge_pairs(
+        sites.edge[site_in], sites.along_m[site_in], edge, along
     )
-    path = _shortest(graph, foot[: site_in.size], foot[site_in.size :], cutoff_m).T.tocoo()
-    row, col = demand_in[path.row], site_in[path.col]
-    total = path.data + demand.access_m[row] + sites.access_m[col]
+    pair_node = site_foot[pair_site]
+
+    def to_feet(chunk: IntArray, dense: FloatArray) -> FloatArray:
+        """Walk to each demand foot: to an end of its edge then along it, or along it."""
+        walk = dense[:, u]
+        walk += along
+        other = dense[:, v]
+        other += rest
+        np.minimum(walk, other, out=walk)
+        row = np.searchsorted(chunk, pair_node)
+        mine = row < chunk.size
+        mine[mine] = chunk[row[mine]] == pair_node[mine]
+        np.minimum.at(walk, (row[mine], pair_demand[mine]), pair_m[mine])
+        return walk
+
+    walk = sp.coo_array(_shortest(graph, site_foot, cutoff_m, to_feet, edge.size))
+    col, row = site_in[walk.row], demand_in[walk.col]
+    total = walk.data + demand.access_m[row] + sites.access_m[col]
     keep = total <= cutoff_m
     metres = sp.csr_array(
         (total[keep], (row[keep], col[keep])), shape=(demand.edge.size, sites.edge.size)
     )
     return TravelMatrix(metres=metres, demand=demand, sites=sites)
+
+
+def _same_edge_pairs(
+    site_edge: IntArray, site_along: FloatArray, demand_edge: IntArray, demand_along: FloatArray
+) -> tuple[IntArray, IntArray, FloatArray]:
+    """(site, demand, metres) for every site and demand foot on the same edge, with the walk
+    straight along the edge between them."""
+    order = np.argsort(site_edge, kind="stable")
+    lo = np.searchsorted(site_edge[order], demand_edge, side="left")
+    count = np.searchsorted(site_edge[order], demand_edge, side="right") - lo
+    demand = np.repeat(np.arange(demand_edge.size), count)
+    first = np.repeat(lo - (np.cumsum(count) - count), count)
+    site = order[first + np.arange(demand.size)]
+    return site, demand, np.abs(site_along[site] - demand_along[demand])
 
 
 def _connected(snap: Snap) -> IntArray:
