@@ -260,11 +260,13 @@ def _graphml_edges(path: Path) -> gpd.GeoDataFrame:
         return gpd.GeoDataFrame({key: [] for key in [*keys, "osm_id"]}, geometry=[], crs=4326)
     edges = ox.graph_to_gdfs(graph, nodes=False, fill_edge_geometry=True)
     geometry = edges.geometry.to_crs(4326).to_numpy()
-    once = ~pd.Series(shapely.to_wkb(shapely.normalize(geometry))).duplicated().to_numpy()
     osmid = edges["osmid"] if "osmid" in edges.columns else pd.Series(0, index=edges.index)
     frame = pd.DataFrame(
         {key: edges[key].to_numpy() if key in edges.columns else None for key in keys}
     ).assign(osm_id=[int(v[0]) if isinstance(v, list) else int(v) for v in osmid])
+    # The two directions of a street are one edge; parallel edges of different ways stay.
+    drawn = pd.Series(shapely.to_wkb(shapely.normalize(geometry)))
+    once = ~pd.DataFrame({"way": frame["osm_id"], "drawn": drawn}).duplicated().to_numpy()
     return gpd.GeoDataFrame(frame[once], geometry=geometry[once], crs=4326)
 
 
