@@ -1,4 +1,4 @@
-"""Street formats: walking distances read from an OSM file vs from its walkable ways in a GeoPackage.
+"""Street formats: walking distances from an OSM file vs from its walkable ways in a GeoPackage.
 
 For each OSM file (the Shenzhen ``.osm`` export vendored in ``tests/data/osm`` and the Helsinki
 ``.osm.pbf`` of ``scenarios/helsinki``, both © OpenStreetMap contributors, ODbL), the reference
@@ -76,7 +76,7 @@ def matched_pairs(a: sp.csr_array, b: sp.csr_array, *, tol_m: float = 0.01) -> t
     n_cols = a.shape[1]
     key_a = a_coo.row.astype(np.int64) * n_cols + a_coo.col
     key_b = b_coo.row.astype(np.int64) * n_cols + b_coo.col
-    common, ia, ib = np.intersect1d(key_a, key_b, return_indices=True)
+    _, ia, ib = np.intersect1d(key_a, key_b, return_indices=True)
     union = np.union1d(key_a, key_b).size
     same = int((np.abs(a_coo.data[ia] - b_coo.data[ib]) <= tol_m).sum())
     return union, same

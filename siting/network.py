@@ -439,7 +439,7 @@ def build_network(
     seg_len = np.hypot(*(coords[seg + 1] - coords[seg]).T)
     edge_of_seg = np.cumsum(is_node_vertex[vertex[seg]]) - 1
     n_edges = int(edge_of_seg[-1]) + 1
-    edge_len = np.bincount(edge_of_seg, weights=seg_len, minlength=n_edges)
+    edge_len = np.bincount(edge_of_seg, weights=seg_len, minlength=n_edges).astype(np.float64)
     starts = np.flatnonzero(np.diff(edge_of_seg, prepend=-1))
     ends = np.append(starts[1:], seg.size) - 1
     node_of_vertex = np.cumsum(is_node_vertex) - 1

@@ -182,7 +182,7 @@ def _xml_ways(path: Path) -> gpd.GeoDataFrame:
     _, root = next(events)
     if root.tag != "osm":
         msg = f"the root element is <{root.tag}>, not <osm>"
-        raise ET.ParseError(msg)
+        raise ValueError(msg)
     for event, element in events:
         if event != "end" or element.tag not in {"node", "way", "relation"}:
             continue
@@ -227,27 +227,40 @@ def _way_lines(
 
 
 def _pbf_ways(path: Path) -> gpd.GeoDataFrame:
-    """Ways with every key the walk filter requires, from an OSM PBF file (pyrosm)."""
+    """Ways with every key the walk filter requires, from an OSM PBF file.
+
+    pyrosm decodes the file: each way's node list and the coordinates of the nodes present;
+    the lines are drawn from them as for OSM XML (pyrosm's own way geometry bridges missing
+    nodes with a straight line).
+    """
     from pyrosm import OSM
 
     keys = _tag_keys()
     required = "".join(f'["{key}"]' for key in walk_filter().require)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # pyrosm warns when nothing is found
-        found = OSM(str(path)).get_network(
-            custom_filter=required, extra_attributes=keys, tags_to_keep=keys
+        found = OSM(str(path), keep_node_info=True).get_network(
+            custom_filter=required, extra_attributes=keys, tags_to_keep=keys, nodes=True
         )
-    if found is None or len(found) == 0:
+    if found is None or found[1] is None or len(found[1]) == 0:
         return gpd.GeoDataFrame({key: [] for key in [*keys, "osm_id"]}, geometry=[], crs=4326)
+    nodes, segments = found
+    ways = segments.drop_duplicates("id").reset_index(drop=True)  # a row per segment
     # Tags pyrosm did not make columns (keys with a colon) are in its JSON "tags" column.
-    other = [json.loads(t) if isinstance(t, str) else {} for t in found.get("tags", [])]
-    columns = {
-        key: found[key].to_numpy() if key in found.columns else [t.get(key) for t in other]
-        for key in keys
-    }
-    frame = pd.DataFrame(columns).assign(osm_id=found["id"].astype("int64").to_numpy())
-    lines = shapely.get_parts(found.geometry.to_numpy())
-    return gpd.GeoDataFrame(frame, geometry=lines, crs=4326)
+    texts = ways["tags"] if "tags" in ways.columns else pd.Series(None, index=ways.index)
+    other = [json.loads(t) if isinstance(t, str) else {} for t in texts]
+    frame = pd.DataFrame(
+        {
+            key: ways[key].to_numpy() if key in ways.columns else [t.get(key) for t in other]
+            for key in keys
+        }
+    ).assign(osm_id=ways["id"].astype("int64").to_numpy())
+    return _way_lines(
+        frame,
+        [list(refs) for refs in ways["nodes"]],
+        nodes["id"].to_numpy(dtype=np.int64),
+        nodes[["lon", "lat"]].to_numpy(dtype=np.float64),
+    )
 
 
 def _graphml_edges(path: Path) -> gpd.GeoDataFrame:

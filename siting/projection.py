@@ -92,7 +92,7 @@ def crs_misfit(bounds: Sequence[float], crs: CRS | str | int) -> str | None:
     span = f"x runs {xmin:.10g} to {xmax:.10g} and y {ymin:.10g} to {ymax:.10g}"
     if not np.isfinite([xmin, ymin, xmax, ymax]).all():
         return f"{span}: coordinates are not finite numbers"
-    in_degrees = -180 <= xmin and xmax <= 180 and -90 <= ymin and ymax <= 90
+    in_degrees = bool(np.all(np.abs([xmin, xmax]) <= 180) and np.all(np.abs([ymin, ymax]) <= 90))
     if crs.is_geographic:
         if in_degrees:
             return None
