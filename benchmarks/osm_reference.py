@@ -18,7 +18,7 @@ import shapely
 
 from siting.walk_filter import walk_filter
 
-__all__ = ["walkable_ways_osmium"]
+__all__ = ["walkable_ways_osmium", "write_pbf"]
 
 
 def walkable_ways_osmium(path: Path) -> gpd.GeoDataFrame:
@@ -59,3 +59,12 @@ def walkable_ways_osmium(path: Path) -> gpd.GeoDataFrame:
         crs=4326,
     )
     return out.sort_values("osm_id", kind="stable").reset_index(drop=True)
+
+
+def write_pbf(source: Path, target: Path) -> Path:
+    """Write the OSM data of ``source`` (any format libosmium reads) to ``target`` as
+    ``.osm.pbf``, element by element; returns ``target``."""
+    with osmium.SimpleWriter(str(target), overwrite=True) as writer:
+        for element in osmium.FileProcessor(str(source)):
+            writer.add(element)
+    return target

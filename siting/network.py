@@ -88,7 +88,8 @@ class StreetEdges:
     length_m
         Length of each edge along its line, metres.
     seg_start, seg_end
-        Ends of each straight segment, shape (n_segments, 2), metres.
+        Ends of each straight segment, shape (n_segments, 2), metres; a segment drawn more
+        than once (between the same two vertices) is listed once.
     seg_edge
         Edge of each segment.
     seg_offset_m
@@ -446,14 +447,18 @@ def build_network(
     u = node_of_vertex[vertex[seg[starts]]]
     v = node_of_vertex[vertex[seg[ends] + 1]]
     walked = np.cumsum(seg_len) - seg_len  # along the whole layer up to each segment
+    # A segment drawn twice (two ways over the same nodes, a way doubling back) is one piece
+    # of street: points snap to its first drawing only, so feet on it are never apart.
+    pair = np.sort(np.column_stack([vertex[seg], vertex[seg + 1]]), axis=1)
+    drawn = np.sort(np.unique(pair, axis=0, return_index=True)[1])
     edges = StreetEdges(
         u=u.astype(np.int64),
         v=v.astype(np.int64),
         length_m=edge_len,
-        seg_start=coords[seg],
-        seg_end=coords[seg + 1],
-        seg_edge=edge_of_seg.astype(np.int64),
-        seg_offset_m=walked - walked[starts][edge_of_seg],
+        seg_start=coords[seg[drawn]],
+        seg_end=coords[seg[drawn] + 1],
+        seg_edge=edge_of_seg[drawn].astype(np.int64),
+        seg_offset_m=(walked - walked[starts][edge_of_seg])[drawn],
     )
     proper = u != v
     n_nodes = int(is_node_vertex.sum())

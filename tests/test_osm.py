@@ -6,12 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import osmium
 import pandas as pd
 import pytest
 import shapely
 
-from benchmarks.osm_reference import walkable_ways_osmium
+from benchmarks.osm_reference import walkable_ways_osmium, write_pbf
 from siting._errors import InputFileError
 from siting.osm import TagMap, read_osm_buildings, read_osm_outlets, read_osm_walk_network
 from siting.walk_filter import walk_filter
@@ -91,7 +90,7 @@ def test_a_way_is_split_where_its_nodes_are_missing(tmp_path: Path) -> None:
     assert lines.geometry[0].coords[-1] == (114.341, 34.790)
     assert lines.geometry[1].coords[0] == (114.343, 34.790)
     assert_same_ways(lines, walkable_ways_osmium(path))
-    assert_same_ways(read_osm_walk_network(osm_to_pbf(path, tmp_path / "gap.osm.pbf")), lines)
+    assert_same_ways(read_osm_walk_network(write_pbf(path, tmp_path / "gap.osm.pbf")), lines)
 
 
 def test_elements_josm_deleted_are_skipped(tmp_path: Path) -> None:
@@ -150,7 +149,7 @@ def test_corrupt_files_name_the_file_and_the_reason(tmp_path: Path) -> None:
     with pytest.raises(InputFileError, match=r"bad\.osm: cannot be read as OSM XML \(ValueError"):
         read_osm_walk_network(bad_node)
     pbf = tmp_path / "cut.osm.pbf"
-    pbf.write_bytes(osm_to_pbf(TINY, tmp_path / "tiny.osm.pbf").read_bytes()[:-40])
+    pbf.write_bytes(write_pbf(TINY, tmp_path / "tiny.osm.pbf").read_bytes()[:-40])
     with pytest.raises(InputFileError, match=r"cut\.osm\.pbf: cannot be read as OSM PBF"):
         read_osm_walk_network(pbf)
     text = tmp_path / "text.osm.pbf"
@@ -185,14 +184,6 @@ def test_errors_name_the_file(tmp_path: Path) -> None:
         read_osm_outlets(graphml, TAG_MAP)
 
 
-def osm_to_pbf(source: Path, target: Path) -> Path:
-    """The same OSM data as .osm.pbf, written by libosmium."""
-    with osmium.SimpleWriter(str(target), overwrite=True) as writer:
-        for element in osmium.FileProcessor(str(source)):
-            writer.add(element)
-    return target
-
-
 def assert_same_ways(read: pd.DataFrame, reference: pd.DataFrame) -> None:
     np.testing.assert_array_equal(read["osm_id"].to_numpy(), reference["osm_id"].to_numpy())
     same = shapely.equals_exact(read.geometry.to_numpy(), reference.geometry.to_numpy(), 1e-9)
@@ -208,7 +199,7 @@ def test_shenzhen_keeps_only_walkable_ways(tmp_path: Path) -> None:
     assert not kinds & {"motorway", "motorway_link", "cycleway", "construction"}
     assert {"footway", "steps", "service", "residential", "pedestrian"} <= kinds
     assert_same_ways(lines, walkable_ways_osmium(SHENZHEN))
-    assert_same_ways(read_osm_walk_network(osm_to_pbf(SHENZHEN, tmp_path / "sz.osm.pbf")), lines)
+    assert_same_ways(read_osm_walk_network(write_pbf(SHENZHEN, tmp_path / "sz.osm.pbf")), lines)
 
 
 @pytest.mark.skipif(not HELSINKI_PBF.is_file(), reason="run scenarios/helsinki/prepare.py")
