@@ -39,6 +39,7 @@ import scipy.sparse as sp
 import shapely
 from pyproj import CRS
 from scipy.sparse import csgraph
+from scipy.spatial import cKDTree
 
 from .projection import is_metric
 from .streets import load_streets
@@ -109,18 +110,59 @@ class StreetEdges:
         segments = shapely.linestrings(np.stack([self.seg_start, self.seg_end], axis=1))
         return shapely.STRtree(segments)
 
+    @cached_property
+    def _ends(self) -> cKDTree:
+        return cKDTree(np.vstack([self.seg_start, self.seg_end]))
+
     def nearest_segment(self, points: FloatArray) -> IntArray:
-        """Index of the nearest segment to each point; of equally near ones the lowest."""
-        if points.shape[0] == 0:
-            return np.zeros(0, dtype=np.int64)
-        pairs = self._tree.query_nearest(shapely.points(points), all_matches=True)
-        point, segment = pairs[0], pairs[1]
-        order = np.lexsort((segment, point))
-        first = np.ones(order.size, dtype=bool)
-        first[1:] = point[order][1:] != point[order][:-1]
+        """Index of the nearest segment to each point; of equally near ones the lowest.
+
+        A point whose nearest segment end is ``r`` <= :data:`_CANDIDATE_RADIUS_M` away has
+        its nearest segment among those whose bounding box meets the square of half-side
+        ``r`` around it: their exact distances are compared. Farther points ask the STRtree
+        for its nearest segment (slower, and rare in a street layer).
+        """
         nearest = np.empty(points.shape[0], dtype=np.int64)
-        nearest[point[order][first]] = segment[order][first]
+        reach, _ = self._ends.query(points, distance_upper_bound=_CANDIDATE_RADIUS_M)
+        close = np.flatnonzero(np.isfinite(reach))
+        if close.size:
+            r = reach[close] + 1e-6  # the square must hold that segment end
+            x, y = points[close, 0], points[close, 1]
+            which, segment = self._tree.query(shapely.box(x - r, y - r, x + r, y + r))
+            _, d2 = _foot(points[close[which]], self.seg_start[segment], self.seg_end[segment])
+            nearest[close] = _lowest(which, d2, segment, close.size)
+        far = np.flatnonzero(~np.isfinite(reach))
+        if far.size:
+            which, segment = self._tree.query_nearest(shapely.points(points[far]), all_matches=True)
+            nearest[far] = _lowest(which, np.zeros(which.size), segment, far.size)
         return nearest
+
+
+_CANDIDATE_RADIUS_M = 250.0
+"""Snapping looks for the nearest street segment among the segments near the nearest segment
+end when that end is within this distance (metres); see :meth:`StreetEdges.nearest_segment`."""
+
+
+def _foot(
+    points: FloatArray, start: FloatArray, end: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Share (0..1) along each segment of its point's foot, and the squared distance to it."""
+    step = end - start
+    length2 = np.einsum("ij,ij->i", step, step)
+    share = np.einsum("ij,ij->i", points - start, step) / np.where(length2 > 0, length2, 1)
+    share = np.clip(share, 0.0, 1.0)
+    gap = points - start - share[:, None] * step
+    return share, np.einsum("ij,ij->i", gap, gap)
+
+
+def _lowest(group: IntArray, key: FloatArray, value: IntArray, n_groups: int) -> IntArray:
+    """Per group 0..n_groups-1, the value with the smallest key (ties: smallest value)."""
+    order = np.lexsort((value, key, group))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = group[order][1:] != group[order][:-1]
+    out = np.empty(n_groups, dtype=np.int64)
+    out[group[order][first]] = value[order][first]
+    return out
 
 
 @dataclass(frozen=True, eq=False)
@@ -197,8 +239,8 @@ class WalkNetwork:
 
         Notes
         -----
-        The nearest segment comes from a shapely STRtree (ties: lowest segment index); the
-        foot is the orthogonal projection onto it, clamped to its ends.
+        The nearest segment comes from :meth:`StreetEdges.nearest_segment` (ties: lowest
+        segment index); the foot is the orthogonal projection onto it, clamped to its ends.
         """
         points = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
         if not np.isfinite(points).all():
@@ -209,15 +251,12 @@ class WalkNetwork:
             raise NetworkError(msg)
         e = self.edges
         seg = e.nearest_segment(points)
-        start = e.seg_start[seg]
-        step = e.seg_end[seg] - start
-        seg_len2 = np.einsum("ij,ij->i", step, step)
-        share = np.einsum("ij,ij->i", points - start, step) / np.where(seg_len2 > 0, seg_len2, 1)
-        share = np.clip(share, 0.0, 1.0)
-        access = np.hypot(*(points - start - share[:, None] * step).T)
+        share, access2 = _foot(points, e.seg_start[seg], e.seg_end[seg])
+        access = np.sqrt(access2)
+        seg_len = np.hypot(*(e.seg_end[seg] - e.seg_start[seg]).T)
         edge = e.seg_edge[seg]
         length = e.length_m[edge]
-        along = np.clip(e.seg_offset_m[seg] + share * np.sqrt(seg_len2), 0.0, length)
+        along = np.clip(e.seg_offset_m[seg] + share * seg_len, 0.0, length)
         to_v = length - along
         nearer_v = to_v < along
         return Snap(

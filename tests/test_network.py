@@ -154,6 +154,21 @@ def test_resident_beside_a_long_block_is_snapped_to_the_street() -> None:
     np.testing.assert_array_equal(far.too_far, [0])  # the left-out distance is to the street
 
 
+def test_points_far_from_every_segment_end_still_snap_to_the_nearest_segment() -> None:
+    """More than 250 m from every segment end: the STRtree's nearest query, same result."""
+    net = build_network(
+        gpd.GeoDataFrame(
+            geometry=[LineString([(0, 0), (1000, 0)]), LineString([(0, 900), (1000, 900)])],
+            crs=METRIC,
+        )
+    )
+    snap = net.snap([[650, 400], [650, 500], [500, 450]], tolerance_m=150)
+    np.testing.assert_allclose(snap.access_m, [400, 400, 450])
+    np.testing.assert_allclose(snap.along_m, [650, 650, 500])
+    np.testing.assert_array_equal(snap.edge, [0, 1, 0])  # a tie goes to the first segment
+    np.testing.assert_array_equal(snap.too_far, [0, 1, 2])
+
+
 def test_points_on_the_same_edge_walk_straight_along_it() -> None:
     """Both feet on one edge of a loop: the direct walk, not round by the junction."""
     net = build_network(_street([(0, 0), (100, 0), (100, 100), (0, 100), (0, 0)]))
