@@ -123,7 +123,8 @@ class StreetEdges:
         for its nearest segment (slower, and rare in a street layer).
         """
         nearest = np.empty(points.shape[0], dtype=np.int64)
-        reach, _ = self._ends.query(points, distance_upper_bound=_CANDIDATE_RADIUS_M)
+        found, _ = self._ends.query(points, distance_upper_bound=_CANDIDATE_RADIUS_M)
+        reach = np.asarray(found, dtype=np.float64).reshape(-1)
         close = np.flatnonzero(np.isfinite(reach))
         if close.size:
             r = reach[close] + 1e-6  # the square must hold that segment end
