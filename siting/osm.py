@@ -178,11 +178,7 @@ def _xml_ways(path: Path) -> gpd.GeoDataFrame:
     way_ids: list[int] = []
     refs: list[list[int]] = []
     tags: list[dict[str, str]] = []
-    events = ET.iterparse(path, events=("start", "end"))
-    _, root = next(events)
-    if root.tag != "osm":
-        msg = f"the root element is <{root.tag}>, not <osm>"
-        raise ValueError(msg)
+    events, root = _osm_xml_events(path)
     for event, element in events:
         if event != "end" or element.tag not in {"node", "way", "relation"}:
             continue
@@ -201,6 +197,22 @@ def _xml_ways(path: Path) -> gpd.GeoDataFrame:
     xy = np.asarray(node_xy, dtype=np.float64).reshape(-1, 2)
     frame = pd.DataFrame(tags, columns=keys).assign(osm_id=np.asarray(way_ids, dtype=np.int64))
     return _way_lines(frame, refs, ids, xy)
+
+
+def _osm_xml_events(path: Path) -> tuple[Iterator[tuple[str, ET.Element]], ET.Element]:
+    """Streamed (event, element) pairs of an OSM XML file after its root, and the root.
+
+    Raises
+    ------
+    ValueError
+        If the root element is not ``<osm>`` (an HTML error page saved as ``.osm``).
+    """
+    events = ET.iterparse(path, events=("start", "end"))
+    _, root = next(events)
+    if root.tag != "osm":
+        msg = f"the root element is <{root.tag}>, not <osm>"
+        raise ValueError(msg)
+    return events, root
 
 
 def _way_lines(
@@ -358,11 +370,12 @@ def _read_features(
         import osmnx as ox
         from osmnx._errors import InsufficientResponseError
 
-        try:
-            with _reader_errors(path, fmt):
+        with _reader_errors(path, fmt):
+            _osm_xml_events(path)
+            try:
                 found = ox.features_from_xml(path, tags=tags).reset_index()
-        except InsufficientResponseError:  # raised when the file has no matching feature
-            found = None
+            except InsufficientResponseError:  # raised when the file has no matching feature
+                found = None
         kind, number = "element", "id"
     if found is None or len(found) == 0:
         found = gpd.GeoDataFrame({kind: [], number: []}, geometry=[], crs=4326)

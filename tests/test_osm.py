@@ -3,6 +3,7 @@ the Helsinki pbf; the walk filter against osmnx's; corrupt files."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -133,33 +134,39 @@ def test_unmatched_tag_key_gives_no_outlets() -> None:
     assert list(outlets.columns) == ["osm_id", "name", "types", "geometry"]
 
 
-def test_corrupt_files_name_the_file_and_the_reason(tmp_path: Path) -> None:
-    truncated = tmp_path / "cut.osm"
-    truncated.write_bytes(SHENZHEN.read_bytes()[:100_000])
-    with pytest.raises(InputFileError, match=r"cut\.osm, line \d+: cannot be read as OSM XML"):
-        read_osm_walk_network(truncated)
-    with pytest.raises(InputFileError, match=r"cut\.osm, line \d+: cannot be read as OSM XML"):
-        read_osm_outlets(truncated, TAG_MAP)
-    not_osm = tmp_path / "page.osm"
-    not_osm.write_text("<html><body>404</body></html>", encoding="utf-8")
-    with pytest.raises(InputFileError, match=r"page\.osm.*root element is <html>"):
-        read_osm_walk_network(not_osm)
-    bad_node = tmp_path / "bad.osm"
-    bad_node.write_text('<osm><node id="1" lat="north" lon="1"/></osm>', encoding="utf-8")
-    with pytest.raises(InputFileError, match=r"bad\.osm: cannot be read as OSM XML \(ValueError"):
-        read_osm_walk_network(bad_node)
-    pbf = tmp_path / "cut.osm.pbf"
-    pbf.write_bytes(write_pbf(TINY, tmp_path / "tiny.osm.pbf").read_bytes()[:-40])
-    with pytest.raises(InputFileError, match=r"cut\.osm\.pbf: cannot be read as OSM PBF"):
-        read_osm_walk_network(pbf)
-    text = tmp_path / "text.osm.pbf"
-    text.write_text("hello", encoding="utf-8")
-    with pytest.raises(InputFileError, match=r"text\.osm\.pbf: cannot be read as OSM PBF"):
-        read_osm_walk_network(text)
-    graphml = tmp_path / "cut.graphml"
-    graphml.write_text('<?xml version="1.0"?><graphml><graph><node id="1">', encoding="utf-8")
-    with pytest.raises(InputFileError, match=r"cut\.graphml, line 1: cannot be read as osmnx"):
-        read_osm_walk_network(graphml)
+def _cut_pbf(folder: Path) -> bytes:
+    return write_pbf(TINY, folder / "tiny.osm.pbf").read_bytes()[:-40]
+
+
+CORRUPT_FILES = [
+    ("cut.osm", lambda _: SHENZHEN.read_bytes()[:100_000], r"cut\.osm, line \d+: .* OSM XML"),
+    ("page.osm", lambda _: b"<html><body>404</body></html>", r"page\.osm.*root element is <html>"),
+    (
+        "bad.osm",
+        lambda _: b'<osm><node id="1" lat="north" lon="1"/></osm>',
+        r"bad\.osm: cannot be read as OSM XML \(ValueError",
+    ),
+    ("cut.osm.pbf", _cut_pbf, r"cut\.osm\.pbf: cannot be read as OSM PBF"),
+    ("text.osm.pbf", lambda _: b"hello", r"text\.osm\.pbf: cannot be read as OSM PBF"),
+    (
+        "cut.graphml",
+        lambda _: b'<?xml version="1.0"?><graphml><graph><node id="1">',
+        r"cut\.graphml, line 1: cannot be read as osmnx GraphML",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "message"), CORRUPT_FILES)
+def test_corrupt_files_name_the_file_and_the_reason(
+    tmp_path: Path, name: str, content: Callable[[Path], bytes], message: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content(tmp_path))
+    with pytest.raises(InputFileError, match=message):
+        read_osm_walk_network(path)
+    if not name.endswith(".graphml"):
+        with pytest.raises(InputFileError, match=message):
+            read_osm_outlets(path, TAG_MAP)
 
 
 def test_no_walkable_way(tmp_path: Path) -> None:
@@ -171,6 +178,7 @@ def test_no_walkable_way(tmp_path: Path) -> None:
     )
     with pytest.raises(InputFileError, match=r"river\.osm: no walkable way: none of the 0"):
         read_osm_walk_network(path)
+    assert len(read_osm_outlets(path, TAG_MAP)) == 0  # a readable file without shops
 
 
 def test_errors_name_the_file(tmp_path: Path) -> None:
