@@ -17,6 +17,7 @@ from .diff_command import print_diff
 from .findings import ScenarioError
 from .inputs import load_inputs
 from .models import ModelInputError
+from .network import load_streets
 from .outputs import write_outputs
 from .plan_diff import diff_plans, read_plan
 from .plan_model import Plan
@@ -58,11 +59,20 @@ def validate(
     loaded = _load_or_exit(scenario)
     try:
         inputs = load_inputs(loaded)
+        # Opening the street file parses it whatever its format (.osm/.pbf/.graphml too).
+        streets = load_streets(
+            loaded.streets.path, layer=loaded.streets.layer,
+            walkable_field=loaded.streets.walkable_field,
+        )
     except ScenarioError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(code=2) from exc
+    except InputFileError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
     typer.echo(
-        f"{scenario}: valid — {len(inputs.demand)} demand points, {len(inputs.outlets)} outlets, "
+        f"{scenario}: valid — {len(streets)} street lines, "
+        f"{len(inputs.demand)} demand points, {len(inputs.outlets)} outlets, "
         f"{len(inputs.sites)} candidate sites, {len(inputs.catalog.types)} facility types, "
         f"{len(loaded.phases)} phases"
     )
