@@ -12,7 +12,7 @@ from rich.table import Table
 
 from ._errors import InputFileError
 from .assemble import assemble_plan
-from .compare import compare_command
+from .compare import EXIT_CODES_HELP, compare_command
 from .diff_command import print_diff
 from .findings import ScenarioError
 from .inputs import load_inputs
@@ -110,7 +110,7 @@ def run(
     _print_summary(console, result, target, files)
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES_HELP)
 def compare(
     spec: Annotated[Path, typer.Argument(help="Comparison spec (YAML): scenarios and sweeps.")],
     out: Annotated[

@@ -28,8 +28,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("results", ("siting.plan_model", "siting.phase_progress", "siting.assemble",
                  "siting.plan_diff")),
     ("report", ("siting.report", "siting.outputs")),
-    ("interface", ("siting.api", "siting.compare", "siting.bundle", "siting.compare_charts",
-                   "siting.diff_command", "siting.cli", "siting")),
+    ("interface", ("siting.api", "siting.compare", "siting.diff_command", "siting.cli",
+                   "siting")),
 )
 
 
