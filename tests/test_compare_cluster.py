@@ -23,11 +23,11 @@ import pytest
 import yaml
 from distributed import Client, LocalCluster
 
+from siting import plan
 from siting.compare import RESULTS_CSV, RunParams, expand, load_compare_spec
 from siting.compare.cluster import RUN_KEY_PREFIX, run_on_cluster
 from siting.compare.spec import Row, Run
 from siting.compare.store import read_results
-from siting.planning import plan
 from siting.scenario import load_scenario
 
 TYPES = ["canteen", "elderly_station", "childcare"]
