@@ -251,7 +251,7 @@ def _pbf_ways(path: Path) -> gpd.GeoDataFrame:
     required = "".join(f'["{key}"]' for key in walk_filter().require)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # pyrosm warns when nothing is found
-        found = OSM(str(path), keep_node_info=True).get_network(
+        found = OSM(str(path), keep_node_info=True, progress=False).get_network(
             custom_filter=required, extra_attributes=keys, tags_to_keep=keys, nodes=True
         )
     if found is None or found[1] is None or len(found[1]) == 0:
@@ -359,7 +359,7 @@ def _read_features(
         from pyrosm import OSM
 
         with _reader_errors(path, fmt):
-            osm = OSM(str(path))
+            osm = OSM(str(path), progress=False)
             found = (
                 osm.get_pois(custom_filter=tags, extra_attributes=extra or None)
                 if what == "pois"
