@@ -1,9 +1,13 @@
 """Read OpenStreetMap files: the walking network and shops/amenities as existing outlets.
 
-Formats: ``.osm.pbf`` through pyrosm, ``.osm`` (XML) and ``.graphml`` through osmnx. Both
-libraries are optional dependencies (``pip install siting[osm]``); they are imported when a
-file is read. Everything returned is in EPSG:4326 as stored in OSM (WGS 84, not GCJ-02).
-OSM data is under the ODbL 1.0: outputs must credit "© OpenStreetMap contributors".
+Formats: ``.osm.pbf`` through pyrosm, ``.graphml`` through osmnx, ``.osm`` (XML) through the
+standard library's streaming parser for streets and osmnx for features. Both libraries are
+optional dependencies (``pip install siting[osm]``); they are imported when a file is read.
+Streets of every format pass the same walk filter (:mod:`siting.walk_filter`) and are drawn
+from each way's node list, so the same ways give the same lines. A corrupt file raises
+:class:`~siting._errors.InputFileError` with the reader's reason. Everything returned is in
+EPSG:4326 as stored in OSM (WGS 84, not GCJ-02). OSM data is under the ODbL 1.0: outputs
+must credit "© OpenStreetMap contributors".
 """
 
 from __future__ import annotations
