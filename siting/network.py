@@ -141,7 +141,8 @@ class StreetEdges:
         segment = np.concatenate([near_segment, far_segment])
         _, d2 = _foot(points[which], self.seg_start[segment], self.seg_end[segment])
         # Equally near to the micrometre is a tie (overlapping drawings of a street).
-        return _lowest(which, np.round(np.sqrt(d2), _TIE_DECIMALS), segment, points.shape[0])
+        metres: FloatArray = np.round(np.sqrt(d2), _TIE_DECIMALS)
+        return _lowest(which, metres, segment, points.shape[0])
 
 
 _TIE_DECIMALS = 6
