@@ -141,7 +141,7 @@ class StreetEdges:
         segment = np.concatenate([near_segment, far_segment])
         _, d2 = _foot(points[which], self.seg_start[segment], self.seg_end[segment])
         # Equally near to the micrometre is a tie (overlapping drawings of a street).
-        metres: FloatArray = np.round(np.sqrt(d2), _TIE_DECIMALS)
+        metres = np.round(np.sqrt(d2), _TIE_DECIMALS).astype(np.float64)
         return _lowest(which, metres, segment, points.shape[0])
 
 
