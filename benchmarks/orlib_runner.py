@@ -1,9 +1,9 @@
 """Solve the vendored OR-Library instances and check each against its proven optimum.
 
-Every instance is solved by ``siting orlib`` in a fresh process, so that its time and peak
-memory are its own. With ``--peers``, PySAL spopt solves the same p-median instances side by
-side, each run capped by ``--peer-cap`` (the random-instance suite is ``python -m
-benchmarks.peers``).
+Every instance is solved by ``python -m benchmarks.orlib_solve`` in a fresh process, so that
+its time and peak memory are its own. With ``--peers``, PySAL spopt solves the same p-median
+instances side by side, each run capped by ``--peer-cap`` (the random-instance suite is
+``python -m benchmarks.peers``).
 
 Run from the repository root::
 
@@ -63,8 +63,8 @@ def catalogue() -> dict[str, Known]:
 
 
 def solve(known: Known, *, time_limit: float | None) -> dict[str, Any]:
-    """Solve one instance exactly with ``siting orlib`` in a fresh process; its JSON record."""
-    command = [sys.executable, "-m", "siting.cli", "orlib", str(known.path), "--method", "exact"]
+    """Solve one instance exactly with `benchmarks.orlib_solve` in a fresh process; its record."""
+    command = [sys.executable, "-m", "benchmarks.orlib_solve", str(known.path), "--method", "exact"]
     if time_limit is not None:
         command += ["--time-limit", str(time_limit)]
     finished = run_capped(command, None)

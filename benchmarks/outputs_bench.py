@@ -25,13 +25,12 @@ from pathlib import Path
 
 import psutil
 
-from siting.blindspots import blind_spot_tables
+from siting import assemble_plan, plan_with_context
 from siting.outputs import write_outputs
-from siting.planning import plan_with_context
 from siting.report import write_report
+from siting.report.blindspots import blind_spot_tables
 from siting.report.charts import plan_charts
 from siting.report.html_map import map_html
-from siting.results import assemble_plan
 from siting.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -31,10 +31,10 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial.distance import cdist
 
-from siting.cli import peak_mb
+from benchmarks._memory import peak_mb
+from benchmarks.orlib import PMedianInstance, read_instance
 from siting.models.coverage import max_cover, set_cover
-from siting.models.median import pmedian
-from siting.orlib import PMedianInstance, read_instance
+from siting.models.pmedian import pmedian
 
 Solver = Literal["ours", "spopt"]
 Model = Literal["pmedian", "lscp", "mclp"]
@@ -51,7 +51,7 @@ RESULTS = Path(__file__).parent / "results"
 
 @dataclass(frozen=True)
 class Case:
-    """One instance to solve: a file read by :mod:`siting.orlib`, or uniform random points.
+    """One instance to solve: a file read by :mod:`benchmarks.orlib`, or uniform random points.
 
     Attributes
     ----------

@@ -1,4 +1,4 @@
-"""Benchmark: the whole multi-type plan (`siting.planning.plan_with_context`) on the scenarios.
+"""Benchmark: the whole multi-type plan (`siting.plan_with_context`) on the scenarios.
 
 Runs the plan as `siting.planning` sets it up (scenario solver settings, time limit included) on the
 synthetic Kaifeng demo and, unless ``--only`` narrows the list, on the São Paulo and Helsinki
@@ -24,7 +24,7 @@ import numpy as np
 import psutil
 
 from benchmarks.network_bench import PeakRss
-from siting.planning import plan_with_context
+from siting import plan_with_context
 from siting.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -21,9 +21,9 @@ import numpy as np
 import numpy.typing as npt
 from scipy.spatial.distance import cdist
 
+from benchmarks.orlib import read_pmed
 from benchmarks.orlib_runner import catalogue
-from siting.models.median import pmedian
-from siting.orlib import read_pmed
+from siting.models.pmedian import pmedian
 
 #: Clients (= candidate sites) and p of the random instance.
 RANDOM_N, RANDOM_P = 1000, 10

@@ -6,32 +6,13 @@ Planners run scenario files from the command line (``siting run``); other system
     scenario = siting.load_scenario("scenarios/kaifeng-demo/scenario.yaml")
     plan = siting.plan(scenario)          # a pydantic model; plan.model_dump_json() round-trips
 
-The optimization models on matrices live in :mod:`siting.models`.
+The public API is `siting.api`, re-exported here. The optimization models on matrices live in
+:mod:`siting.models`; the layers of the package are described in ARCHITECTURE.md.
 """
 
-from .catalog import Catalog, FacilityType, load_catalog
-from .inputs import ScenarioInputs, load_inputs
-from .planning import PlanContext, plan, plan_with_context
-from .problems import Problem, ScenarioError
-from .results import Plan, Project
-from .scenario import Scenario, load_scenario
+from .api import *  # noqa: F403  (the public API is siting.api's __all__)
+from .api import __all__ as _api
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Catalog",
-    "FacilityType",
-    "Plan",
-    "PlanContext",
-    "Problem",
-    "Project",
-    "Scenario",
-    "ScenarioError",
-    "ScenarioInputs",
-    "__version__",
-    "load_catalog",
-    "load_inputs",
-    "load_scenario",
-    "plan",
-    "plan_with_context",
-]
+__all__ = [*_api, "__version__"]

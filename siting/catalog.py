@@ -16,8 +16,7 @@ from typing import Any, Literal, Self
 
 import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
+    Field,
     NonNegativeFloat,
     PositiveFloat,
     PositiveInt,
@@ -25,7 +24,8 @@ from pydantic import (
     model_validator,
 )
 
-from .problems import Problem, ScenarioError, did_you_mean, problems_from_validation
+from ._base import Record
+from .findings import Problem, ScenarioError, did_you_mean, problems_from_validation
 
 Group = Literal["general", "elderly", "child"]
 """Population groups: residents under 60, residents aged 60+, children aged 0–3 with carers."""
@@ -37,18 +37,15 @@ Objective = Literal["coverage", "median", "center"]
 SECONDS_PER_MINUTE = 60.0
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-
-class LocalizedText(_Frozen):
+class LocalizedText(Record):
     """A name in Chinese and English."""
 
     zh: str
     en: str
 
 
-class Source(_Frozen):
+class Source(Record):
     """A document a number comes from, with its confidence tag (V, M or A)."""
 
     title: str
@@ -56,7 +53,7 @@ class Source(_Frozen):
     url: str | None = None
 
 
-class Speeds(_Frozen):
+class Speeds(Record):
     """Walking speed per population group, in metres per second."""
 
     general: PositiveFloat
@@ -70,28 +67,28 @@ class Speeds(_Frozen):
         return speed
 
 
-class MinutesThreshold(_Frozen):
+class MinutesThreshold(Record):
     """Walking time per served group, in minutes (``kaifeng`` mode)."""
 
     minutes: dict[Group, PositiveFloat]
     source: str
 
 
-class MetresThreshold(_Frozen):
+class MetresThreshold(Record):
     """Network walking distance for every served group, in metres (``gb50180`` mode)."""
 
     metres: PositiveFloat
     source: str
 
 
-class Thresholds(_Frozen):
+class Thresholds(Record):
     """The type's threshold in each mode."""
 
     kaifeng: MinutesThreshold
     gb50180: MetresThreshold
 
 
-class Capacity(_Frozen):
+class Capacity(Record):
     """What one site can serve per day or in places."""
 
     unit: str
@@ -99,7 +96,7 @@ class Capacity(_Frozen):
     source: str
 
 
-class Range(_Frozen):
+class Range(Record):
     """A ``min ≤ typical ≤ max`` range (m² or yuan) with its source."""
 
     min: NonNegativeFloat
@@ -115,7 +112,7 @@ class Range(_Frozen):
         return self
 
 
-class FacilityType(_Frozen):
+class FacilityType(Record):
     """One facility type of the catalog.
 
     ``mode`` is the catalog's active threshold mode; `threshold_m` converts either mode to a
@@ -185,7 +182,7 @@ class FacilityType(_Frozen):
         return keys
 
 
-class Bundle(_Frozen):
+class Bundle(Record):
     """A container delivering several types at one site (e.g. an embedded service complex)."""
 
     name: LocalizedText
@@ -197,14 +194,14 @@ class Bundle(_Frozen):
     cost_yuan: Range
 
 
-class Catalog(_Frozen):
+class Catalog(Record):
     """Facility types, default walking speeds and the sources table, in one threshold mode."""
 
     mode: ThresholdMode = "kaifeng"
     sources: dict[str, Source]
     speeds_m_per_s: Speeds
     types: dict[str, FacilityType]
-    bundles: dict[str, Bundle] = {}
+    bundles: dict[str, Bundle] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod

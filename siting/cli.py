@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-import json
-import math
-import resource
-import sys
-import time
+from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from ._errors import InputFileError
+from .assemble import assemble_plan
 from .compare import EXIT_CODES_HELP, compare_command
+from .diff_command import print_diff
+from .findings import ScenarioError
 from .inputs import load_inputs
-from .models._errors import ModelInputError, SolverError
-from .models.median import Method
-from .orlib import read_instance, solve_instance
+from .models import ModelInputError
+from .network import load_streets
 from .outputs import write_outputs
+from .plan_diff import diff_plans, read_plan
+from .plan_model import Plan
 from .planning import plan_with_context
-from .problems import ScenarioError
-from .results import Plan, assemble_plan
 from .scenario import Scenario, load_scenario
 
 app = typer.Typer(
@@ -39,92 +37,10 @@ def _root() -> None:
     """Facility siting for 15-minute convenient living circles."""
 
 
-def peak_mb() -> float:
-    """Peak resident memory of this process so far, in MB (10^6 bytes)."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    # ru_maxrss is in kilobytes on Linux and in bytes on macOS.
-    return peak / 1e6 if sys.platform == "darwin" else peak * 1024 / 1e6
-
-
-def _finite(value: float) -> float | None:
-    """JSON has no infinity: an infinite objective or gap (no solution) becomes null."""
-    return float(value) if math.isfinite(value) else None
-
-
-def _orlib_record(
-    path: Path, p: int | None, time_limit: float | None, method: Method
-) -> dict[str, Any]:
-    start = time.perf_counter()
-    instance = read_instance(path, p=p)
-    read_seconds = time.perf_counter() - start
-    solution = solve_instance(instance, method=method, time_limit=time_limit)
-    return {
-        "instance": instance.name,
-        "file": str(path),
-        "format": instance.format,
-        "problem": solution.problem,
-        "n": instance.n,
-        "sites": instance.sites,
-        "p": getattr(instance, "p", None),
-        "objective": _finite(solution.objective),
-        "lower_bound": _finite(solution.lower_bound),
-        "gap": _finite(solution.gap),
-        "status": solution.status.value,
-        "reason": solution.reason,
-        "method": solution.method,
-        "backend": solution.backend,
-        "seconds": solution.seconds,
-        "read_seconds": read_seconds,
-        "peak_mb": peak_mb(),
-    }
-
-
-@app.command()
-def orlib(
-    files: Annotated[
-        list[Path],
-        typer.Argument(help="OR-Library pmed/scp files or TSPLIB EUC_2D .tsp files."),
-    ],
-    p: Annotated[
-        int | None,
-        typer.Option("--p", help="Medians: required for .tsp files, overrides p of pmed files."),
-    ] = None,
-    time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Seconds per solve (default: none).")
-    ] = None,
-    method: Annotated[Method, typer.Option("--method", help="p-median algorithm.")] = "exact",
-) -> None:
-    """Solve standard benchmark instances; print one JSON object per file on standard output.
-
-    Each line holds instance, problem, n, sites, p, objective, lower_bound, gap, status,
-    seconds (the solve), read_seconds and peak_mb (peak resident memory of the process so far).
-    A file that cannot be read or solved gets one line on standard error and the exit code is 1;
-    the other files still run.
-    """
-    failed = 0
-    for path in files:
-        try:
-            record = _orlib_record(path, p, time_limit, method)
-        except InputFileError as exc:
-            typer.echo(f"error: {exc}", err=True)
-        except (ModelInputError, SolverError) as exc:
-            typer.echo(f"error: {path}: {exc}", err=True)
-        except Exception as exc:
-            # One failing file must not stop a batch; say plainly that this one is our bug.
-            name = type(exc).__name__
-            typer.echo(f"error: {path}: internal error ({name}: {exc}); please report it", err=True)
-        else:
-            typer.echo(json.dumps(record))
-            continue
-        failed += 1
-    if failed:
-        raise typer.Exit(code=1)
-
-
-#: The embedded default scenario: the synthetic Kaifeng old city shipped in scenarios/.
-DEFAULT_SCENARIO = (
-    Path(__file__).resolve().parents[1] / "scenarios" / "kaifeng-demo" / "scenario.yaml"
-)
+#: The embedded default scenario: the synthetic Kaifeng old city of scenarios/kaifeng-demo,
+#: shipped inside the package (siting/data/kaifeng-demo links to it) so that an installed wheel
+#: runs it too.
+DEFAULT_SCENARIO = Path(str(resources.files("siting") / "data" / "kaifeng-demo" / "scenario.yaml"))
 
 
 def _load_or_exit(scenario: Path) -> Scenario:
@@ -143,11 +59,20 @@ def validate(
     loaded = _load_or_exit(scenario)
     try:
         inputs = load_inputs(loaded)
+        # Opening the street file parses it whatever its format (.osm/.pbf/.graphml too).
+        streets = load_streets(
+            loaded.streets.path, layer=loaded.streets.layer,
+            walkable_field=loaded.streets.walkable_field,
+        )
     except ScenarioError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(code=2) from exc
+    except InputFileError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
     typer.echo(
-        f"{scenario}: valid — {len(inputs.demand)} demand points, {len(inputs.outlets)} outlets, "
+        f"{scenario}: valid — {len(streets)} street lines, "
+        f"{len(inputs.demand)} demand points, {len(inputs.outlets)} outlets, "
         f"{len(inputs.sites)} candidate sites, {len(inputs.catalog.types)} facility types, "
         f"{len(loaded.phases)} phases"
     )
@@ -203,6 +128,27 @@ def compare(
     code = compare_command(spec, out=out, scheduler=scheduler, workers=workers)
     if code:
         raise typer.Exit(code=code)
+
+
+@app.command()
+def diff(
+    plan_a: Annotated[Path, typer.Argument(help="规划 A: an output folder or its result.json.")],
+    plan_b: Annotated[Path, typer.Argument(help="规划 B: an output folder or its result.json.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the difference as JSON (for other systems).")
+    ] = False,
+) -> None:
+    """对比两个规划 / Compare two plans: projects added, removed, moved or re-phased, coverage,
+    tiers and spend."""
+    try:
+        difference = diff_plans(read_plan(plan_a), read_plan(plan_b))
+    except InputFileError as exc:
+        typer.echo(f"错误 error: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+    if as_json:
+        typer.echo(difference.model_dump_json(indent=2))
+    else:
+        print_diff(Console(), difference)
 
 
 def _print_summary(console: Console, plan: Plan, target: Path, files: list[Path]) -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from .problems import Problem, ScenarioError, did_you_mean
+from .findings import Problem, ScenarioError, did_you_mean
 
 REQUIRED_COLUMNS = ("community", "type", "requests")
 URGENCY_LEVELS = (1, 2, 3)

@@ -30,7 +30,7 @@ from pyproj import CRS
 from .catalog import Catalog, Group
 from .datum import gcj02_to_wgs84
 from .demand_list import DemandItem, read_demand_list, weight_multipliers
-from .problems import Problem, ScenarioError
+from .findings import Problem, ScenarioError
 from .scenario import Datum, LayerSpec, Scenario, split_types
 
 WGS84 = "EPSG:4326"

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .planning import PlanContext
+from .context import PlanContext
+from .plan_model import Plan
 from .report import write_report
-from .results import Plan
 
 #: Project-list headers, Chinese first (the planners' working language); English in JSON.
 PROJECT_HEADERS_ZH = {

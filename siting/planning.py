@@ -11,7 +11,7 @@ The steps, each in its own module:
 4. `siting.models.multitype.plan_sites` chooses which types to build at which sites in which
    phase under the shared, phased budget (co-located types pay a site's base cost once);
 5. `siting.ranking.rank_projects` orders the chosen projects for top-down funding;
-6. `siting.results` assembles the JSON-ready `Plan` with coverage tables per type × community.
+6. `siting.assemble` (a layer above) turns the context into the JSON-ready `Plan`.
 """
 
 from __future__ import annotations
@@ -19,61 +19,25 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from .coverage_rows import TypeRows, build_type_rows, nearest_outlet_metres
+from .context import PlanContext
+from .coverage_rows import build_type_rows, nearest_outlet_metres
 from .inputs import ScenarioInputs, apply_datum, load_inputs
 from .models.multitype import DiminishingReturns, MultiTypeSolution, TypeCoverage, plan_sites
-from .network import TravelMatrix, WalkNetwork, build_network, load_streets, travel_matrix
-from .ranking import ChosenProject, RankedProject, rank_projects
-from .results import Plan, assemble_plan
+from .network import build_network, load_streets, travel_matrix
+from .ranking import ChosenProject, rank_projects
 from .scenario import Scenario
-from .targets import TargetRequirements, requirements_for
+from .targets import requirements_for
 
 Progress = Callable[[str], None]
 
 #: Walking distances are computed up to this multiple of the longest threshold, so that blind-spot
 #: tables can say how far the nearest facility is even where it is out of reach.
 REPORT_REACH_FACTOR = 2.0
-
-
-@dataclass(frozen=True, eq=False)
-class PlanContext:
-    """Everything computed on the way to a plan, kept for outputs (maps, layers, tables)."""
-
-    scenario: Scenario
-    inputs: ScenarioInputs
-    network: WalkNetwork
-    to_sites: TravelMatrix
-    to_outlets: TravelMatrix
-    rows: tuple[TypeRows, ...]
-    targets: TargetRequirements
-    solution: MultiTypeSolution
-    ranked: tuple[RankedProject, ...]
-    seconds: dict[str, float]
-
-    @cached_property
-    def nearest_after_m(self) -> tuple[npt.NDArray[np.float64], ...]:
-        """Per type, walking metres from each demand point to its nearest facility after the
-        plan: the nearest existing outlet or candidate site where the plan builds the type;
-        ``inf`` where none is within the computed reach. Computed once, read by the
-        GeoPackage layers, the map and the blind-spot tables."""
-        sites = sp.csc_array(self.to_sites.metres)
-        out = []
-        for t, rows in enumerate(self.rows):
-            nearest = np.full(len(self.inputs.demand), np.inf)
-            nearest[rows.point] = rows.nearest_existing_m
-            built = np.flatnonzero(self.solution.build[:, t])
-            if built.size:
-                reach = sp.coo_array(sites[:, built])
-                np.minimum.at(nearest, reach.row, reach.data)
-            out.append(nearest)
-        return tuple(out)
 
 
 def _phase_budgets(scenario: Scenario) -> npt.NDArray[np.float64]:
@@ -198,25 +162,6 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
         scenario, inputs, network, to_sites, to_outlets, rows, targets, solution, tuple(ranked),
         seconds,
     )
-
-
-def plan(scenario: Scenario, *, progress: Progress | None = None) -> Plan:
-    """Turn a scenario into a ranked, budgeted multi-type project list (项目清单).
-
-    Parameters
-    ----------
-    scenario
-        A validated scenario (`siting.load_scenario`).
-    progress
-        Called with a short message at the start of each step.
-
-    Returns
-    -------
-    Plan
-        Projects in funding order, coverage before/after per type and community, spend by phase,
-        and the solver's objective, proven bound and gap. Round-trips through JSON.
-    """
-    return assemble_plan(plan_with_context(scenario, progress=progress))
 
 
 def _xy(frame: object) -> npt.NDArray[np.float64]:

@@ -21,11 +21,10 @@ import pyogrio
 import yaml
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     NonNegativeFloat,
     PositiveFloat,
+    PrivateAttr,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -34,10 +33,11 @@ from pydantic import (
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from ._base import Record
 from .catalog import Catalog, LocalizedText, Speeds, ThresholdMode, load_catalog
 from .demand_list import check_demand_list, parse_demand_list
-from .problems import Problem, ScenarioError, did_you_mean, problems_from_validation
-from .tiers import load_tier_rules
+from .findings import Problem, ScenarioError, did_you_mean, problems_from_validation
+from .tier_rules import TierRules, default_tier_rules_path, load_tier_rules
 
 Datum = Literal["wgs84", "gcj02", "cgcs2000"]
 """Datum of the input coordinates: WGS-84, GCJ-02 (AMap/DataV, converted on load) or CGCS2000."""
@@ -45,9 +45,6 @@ Datum = Literal["wgs84", "gcj02", "cgcs2000"]
 GRAPH_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".graphml")
 TYPE_SEPARATOR = ";"
 
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def _resolve(path: Path, info: ValidationInfo) -> Path:
@@ -59,7 +56,7 @@ ScenarioPath = Annotated[Path, AfterValidator(_resolve)]
 """A path relative to the scenario file (resolved when loaded with `load_scenario`)."""
 
 
-class LayerSpec(_Spec):
+class LayerSpec(Record):
     """A vector layer: file, optional layer name, datum of its coordinates."""
 
     path: ScenarioPath
@@ -152,13 +149,13 @@ class SitesSpec(LayerSpec):
         return super().numeric_columns() | {f"type_cost_yuan.{k}" for k in self.type_cost_yuan}
 
 
-class DemandListSpec(_Spec):
+class DemandListSpec(Record):
     """The 需求清单 CSV: community, type, requests[, urgency]."""
 
     path: ScenarioPath
 
 
-class CatalogSpec(_Spec):
+class CatalogSpec(Record):
     """Which catalog and threshold mode to use, and optionally which types to plan for."""
 
     mode: ThresholdMode = "kaifeng"
@@ -166,7 +163,7 @@ class CatalogSpec(_Spec):
     types: tuple[str, ...] | None = None
 
 
-class DiminishingReturnsSpec(_Spec):
+class DiminishingReturnsSpec(Record):
     """Concave value of a community's coverage share of one type (see `siting.models.multitype`).
 
     ``slopes[k]`` is the value of one more covered resident while the share lies between
@@ -193,7 +190,7 @@ class DiminishingReturnsSpec(_Spec):
         return self
 
 
-class Weights(_Spec):
+class Weights(Record):
     """What covering a resident is worth to the plan.
 
     ``elderly`` multiplies the 60+ rows; the 需求清单 boost is described in `siting.demand_list`.
@@ -210,7 +207,7 @@ class Weights(_Spec):
     diminishing_returns: DiminishingReturnsSpec | None = DiminishingReturnsSpec()
 
 
-class Phase(_Spec):
+class Phase(Record):
     """A construction phase: key (e.g. ``2025-09``), deadline and budget in yuan."""
 
     key: str = Field(min_length=1)
@@ -218,13 +215,13 @@ class Phase(_Spec):
     budget_yuan: NonNegativeFloat
 
 
-class BudgetSpec(_Spec):
+class BudgetSpec(Record):
     """Optional cap on spending across phases, in yuan (default: sum of phase budgets)."""
 
     total_yuan: NonNegativeFloat | None = None
 
 
-class SolverSpec(_Spec):
+class SolverSpec(Record):
     """Solver options passed to the optimization."""
 
     method: Literal["auto", "exact", "heuristic"] = "auto"
@@ -233,13 +230,13 @@ class SolverSpec(_Spec):
     mip_rel_gap: NonNegativeFloat = 1e-4
 
 
-class TierSpec(_Spec):
+class TierSpec(Record):
     """Tier rules replacing the shipped placeholders (layout of ``siting/data/tiers.yaml``)."""
 
     path: ScenarioPath | None = None
 
 
-class TargetSpec(_Spec):
+class TargetSpec(Record):
     """Target mode: bring ``communities`` to ``tier`` by the end of phase ``by_phase``.
 
     Met at minimum cost inside the one plan (`siting.targets`); an unreachable target makes the
@@ -252,8 +249,21 @@ class TargetSpec(_Spec):
     by_phase: str = Field(min_length=1)
 
 
-class Scenario(_Spec):
+class Scenario(Record):
     """A whole scenario file; paths are absolute once loaded by `load_scenario`."""
+
+    # What the scenario's files held when read: a cache, not part of the scenario's value.
+    # Keyed by the fields they were read from, so a copy with other files reads those.
+    _catalog: tuple[object, Catalog] | None = PrivateAttr(default=None)
+    _tier_rules: tuple[object, TierRules] | None = PrivateAttr(default=None)
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when every field is (the cached catalog and tier rules do not count)."""
+        if not isinstance(other, Scenario):
+            return NotImplemented
+        return type(self) is type(other) and self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]  # a scenario is not a dictionary key
 
     name: str = Field(min_length=1)
     title: LocalizedText | None = None
@@ -318,9 +328,27 @@ class Scenario(_Spec):
         return float(sum(p.budget_yuan for p in self.phases))
 
     def load_catalog(self) -> Catalog:
-        """The scenario's catalog in its mode, restricted to ``catalog.types`` when given."""
-        catalog = load_catalog(self.catalog.mode, self.catalog.path)
+        """The scenario's catalog in its mode, restricted to ``catalog.types`` when given.
+
+        The file is read once: `load_scenario` keeps the catalog it checked the scenario with,
+        and a scenario built another way reads it on first use.
+        """
+        key = (self.catalog.mode, self.catalog.path)
+        if self._catalog is None or self._catalog[0] != key:
+            self._catalog = (key, load_catalog(self.catalog.mode, self.catalog.path))
+        catalog = self._catalog[1]
         return catalog if self.catalog.types is None else catalog.subset(self.catalog.types)
+
+    def tier_rules(self) -> TierRules:
+        """The tier rules (``tiers.path`` or the shipped placeholders), read once like the
+        catalog."""
+        if self._tier_rules is None or self._tier_rules[0] != self.tiers.path:
+            self._tier_rules = (self.tiers.path, load_tier_rules(self.tiers.path))
+        return self._tier_rules[1]
+
+    def tier_rules_file(self) -> Path:
+        """Where the tier rules come from."""
+        return self.tiers.path if self.tiers.path is not None else default_tier_rules_path()
 
 
 _LAYERS: dict[str, type[LayerSpec]] = {
@@ -331,7 +359,7 @@ _LAYERS: dict[str, type[LayerSpec]] = {
 }
 
 
-def _section(model: type[_Spec], raw: Any, context: dict[str, Any]) -> Any:
+def _section(model: type[Record], raw: Any, context: dict[str, Any]) -> Any:
     """``raw`` validated as ``model``, or None (its problems are reported by the full pass)."""
     if raw is None:
         return None
@@ -443,6 +471,7 @@ def _check_keys(
     context: dict[str, Any],
     scenario_file: str,
     catalog: Catalog,
+    rules: TierRules | None,
     columns: dict[str, list[str]],
 ) -> list[Problem]:
     """Type keys, phase keys and demand-list rows against the catalog, phases and layers."""
@@ -479,7 +508,7 @@ def _check_keys(
         problems += _unknown_keys_problem(
             str(outlets.path), "outlets.types", listed, types, "facility type"
         )
-    problems += _check_targets(raw, context, scenario_file, catalog, columns)
+    problems += _check_targets(raw, context, scenario_file, rules, columns)
     demand_list = _section(DemandListSpec, raw.get("demand_list"), context)
     if demand_list is not None:
         if not demand_list.path.exists():
@@ -511,21 +540,29 @@ def _check_keys(
     return problems
 
 
+def _load_tier_rules_for(
+    raw: dict[str, Any], context: dict[str, Any], catalog: Catalog
+) -> tuple[TierRules | None, list[Problem]]:
+    """The tier rules named by the scenario (checked against its catalog), or their problems."""
+    spec = _section(TierSpec, raw.get("tiers", {}), context)
+    if spec is None:
+        return None, []
+    try:
+        return load_tier_rules(spec.path, catalog=catalog), []
+    except ScenarioError as exc:
+        return None, exc.problems
+
+
 def _check_targets(
     raw: dict[str, Any],
     context: dict[str, Any],
     scenario_file: str,
-    catalog: Catalog,
+    rules: TierRules | None,
     columns: dict[str, list[str]],
 ) -> list[Problem]:
-    """The tier rules file, and each target's tier, phase and communities."""
-    spec = _section(TierSpec, raw.get("tiers", {}), context)
-    if spec is None:
+    """Each target's tier, phase and communities against the tier rules, phases and demand."""
+    if rules is None:
         return []
-    try:
-        rules = load_tier_rules(spec.path, catalog=catalog)
-    except ScenarioError as exc:
-        return exc.problems
     targets = [_section(TargetSpec, t, context) for t in raw.get("targets") or []]
     phases = [_section(Phase, p, context) for p in raw.get("phases") or []]
     demand = _section(DemandSpec, raw.get("demand"), context)
@@ -629,7 +666,13 @@ def load_scenario(path: str | Path) -> Scenario:
             problems += layer_problems
             if fields is not None:
                 columns[name] = fields
-    problems += _check_keys(raw, context, scenario_file, catalog, columns)
+    rules, rule_problems = _load_tier_rules_for(raw, context, catalog)
+    problems += rule_problems
+    problems += _check_keys(raw, context, scenario_file, catalog, rules, columns)
     if problems or scenario is None:
         raise ScenarioError(problems)
+    # Keep what was read, so that a run reads the catalog and the tier rules once.
+    scenario._catalog = ((scenario.catalog.mode, scenario.catalog.path), catalog)
+    if rules is not None:
+        scenario._tier_rules = (scenario.tiers.path, rules)
     return scenario

@@ -11,8 +11,7 @@ from types import ModuleType
 import pytest
 import yaml
 
-from siting.planning import PlanContext, plan_with_context
-from siting.results import Plan, assemble_plan
+from siting import Plan, PlanContext, assemble_plan, plan_with_context
 from siting.scenario import load_scenario
 
 DEMO = Path(__file__).resolve().parents[1] / "scenarios" / "kaifeng-demo"

@@ -6,15 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from siting.blindspots import (
+from siting import Plan, PlanContext
+from siting.report.blindspots import (
     LEVEL_COLUMNS,
     VALUE_COLUMNS,
     Level,
     _weighted_median,
     blind_spot_tables,
 )
-from siting.planning import PlanContext
-from siting.results import Plan
 
 
 @pytest.fixture(scope="module")

@@ -15,9 +15,8 @@ import numpy as np
 import pytest
 from matplotlib.image import imread
 
-from siting.planning import PlanContext
+from siting import Plan, PlanContext
 from siting.report import write_report
-from siting.results import Plan
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(

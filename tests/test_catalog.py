@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from siting.catalog import Catalog, default_catalog_path, load_catalog
-from siting.problems import ScenarioError
+from siting.findings import ScenarioError
 
 DOMAIN_TYPES = {
     "convenience_store",

@@ -17,6 +17,7 @@ import pytest
 import yaml
 from distributed import Client, LocalCluster
 
+from siting import plan
 from siting.compare import (
     RESULTS_CSV,
     RESULTS_PARQUET,
@@ -34,8 +35,7 @@ from siting.compare.scenario_archive import (
     unpack_scenario,
     unpacked_scenario,
 )
-from siting.planning import plan
-from siting.problems import ScenarioError
+from siting.findings import ScenarioError
 from siting.scenario import load_scenario
 
 TYPES = ["canteen", "elderly_station", "childcare"]
@@ -44,7 +44,7 @@ TYPES = ["canteen", "elderly_station", "childcare"]
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[LocalCluster]:
     with LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as local:
         yield local
 

@@ -24,11 +24,11 @@ import pytest
 import yaml
 from distributed import Client, LocalCluster
 
+from siting import plan
 from siting.compare import RESULTS_CSV, RunParams, expand, load_compare_spec
 from siting.compare.cluster import RUN_KEY_PREFIX, run_on_cluster
 from siting.compare.spec import Run
 from siting.compare.store import Row, read_results
-from siting.planning import plan
 from siting.scenario import load_scenario
 
 TYPES = ["canteen", "elderly_station", "childcare"]
@@ -280,7 +280,7 @@ def test_killed_worker_is_retried_and_never_stored(tmp_path: Path) -> None:
     with (
         dask.config.set({"distributed.scheduler.allowed-failures": 0}),
         LocalCluster(  # type: ignore[no-untyped-call]
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
             host="127.0.0.1",
         ) as cluster,
         Client(cluster) as client,  # type: ignore[no-untyped-call]

@@ -1,4 +1,4 @@
-"""Readers of standard instances (siting.orlib) and the ``siting orlib`` command."""
+"""Readers of standard instances (benchmarks.orlib) and the ``benchmarks.orlib_solve`` command."""
 
 from __future__ import annotations
 
@@ -11,11 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-from siting._errors import InputFileError
-from siting.cli import app
-from siting.orlib import (
+from benchmarks import orlib_solve
+from benchmarks.orlib import (
     PMedianInstance,
     SetCoverInstance,
     detect_format,
@@ -24,6 +22,7 @@ from siting.orlib import (
     read_scp,
     read_tsp,
 )
+from siting._errors import InputFileError
 
 DATA = Path(__file__).parent / "data" / "orlib"
 REPO = Path(__file__).parents[1]
@@ -160,11 +159,11 @@ def test_p_overrides_pmed_header() -> None:
 # ----------------------------------------------------------------------------- command line
 
 
-def test_cli_prints_one_json_line_per_file() -> None:
+def test_cli_prints_one_json_line_per_file(capsys: pytest.CaptureFixture[str]) -> None:
     files = [DATA / "dup_edges_pmed.txt", DATA / "wrapped_scp.txt", DATA / "tiny.tsp"]
-    result = CliRunner().invoke(app, ["orlib", *map(str, files), "--p", "2"])
-    assert result.exit_code == 0, result.output
-    records = [json.loads(line) for line in result.stdout.splitlines()]
+    code = orlib_solve.main([*map(str, files), "--p", "2"])
+    assert code == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["instance"] for r in records] == ["dup_edges_pmed", "wrapped_scp", "tiny5"]
     fields = {"instance", "problem", "n", "p", "objective", "lower_bound", "gap", "status",
               "seconds", "peak_mb"}
@@ -178,23 +177,24 @@ def test_cli_prints_one_json_line_per_file() -> None:
     assert [r["problem"] for r in records] == ["pmedian", "set_cover", "pmedian"]
 
 
-def test_cli_reports_bad_files_and_keeps_going() -> None:
+def test_cli_reports_bad_files_and_keeps_going(capsys: pytest.CaptureFixture[str]) -> None:
     files = [DATA / "bad_vertex_pmed.txt", DATA / "wrapped_scp.txt", DATA / "missing.txt"]
-    result = CliRunner().invoke(app, ["orlib", *map(str, files)])
-    assert result.exit_code == 1
-    assert [json.loads(line)["instance"] for line in result.stdout.splitlines()] == ["wrapped_scp"]
-    errors = result.stderr.strip().splitlines()
+    code = orlib_solve.main(list(map(str, files)))
+    assert code == 1
+    out, err = capsys.readouterr()
+    assert [json.loads(line)["instance"] for line in out.splitlines()] == ["wrapped_scp"]
+    errors = err.strip().splitlines()
     assert len(errors) == 2
     assert errors[0].startswith(f"error: {DATA / 'bad_vertex_pmed.txt'}, line 3: vertex 7")
     assert "missing.txt: no such file" in errors[1]
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in err
 
 
 def test_pmed1_pmed2_scp41_reach_published_optima_through_the_console() -> None:
     files = [PMED / "pmed1.txt", PMED / "pmed2.txt", SCP / "scp41.txt"]
     done = subprocess.run(
-        [sys.executable, "-m", "siting.cli", "orlib", *map(str, files), "--method", "exact"],
-        capture_output=True, text=True, check=True, timeout=300,
+        [sys.executable, "-m", "benchmarks.orlib_solve", *map(str, files), "--method", "exact"],
+        capture_output=True, text=True, check=True, timeout=300, cwd=REPO,
     )
     records = {r["instance"]: r for r in map(json.loads, done.stdout.splitlines())}
     optima: dict[str, float] = {}

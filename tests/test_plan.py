@@ -11,10 +11,9 @@ import pyogrio
 import pytest
 import scipy.sparse as sp
 
+from siting import Plan, PlanContext, assemble_plan, plan_with_context
 from siting.outputs import write_outputs
-from siting.planning import PlanContext, plan_with_context
 from siting.ranking import ChosenProject, rank_projects
-from siting.results import Plan, assemble_plan
 from siting.scenario import load_scenario
 
 

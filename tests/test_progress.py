@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from siting.planning import PlanContext
-from siting.problems import ScenarioError
-from siting.progress import ProgressReport, load_city_targets, phase_progress
-from siting.results import Plan
+from siting import Plan, PlanContext
+from siting.city_targets import load_city_targets
+from siting.findings import ScenarioError
+from siting.phase_progress import phase_progress
+from siting.plan_model import ProgressReport
 
 
 @pytest.fixture(scope="module")

@@ -12,13 +12,12 @@ import numpy as np
 import pytest
 import shapely
 
+from siting import Plan, PlanContext
 from siting.network import WalkNetwork
-from siting.planning import PlanContext
 from siting.report import data_notes, write_report
 from siting.report.charts import before_after_bars, cjk_family, tier_chart
 from siting.report.html_map import TileLayer, map_data, map_html
 from siting.report.isochrones import isochrones
-from siting.results import Plan
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 

@@ -19,8 +19,8 @@ from siting.demand_list import (
     read_demand_list,
     weight_multipliers,
 )
+from siting.findings import ScenarioError
 from siting.inputs import load_inputs, read_layer
-from siting.problems import ScenarioError
 from siting.scenario import Scenario, load_scenario
 
 DEMO = Path(__file__).resolve().parents[1] / "scenarios" / "kaifeng-demo"

@@ -1,7 +1,7 @@
 """Target mode on the small demo: targets become requirements the optimizer meets, or an
 INFEASIBLE plan whose reason names the community and rule; and the cost of a target.
 
-`siting.planning.plan_with_context` turns the scenario's targets into requirements itself.
+`siting.plan_with_context` turns the scenario's targets into requirements itself.
 """
 
 from __future__ import annotations
@@ -12,11 +12,13 @@ import numpy as np
 import pytest
 import yaml
 
-from siting.models._result import Status
-from siting.planning import PlanContext, plan_with_context
+from siting import PlanContext, plan_with_context
+from siting.models import Status
 from siting.scenario import Scenario, TargetSpec, TierSpec, load_scenario
-from siting.targets import requirements_for, target_costs
-from siting.tiers import default_tier_rules_path, evaluate_tiers
+from siting.target_costs import target_costs
+from siting.targets import requirements_for
+from siting.tier_rules import default_tier_rules_path
+from siting.tier_status import evaluate_tiers
 
 
 @pytest.fixture(scope="module")

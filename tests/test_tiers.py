@@ -11,9 +11,10 @@ import yaml
 
 from siting.catalog import Catalog, load_catalog
 from siting.coverage_rows import TypeRows
-from siting.problems import ScenarioError
+from siting.findings import ScenarioError
 from siting.scenario import load_scenario
-from siting.tiers import TierReport, default_tier_rules_path, evaluate_coverage, load_tier_rules
+from siting.tier_rules import default_tier_rules_path, load_tier_rules
+from siting.tier_status import TierReport, evaluate_coverage
 
 # Two communities × two points; each group has 35 residents at point 0 and 65 at point 1.
 PEOPLE = np.array([35.0, 65.0, 35.0, 65.0])

@@ -107,7 +107,7 @@ def connect(
         with (
             LocalCluster(
                 n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                dashboard_address=None, silence_logs=logging.ERROR, preload=[__name__],
+                dashboard_address=":0", silence_logs=logging.ERROR, preload=[__name__],
             ) as cluster,
             Client(cluster) as client,
         ):

@@ -6,7 +6,7 @@ import sys
 from enum import IntEnum
 from pathlib import Path
 
-from ..problems import ScenarioError
+from ..findings import ScenarioError
 from .batch import BatchIncompleteError, BatchInterrupted, run_compare
 from .charts import write_charts
 from .cluster import ClusterOptionError, SchedulerUnreachableError, connect

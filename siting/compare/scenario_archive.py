@@ -92,7 +92,7 @@ def pack_scenario(path: str | Path) -> bytes:
 
     Raises
     ------
-    siting.problems.ScenarioError
+    siting.findings.ScenarioError
         If the scenario is invalid (every problem listed, as `load_scenario` reports them).
     """
     scenario = load_scenario(path)

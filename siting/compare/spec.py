@@ -31,8 +31,6 @@ from typing import Any, Self
 
 import yaml
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     PositiveFloat,
     ValidationError,
@@ -40,18 +38,15 @@ from pydantic import (
     model_validator,
 )
 
+from .._base import Record
 from ..catalog import ThresholdMode
-from ..problems import Problem, ScenarioError, problems_from_validation
+from ..findings import Problem, ScenarioError, problems_from_validation
 from ..scenario import TYPE_SEPARATOR, Scenario, ScenarioPath
 from .scenario_archive import pack_scenario
 from .store import Row
 
 
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SweepSpec(_Spec):
+class SweepSpec(Record):
     """Values to sweep; each axis left out keeps the scenario's own value."""
 
     budget_scale: tuple[PositiveFloat, ...] | None = None
@@ -86,7 +81,7 @@ class SweepSpec(_Spec):
         return self.model_copy(update=update)
 
 
-class ScenarioEntry(_Spec):
+class ScenarioEntry(Record):
     """One scenario of the batch: a name for the tables and its file (relative to the spec)."""
 
     name: str = Field(min_length=1)
@@ -94,7 +89,7 @@ class ScenarioEntry(_Spec):
     sweep: SweepSpec | None = None
 
 
-class CompareSpec(_Spec):
+class CompareSpec(Record):
     """A whole compare spec: scenarios, the sweep applied to each, solver limit per run."""
 
     name: str = Field(min_length=1)
@@ -112,7 +107,7 @@ class CompareSpec(_Spec):
         return self
 
 
-class RunParams(_Spec):
+class RunParams(Record):
     """Parameters of one run; None keeps the scenario's value."""
 
     budget_scale: float | None = None

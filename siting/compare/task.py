@@ -11,8 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..planning import plan
-from ..results import CoverageRow, Plan
+from ..api import plan
+from ..plan_model import CoverageRow, Plan
 from ..scenario import Scenario
 from .scenario_archive import unpacked_scenario
 from .spec import Run

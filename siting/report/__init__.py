@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..blindspots import blind_spot_tables
-from ..results import Plan
+from ..plan_model import Plan
+from .blindspots import blind_spot_tables
 from .charts import plan_charts
 from .html_map import TileLayer, map_html
-from .report import SECTIONS, ReportData, Section, report_html
+from .page import SECTIONS, ReportData, Section, report_html
 
 if TYPE_CHECKING:
-    from ..planning import PlanContext
+    from ..context import PlanContext
 
 __all__ = ["SECTIONS", "ReportData", "Section", "TileLayer", "data_notes", "write_report"]
 
@@ -79,13 +79,13 @@ def write_report(
     Parameters
     ----------
     plan, context
-        A finished plan and its context (`siting.planning.plan_with_context`).
+        A finished plan and its context (`siting.plan_with_context`).
     outdir
         Output folder (created if missing; other files in it are left alone).
     tiles
         Optional base-map tiles for the map (the default needs no network).
     sections
-        Report sections in page order (`siting.report.report.SECTIONS` plus e.g. the tier
+        Report sections in page order (`siting.report.page.SECTIONS` plus e.g. the tier
         dashboard).
 
     Returns

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from ..blindspots import Level
-from ..results import Plan
-from ..tiers import BEFORE
+from ..plan_model import Plan
+from ..tier_status import BEFORE
+from .blindspots import Level
 
 if TYPE_CHECKING:
-    from ..planning import PlanContext
+    from ..context import PlanContext
 
 
 @dataclass(frozen=True, eq=False)
@@ -28,7 +28,7 @@ class ReportData:
     plan, context
         The finished plan and its context.
     blind_spots
-        `siting.blindspots.blind_spot_tables` by level.
+        `siting.report.blindspots.blind_spot_tables` by level.
     charts
         PNG bytes by chart name (``charts/<name>.png`` on disk).
     map_html

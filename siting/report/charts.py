@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from matplotlib.typing import RcKeyType
 
-from ..results import Plan
+from ..plan_model import Plan
 from ._parts import stage_names
 
 #: Font families tried for Chinese labels, in order; the first installed one is used.

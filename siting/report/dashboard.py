@@ -4,8 +4,8 @@
 the end of each phase, the plan against the city's dated targets and the scenario's own
 targets, and per community its tier at every stage and what blocks its next tier.
 `spend_section` breaks the spend down by phase × facility type × district. Every number in
-both is a field of `siting.tiers.TierReport` or `siting.progress.ProgressReport`, so it can be
-traced to ``result.json``; nothing is recomputed here.
+both is a field of `siting.tier_status.TierReport` or `siting.plan_model.ProgressReport`, so it
+can be traced to ``result.json``; nothing is recomputed here.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import html
 from collections import defaultdict
 from pathlib import Path
 
-from ..progress import ProgressReport
-from ..tiers import CommunityTiers, StageTier, TierReport, default_tier_rules_path, load_tier_rules
+from ..plan_model import ProgressReport
+from ..tier_rules import TierRules, default_tier_rules_path
+from ..tier_status import CommunityTiers, StageTier, TierReport
 from ._parts import ReportData, bi, chart, number, stage_names, table
 
 #: Key of the "below the lowest tier" count in `TierReport.counts`.
@@ -60,9 +61,8 @@ def _stage_header(report: TierReport, stage: str) -> str:
     return bi(zh, en)
 
 
-def _rules_note(report: TierReport) -> str:
+def _rules_note(report: TierReport, rules: TierRules) -> str:
     """Where the rules come from, whether they are placeholders, and the unassessed flags."""
-    rules = load_tier_rules(report.rules_file)
     source = rules.sources[rules.source]
     shown = ("siting/data/tiers.yaml" if Path(report.rules_file) == default_tier_rules_path()
              else report.rules_file)
@@ -167,7 +167,7 @@ def tiers_section(data: ReportData) -> str:
     rows = [_community_row(report, c) for c in report.communities]
     return (
         f'<section id="tiers"><h2>{bi("生活圈等级与建设进度", "Circle tiers and progress")}</h2>'
-        f"{_rules_note(report)}"
+        f"{_rules_note(report, data.context.scenario.tier_rules())}"
         f"<h3>{bi('各等级生活圈数量', 'Circles at each tier')}</h3>{_counts_table(report)}"
         f"{chart(data, 'tiers', *_TIER_CHART)}"
         f"{targets}"

@@ -32,11 +32,11 @@ import numpy.typing as npt
 import shapely
 
 from ..datum import wgs84_to_gcj02
-from ..results import Plan
+from ..plan_model import Plan
 from .isochrones import DEFAULT_MINUTES, isochrones
 
 if TYPE_CHECKING:
-    from ..planning import PlanContext
+    from ..context import PlanContext
 
 #: Colours of a demand point's state for the selected type (letters as in the page data).
 COVERAGE_COLOURS = {"c": "#2e7d32", "n": "#1565c0", "p": "#f9a825", "b": "#c62828"}
@@ -361,7 +361,7 @@ def map_html(
     Parameters
     ----------
     plan, context
-        A finished plan and its context (`siting.planning.plan_with_context`).
+        A finished plan and its context (`siting.plan_with_context`).
     tiles
         Optional base map; none by default, so the page needs no network.
     notes

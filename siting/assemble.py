@@ -1,132 +1,22 @@
-"""The plan as other systems and planners receive it: pydantic models that round-trip to JSON.
+"""From a finished `PlanContext` to the `Plan` other systems and planners receive.
 
-`assemble_plan` turns the optimizer's arrays into the 项目清单 (ranked projects with the residents
-each newly covers, all and aged 60+, per facility type), coverage tables per type × community
-before and after, the spend per phase and the solver's proof (objective, bound, gap).
+The optimizer's arrays become the 项目清单 (ranked projects with the residents each newly covers,
+all and aged 60+, per facility type; residents are credited to the first project that reaches
+them, so per-project figures add up), coverage tables per type × community before and after,
+the spend per phase, the tier of every community by stage and the progress against targets.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 import pyproj
-from pydantic import BaseModel, ConfigDict
 from scipy.spatial import cKDTree
 
-from .progress import ProgressReport, phase_progress
-from .tiers import TierReport, evaluate_tiers
-
-if TYPE_CHECKING:
-    from .planning import PlanContext
-    from .ranking import RankedProject
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Project(_Model):
-    """One project of the 项目清单: a site and the facility types it gets in one phase.
-
-    Costs in yuan; ``newly_covered`` counts residents of the groups each type serves who are
-    within its walking threshold only thanks to this project (credited to the highest-ranked
-    project that reaches them, so projects never share a resident).
-    """
-
-    rank: int
-    phase: str
-    deadline: str
-    site_id: str
-    district: str
-    street: str
-    community: str
-    lon: float
-    lat: float
-    types: list[str]
-    type_names_zh: list[str]
-    type_names_en: list[str]
-    cost_yuan: float
-    base_cost_included: bool
-    newly_covered: dict[str, int]
-    newly_covered_60_plus: dict[str, int]
-    newly_covered_total: int
-    cost_per_newly_covered_yuan: float | None
-    demand_items: list[str]
-    reason_zh: str
-    reason_en: str
-
-
-class CoverageRow(_Model):
-    """Residents of one community within one type's walking threshold, before and after."""
-
-    type: str
-    district: str
-    street: str
-    community: str
-    residents: int
-    covered_before: int
-    covered_after: int
-    residents_60_plus: int
-    covered_60_plus_before: int
-    covered_60_plus_after: int
-
-
-class TypeSummary(_Model):
-    """City-wide coverage of one facility type before and after the plan."""
-
-    type: str
-    name_zh: str
-    name_en: str
-    threshold_m: dict[str, float]
-    residents: int
-    covered_before: int
-    covered_after: int
-    share_before: float
-    share_after: float
-    projects: int
-
-
-class PhaseSpend(_Model):
-    """Budget and spend of one phase, in yuan."""
-
-    phase: str
-    deadline: str
-    budget_yuan: float
-    spent_yuan: float
-    projects: int
-
-
-class SolverReport(_Model):
-    """How the optimization ended: objective and proven upper bound (weighted residents)."""
-
-    status: str
-    objective: float
-    bound: float
-    gap: float
-    method: str
-    backend: str
-    seconds: float
-    reason: str
-
-
-class Plan(_Model):
-    """A whole plan: projects in funding order, coverage tables and the solver's report."""
-
-    scenario: str
-    title_zh: str
-    title_en: str
-    catalog_mode: str
-    crs: str
-    projects: list[Project]
-    type_summary: list[TypeSummary]
-    coverage: list[CoverageRow]
-    phases: list[PhaseSpend]
-    solver: SolverReport
-    tiers: TierReport
-    progress: ProgressReport | None = None
-    warnings: list[str]
-    seconds: dict[str, float]
+from .context import PlanContext
+from .phase_progress import phase_progress
+from .plan_model import CoverageRow, PhaseSpend, Plan, Project, SolverReport, TypeSummary
+from .ranking import RankedProject
+from .tier_status import evaluate_tiers
 
 
 def _site_places(context: PlanContext) -> tuple[np.ndarray, list[dict[str, str]]]:

@@ -21,8 +21,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..blindspots import LEVEL_COLUMNS, Level
 from ._parts import ReportData, Section, bi, chart, number, table
+from .blindspots import LEVEL_COLUMNS, Level
 from .dashboard import spend_section, tiers_section
 
 __all__ = ["SECTIONS", "ReportData", "Section", "report_html"]

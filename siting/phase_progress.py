@@ -2,8 +2,8 @@
 
 Spend comes from the plan's projects: each type is charged its cost at the site, and a site's
 base cost (paid in the project that first uses it) is shared equally by the types that project
-adds, so the table adds up to the plan's spend. Tier counts come from `siting.tiers` and are set
-against the city's dated targets, kept as data with sources in ``siting/data/kaifeng_targets.yaml``
+adds, so the table adds up to the plan's spend. Tier counts come from `siting.tier_status` and are
+set against the city's dated targets (`siting.city_targets`, ``siting/data/kaifeng_targets.yaml``
 (domain brief §8.3): a target is judged at the last phase whose deadline falls on or before it,
 and counts circles at its tier or higher (a 品质型 circle is also 提升型). The engine treats a
 community as one circle, and the counts cover only the scenario's communities, so a demo covering
@@ -13,116 +13,11 @@ part of the city falls short of city-wide targets by construction.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
-from importlib import resources
-from pathlib import Path
-from typing import TYPE_CHECKING, Self
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
-
-from .catalog import Source
-from .problems import Problem, ScenarioError, problems_from_validation
-from .tiers import TierReport, evaluate_tiers
-
-if TYPE_CHECKING:
-    from .planning import PlanContext
-    from .results import Plan
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class CityTarget(_Frozen):
-    """``count`` circles at ``tier`` or higher by ``deadline``."""
-
-    key: str
-    deadline: date
-    tier: str
-    count: PositiveInt
-    scope: str
-    source: str
-
-
-class CityTargets(_Frozen):
-    """A targets file: dated tier counts and their sources."""
-
-    sources: dict[str, Source]
-    targets: tuple[CityTarget, ...] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _cited(self) -> Self:
-        missing = sorted({t.source for t in self.targets} - set(self.sources))
-        if missing:
-            msg = f"targets cite unknown sources {missing}"
-            raise ValueError(msg)
-        return self
-
-
-def load_city_targets(path: str | Path | None = None) -> CityTargets:
-    """Read a city targets file (default: Kaifeng's, ``siting/data/kaifeng_targets.yaml``).
-
-    Raises
-    ------
-    ScenarioError
-        Listing every problem of the file with its field.
-    """
-    file = Path(path) if path is not None else \
-        Path(str(resources.files("siting") / "data" / "kaifeng_targets.yaml"))
-    try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
-        return CityTargets.model_validate(raw)
-    except (OSError, yaml.YAMLError) as exc:
-        problem = Problem(str(file), "(file)", f"cannot read the targets: {exc}",
-                          "give a readable YAML file")
-        raise ScenarioError([problem]) from exc
-    except ValidationError as exc:
-        raise ScenarioError(problems_from_validation(exc, file=str(file), model=CityTargets)) \
-            from exc
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class SpendRow(_Model):
-    """Yuan spent in one phase on one type in one district."""
-
-    phase: str
-    type: str
-    district: str
-    yuan: float
-
-
-class TargetProgress(_Model):
-    """A dated tier target against the circles the plan reaches by then."""
-
-    key: str
-    deadline: str
-    tier: str
-    required: int
-    phase: str | None
-    reached: int | None
-    met: bool
-    source: str
-    note: str
-
-
-class ProgressReport(_Model):
-    """Spend by phase × type × district and circles at each tier per stage.
-
-    ``at_least[stage][tier]`` counts circles at ``tier`` or higher; ``scenario_targets[name]
-    [stage]`` how many of that target's communities are at its tier or higher.
-    """
-
-    spend: list[SpendRow]
-    spend_by_phase: dict[str, float]
-    spend_by_type: dict[str, float]
-    spend_by_district: dict[str, float]
-    at_least: dict[str, dict[str, int]]
-    city_targets: list[TargetProgress]
-    scenario_targets: dict[str, dict[str, int]]
+from .city_targets import CityTargets, load_city_targets
+from .context import PlanContext
+from .plan_model import Plan, ProgressReport, SpendRow, TargetProgress
+from .tier_status import TierReport, evaluate_tiers
 
 
 def _spend(plan: Plan, context: PlanContext) -> list[SpendRow]:
@@ -176,7 +71,7 @@ def phase_progress(
     plan, context
         The assembled plan and the context it came from.
     tiers
-        The plan's tier report; default `siting.tiers.evaluate_tiers` of ``context``.
+        The plan's tier report; default `siting.tier_status.evaluate_tiers` of ``context``.
     targets
         City targets; default Kaifeng's (domain brief §8.3).
     """

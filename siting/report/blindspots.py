@@ -21,8 +21,8 @@ import numpy.typing as npt
 import pandas as pd
 
 if TYPE_CHECKING:
-    from .coverage_rows import TypeRows
-    from .planning import PlanContext
+    from ..context import PlanContext
+    from ..coverage_rows import TypeRows
 
 Level = Literal["community", "street", "district"]
 
@@ -151,7 +151,7 @@ def blind_spot_table(context: PlanContext, *, level: Level = "community") -> pd.
     Parameters
     ----------
     context
-        A finished plan (`siting.planning.plan_with_context`).
+        A finished plan (`siting.plan_with_context`).
     level
         Aggregate by community, street office or district.
 

@@ -38,10 +38,10 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import shortest_path
 from scipy.spatial.distance import cdist
 
-from ._errors import InputFileError
-from .models._result import Solution
-from .models.coverage import set_cover
-from .models.median import Method, pmedian
+from siting._errors import InputFileError
+from siting.models._result import Solution
+from siting.models.coverage import set_cover
+from siting.models.pmedian import Method, pmedian
 
 Format = Literal["pmed", "scp", "tsp"]
 FloatArray = npt.NDArray[np.float64]
@@ -342,7 +342,8 @@ def read_tsp(path: str | Path, *, p: int) -> PMedianInstance:
 def _check_p(path: Path, p: int | None, n: int) -> int:
     if p is None:
         msg = "the file gives no number of medians"
-        raise InputFileError(path, msg, field="p", fix="give p (siting orlib --p P)")
+        fix = "give p (python -m benchmarks.orlib_solve --p P)"
+        raise InputFileError(path, msg, field="p", fix=fix)
     if not 1 <= p <= n:
         msg = f"p={p} is outside 1..{n} (the number of points)"
         raise InputFileError(path, msg, field="p", fix=f"choose p between 1 and {n}")
@@ -513,7 +514,7 @@ def solve_instance(
 ) -> Solution:
     """Solve a standard instance with the project's models.
 
-    p-median instances go to :func:`siting.models.median.pmedian` (unit demand, every point a
+    p-median instances go to :func:`siting.models.pmedian.pmedian` (unit demand, every point a
     candidate); set covering instances to :func:`siting.models.coverage.set_cover` with the
     column costs as site costs (``method`` does not apply to them: they are always solved
     exactly, within ``time_limit``).

@@ -1,51 +1,28 @@
-"""Circle tiers (基础型 / 提升型 / 品质型): rules kept as data, evaluated per community.
+"""Tier status of every community before the plan and after each phase (基础型/提升型/品质型).
 
-Kaifeng grades each circle as basic, improved or quality (domain brief §6), but its quantitative
-criteria sit in an annex that was not found, so the rules are data: ``siting/data/tiers.yaml``
-(the brief's placeholder rules, every one tagged [A]) or a scenario's ``tiers.path``. A rule
-asks that, in a community, at least ``min_share`` of the residents of a population group reach
-each listed type within its walking threshold (``min_types`` of them when given); a category
-rule lists every planned type of that category, each judged on all the groups it serves. A tier
-holds when its rules and those of the tiers it ``requires`` hold.
-
-A community is treated as one circle (the community is Kaifeng's implementation unit, brief §10).
-Shares are counted in residents, not in the optimizer's weights. They are evaluated before the
-plan (existing outlets) and at the end of every phase (a row counts from the phase in which a
-new facility first covers it); the last phase is the plan's end state.
-
-Flags such as the satisfaction survey (≥ 90 %) or smart terminals are facts the engine cannot
-compute. They are never counted as met: a community whose rules for a tier hold is reported at
-that tier with ``confirmed = False`` ("met except unassessed flags"), and the flags are listed
-as ``not_assessed``. A rule naming a type the scenario does not plan is likewise not assessed.
+The rules are data (`siting.tier_rules`); this module evaluates them on coverage rows and says,
+in Chinese and English, which rule blocks the next tier. See `siting.tier_rules` for what a rule
+asks and how unassessed flags are treated.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from importlib import resources
-from pathlib import Path
-from typing import TYPE_CHECKING, Literal, Self
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
 
-from .catalog import Catalog, Category, LocalizedText, Source
-from .problems import Problem, ScenarioError, problems_from_validation
+from ._base import Record
+from .catalog import Catalog
+from .tier_rules import GROUPS, Rule, RuleGroup, RuleStatus, Tier, TierRules, rule_types
 
 if TYPE_CHECKING:
+    from .context import PlanContext
     from .coverage_rows import TypeRows
-    from .planning import PlanContext
 
-RuleGroup = Literal["all", "general", "elderly", "child"]
-"""Whose coverage a rule judges: every group the type serves, or one population group."""
-
-RuleStatus = Literal["met", "unmet", "not_assessed"]
-
-#: Column of each rule group in the residents / covered arrays.
-GROUPS: tuple[RuleGroup, ...] = ("all", "general", "elderly", "child")
 BEFORE = "before"
+"""The stage name of the state before the plan."""
 
 _GROUP_TEXT: dict[RuleGroup, tuple[str, str]] = {
     "all": ("居民", "residents"),
@@ -59,184 +36,12 @@ _CATEGORY_TEXT: dict[str, tuple[str, str]] = {
 }
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Rule(_Frozen):
-    """Coverage a tier asks for: ``types`` (or every type of ``category``) reached by a group.
-
-    ``min_share`` is the share (0–1] of the group's residents in the community within the
-    type's walking threshold; ``min_types`` how many of the types must reach it (default all).
-    """
-
-    types: tuple[str, ...] | None = None
-    category: Category | None = None
-    group: RuleGroup = "all"
-    min_share: float = Field(gt=0, le=1)
-    min_types: PositiveInt | None = None
-    source: str
-
-    @model_validator(mode="after")
-    def _one_selector(self) -> Self:
-        if (self.types is None) == (self.category is None):
-            msg = "give either `types: [...]` or `category: basic|quality`, not both or neither"
-            raise ValueError(msg)
-        if self.types is not None and not self.types:
-            msg = "types must list at least one facility type"
-            raise ValueError(msg)
-        if self.category is not None and self.min_types is None:
-            msg = "a category rule needs min_types (how many of its types must reach min_share)"
-            raise ValueError(msg)
-        if self.types is not None and self.min_types is not None and \
-                self.min_types > len(self.types):
-            msg = f"min_types {self.min_types} exceeds the {len(self.types)} listed types"
-            raise ValueError(msg)
-        return self
-
-
-class Flag(_Frozen):
-    """A tier condition the engine cannot compute (survey, equipment): never counted as met."""
-
-    key: str
-    description: str
-    min_value: float | None = None
-    source: str
-
-
-class Tier(_Frozen):
-    """One tier: its rules, flags and the lower tier it requires."""
-
-    key: str = Field(min_length=1)
-    name: LocalizedText
-    requires: str | None = None
-    rules: tuple[Rule, ...] = ()
-    flags: tuple[Flag, ...] = ()
-
-
-class TierRules(_Frozen):
-    """A tier rules file: tiers from lowest to highest, and the sources they cite."""
-
-    source: str
-    sources: dict[str, Source]
-    tiers: tuple[Tier, ...] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        errors = []
-        seen: list[str] = []
-        for tier in self.tiers:
-            if tier.key in seen:
-                errors.append(f"tier key {tier.key!r} is repeated")
-            if tier.requires is not None and tier.requires not in seen:
-                errors.append(f"tier {tier.key!r} requires {tier.requires!r}, which is not "
-                              "listed before it (list tiers from lowest to highest)")
-            seen.append(tier.key)
-            cited = {r.source for r in tier.rules} | {f.source for f in tier.flags}
-            missing = sorted(cited - set(self.sources))
-            if missing:
-                errors.append(f"tier {tier.key!r} cites unknown sources {missing}")
-        if self.source not in self.sources:
-            errors.append(f"source {self.source!r} is not a key of sources")
-        if errors:
-            raise ValueError("; ".join(errors))
-        return self
-
-    @property
-    def keys(self) -> tuple[str, ...]:
-        """Tier keys from lowest to highest."""
-        return tuple(t.key for t in self.tiers)
-
-    def tier(self, key: str) -> Tier:
-        """The tier ``key`` (KeyError naming the known keys when absent)."""
-        for tier in self.tiers:
-            if tier.key == key:
-                return tier
-        msg = f"unknown tier {key!r}; tiers: {', '.join(self.keys)}"
-        raise KeyError(msg)
-
-    def chain(self, key: str) -> tuple[Tier, ...]:
-        """Tier ``key`` and every tier it requires, lowest first."""
-        out = [self.tier(key)]
-        while out[-1].requires is not None:
-            out.append(self.tier(out[-1].requires))
-        return tuple(reversed(out))
-
-    def type_keys(self) -> list[tuple[str, str]]:
-        """Every ``(field, type key)`` the rules name, for checking against a catalog."""
-        return [
-            (f"tiers.{i}.rules.{k}.types", key)
-            for i, tier in enumerate(self.tiers)
-            for k, rule in enumerate(tier.rules)
-            for key in rule.types or ()
-        ]
-
-
-def default_tier_rules_path() -> Path:
-    """Path of the placeholder rules shipped with the package."""
-    return Path(str(resources.files("siting") / "data" / "tiers.yaml"))
-
-
-def load_tier_rules(path: str | Path | None = None, *, catalog: Catalog | None = None) -> TierRules:
-    """Read a tier rules file (default: the shipped placeholder rules).
-
-    Parameters
-    ----------
-    path
-        A YAML laid out like ``siting/data/tiers.yaml``.
-    catalog
-        When given, rules naming types that are not in it are reported.
-
-    Raises
-    ------
-    ScenarioError
-        Listing every problem of the file with its field (unknown keys with a did-you-mean
-        hint, shares outside (0, 1], unknown sources, tiers requiring unknown tiers).
-    """
-    file = Path(path) if path is not None else default_tier_rules_path()
-    try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        problem = Problem(str(file), "(file)", f"cannot read the tier rules: {exc}",
-                          "give a readable YAML file")
-        raise ScenarioError([problem]) from exc
-    if not isinstance(raw, dict):
-        problem = Problem(str(file), "(file)", "the tier rules file is not a YAML mapping",
-                          "start from siting/data/tiers.yaml")
-        raise ScenarioError([problem])
-    try:
-        rules = TierRules.model_validate(raw)
-    except ValidationError as exc:
-        raise ScenarioError(problems_from_validation(exc, file=str(file), model=TierRules)) \
-            from exc
-    if catalog is not None:
-        unknown = [
-            Problem(str(file), field, f"unknown facility type '{key}'",
-                    f"use a catalog type key: {', '.join(catalog.types)}")
-            for field, key in rules.type_keys() if key not in catalog.types
-        ]
-        unknown += [
-            Problem(str(file), f"tiers.{i}.rules.{k}.group",
-                    f"type '{key}' does not serve group '{rule.group}'",
-                    f"use one of {', '.join(catalog.types[key].serves)} or all")
-            for i, tier in enumerate(rules.tiers) for k, rule in enumerate(tier.rules)
-            for key in rule.types or ()
-            if key in catalog.types and rule.group != "all"
-            and rule.group not in catalog.types[key].serves
-        ]
-        if unknown:
-            raise ScenarioError(unknown)
-    return rules
-
 
 # --------------------------------------------------------------------------- report models
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
-
-class Shortfall(_Model):
+class Shortfall(Record):
     """An unmet rule: the shares found against the share asked for, in words."""
 
     tier: str
@@ -251,7 +56,7 @@ class Shortfall(_Model):
     text_en: str
 
 
-class Unassessed(_Model):
+class Unassessed(Record):
     """A tier condition the engine did not evaluate (a flag, or a type the scenario lacks)."""
 
     tier: str
@@ -260,7 +65,7 @@ class Unassessed(_Model):
     text_en: str
 
 
-class StageTier(_Model):
+class StageTier(Record):
     """A community's tier at one stage (``before`` the plan or the end of a phase).
 
     ``tier`` is the highest tier whose rules (and those of the tiers it requires) hold, None
@@ -276,7 +81,7 @@ class StageTier(_Model):
     not_assessed: list[Unassessed]
 
 
-class CommunityTiers(_Model):
+class CommunityTiers(Record):
     """One community (one circle) at every stage."""
 
     community: str
@@ -294,7 +99,7 @@ class CommunityTiers(_Model):
         raise KeyError(msg)
 
 
-class TierReport(_Model):
+class TierReport(Record):
     """Every community's tier before the plan and after each phase.
 
     ``counts[stage][tier]`` counts communities whose highest tier is exactly ``tier``
@@ -363,16 +168,6 @@ def coverage_by_community(
     residents[:, :, 0] = residents[:, :, 1:].sum(axis=2)
     reached[:, :, 0] = reached[:, :, 1:].sum(axis=2)
     return residents, reached
-
-
-def rule_types(rule: Rule, catalog: Catalog) -> tuple[tuple[str, ...], int]:
-    """The types a rule judges (catalog order for a category) and how many must reach it."""
-    if rule.category is not None:
-        listed = tuple(k for k, t in catalog.types.items() if t.category == rule.category)
-        assert rule.min_types is not None  # validated: category rules give min_types
-        return listed, rule.min_types
-    listed = rule.types or ()
-    return listed, rule.min_types if rule.min_types is not None else len(listed)
 
 
 def _percent(share: float) -> str:
@@ -557,7 +352,7 @@ def evaluate_tiers(context: PlanContext, *, rules: TierRules | None = None) -> T
     Parameters
     ----------
     context
-        A finished plan (`siting.planning.plan_with_context`).
+        A finished plan (`siting.plan_with_context`).
     rules
         Tier rules; default the scenario's ``tiers.path`` or the shipped placeholder rules.
 
@@ -566,9 +361,9 @@ def evaluate_tiers(context: PlanContext, *, rules: TierRules | None = None) -> T
     TierReport
         Stages ``before`` and each phase key (the last phase is the plan's end state).
     """
-    path = context.scenario.tiers.path
+    scenario = context.scenario
     if rules is None:
-        rules = load_tier_rules(path)
+        rules = scenario.tier_rules()
     demand = context.inputs.demand
     places = demand.groupby("community", sort=True)[["district", "street"]].first()
     return evaluate_coverage(
@@ -576,5 +371,5 @@ def evaluate_tiers(context: PlanContext, *, rules: TierRules | None = None) -> T
         communities=[str(c) for c in context.inputs.community_weights.index],
         places={str(c): (str(d), str(s)) for c, (d, s) in places.iterrows()},
         catalog=context.inputs.catalog, rules=rules,
-        rules_file=str(path if path is not None else default_tier_rules_path()),
+        rules_file=str(scenario.tier_rules_file()),
     )
