@@ -41,6 +41,7 @@ from pyproj import CRS
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
+from .models.arrays import FloatArray, IntArray
 from .projection import is_metric
 from .streets import load_streets
 
@@ -58,9 +59,6 @@ __all__ = [
     "unreached_demand",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 MERGE_DECIMALS = 2
 """Coordinates are rounded to 10**-2 m = 1 cm before endpoints are matched."""

@@ -24,11 +24,11 @@ from typing import Literal
 
 import geopandas as gpd
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 import shapely
 
 from ._errors import InputFileError
+from .models.arrays import BoolArray, FloatArray, IntArray
 from .walk_filter import walk_filter, walk_filter_file
 
 __all__ = [
@@ -40,9 +40,6 @@ __all__ = [
     "read_osm_walk_network",
 ]
 
-BoolArray = npt.NDArray[np.bool_]
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 TagValue = str | bool | Sequence[str]
 TagMap = Mapping[str, Sequence[Mapping[str, TagValue]]]
