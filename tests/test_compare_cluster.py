@@ -201,7 +201,7 @@ def test_worker_killed_mid_run_every_run_finishes_once(kill_spec: Path, tmp_path
                 summary.covered_after / summary.residents)
 
 
-@pytest.mark.slow  # two clusters, the first one's scheduler killed: 33–58 s (busy 2-core)
+@pytest.mark.slow  # two clusters, the first one's scheduler killed: 33–68 s (busy 2-core)
 def test_lost_scheduler_stores_no_lost_run_and_resumes(kill_spec: Path, tmp_path: Path) -> None:
     # One scenario of the kill spec: a 0.5 s run saved while a 2-5 s one is under way.
     document = yaml.safe_load(kill_spec.read_text(encoding="utf-8"))
