@@ -9,7 +9,9 @@ variable, so use them on small and medium models.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from enum import StrEnum
@@ -161,6 +163,45 @@ def _warm_start_misreported(h: Any, problem: MilpProblem) -> bool:
     return not np.isclose(float(problem.c @ x), reported, rtol=1e-7, atol=1e-7)
 
 
+def _run_stopping_on_ctrl_c(h: Any) -> None:
+    """``h.run()``, stopped within a moment when Ctrl-C is pressed.
+
+    Python turns Ctrl-C into `KeyboardInterrupt` only between bytecodes, so a solve inside HiGHS
+    would otherwise ignore it until its time limit. While HiGHS runs, SIGINT only sets a flag;
+    HiGHS's simplex, interior-point and branch-and-bound interrupt callbacks, which it calls many
+    times a second, stop the solve once the flag is set, and `KeyboardInterrupt` is raised when
+    HiGHS has returned. Off the main thread, or when SIGINT has a handler other than Python's
+    default, HiGHS runs as it is (signals are not ours to take there).
+
+    Raises
+    ------
+    KeyboardInterrupt
+        When Ctrl-C was pressed during the run.
+    """
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        h.run()
+        return
+    pressed = threading.Event()
+
+    def stop(event: Any) -> None:
+        if pressed.is_set():
+            event.interrupt()
+
+    hooks = (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt)
+    for hook in hooks:
+        hook.subscribe(stop)
+    signal.signal(signal.SIGINT, lambda _signum, _frame: pressed.set())
+    try:
+        h.run()
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        for hook in hooks:
+            hook.unsubscribe(stop)
+    if pressed.is_set():
+        raise KeyboardInterrupt
+
+
 _Raw = tuple[MilpStatus, "npt.NDArray[np.float64] | None", float, float,
              "npt.NDArray[np.float64] | None"]
 
@@ -210,13 +251,13 @@ def _solve_highs(
         sol.col_value = np.asarray(warm_start, dtype=np.float64)
         sol.value_valid = True
         h.setSolution(sol)
-    h.run()
+    _run_stopping_on_ctrl_c(h)
     if warm_start is not None and is_mip and _warm_start_misreported(h, problem):
         # HiGHS 1.16 can return a warm start as "optimal" with a wrong objective and dual bound
         # when presolve settles the model; such a claim proves nothing, so solve again cold.
         h.clearSolver()
         h.setSolution(highspy.HighsSolution())
-        h.run()
+        _run_stopping_on_ctrl_c(h)
     ms = h.getModelStatus()
     info = h.getInfo()
     M = highspy.HighsModelStatus
