@@ -34,9 +34,11 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from ._base import Record
+from ._errors import InputFileError
 from .catalog import Catalog, LocalizedText, Speeds, ThresholdMode, load_catalog
 from .demand_list import check_demand_list, parse_demand_list
 from .findings import Problem, ScenarioError, did_you_mean, problems_from_validation
+from .text_files import read_text
 from .tier_rules import TierRules, default_tier_rules_path, load_tier_rules
 
 Datum = Literal["wgs84", "gcj02", "cgcs2000"]
@@ -627,8 +629,8 @@ def load_scenario(path: str | Path) -> Scenario:
     file = Path(path)
     scenario_file = str(file)
     try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        raw = yaml.safe_load(read_text(file))
+    except (OSError, InputFileError, yaml.YAMLError) as exc:
         raise ScenarioError(
             [Problem(scenario_file, "(file)", f"cannot read: {exc}", "give a readable YAML file")]
         ) from exc

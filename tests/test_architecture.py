@@ -17,7 +17,7 @@ REPO = Path(__file__).parents[1]
 #: siting's layers, lowest first; a module may import modules of its own layer or lower ones.
 #: A name stands for the module and, for a package, everything inside it.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("base", ("siting._base", "siting._errors", "siting.findings")),
+    ("base", ("siting._base", "siting._errors", "siting.findings", "siting.text_files")),
     ("loading", ("siting.datum", "siting.projection", "siting.catalog", "siting.tier_rules",
                  "siting.city_targets", "siting.demand_list", "siting.scenario",
                  "siting.inputs")),
@@ -25,7 +25,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("planning", ("siting.ranking", "siting.targets", "siting.context", "siting.tier_status",
                   "siting.planning", "siting.target_costs")),
     ("results", ("siting.plan_model", "siting.phase_progress", "siting.assemble")),
-    ("report", ("siting.report", "siting.outputs")),
+    ("report", ("siting.output_folder", "siting.report", "siting.outputs")),
     ("interface", ("siting.api", "siting.compare", "siting.bundle", "siting.compare_charts",
                    "siting.cli", "siting")),
 )
