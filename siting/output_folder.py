@@ -63,6 +63,13 @@ def _is_relative_name(name: str) -> bool:
     return bool(parts) and not Path(name).is_absolute() and ".." not in parts
 
 
+def _stays_inside(folder: Path, name: str) -> bool:
+    """Whether the folder holding ``folder / name`` is inside ``folder`` (no link leads out)."""
+    real = folder.resolve()
+    parent = (folder / name).parent.resolve()
+    return parent == real or real in parent.parents
+
+
 def marker_stamp(folder: str | Path) -> tuple[int, int] | None:
     """(modification time in ns, size) of the marker in ``folder``, None without one: tells
     whether a run replaced the folder's output."""
@@ -310,6 +317,14 @@ class OutputFolder:
                 f"会覆盖不是 siting 写入的文件 {', '.join(clashes[:_SHOWN])} · would overwrite "
                 f"files siting did not write: {', '.join(clashes[:_SHOWN])}",
                 "移走这些文件或换一个输出文件夹 · move them or name another output folder",
+            )
+        outside = [name for name in sorted(old | set(new)) if not _stays_inside(target, name)]
+        if outside:
+            raise OutputFolderError(
+                target,
+                f"{', '.join(outside[:_SHOWN])} 经符号链接指向文件夹之外 · lead out of the folder "
+                "through a symbolic link",
+                "删除这些链接或换一个输出文件夹 · remove the links or name another output folder",
             )
         _write_marker(target, old | set(new))
         for name in new:

@@ -258,6 +258,7 @@ class Scenario(Record):
     # Keyed by the fields they were read from, so a copy with other files reads those.
     _catalog: tuple[object, Catalog] | None = PrivateAttr(default=None)
     _tier_rules: tuple[object, TierRules] | None = PrivateAttr(default=None)
+    _file: Path | None = PrivateAttr(default=None)  # the YAML file it was read from
 
     def __eq__(self, other: object) -> bool:
         """Equal when every field is (the cached catalog and tier rules do not count)."""
@@ -347,6 +348,17 @@ class Scenario(Record):
         if self._tier_rules is None or self._tier_rules[0] != self.tiers.path:
             self._tier_rules = (self.tiers.path, load_tier_rules(self.tiers.path))
         return self._tier_rules[1]
+
+    def source_file(self) -> Path | None:
+        """The YAML file `load_scenario` read this scenario from (None if built otherwise)."""
+        return self._file
+
+    def input_files(self) -> list[Path]:
+        """The scenario file and every file it names: what an output folder must not hold."""
+        specs = (self.streets, self.demand, self.outlets, self.sites, self.demand_list)
+        named = [spec.path for spec in specs if spec is not None]
+        named += [p for p in (self.catalog.path, self.tiers.path) if p is not None]
+        return [*([self._file] if self._file is not None else []), *named]
 
     def tier_rules_file(self) -> Path:
         """Where the tier rules come from."""
@@ -673,6 +685,7 @@ def load_scenario(path: str | Path) -> Scenario:
     problems += _check_keys(raw, context, scenario_file, catalog, rules, columns)
     if problems or scenario is None:
         raise ScenarioError(problems)
+    scenario._file = file.resolve()
     # Keep what was read, so that a run reads the catalog and the tier rules once.
     scenario._catalog = ((scenario.catalog.mode, scenario.catalog.path), catalog)
     if rules is not None:

@@ -18,10 +18,11 @@ REPO = Path(__file__).parents[1]
 #: A name stands for the module and, for a package, everything inside it.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("siting._base", "siting._errors", "siting.findings", "siting.text_files")),
-    ("loading", ("siting.datum", "siting.projection", "siting.catalog", "siting.tier_rules",
-                 "siting.city_targets", "siting.demand_list", "siting.scenario",
-                 "siting.inputs")),
-    ("network", ("siting.osm", "siting.network", "siting.coverage_rows")),
+    ("loading", ("siting.datum", "siting.projection", "siting.coordinates", "siting.catalog",
+                 "siting.tier_rules", "siting.city_targets", "siting.demand_list",
+                 "siting.scenario", "siting.inputs")),
+    ("network", ("siting.osm", "siting.network", "siting.scenario_streets",
+                 "siting.coverage_rows")),
     ("planning", ("siting.ranking", "siting.targets", "siting.context", "siting.tier_status",
                   "siting.planning", "siting.target_costs")),
     ("results", ("siting.plan_model", "siting.phase_progress", "siting.assemble")),

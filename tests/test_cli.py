@@ -26,7 +26,7 @@ def test_validate_lists_every_problem_at_once(scenario_copy: Path) -> None:
     raw["catalog"]["mode"] = "kaifng"
     scenario_copy.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     result = runner.invoke(app, ["validate", str(scenario_copy)])
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "did you mean 'snap_tolerance_m'" in result.output
     assert "pop_total" in result.output
     assert "catalog.mode" in result.output
@@ -47,7 +47,7 @@ def test_run_on_a_broken_scenario_leaves_no_output(scenario_copy: Path, tmp_path
     (scenario_copy.parent / "sites.gpkg").unlink()
     out = tmp_path / "plan"
     result = runner.invoke(app, ["run", str(scenario_copy), "-o", str(out)])
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "sites.gpkg" in result.output
     assert not out.exists()
 
