@@ -25,9 +25,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import signal
-import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -179,8 +179,8 @@ def _write_marker(folder: Path, files: Iterable[str]) -> None:
                 "here; the next run into this folder replaces only these",
         "files": sorted(set(files)),
     }
-    handle, temporary = tempfile.mkstemp(prefix=f"{MARKER}.", dir=folder)
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
+    temporary = folder / f"{MARKER}.{secrets.token_hex(4)}"
+    with temporary.open("x", encoding="utf-8") as stream:
         json.dump(data, stream, ensure_ascii=False, indent=1)
     os.replace(temporary, folder / MARKER)
 
@@ -219,9 +219,9 @@ class OutputFolder:
             missing = missing.parent
         try:
             self.target.parent.mkdir(parents=True, exist_ok=True)
-            self.staging = Path(
-                tempfile.mkdtemp(prefix=f".{self.target.name}.siting-", dir=self.target.parent)
-            )
+            # Made like any new folder (the user's umask), as the output folder it becomes.
+            self.staging = self.target.parent / f".{self.target.name}.siting-{secrets.token_hex(4)}"
+            self.staging.mkdir()
         except OSError as exc:
             self._remove_made()
             raise OutputFolderError(
