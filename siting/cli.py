@@ -25,7 +25,7 @@ from .outputs import write_outputs
 from .plan_model import Plan
 from .planning import plan_with_context
 from .scenario import load_scenario
-from .scenario_streets import scenario_streets
+from .scenario_streets import scenario_network
 
 
 class ExitCode(IntEnum):
@@ -108,13 +108,13 @@ def validate(
 
     Runs every check `run` makes before planning: the YAML, every layer and the demand list
     read and checked (columns, values, ids, geometries, the CRS against where the data lie),
-    and the street file read and compared with the points.
+    the street file read, its network built and compared with the points.
     """
     try:
         with _input_errors_exit():
             loaded = load_scenario(scenario)
             inputs = load_inputs(loaded)
-            scenario_streets(loaded, inputs)
+            scenario_network(loaded, inputs)
     except KeyboardInterrupt:
         _fail("已中断 · interrupted", ExitCode.INTERRUPTED)
     typer.echo(
@@ -175,7 +175,7 @@ def run(
               ExitCode.INTERRUPTED)
     _print_summary(console, result, target, files)
     if result.solver.status == "infeasible":
-        _fail(f"无可行方案 · no plan meets the targets: {result.solver.reason}",
+        _fail("无可行方案,原因见上 · no plan meets the targets; the reasons are listed above",
               ExitCode.INFEASIBLE)
 
 

@@ -29,10 +29,10 @@ from .context import PlanContext
 from .coverage_rows import build_type_rows, nearest_outlet_metres
 from .inputs import ScenarioInputs, load_inputs
 from .models.multitype import DiminishingReturns, MultiTypeSolution, TypeCoverage, plan_sites
-from .network import build_network, travel_matrix
+from .network import travel_matrix
 from .ranking import ChosenProject, rank_projects
 from .scenario import Scenario
-from .scenario_streets import scenario_streets
+from .scenario_streets import scenario_network
 from .targets import requirements_for
 
 Progress = Callable[[str], None]
@@ -94,7 +94,7 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
     catalog = inputs.catalog
     lap("inputs")
     say("building the walking network")
-    network = build_network(scenario_streets(scenario, inputs))
+    network = scenario_network(scenario, inputs)
     lap("network")
     say("computing walking distances")
     speeds = scenario.speeds_m_per_s

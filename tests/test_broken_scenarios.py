@@ -308,6 +308,9 @@ KINDS: dict[str, Kind] = {
         edit_yaml(lambda r: r.update(targets=[{"name": "t", "communities": ["西苑社区"],
                                                "tier": "platinum", "by_phase": "2025-12"}])),
         ERROR, ("targets.0.tier", "platinum")),
+    "snap tolerance leaving out every point": Kind(
+        edit_yaml(lambda r: r.update(snap_tolerance_m=1)), ERROR,
+        ("none of the 224 points lies within snap_tolerance_m = 1 m",)),
     "target naming an unknown community": Kind(
         edit_yaml(lambda r: r.update(targets=[{"name": "t", "communities": ["无名社区"],
                                                "tier": "basic", "by_phase": "2025-12"}])),
@@ -424,14 +427,14 @@ RUN_KINDS: dict[str, Kind] = {
         _quick(lambda r: (r.update(budget={"total_yuan": 0}),
                           [p.update(budget_yuan=0) for p in _phases(r)])),
         ExitCode.OK, ("below the cheapest project", "site S0")),
-    "snap tolerance of 30 m": Kind(
-        _quick(lambda r: r.update(snap_tolerance_m=30)), ExitCode.OK,
-        ("demand points are more than 30 m from the walking network and were left out", "D0")),
+    "snap tolerance of 150 m": Kind(
+        _quick(lambda r: r.update(snap_tolerance_m=150)), ExitCode.OK,
+        ("demand points are more than 150 m from the walking network and were left out", "D0")),
     "a target no budget can meet": Kind(
         _quick(lambda r: r.update(targets=[{
             "name": "all quality", "communities": ["西苑社区", "东苑社区"], "tier": "quality",
             "by_phase": _phases(r)[0]["key"]}])),
-        ExitCode.INFEASIBLE, ("no plan meets the targets", "西苑社区")),
+        ExitCode.INFEASIBLE, ("no plan meets the targets", "target 'all quality': 西苑社区")),
     "scenario and demand list in GBK": Kind(
         both(_quick(lambda r: r.update(title=GBK_TITLE)), reencode("scenario.yaml", "gbk"),
              reencode("demand_list.csv", "gbk")),
