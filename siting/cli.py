@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -231,8 +233,20 @@ def _print_summary(console: Console, plan: Plan, target: Path, files: list[Path]
 
 
 def main() -> None:
-    """Console entry point (``siting``)."""
-    app()
+    """Console entry point (``siting``).
+
+    After Ctrl-C the process ends at once with code 130, without waiting for a solve that
+    HiGHS has been asked to stop but has not yet noticed (`siting.models._milp`): every file
+    is closed and the output folder already restored by then.
+    """
+    try:
+        app()
+    except SystemExit as exc:
+        if exc.code == ExitCode.INTERRUPTED:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(ExitCode.INTERRUPTED)
+        raise
 
 
 if __name__ == "__main__":
