@@ -11,8 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from siting import Plan, PlanContext
 from siting._errors import OutputFolderError
 from siting.output_folder import MARKER, OutputFolder, check_output_folder
+from siting.outputs import write_outputs
+from siting.report import write_report
 
 
 def snapshot(root: Path) -> dict[str, str]:
@@ -241,3 +244,27 @@ def test_no_file_siting_did_not_write_is_ever_lost(
     for name, content in new.items():
         assert (target / name).read_bytes() == content.encode("utf-8")
     assert not any(p.name.startswith(".plan.siting-") for p in root.iterdir())
+
+
+@pytest.mark.slow
+def test_a_second_plan_into_the_same_folder_keeps_the_users_files(
+    plan: Plan, context: PlanContext, tmp_path: Path
+) -> None:
+    out = tmp_path / "plan"
+    first = write_outputs(plan, context, out)
+    assert (out / "charts").is_dir()
+    assert out / "charts" in first
+    (out / "notes.docx").write_text("mine", encoding="utf-8")
+    (out / "tables").mkdir()
+    (out / "tables" / "t.csv").write_text("a,b", encoding="utf-8")
+    (out / "projects.csv").write_text("edited by hand", encoding="utf-8")
+    mine = snapshot(out / "tables")
+    again = write_outputs(plan, context, out)
+    assert sorted(p.name for p in again) == sorted(p.name for p in first)
+    assert (out / "notes.docx").read_text(encoding="utf-8") == "mine"
+    assert snapshot(out / "tables") == mine
+    assert (out / "projects.csv").read_text(encoding="utf-8-sig").startswith("排名")
+    written = write_report(plan, context, out)
+    assert {p.name for p in written} >= {"report.html", "map.html"}
+    assert "projects.csv" in listed(out), "the report joins the plan's files"
+    assert (out / "notes.docx").read_text(encoding="utf-8") == "mine"
