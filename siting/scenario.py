@@ -400,6 +400,7 @@ def _check_layer(
         return [], None
     file = str(spec.path)
     try:
+        layers = [str(layer) for layer in pyogrio.list_layers(spec.path)[:, 0]]
         info = pyogrio.read_info(spec.path, layer=spec.layer)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         return [
@@ -408,6 +409,15 @@ def _check_layer(
                 f"{name}.layer",
                 f"cannot read the layer: {exc}",
                 "give a readable vector file and an existing layer name",
+            )
+        ], None
+    if spec.layer is None and len(layers) > 1:
+        return [
+            Problem(
+                file,
+                f"{name}.layer",
+                f"文件中有多个图层 · the file holds several layers: {', '.join(layers)}",
+                "用 layer: 指明其中一个 · name one with `layer:`",
             )
         ], None
     fields = [str(f) for f in info["fields"]]

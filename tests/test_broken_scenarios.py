@@ -22,6 +22,8 @@ import pytest
 import shapely
 import yaml
 from click.testing import Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from siting.cli import ExitCode, app
@@ -205,6 +207,8 @@ KINDS: dict[str, Kind] = {
                                     ERROR, ("demand.gpkg",)),
     "streets file is garbage": Kind(write_bytes("streets.gpkg", lambda _b: b"not a gpkg" * 99),
                                     ERROR, ("streets.gpkg",)),
+    "streets layer not named in a two-layer file": Kind(
+        edit_yaml(lambda r: r["streets"].pop("layer")), ERROR, ("streets.layer", "several layers")),
     "streets layer misnamed": Kind(edit_yaml(lambda r: r["streets"].update(layer="roads")),
                                    ERROR, ("streets.layer", "roads")),
     # Columns
@@ -458,3 +462,125 @@ def test_broken_scenario_run(kind: str, broken: Path) -> None:
 
 def test_at_least_fifty_kinds() -> None:
     assert len(KINDS) + 2 + len(OUT_KINDS) + len(RUN_KINDS) >= 50
+
+
+# --------------------------------------------------------------------------- random mutations
+
+SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-(10**15), 10**15),
+    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=10),
+    st.sampled_from(["EPSG:32650", "EPSG:4326", "", "西苑社区", "2025-09", "2025-13-40",
+                     "demand.gpkg", "../sites.gpkg", "/dev/null", "/", "basic", "heuristic"]),
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner,
+                                                                 max_size=3),
+    max_leaves=5,
+)
+
+
+def key_paths(tree: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every key path of a parsed YAML tree (dict keys and list positions)."""
+    found = []
+    items = tree.items() if isinstance(tree, dict) else enumerate(tree) \
+        if isinstance(tree, list) else ()
+    for key, value in items:
+        found.append((*prefix, key))
+        found += key_paths(value, (*prefix, key))
+    return found
+
+
+def mutate_yaml(raw: dict[str, Any], data: st.DataObject) -> None:
+    """Delete, replace or rename one key of ``raw``, or add an unknown one, anywhere."""
+    path = data.draw(st.sampled_from(key_paths(raw)), label="path")
+    parent: Any = raw
+    for key in path[:-1]:
+        parent = parent[key]
+    key = path[-1]
+    operation = data.draw(st.sampled_from(["delete", "replace", "rename", "add"]), label="op")
+    if operation == "delete":
+        del parent[key]
+    elif operation == "replace":
+        parent[key] = data.draw(VALUES, label="value")
+    elif isinstance(parent, dict):
+        value = parent.pop(key) if operation == "rename" else data.draw(VALUES, label="value")
+        parent[data.draw(st.text(min_size=1, max_size=12), label="key")] = value
+
+
+LAYER_VALUES = st.sampled_from([np.nan, np.inf, -np.inf, -1.0, 0.0, 1e15, "many", None, ""])
+
+
+def mutate_layer(folder: Path, data: st.DataObject) -> None:
+    """Random values in random rows of one column, or broken geometries, in one layer."""
+    name = data.draw(st.sampled_from(["demand", "sites", "outlets"]), label="layer")
+    path = folder / f"{name}.gpkg"
+    frame = gpd.read_file(path, layer=name)
+    rows = data.draw(st.lists(st.integers(0, len(frame) - 1), min_size=1, max_size=len(frame),
+                              unique=True), label="rows")
+    column = data.draw(st.sampled_from([*frame.columns]), label="column")
+    if column == "geometry":
+        shift = data.draw(st.sampled_from(["none", "empty", "swap", "move"]), label="geometry")
+        geometry = list(frame.geometry)
+        for row in rows:
+            point = geometry[row]
+            if shift == "none":
+                geometry[row] = None
+            elif shift == "empty":
+                geometry[row] = shapely.Point()
+            elif shift == "swap":
+                geometry[row] = shapely.Point(point.y, point.x)
+            else:
+                step = data.draw(st.floats(-400, 400), label="degrees")
+                geometry[row] = shapely.Point(point.x + step, point.y)
+        frame = frame.set_geometry(gpd.GeoSeries(geometry, index=frame.index, crs=frame.crs))
+    else:
+        value = data.draw(LAYER_VALUES, label="value")
+        frame[column] = frame[column].astype(object)
+        frame.loc[frame.index[rows], column] = value
+    path.unlink()
+    frame.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+
+
+def check_mutation(folder: Path) -> None:
+    """validate and run agree, end with a documented code, no traceback, no file touched."""
+    scenario = folder / "scenario.yaml"
+    before = snapshot(folder.parent)
+    checked = runner.invoke(app, ["validate", str(scenario)])
+    assert_clean(checked, checked.exit_code, ())
+    assert checked.exit_code in (ExitCode.OK, ExitCode.INPUT_ERROR), checked.output
+    if checked.exit_code == ExitCode.INPUT_ERROR:
+        out = folder.parent / "out"
+        ran = runner.invoke(app, ["run", str(scenario), "-o", str(out), "-q"])
+        assert_clean(ran, ExitCode.INPUT_ERROR, ())
+        assert not out.exists()
+    assert snapshot(folder.parent) == before
+
+
+PROPERTY = settings(max_examples=25, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                           HealthCheck.too_slow])
+
+
+@pytest.mark.slow
+@PROPERTY
+@given(data=st.data())
+def test_random_scenario_file_mutations(
+    small_demo: Path, tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
+    folder = tmp_path_factory.mktemp("mutated") / "scenario"
+    shutil.copytree(small_demo.parent, folder)
+    edit_yaml(lambda raw: mutate_yaml(raw, data))(folder)
+    check_mutation(folder)
+
+
+@pytest.mark.slow
+@PROPERTY
+@given(data=st.data())
+def test_random_layer_mutations(
+    small_demo: Path, tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+) -> None:
+    folder = tmp_path_factory.mktemp("mutated") / "scenario"
+    shutil.copytree(small_demo.parent, folder)
+    mutate_layer(folder, data)
+    check_mutation(folder)
