@@ -401,7 +401,8 @@ def _check_layer(
     file = str(spec.path)
     try:
         layers = [str(layer) for layer in pyogrio.list_layers(spec.path)[:, 0]]
-        info = pyogrio.read_info(spec.path, layer=spec.layer)
+        several = spec.layer is None and len(layers) > 1
+        info = None if several else pyogrio.read_info(spec.path, layer=spec.layer)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         return [
             Problem(
@@ -411,7 +412,7 @@ def _check_layer(
                 "give a readable vector file and an existing layer name",
             )
         ], None
-    if spec.layer is None and len(layers) > 1:
+    if info is None:
         return [
             Problem(
                 file,
