@@ -360,12 +360,17 @@ def broken(small_demo: Path, tmp_path: Path) -> Path:
     return folder / "scenario.yaml"
 
 
+def break_copy(case: Kind, broken: Path) -> tuple[Path, dict[str, str]]:
+    """Apply ``case`` to the copy; its root folder and the files it holds then."""
+    case.change(broken.parent)
+    root = broken.parents[1]
+    return root, snapshot(root)
+
+
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_broken_scenario(kind: str, broken: Path) -> None:
     case = KINDS[kind]
-    case.change(broken.parent)
-    root = broken.parents[1]
-    before = snapshot(root)
+    root, before = break_copy(case, broken)
     assert_clean(runner.invoke(app, ["validate", str(broken)]), case.code, case.words)
     if case.code != ExitCode.OK:
         out = root / "out"
@@ -454,9 +459,7 @@ RUN_KINDS: dict[str, Kind] = {
 @pytest.mark.parametrize("kind", list(RUN_KINDS))
 def test_broken_scenario_run(kind: str, broken: Path) -> None:
     case = RUN_KINDS[kind]
-    case.change(broken.parent)
-    root = broken.parents[1]
-    before = snapshot(root)
+    root, before = break_copy(case, broken)
     out = root / "out"
     assert_clean(runner.invoke(app, ["run", str(broken), "-o", str(out), "-q"]), case.code,
                  case.words)
@@ -566,25 +569,22 @@ PROPERTY = settings(max_examples=25, deadline=None, derandomize=True,
                                            HealthCheck.too_slow])
 
 
-@pytest.mark.slow
-@PROPERTY
-@given(data=st.data())
-def test_random_scenario_file_mutations(
-    small_demo: Path, tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
-) -> None:
-    folder = tmp_path_factory.mktemp("mutated") / "scenario"
-    shutil.copytree(small_demo.parent, folder)
+def mutate_scenario_file(folder: Path, data: st.DataObject) -> None:
     edit_yaml(lambda raw: mutate_yaml(raw, data))(folder)
-    check_mutation(folder)
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("mutate", [mutate_scenario_file, mutate_layer],
+                         ids=["scenario file", "layers"])
 @PROPERTY
 @given(data=st.data())
-def test_random_layer_mutations(
-    small_demo: Path, tmp_path_factory: pytest.TempPathFactory, data: st.DataObject
+def test_random_mutations(
+    mutate: Callable[[Path, st.DataObject], None],
+    small_demo: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    data: st.DataObject,
 ) -> None:
     folder = tmp_path_factory.mktemp("mutated") / "scenario"
     shutil.copytree(small_demo.parent, folder)
-    mutate_layer(folder, data)
+    mutate(folder, data)
     check_mutation(folder)
