@@ -60,19 +60,28 @@ def geometry_problems(
     x_ok = (bounds[:, 0] >= -180) & (bounds[:, 2] <= 180)
     y_ok = (bounds[:, 1] >= -90) & (bounds[:, 3] <= 90)
     wrong = ~missing & finite & ~(x_ok & y_ok)
-    if wrong.any():
-        swapped = wrong & (np.abs(bounds[:, [0, 2]]) <= 90).all(axis=1) & (
-            np.abs(bounds[:, [1, 3]]) <= 180).all(axis=1)
-        hint = ("经度和纬度是否写反了? · are longitude and latitude swapped?"
-                if swapped.any() else "这些坐标像是投影坐标(米) · they look like projected metres")
-        problems += rows_problem(
-            file, field, pd.Series(wrong, index=frame.index), ids,
-            f"坐标超出经纬度范围(纬度应在 ±90° 内);{hint} · coordinates are not longitude/"
-            "latitude (latitude must lie within ±90°)",
-            "x 为经度、y 为纬度;或在文件中声明正确的坐标系 · put longitude in x and latitude "
-            "in y, or declare the file's real CRS",
-        )
+    swapped = wrong & (np.abs(bounds[:, [0, 2]]) <= 90).all(axis=1) & (
+        np.abs(bounds[:, [1, 3]]) <= 180).all(axis=1)
+    fix = ("x 为经度、y 为纬度;或在文件中声明真实的坐标系 · put longitude in x and latitude in y, "
+           "or declare the file's real CRS")
+    not_lonlat = "坐标超出经纬度范围 · coordinates are not longitude/latitude"
+    problems += rows_problem(
+        file, field, pd.Series(swapped, index=frame.index), ids,
+        f"{not_lonlat};经度和纬度是否写反了? · are longitude and latitude swapped?", fix,
+    )
+    problems += rows_problem(
+        file, field, pd.Series(wrong & ~swapped, index=frame.index), ids,
+        f"{not_lonlat};像是投影坐标(米) · they look like projected metres", fix,
+    )
     return problems
+
+
+def _lon(value: float, digits: int = 0) -> str:
+    return f"{abs(value):.{digits}f}°{'E' if value >= 0 else 'W'}"
+
+
+def _lat(value: float, digits: int = 0) -> str:
+    return f"{abs(value):.{digits}f}°{'N' if value >= 0 else 'S'}"
 
 
 def _scale_error(crs: CRS, lon: np.ndarray, lat: np.ndarray) -> float:
@@ -106,12 +115,12 @@ def crs_problems(
     if area is not None and not (
         area.west <= centre[0] <= area.east and area.south <= centre[1] <= area.north
     ):
+        meant = (f"{_lon(area.west)}–{_lon(area.east)}, {_lat(area.south)}–{_lat(area.north)}")
+        here = f"{_lon(centre[0], 3)}, {_lat(centre[1], 3)}"
         return [Problem(
             str(file), field,
-            f"坐标系 {crs.name} 的适用范围是 {area.west:g}°–{area.east:g}°E、"
-            f"{area.south:g}°–{area.north:g}°N,数据中心却在 {centre[0]:.3f}°E、{centre[1]:.3f}°N · "
-            f"{crs.name} is meant for {area.west:g}° to {area.east:g}° east, {area.south:g}° to "
-            f"{area.north:g}° north, but the data lie around {centre[0]:.3f}°E {centre[1]:.3f}°N",
+            f"坐标系 {crs.name} 的适用范围是 {meant},数据中心却在 {here} · {crs.name} is meant "
+            f"for {meant}, but the data lie around {here}",
             fix,
         )]
     error = _scale_error(crs, lon, lat)
