@@ -9,7 +9,9 @@ variable, so use them on small and medium models.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from enum import StrEnum
@@ -161,6 +163,70 @@ def _warm_start_misreported(h: Any, problem: MilpProblem) -> bool:
     return not np.isclose(float(problem.c @ x), reported, rtol=1e-7, atol=1e-7)
 
 
+#: After Ctrl-C, how long to wait for HiGHS to notice its interrupt flag before giving up on it
+#: (seconds): HiGHS checks the flag often while branching, but presolve and the root node can
+#: run for many seconds without a check.
+_STOP_GRACE_S = 0.5
+
+
+def _run_stopping_on_ctrl_c(h: Any) -> None:
+    """``h.run()``, given up within a moment when Ctrl-C is pressed.
+
+    Python turns Ctrl-C into `KeyboardInterrupt` only between bytecodes, so a solve inside HiGHS
+    would otherwise ignore it until its time limit. On the main thread, HiGHS runs in a worker
+    thread (it releases the GIL) while the main thread waits, so Ctrl-C is raised at once. HiGHS
+    is then asked to stop through its simplex, interior-point and branch-and-bound interrupt
+    callbacks and given `_STOP_GRACE_S` to do so; a solve still running after that (presolve
+    and the root node can go seconds without a check) stops at its next check in the
+    background, and the interpreter waits for it before exiting (``siting run`` exits at once,
+    see `siting.cli.main`). Off the main thread, or when SIGINT has a handler other than
+    Python's default, HiGHS runs on the calling thread as usual.
+
+    Raises
+    ------
+    KeyboardInterrupt
+        When Ctrl-C was pressed during the run.
+    """
+    import highspy
+
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        h.run()
+        return
+    stop = threading.Event()
+
+    def interrupt(event: Any) -> None:
+        if stop.is_set():
+            event.interrupt()
+
+    done = threading.Event()
+
+    def solve() -> None:
+        try:
+            h.run()
+            # HiGHS keeps a task scheduler per thread that ran it; release this one's, as
+            # highspy's own threaded solve does.
+            highspy.Highs.resetThreadScheduler(False)
+        finally:
+            done.set()
+
+    hooks = (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt)
+    for hook in hooks:
+        hook.subscribe(interrupt)
+    # Not a daemon: a process must not end while HiGHS runs (its threads abort the exit). Waits
+    # use an Event: an interrupted Thread.join can report a running thread as finished (3.11).
+    threading.Thread(target=solve, name="highs-solve").start()
+    try:
+        while not done.wait(0.05):
+            pass
+    except KeyboardInterrupt:
+        stop.set()
+        done.wait(_STOP_GRACE_S)
+        raise
+    for hook in hooks:
+        hook.unsubscribe(interrupt)
+
+
 _Raw = tuple[MilpStatus, "npt.NDArray[np.float64] | None", float, float,
              "npt.NDArray[np.float64] | None"]
 
@@ -210,13 +276,13 @@ def _solve_highs(
         sol.col_value = np.asarray(warm_start, dtype=np.float64)
         sol.value_valid = True
         h.setSolution(sol)
-    h.run()
+    _run_stopping_on_ctrl_c(h)
     if warm_start is not None and is_mip and _warm_start_misreported(h, problem):
         # HiGHS 1.16 can return a warm start as "optimal" with a wrong objective and dual bound
         # when presolve settles the model; such a claim proves nothing, so solve again cold.
         h.clearSolver()
         h.setSolution(highspy.HighsSolution())
-        h.run()
+        _run_stopping_on_ctrl_c(h)
     ms = h.getModelStatus()
     info = h.getInfo()
     M = highspy.HighsModelStatus

@@ -158,27 +158,38 @@ def _coverage_tables(context: PlanContext) -> tuple[list[CoverageRow], list[Type
     return rows_out, summary
 
 
+def _named(ids: np.ndarray, count: int) -> str:
+    """The first ids of a list, and how many more there are."""
+    shown = ", ".join(str(i) for i in ids[:10])
+    return shown + (f" 等 and {count - 10} more" if count > 10 else "")
+
+
 def _warnings(context: PlanContext) -> list[str]:
     inputs = context.inputs
     tolerance = context.scenario.snap_tolerance_m
     found = []
-    for what, frame, snap in (
-        ("demand points", inputs.demand, context.to_sites.demand),
-        ("candidate sites", inputs.sites, context.to_sites.sites),
-        ("existing outlets", inputs.outlets, context.to_outlets.sites),
+    for zh, what, frame, snap in (
+        ("需求点", "demand points", inputs.demand, context.to_sites.demand),
+        ("候选点位", "candidate sites", inputs.sites, context.to_sites.sites),
+        ("现有设施", "existing outlets", inputs.outlets, context.to_outlets.sites),
     ):
         if snap.too_far.size:
-            ids = ", ".join(str(i) for i in frame["id"].iloc[snap.too_far[:10]])
-            more = f" and {snap.too_far.size - 10} more" if snap.too_far.size > 10 else ""
+            ids = frame["id"].iloc[snap.too_far].to_numpy()
             found.append(
+                f"{snap.too_far.size} 个{zh}距步行路网超过 {tolerance:g} 米,未纳入规划 · "
                 f"{snap.too_far.size} {what} are more than {tolerance:g} m from the walking "
-                f"network and were left out: {ids}{more}"
+                f"network and were left out: {_named(ids, snap.too_far.size)}"
             )
-    unreachable = np.flatnonzero(np.diff(context.to_sites.metres.indptr) == 0)
+    # Points left out above have no distances either; they are not counted again here.
+    no_site = np.diff(context.to_sites.metres.indptr) == 0
+    no_site[context.to_sites.demand.too_far] = False
+    unreachable = np.flatnonzero(no_site)
     if unreachable.size:
+        ids = inputs.demand["id"].iloc[unreachable].to_numpy()
         found.append(
-            f"{unreachable.size} demand points have no candidate site within walking reach "
-            "(other side of a barrier, or a network fragment with no site)"
+            f"{unreachable.size} 个需求点步行范围内没有候选点位 · {unreachable.size} demand "
+            "points have no candidate site within walking reach (other side of a barrier, or a "
+            f"network fragment with no site): {_named(ids, unreachable.size)}"
         )
     found.extend(context.targets.not_enforced)
     if context.solution.reason:

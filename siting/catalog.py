@@ -25,7 +25,9 @@ from pydantic import (
 )
 
 from ._base import Record
+from ._errors import InputFileError
 from .findings import Problem, ScenarioError, did_you_mean, problems_from_validation
+from .text_files import read_text
 
 Group = Literal["general", "elderly", "child"]
 """Population groups: residents under 60, residents aged 60+, children aged 0–3 with carers."""
@@ -288,8 +290,8 @@ def load_catalog(mode: ThresholdMode = "kaifeng", path: str | Path | None = None
     """
     file = Path(path) if path is not None else default_catalog_path()
     try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        raw = yaml.safe_load(read_text(file))
+    except (OSError, InputFileError, yaml.YAMLError) as exc:
         problem = Problem(
             str(file), "(file)", f"cannot read the catalog: {exc}", "give a YAML file"
         )

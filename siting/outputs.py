@@ -1,15 +1,14 @@
 """Write a plan's files: project list (CSV, XLSX), coverage tables, GeoPackage layers, JSON.
 
-Everything is written into a temporary folder beside the output folder and moved into place
-only when every file is complete, so a failing run never leaves a half-written output folder.
+Everything is written through `siting.output_folder`: into a staging folder first, moved into
+place only when every file is complete (a failing run never leaves a half-written output), never
+into a folder holding files siting did not write, and never deleting them.
 CSV files are UTF-8 with a byte-order mark so that Excel opens the Chinese headers correctly.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Callable
+from collections.abc import Iterable
 from pathlib import Path
 
 import geopandas as gpd
@@ -18,6 +17,7 @@ import pandas as pd
 import shapely
 
 from .context import PlanContext
+from .output_folder import OutputFolder
 from .plan_model import Plan
 from .report import write_report
 
@@ -177,38 +177,46 @@ def _layers(plan: Plan, context: PlanContext) -> dict[str, gpd.GeoDataFrame]:
     }
 
 
-Writer = Callable[[Path], None]
 
-
-def write_outputs(plan: Plan, context: PlanContext, outdir: str | Path) -> list[Path]:
-    """Write every output file of ``plan`` into ``outdir`` (replaced as a whole) and list them.
+def write_outputs(
+    plan: Plan, context: PlanContext, outdir: str | Path, *, protect: Iterable[str | Path] = ()
+) -> list[Path]:
+    """Write every output file of ``plan`` into ``outdir`` and list its entries.
 
     Files: ``projects.csv``, ``projects.xlsx`` (sheets 项目清单, 覆盖率汇总, 社区覆盖, 分期预算),
     ``coverage.csv``, ``layers.gpkg`` (demand, outlets, sites, projects, demand_to_project),
     ``result.json`` (the `Plan`, for other systems) and the report (`siting.report`:
     ``report.html``, ``map.html``, ``charts/*.png``, ``blindspots.csv``).
+
+    ``outdir`` is new, empty or a folder siting wrote before; its files from siting are
+    replaced, anything else in it is kept (`siting.output_folder`). ``protect`` names files that
+    must not lie inside it (the scenario and its inputs).
+
+    Returns
+    -------
+    list of Path
+        The top-level files and folders written (``charts`` for the charts).
+
+    Raises
+    ------
+    siting._errors.OutputFolderError
+        If siting may not write into ``outdir``; nothing is written then.
     """
-    outdir = Path(outdir)
-    outdir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
-    try:
+    with OutputFolder(outdir, protect=protect) as folder:
         projects = project_table(plan)
         coverage = coverage_table(plan)
-        projects.to_csv(staging / "projects.csv", index=False, encoding="utf-8-sig")
-        coverage.to_csv(staging / "coverage.csv", index=False, encoding="utf-8-sig")
-        with pd.ExcelWriter(staging / "projects.xlsx", engine="openpyxl") as xlsx:
+        projects.to_csv(folder.path("projects.csv"), index=False, encoding="utf-8-sig")
+        coverage.to_csv(folder.path("coverage.csv"), index=False, encoding="utf-8-sig")
+        with pd.ExcelWriter(folder.path("projects.xlsx"), engine="openpyxl") as xlsx:
             projects.to_excel(xlsx, sheet_name="项目清单", index=False)
             summary_table(plan).to_excel(xlsx, sheet_name="覆盖率汇总", index=False)
             coverage.to_excel(xlsx, sheet_name="社区覆盖", index=False)
             phase_table(plan).to_excel(xlsx, sheet_name="分期预算", index=False)
+        layers = folder.path("layers.gpkg")
         for name, layer in _layers(plan, context).items():
-            layer.to_file(staging / "layers.gpkg", layer=name, driver="GPKG", engine="pyogrio")
-        (staging / "result.json").write_text(plan.model_dump_json(indent=1), encoding="utf-8")
-        write_report(plan, context, staging)
-        if outdir.exists():
-            shutil.rmtree(outdir)
-        staging.rename(outdir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    return sorted(outdir.iterdir())
+            layer.to_file(layers, layer=name, driver="GPKG", engine="pyogrio")
+        folder.write("result.json", plan.model_dump_json(indent=1))
+        write_report(plan, context, folder)
+        written = folder.commit()
+    tops = {folder.target / p.relative_to(folder.target).parts[0] for p in written}
+    return sorted(tops)

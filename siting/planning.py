@@ -17,6 +17,7 @@ The steps, each in its own module:
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 from collections.abc import Callable
 
@@ -26,14 +27,18 @@ import scipy.sparse as sp
 
 from .context import PlanContext
 from .coverage_rows import build_type_rows, nearest_outlet_metres
-from .inputs import ScenarioInputs, apply_datum, load_inputs
+from .inputs import ScenarioInputs, load_inputs
 from .models.multitype import DiminishingReturns, MultiTypeSolution, TypeCoverage, plan_sites
-from .network import build_network, load_streets, travel_matrix
+from .network import travel_matrix
 from .ranking import ChosenProject, rank_projects
 from .scenario import Scenario
+from .scenario_streets import scenario_network
 from .targets import requirements_for
 
 Progress = Callable[[str], None]
+
+#: "site 12" in a solver's reason: a row of the sites table, named by its id for planners.
+_SITE_INDEX = re.compile(r"\bsite (\d+)\b")
 
 #: Walking distances are computed up to this multiple of the longest threshold, so that blind-spot
 #: tables can say how far the nearest facility is even where it is out of reach.
@@ -89,12 +94,7 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
     catalog = inputs.catalog
     lap("inputs")
     say("building the walking network")
-    streets = load_streets(
-        scenario.streets.path, layer=scenario.streets.layer,
-        walkable_field=scenario.streets.walkable_field,
-    )
-    streets = apply_datum(streets, scenario.streets.datum, scenario.streets.path).to_crs(inputs.crs)
-    network = build_network(streets)
+    network = scenario_network(scenario, inputs)
     lap("network")
     say("computing walking distances")
     speeds = scenario.speeds_m_per_s
@@ -145,8 +145,11 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
         time_limit=scenario.solver.time_limit_s,
         mip_rel_gap=scenario.solver.mip_rel_gap,
     )
-    # Name the communities and tier rules behind an infeasible target, not row indices.
-    solution = dataclasses.replace(solution, reason=targets.explain(solution.reason))
+    # Name the communities and tier rules behind an infeasible target, and sites by their ids,
+    # not row indices.
+    reason = _SITE_INDEX.sub(lambda m: f"site {sites['id'].iloc[int(m[1])]}",
+                             targets.explain(solution.reason))
+    solution = dataclasses.replace(solution, reason=reason)
     lap("optimization")
     say("ranking projects")
     ranked = rank_projects(

@@ -28,8 +28,10 @@ import yaml
 from pydantic import Field, PositiveInt, ValidationError, model_validator
 
 from ._base import Record
+from ._errors import InputFileError
 from .catalog import Catalog, Category, LocalizedText, Source
 from .findings import Problem, ScenarioError, problems_from_validation
+from .text_files import read_text
 
 RuleGroup = Literal["all", "general", "elderly", "child"]
 """Whose coverage a rule judges: every group the type serves, or one population group."""
@@ -171,8 +173,8 @@ def load_tier_rules(path: str | Path | None = None, *, catalog: Catalog | None =
     """
     file = Path(path) if path is not None else default_tier_rules_path()
     try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        raw = yaml.safe_load(read_text(file))
+    except (OSError, InputFileError, yaml.YAMLError) as exc:
         problem = Problem(str(file), "(file)", f"cannot read the tier rules: {exc}",
                           "give a readable YAML file")
         raise ScenarioError([problem]) from exc

@@ -17,17 +17,17 @@ REPO = Path(__file__).parents[1]
 #: siting's layers, lowest first; a module may import modules of its own layer or lower ones.
 #: A name stands for the module and, for a package, everything inside it.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("base", ("siting._base", "siting._errors", "siting.findings")),
-    ("loading", ("siting.datum", "siting.projection", "siting.catalog", "siting.tier_rules",
-                 "siting.city_targets", "siting.demand_list", "siting.scenario",
-                 "siting.inputs")),
+    ("base", ("siting._base", "siting._errors", "siting.findings", "siting.text_files")),
+    ("loading", ("siting.datum", "siting.projection", "siting.coordinates", "siting.catalog",
+                 "siting.tier_rules", "siting.city_targets", "siting.demand_list",
+                 "siting.scenario", "siting.inputs")),
     ("network", ("siting.walk_filter", "siting.osm", "siting.streets", "siting.network",
-                 "siting.coverage_rows")),
+                 "siting.scenario_streets", "siting.coverage_rows")),
     ("planning", ("siting.ranking", "siting.targets", "siting.context", "siting.tier_status",
                   "siting.planning", "siting.target_costs")),
     ("results", ("siting.plan_model", "siting.phase_progress", "siting.assemble",
                  "siting.plan_diff")),
-    ("report", ("siting.report", "siting.outputs")),
+    ("report", ("siting.output_folder", "siting.report", "siting.outputs")),
     ("interface", ("siting.api", "siting.compare", "siting.diff_command", "siting.cli",
                    "siting")),
 )

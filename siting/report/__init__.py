@@ -1,6 +1,7 @@
 """What planners look at: the HTML report, the interactive map, charts and blind-spot tables.
 
-`write_report` writes, into an existing output folder (after `siting.outputs.write_outputs`):
+`write_report` writes, into an output folder (by itself, or with `siting.outputs.write_outputs`;
+either way through `siting.output_folder`, which never loses a file siting did not write):
 
 - ``report.html``: one self-contained page, Chinese first with an English switch;
 - ``map.html``: the interactive map (Leaflet inlined, no network needed);
@@ -11,14 +12,13 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from ..output_folder import OutputFolder
 from ..plan_model import Plan
 from .blindspots import blind_spot_tables
 from .charts import plan_charts
@@ -53,23 +53,10 @@ def data_notes(context: PlanContext) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def _write_atomic(path: Path, content: str | bytes) -> None:
-    """Write through a temporary file in the same folder, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content.encode("utf-8") if isinstance(content, str) else content)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def write_report(
     plan: Plan,
     context: PlanContext,
-    outdir: str | Path,
+    outdir: str | Path | OutputFolder,
     *,
     tiles: TileLayer | None = None,
     sections: Sequence[Section] = SECTIONS,
@@ -81,7 +68,9 @@ def write_report(
     plan, context
         A finished plan and its context (`siting.plan_with_context`).
     outdir
-        Output folder (created if missing; other files in it are left alone).
+        Output folder: a new or empty folder, or one siting wrote (its other files are kept;
+        see `siting.output_folder`); or an `OutputFolder` being staged, whose commit the files
+        then join.
     tiles
         Optional base-map tiles for the map (the default needs no network).
     sections
@@ -91,9 +80,17 @@ def write_report(
     Returns
     -------
     list of Path
-        The files written.
+        The files written (for a staged folder: where they will be once it is committed).
+
+    Raises
+    ------
+    siting._errors.OutputFolderError
+        If siting may not write into ``outdir`` (`siting.output_folder.check_output_folder`).
     """
-    outdir = Path(outdir)
+    if not isinstance(outdir, OutputFolder):
+        with OutputFolder(outdir, mode="add") as folder:
+            write_report(plan, context, folder, tiles=tiles, sections=sections)
+            return folder.commit()
     notes = data_notes(context)
     if tiles:
         notes = (*notes, tiles.attribution)
@@ -101,15 +98,11 @@ def write_report(
     charts = plan_charts(plan)
     page = map_html(plan, context, tiles=tiles, notes=notes)
     data = ReportData(plan, context, tables, charts, page, notes)
-    written: list[Path] = []
-    for name, png in charts.items():
-        written.append(outdir / "charts" / f"{name}.png")
-        _write_atomic(written[-1], png)
+    files = {f"charts/{name}.png": png for name, png in charts.items()}
     blind = pd.concat([t.assign(level=level) for level, t in tables.items()], ignore_index=True)
-    written.append(outdir / "blindspots.csv")
-    _write_atomic(written[-1], blind.to_csv(index=False).encode("utf-8-sig"))
-    written.append(outdir / "map.html")
-    _write_atomic(written[-1], page)
-    written.append(outdir / "report.html")
-    _write_atomic(written[-1], report_html(data, sections=sections))
-    return written
+    files["blindspots.csv"] = blind.to_csv(index=False).encode("utf-8-sig")
+    files["map.html"] = page.encode("utf-8")
+    files["report.html"] = report_html(data, sections=sections).encode("utf-8")
+    for name, content in files.items():
+        outdir.write(name, content)
+    return [outdir.target / name for name in files]
