@@ -105,13 +105,19 @@ Layout
 One job per module: :mod:`.inputs` (the input types), :mod:`.credit` (the diminishing-returns
 credit), :mod:`.solution` (the result), :mod:`.prepare` (validation and row merging),
 :mod:`.plans` (evaluating a plan), :mod:`.greedy`, :mod:`.milp` (the model builder),
-:mod:`.bounds`, :mod:`.diagnosis` (why a plan is infeasible) and :mod:`.solve`
-(:func:`plan_sites`).
+:mod:`.builder` (column and row blocks), :mod:`.bounds`, :mod:`.diagnosis` (why a plan is
+infeasible, as :class:`Infeasibility` records) and :mod:`.solve` (:func:`plan_sites`).
 """
 
 from .credit import coverage_utility
 from .inputs import CoverageRequirement, DiminishingReturns, TypeCoverage
-from .solution import EXISTING_COVERED, NOT_COVERED, MultiTypeSolution
+from .solution import (
+    EXISTING_COVERED,
+    NOT_COVERED,
+    Infeasibility,
+    MultiTypeSolution,
+    describe_all,
+)
 from .solve import plan_sites
 
 __all__ = [
@@ -119,8 +125,10 @@ __all__ = [
     "NOT_COVERED",
     "CoverageRequirement",
     "DiminishingReturns",
+    "Infeasibility",
     "MultiTypeSolution",
     "TypeCoverage",
     "coverage_utility",
+    "describe_all",
     "plan_sites",
 ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Literal
@@ -13,15 +12,15 @@ import numpy.typing as npt
 from .._errors import ModelInputError
 from .._milp import Backend, MilpOutcome, MilpStatus, solve_milp
 from .._result import OPTIMALITY_TOLERANCE, Status, relative_gap
-from .._validate import check_time_limit
+from ..coverage import Clock
 from .bounds import knapsack_bound, lp_relaxation
-from .diagnosis import explain_infeasible, nothing_affordable
+from .diagnosis import diagnose, nothing_affordable
 from .greedy import best_greedy
 from .inputs import CoverageRequirement, DiminishingReturns, TypeCoverage
 from .milp import build_model, from_columns, to_columns
 from .plans import Plan, evaluate, prune
 from .prepare import TOL, check_inputs, prepare_requirements, prepare_type
-from .solution import NOT_COVERED, MultiTypeSolution
+from .solution import NOT_COVERED, Infeasibility, MultiTypeSolution, describe_all
 
 Method = Literal["milp", "heuristic"]
 
@@ -88,8 +87,8 @@ def plan_sites(
     backend
         MILP solver: ``"highs"``, ``"cbc"`` or ``"scip"``. LP bounds always come from HiGHS.
     time_limit
-        Seconds for the whole call (greedy, MILP or LP bound); each solve that explains an
-        infeasible requirement gets this limit again.
+        Seconds for the whole call: greedy, MILP, LP bound and the solves that explain an
+        infeasible requirement share this one deadline.
     mip_rel_gap
         Relative gap at which the MILP stops; the result is ``OPTIMAL`` only when the gap is
         within :data:`~siting.models._result.OPTIMALITY_TOLERANCE`.
@@ -97,10 +96,11 @@ def plan_sites(
     Returns
     -------
     MultiTypeSolution
-        ``INFEASIBLE`` (never an exception) when a requirement cannot be met, with a reason
-        naming it and the weight or yuan missing. A budget below the cheapest single project
-        gives an ``OPTIMAL`` empty plan with a reason saying so (unless a requirement needs new
-        coverage, which is then ``INFEASIBLE``).
+        ``INFEASIBLE`` (never an exception) when a requirement cannot be met, with one
+        :class:`~.solution.Infeasibility` record per cause in ``infeasible`` (requirement,
+        binding limit, weight or yuan missing) and a reason made of them. A budget below the
+        cheapest single project gives an ``OPTIMAL`` empty plan with a reason saying so (unless
+        a requirement needs new coverage, which is then ``INFEASIBLE``).
 
     Raises
     ------
@@ -116,16 +116,15 @@ def plan_sites(
     O(builds × (n_sites·n_types + nnz)); the MILP has ``n_sites·n_types·n_phases`` binaries
     and one continuous column per merged row and phase.
     """
-    start = time.perf_counter()
+    clock = Clock(time_limit)
     if len(types) == 0:
         msg = "types is empty; give one TypeCoverage per facility type"
         raise ModelInputError(msg)
     if method not in ("milp", "heuristic"):
         msg = f"method must be 'milp' or 'heuristic', got {method!r}"
         raise ModelInputError(msg)
-    limit = check_time_limit(time_limit)
     inp = check_inputs(len(types), base_cost, type_cost, allowed, phase_budgets,
-                        site_first_phase, phase_weights, site_area, type_area, max_types_per_site)
+                       site_first_phase, phase_weights, site_area, type_area, max_types_per_site)
     if returns is not None and not isinstance(returns, DiminishingReturns):
         msg = f"returns must be a DiminishingReturns or None, got {type(returns).__name__}"
         raise ModelInputError(msg)
@@ -134,11 +133,8 @@ def plan_sites(
     reqs = prepare_requirements(requirements, types, prepared, inp)
     n, n_types, n_phases = inp.shape
 
-    def time_left() -> float | None:
-        return None if limit is None else limit - (time.perf_counter() - start)
-
     def finish(plan: Plan, bound: float, status: Status, backend_used: str, method_used: str,
-               reason: str) -> MultiTypeSolution:
+               reason: str = "", infeasible: tuple[Infeasibility, ...] = ()) -> MultiTypeSolution:
         covered_phase = tuple(
             np.where(tp.row_map >= 0, c[np.maximum(tp.row_map, 0)], tp.row_map) if c.size
             else tp.row_map
@@ -148,64 +144,69 @@ def plan_sites(
         weight = np.array([[tp.weight @ (c <= f) for tp, c in pairs]
                            for f in range(n_phases)]).reshape(n_phases, n_types)
         return MultiTypeSolution(
-            plan.build_phase, plan.site_phase, covered_phase, weight,
-            np.array([tp.existing_weight for tp in prepared]), plan.spend, plan.objective,
-            max(bound, plan.objective) if status is not Status.INFEASIBLE else bound, status,
-            backend_used, method_used, time.perf_counter() - start, reason)
+            build_phase=plan.build_phase, site_phase=plan.site_phase,
+            covered_phase=covered_phase, covered_weight=weight,
+            existing_weight=np.array([tp.existing_weight for tp in prepared]),
+            spend_by_phase=plan.spend, objective=plan.objective, bound=bound, status=status,
+            backend=backend_used, method=method_used, seconds=clock.seconds,
+            reason=reason or describe_all(infeasible), infeasible=infeasible)
+
+    # What the plan came from: HiGHS (or CBC, SCIP) solving the MILP, or the greedy heuristic.
+    solver, algorithm = ("heuristic", "greedy") if method == "heuristic" else (backend, "milp")
+
+    def infeasible(bound: float = float("inf")) -> MultiTypeSolution:
+        return finish(empty, bound, Status.INFEASIBLE, solver, algorithm,
+                      infeasible=diagnose(model, inp, reqs, clock))
 
     empty = evaluate(np.full((n, n_types), -1, dtype=np.int64), inp, prepared, reqs)
-    unreachable = [r for r in reqs if r.reachable < r.need * (1 - TOL)]
-    if unreachable:
+    if any(r.reachable < r.need * (1 - TOL) for r in reqs):
         model = build_model(inp, prepared, reqs)
-        return finish(empty, float("inf"), Status.INFEASIBLE, backend, "milp",
-                      explain_infeasible(model, inp, reqs, limit))
+        return infeasible()
     broke = nothing_affordable(inp)
     if broke and empty.meets_requirements:
-        return finish(empty, 0.0, Status.OPTIMAL, backend, "milp", broke)
+        return finish(empty, 0.0, Status.OPTIMAL, solver, algorithm, broke)
 
     greedy = best_greedy(inp, prepared, reqs)
     model = build_model(inp, prepared, reqs)
     cheap_bound = knapsack_bound(inp, prepared)
     if method == "heuristic":
-        lp_bound, infeasible = lp_relaxation(model, time_left())
+        lp_bound, lp_infeasible = lp_relaxation(model, clock.remaining())
         bound = min(lp_bound, cheap_bound)
-        if infeasible:
-            return finish(empty, bound, Status.INFEASIBLE, "heuristic", "greedy",
-                          explain_infeasible(model, inp, reqs, limit))
+        if lp_infeasible:
+            return infeasible(bound)
         if not greedy.meets_requirements:
+            missed = tuple(
+                Infeasibility(k, r.type_index, r.by_phase, "heuristic", "weight", r.need,
+                              r.need - float(short))
+                for k, (r, short) in enumerate(zip(reqs, greedy.shortfall, strict=True))
+                if short > 0)
             return finish(empty, bound, Status.INFEASIBLE, "heuristic", "greedy",
-                          "the greedy plan misses a requirement (not proven infeasible); "
-                          "use method='milp'")
-        status = Status.OPTIMAL if relative_gap(greedy.objective, bound, "max") <= \
-            OPTIMALITY_TOLERANCE else Status.FEASIBLE
-        return finish(greedy, bound, status, "heuristic", "greedy",
-                      f"greedy plan; gap {relative_gap(greedy.objective, bound, 'max'):.3%}")
+                          infeasible=missed)
+        gap = relative_gap(greedy.objective, bound, "max")
+        status = Status.OPTIMAL if gap <= OPTIMALITY_TOLERANCE else Status.FEASIBLE
+        return finish(greedy, bound, status, "heuristic", "greedy", f"greedy plan; gap {gap:.3%}")
 
     warm = to_columns(greedy, inp, prepared, model) if greedy.meets_requirements else None
-    left = time_left()
-    out: MilpOutcome = solve_milp(model.problem, backend=backend,
-                                  time_limit=None if left is None else max(left, 1e-3),
+    out: MilpOutcome = solve_milp(model.problem, backend=backend, time_limit=clock.remaining(),
                                   mip_rel_gap=mip_rel_gap, warm_start=warm)
     if out.status is MilpStatus.INFEASIBLE:
-        return finish(empty, float("inf"), Status.INFEASIBLE, backend, "milp",
-                      explain_infeasible(model, inp, reqs, limit))
+        return infeasible()
     bound = min(cheap_bound,
                 -out.bound / model.weight_scale if np.isfinite(out.bound)
-                else lp_relaxation(model, time_left())[0])
+                else lp_relaxation(model, clock.remaining())[0])
     candidates = []
     if out.x is not None:
         candidates.append((prune(evaluate(from_columns(out.x, inp), inp, prepared, reqs),
-                                  inp, prepared, reqs), "milp"))
+                                 inp, prepared, reqs), "milp"))
     if greedy.meets_requirements:
         candidates.append((greedy, "greedy"))
     if not candidates:
         return finish(empty, bound, Status.INFEASIBLE, backend, "milp",
-                      f"no plan meeting the requirements found within the time limit of "
-                      f"{limit} s (not proven infeasible); raise time_limit")
+                      infeasible=(Infeasibility(None, None, None, "deadline"),))
     plan, used = max(candidates, key=lambda c: c[0].objective)
     gap = relative_gap(plan.objective, bound, "max")
     if gap <= OPTIMALITY_TOLERANCE:
-        return finish(plan, bound, Status.OPTIMAL, backend, used, "")
-    why = (f"stopped by the time limit of {limit} s" if out.status is not MilpStatus.OPTIMAL
+        return finish(plan, bound, Status.OPTIMAL, backend, used)
+    why = (f"stopped by the time limit of {clock.limit} s" if out.status is not MilpStatus.OPTIMAL
            else f"stopped at mip_rel_gap={mip_rel_gap}")
     return finish(plan, bound, Status.FEASIBLE, backend, used, f"{why}; gap {gap:.3%}")
