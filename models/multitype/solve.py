@@ -166,7 +166,9 @@ def plan_sites(
     if broke and empty.meets_requirements:
         return finish(empty, 0.0, Status.OPTIMAL, solver, algorithm, broke)
 
-    greedy = best_greedy(inp, prepared, reqs)
+    # The greedy may take half of the time limit; the MILP or the LP bound gets the rest.
+    greedy = best_greedy(inp, prepared, reqs,
+                         Clock(None if clock.limit is None else clock.limit / 2))
     model = build_model(inp, prepared, reqs)
     cheap_bound = knapsack_bound(inp, prepared)
     if method == "heuristic":
