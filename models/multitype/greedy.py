@@ -30,7 +30,7 @@ import scipy.sparse as sp
 
 from .._validate import BoolArray, FloatArray, IntArray
 from ..coverage import Clock
-from .credit import group_gain
+from .credit import group_gain, site_credit
 from .plans import Plan, evaluate, prune
 from .prepare import TOL, Inputs, PreparedType, Requirement
 
@@ -102,20 +102,8 @@ class _Greedy:
             reach = sp.coo_array(sub.astype(np.float64) @ left)
             capped = np.minimum(reach.data, self.short[st.req_index[active]][reach.col])
             return np.bincount(reach.row, weights=capped, minlength=sites.size).astype(np.float64)
-        fresh = st.weight * st.uncovered
-        if self.inp.returns is None:
-            return np.asarray(sub.astype(np.float64) @ fresh, dtype=np.float64)
-        # New weight per (site, group), then the credit it adds on top of what is covered; every
-        # phase's credit grows by the same amount, so the ranking needs one phase only.
-        by_group = sp.csr_array((fresh, (np.arange(fresh.size), st.group)),
-                                shape=(fresh.size, st.total.size))
-        delta = sp.coo_array(sub.astype(np.float64) @ by_group)
-        g = delta.col
-        added = (group_gain(st.done[g] - st.existing[g] + delta.data, st.total[g],
-                            st.existing[g], self.inp.returns)
-                 - group_gain(st.done[g] - st.existing[g], st.total[g], st.existing[g],
-                              self.inp.returns))
-        return np.bincount(delta.row, weights=added, minlength=sites.size).astype(np.float64)
+        return site_credit(sub, st.weight * st.uncovered, st.group, st.done - st.existing,
+                           st.total, st.existing, self.inp.returns)
 
     def gain_one(self, t: int, j: int, f: int, stage: str) -> float:
         """:meth:`gains` of one site, on the CSR arrays directly (no sparse-matrix objects)."""
