@@ -176,7 +176,7 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
         type_area=np.array([catalog.types[k].area_m2.min for k in keys], dtype=np.float64),
         requirements=targets.requirements,
         returns=returns,
-        method="heuristic" if scenario.solver.method == "heuristic" else "milp",
+        method="heuristic" if scenario.solver.method == "heuristic" else "benders",
         backend=scenario.solver.backend,
         time_limit=scenario.solver.time_limit_s,
         mip_rel_gap=scenario.solver.mip_rel_gap,
