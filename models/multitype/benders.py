@@ -38,7 +38,8 @@ References
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -234,6 +235,17 @@ class Master:
                            matrix.indptr[:-1].astype(np.int32),
                            matrix.indices.astype(np.int32), matrix.data)
 
+    @contextmanager
+    def only(self, keep: BoolArray) -> Iterator[None]:
+        """Within the block, facilities outside ``keep`` cannot be built."""
+        cols = self.facilities.build[~keep].ravel().astype(np.int32)
+        lower = np.zeros(cols.size)
+        self.highs.changeColsBounds(cols.size, cols, lower, lower)
+        try:
+            yield
+        finally:
+            self.highs.changeColsBounds(cols.size, cols, lower, self.problem.col_upper[cols])
+
     def plan_x(self, build_phase: IntArray, site_phase: IntArray) -> FloatArray:
         """A plan as a master solution, each θ at its true credit (a MILP warm start)."""
         x = np.zeros(self.problem.num_col)
@@ -302,13 +314,14 @@ def solve_benders(
     bound = lp_bound = np.inf
     converged = False
     # Cut rounds on the LP master until no cut is violated.
+    lp_x = None
     while not clock.expired:
         x, value, infeasible = master.solve(clock.remaining(), integer=False)
         if infeasible:
             return BendersOutcome(np.inf, np.inf, False, (), False, infeasible=True)
         if x is None:
             break
-        lp_bound = value
+        lp_x, lp_bound = x, value
         bound = min(bound, value)
         _, cuts = master.separate(x)
         if not cuts.count:
@@ -317,6 +330,31 @@ def solve_benders(
         master.add(cuts)
     plans: list[IntArray] = []
     proven = False
+
+    def incumbent(x: FloatArray) -> _Cuts:
+        """Record the master's integer solution ``x``; the cuts it violates."""
+        nonlocal best, start
+        build_phase = master.facilities.build_phase(x, inp.shape[:2])
+        plans.append(build_phase)
+        true_value, cuts = master.separate(x)
+        if true_value > best:
+            best, start = true_value, (build_phase, site_phases(build_phase))
+        return cuts
+
+    if integer and converged and lp_x is not None and not clock.expired:
+        # A plan first among the facilities the LP uses (and the best plan's): a small MILP
+        # that finds good plans fast (relaxation-induced neighbourhood). Its bound proves
+        # nothing about the whole master and is not used.
+        keep = lp_x[master.facilities.build[:, -1]] > 1e-6
+        if start is not None:
+            keep |= start[0][master.facilities.site, master.facilities.type] >= 0
+        remaining = clock.remaining()
+        with master.only(keep):
+            x, _, _ = master.solve(None if remaining is None else remaining / 3, integer=True,
+                                   start=None if start is None else master.plan_x(*start),
+                                   mip_rel_gap=mip_rel_gap)
+        if x is not None:
+            master.add(incumbent(x))
     # Integer rounds: solve the master as a MILP from the best plan known, cut its incumbent
     # off where the master overrated it, and solve again.
     while integer and converged and not clock.expired and not proven:
@@ -326,11 +364,7 @@ def solve_benders(
         bound = min(bound, value)
         if x is None:
             break
-        build_phase = master.facilities.build_phase(x, inp.shape[:2])
-        plans.append(build_phase)
-        true_value, cuts = master.separate(x)
-        if true_value > best:
-            best, start = true_value, (build_phase, site_phases(build_phase))
+        cuts = incumbent(x)
         proven = bound <= best + OPTIMALITY_TOLERANCE * max(1.0, abs(best))
         if not cuts.count:
             break
