@@ -10,12 +10,13 @@ same files, side by side. Every run is bounded by ``--timeout`` seconds of wall 
 Run from the repository root::
 
     .venv/bin/python -m benchmarks.scale_bench --scales 1 4 16 \\
-        [--baseline /path/to/base/.venv/bin/python] [--timeout 900] [--out PATH]
+        [--baseline /path/to/base/.venv/bin/python] [--long 16:45 50:240] [--timeout 900]
 
 Records per run: demand points, communities, sites; seconds per plan stage and in total; peak
 resident memory; objective, proven bound, reported gap, status, method and reason; and, where
 ``--best-known`` gives a plan's objective for a scale (from a long run), the run's distance to
-it. Writes ``benchmarks/results/scale.json`` and prints a table.
+it. ``--long SCALE:SECONDS`` adds a run of this checkout with a longer solver limit (``--out``
+sets the JSON path). Writes ``benchmarks/results/scale.json`` and prints a table.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def prepare(scale: float, cache: Path, time_limit: float) -> Path:
     """The scaled demo's folder (generated once into ``cache``) with its scenario file."""
     folder = cache / f"x{scale:g}"
     scenario = folder / "scenario.yaml"
-    if not scenario.exists():
+    if not (folder / "scenario.base.yaml").exists():
         folder.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, str(DEMO / "generate.py"), "--scale", f"{scale:g}",
                         "--out", str(folder)], check=True, capture_output=True)
@@ -114,6 +115,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--baseline", help="Python of another checkout to run side by side")
     parser.add_argument("--timeout", type=float, default=900.0, help="wall seconds per run")
     parser.add_argument("--time-limit", type=float, default=15.0, help="solver seconds")
+    parser.add_argument("--long", nargs="*", default=[], metavar="SCALE:SECONDS",
+                        help="also run this checkout at SCALE with a SECONDS solver limit")
     parser.add_argument("--best-known", type=str, default="{}",
                         help='JSON {"1": objective, …}: best plan known per scale')
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
@@ -125,16 +128,20 @@ def main(argv: list[str] | None = None) -> None:
         return
     best = {float(k): float(v) for k, v in json.loads(args.best_known).items()}
     versions = {"new": sys.executable, **({"baseline": args.baseline} if args.baseline else {})}
+    long = {float(k): float(v) for k, v in (item.split(":") for item in args.long)}
     results = []
     for scale in args.scales:
-        scenario = prepare(scale, args.cache, args.time_limit)
+        runs = [(name, python, args.time_limit) for name, python in versions.items()]
+        if scale in long:
+            runs.append((f"new_{long[scale]:g}s", sys.executable, long[scale]))
         row: dict[str, Any] = {"scale": scale}
-        for name, python in versions.items():
-            r = run(python, scenario, args.timeout)
+        for name, python, limit in runs:
+            r = run(python, prepare(scale, args.cache, limit), args.timeout)
+            r["time_limit_s"] = limit
             if scale in best and "error" not in r:
                 r["below_best_known"] = (best[scale] - r["objective"]) / best[scale]
             row[name] = r
-            print(f"{scale:>4g}× {name:>8}: {_fmt(r)}", flush=True)
+            print(f"{scale:>4g}× {name:>9}: {_fmt(r)}", flush=True)
         if scale in best:
             row["best_known_objective"] = best[scale]
         results.append(row)
