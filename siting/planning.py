@@ -140,7 +140,7 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
         type_area=np.array([catalog.types[k].area_m2.min for k in keys], dtype=np.float64),
         requirements=targets.requirements,
         returns=returns,
-        method="heuristic" if scenario.solver.method == "heuristic" else "milp",
+        method="heuristic" if scenario.solver.method == "heuristic" else "benders",
         backend=scenario.solver.backend,
         time_limit=scenario.solver.time_limit_s,
         mip_rel_gap=scenario.solver.mip_rel_gap,
@@ -148,7 +148,7 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
     # Name the communities and tier rules behind an infeasible target, and sites by their ids,
     # not row indices.
     reason = _SITE_INDEX.sub(lambda m: f"site {sites['id'].iloc[int(m[1])]}",
-                             targets.explain(solution.reason))
+                             targets.explain(solution))
     solution = dataclasses.replace(solution, reason=reason)
     lap("optimization")
     say("ranking projects")

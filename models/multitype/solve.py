@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Literal
@@ -11,19 +10,22 @@ import numpy as np
 import numpy.typing as npt
 
 from .._errors import ModelInputError
-from .._milp import Backend, MilpOutcome, MilpStatus, solve_milp
+from .._milp import BACKENDS, Backend, MilpOutcome, MilpStatus, solve_milp
 from .._result import OPTIMALITY_TOLERANCE, Status, relative_gap
-from .._validate import check_time_limit
+from ..coverage import Clock
+from .benders import solve_benders
 from .bounds import knapsack_bound, lp_relaxation
-from .diagnosis import explain_infeasible, nothing_affordable
+from .diagnosis import diagnose, nothing_affordable
 from .greedy import best_greedy
 from .inputs import CoverageRequirement, DiminishingReturns, TypeCoverage
-from .milp import build_model, from_columns, to_columns
+from .milp import build_model, to_columns
 from .plans import Plan, evaluate, prune
 from .prepare import TOL, check_inputs, prepare_requirements, prepare_type
-from .solution import NOT_COVERED, MultiTypeSolution
+from .solution import NOT_COVERED, Infeasibility, MultiTypeSolution, describe_all
 
-Method = Literal["milp", "heuristic"]
+Method = Literal["benders", "milp", "heuristic"]
+#: Share of the time limit the greedy warm start may take; the bound and search get the rest.
+GREEDY_SHARE = 0.3
 
 
 def plan_sites(
@@ -40,7 +42,7 @@ def plan_sites(
     max_types_per_site: int | None = None,
     requirements: Sequence[CoverageRequirement] = (),
     returns: DiminishingReturns | None = None,
-    method: Method = "milp",
+    method: Method = "benders",
     backend: Backend = "highs",
     time_limit: float | None = None,
     mip_rel_gap: float = 1e-6,
@@ -82,14 +84,18 @@ def plan_sites(
         covered weight (rows grouped by :attr:`TypeCoverage.groups`); None keeps the linear
         objective.
     method
-        ``"milp"`` solves the model (warm-started from the greedy plan); ``"heuristic"`` returns
-        the greedy plan with the LP-relaxation bound (HiGHS interior point). The greedy plan is
-        also returned when it beats the MILP incumbent at ``time_limit``.
+        ``"benders"`` (default) solves the model by its Benders decomposition
+        (:mod:`.benders`: facilities in a master problem, coverage as cuts, HiGHS), which scales
+        with the facilities and the coverage matrix's entries; ``"milp"`` solves the whole MILP
+        with ``backend``; ``"heuristic"`` returns the greedy plan with the LP bound of the
+        decomposition's cut rounds. Both solving methods start from the greedy plan, which is
+        returned when nothing better is found within ``time_limit``.
     backend
-        MILP solver: ``"highs"``, ``"cbc"`` or ``"scip"``. LP bounds always come from HiGHS.
+        MILP solver of ``method="milp"``: ``"highs"``, ``"cbc"`` or ``"scip"``. Bounds and the
+        decomposition always use HiGHS.
     time_limit
-        Seconds for the whole call (greedy, MILP or LP bound); each solve that explains an
-        infeasible requirement gets this limit again.
+        Seconds for the whole call: greedy, MILP, LP bound and the solves that explain an
+        infeasible requirement share this one deadline.
     mip_rel_gap
         Relative gap at which the MILP stops; the result is ``OPTIMAL`` only when the gap is
         within :data:`~siting.models._result.OPTIMALITY_TOLERANCE`.
@@ -97,10 +103,11 @@ def plan_sites(
     Returns
     -------
     MultiTypeSolution
-        ``INFEASIBLE`` (never an exception) when a requirement cannot be met, with a reason
-        naming it and the weight or yuan missing. A budget below the cheapest single project
-        gives an ``OPTIMAL`` empty plan with a reason saying so (unless a requirement needs new
-        coverage, which is then ``INFEASIBLE``).
+        ``INFEASIBLE`` (never an exception) when a requirement cannot be met, with one
+        :class:`~.solution.Infeasibility` record per cause in ``infeasible`` (requirement,
+        binding limit, weight or yuan missing) and a reason made of them. A budget below the
+        cheapest single project gives an ``OPTIMAL`` empty plan with a reason saying so (unless
+        a requirement needs new coverage, which is then ``INFEASIBLE``).
 
     Raises
     ------
@@ -112,20 +119,24 @@ def plan_sites(
     -----
     Rows already covered by an existing outlet get ``covered_phase`` :data:`EXISTING_COVERED`
     and no credit. Facilities that cover nothing earlier than the rest of the plan are dropped
-    from the returned plan (objective unchanged, spending lower). The greedy runs in
-    O(builds × (n_sites·n_types + nnz)); the MILP has ``n_sites·n_types·n_phases`` binaries
-    and one continuous column per merged row and phase.
+    from the returned plan (objective unchanged, spending lower). The greedy (lazy, at most
+    :data:`GREEDY_SHARE` of the time limit) costs about the coverage matrix's entries plus
+    picks × log(candidates); the decomposition's master has ``allowed pairs × n_phases``
+    binaries plus one credit column per (type, group, phase), the whole MILP also one
+    continuous column per merged row and phase.
     """
-    start = time.perf_counter()
+    clock = Clock(time_limit)
     if len(types) == 0:
         msg = "types is empty; give one TypeCoverage per facility type"
         raise ModelInputError(msg)
-    if method not in ("milp", "heuristic"):
-        msg = f"method must be 'milp' or 'heuristic', got {method!r}"
+    if method not in ("benders", "milp", "heuristic"):
+        msg = f"method must be 'benders', 'milp' or 'heuristic', got {method!r}"
         raise ModelInputError(msg)
-    limit = check_time_limit(time_limit)
+    if backend not in BACKENDS:
+        msg = f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}"
+        raise ModelInputError(msg)
     inp = check_inputs(len(types), base_cost, type_cost, allowed, phase_budgets,
-                        site_first_phase, phase_weights, site_area, type_area, max_types_per_site)
+                       site_first_phase, phase_weights, site_area, type_area, max_types_per_site)
     if returns is not None and not isinstance(returns, DiminishingReturns):
         msg = f"returns must be a DiminishingReturns or None, got {type(returns).__name__}"
         raise ModelInputError(msg)
@@ -134,11 +145,8 @@ def plan_sites(
     reqs = prepare_requirements(requirements, types, prepared, inp)
     n, n_types, n_phases = inp.shape
 
-    def time_left() -> float | None:
-        return None if limit is None else limit - (time.perf_counter() - start)
-
     def finish(plan: Plan, bound: float, status: Status, backend_used: str, method_used: str,
-               reason: str) -> MultiTypeSolution:
+               reason: str = "", infeasible: tuple[Infeasibility, ...] = ()) -> MultiTypeSolution:
         covered_phase = tuple(
             np.where(tp.row_map >= 0, c[np.maximum(tp.row_map, 0)], tp.row_map) if c.size
             else tp.row_map
@@ -148,64 +156,77 @@ def plan_sites(
         weight = np.array([[tp.weight @ (c <= f) for tp, c in pairs]
                            for f in range(n_phases)]).reshape(n_phases, n_types)
         return MultiTypeSolution(
-            plan.build_phase, plan.site_phase, covered_phase, weight,
-            np.array([tp.existing_weight for tp in prepared]), plan.spend, plan.objective,
-            max(bound, plan.objective) if status is not Status.INFEASIBLE else bound, status,
-            backend_used, method_used, time.perf_counter() - start, reason)
+            build_phase=plan.build_phase, site_phase=plan.site_phase,
+            covered_phase=covered_phase, covered_weight=weight,
+            existing_weight=np.array([tp.existing_weight for tp in prepared]),
+            spend_by_phase=plan.spend, objective=plan.objective, bound=bound, status=status,
+            backend=backend_used, method=method_used, seconds=clock.seconds,
+            reason=reason or describe_all(infeasible), infeasible=infeasible)
+
+    # What the plan came from: HiGHS (or CBC, SCIP) solving the MILP, or the greedy heuristic.
+    solver, algorithm = {"heuristic": ("heuristic", "greedy"), "benders": ("highs", "benders"),
+                         "milp": (backend, "milp")}[method]
+
+    def infeasible(bound: float = float("inf")) -> MultiTypeSolution:
+        records = diagnose(build_model(inp, prepared, reqs), inp, reqs, clock)
+        return finish(empty, bound, Status.INFEASIBLE, solver, algorithm, infeasible=records)
 
     empty = evaluate(np.full((n, n_types), -1, dtype=np.int64), inp, prepared, reqs)
-    unreachable = [r for r in reqs if r.reachable < r.need * (1 - TOL)]
-    if unreachable:
-        model = build_model(inp, prepared, reqs)
-        return finish(empty, float("inf"), Status.INFEASIBLE, backend, "milp",
-                      explain_infeasible(model, inp, reqs, limit))
+    if any(r.reachable < r.need * (1 - TOL) for r in reqs):
+        return infeasible()
     broke = nothing_affordable(inp)
     if broke and empty.meets_requirements:
-        return finish(empty, 0.0, Status.OPTIMAL, backend, "milp", broke)
+        return finish(empty, 0.0, Status.OPTIMAL, solver, algorithm, broke)
 
-    greedy = best_greedy(inp, prepared, reqs)
-    model = build_model(inp, prepared, reqs)
+    greedy = best_greedy(inp, prepared, reqs, Clock(
+        None if clock.limit is None else clock.limit * GREEDY_SHARE))
     cheap_bound = knapsack_bound(inp, prepared)
-    if method == "heuristic":
-        lp_bound, infeasible = lp_relaxation(model, time_left())
-        bound = min(lp_bound, cheap_bound)
-        if infeasible:
-            return finish(empty, bound, Status.INFEASIBLE, "heuristic", "greedy",
-                          explain_infeasible(model, inp, reqs, limit))
-        if not greedy.meets_requirements:
-            return finish(empty, bound, Status.INFEASIBLE, "heuristic", "greedy",
-                          "the greedy plan misses a requirement (not proven infeasible); "
-                          "use method='milp'")
-        status = Status.OPTIMAL if relative_gap(greedy.objective, bound, "max") <= \
-            OPTIMALITY_TOLERANCE else Status.FEASIBLE
-        return finish(greedy, bound, status, "heuristic", "greedy",
-                      f"greedy plan; gap {relative_gap(greedy.objective, bound, 'max'):.3%}")
-
-    warm = to_columns(greedy, inp, prepared, model) if greedy.meets_requirements else None
-    left = time_left()
-    out: MilpOutcome = solve_milp(model.problem, backend=backend,
-                                  time_limit=None if left is None else max(left, 1e-3),
-                                  mip_rel_gap=mip_rel_gap, warm_start=warm)
-    if out.status is MilpStatus.INFEASIBLE:
-        return finish(empty, float("inf"), Status.INFEASIBLE, backend, "milp",
-                      explain_infeasible(model, inp, reqs, limit))
-    bound = min(cheap_bound,
-                -out.bound / model.weight_scale if np.isfinite(out.bound)
-                else lp_relaxation(model, time_left())[0])
-    candidates = []
-    if out.x is not None:
-        candidates.append((prune(evaluate(from_columns(out.x, inp), inp, prepared, reqs),
-                                  inp, prepared, reqs), "milp"))
-    if greedy.meets_requirements:
-        candidates.append((greedy, "greedy"))
+    candidates = [(greedy, "greedy")] if greedy.meets_requirements else []
+    if method == "milp":
+        model = build_model(inp, prepared, reqs)
+        warm = to_columns(greedy, inp, prepared, model) if greedy.meets_requirements else None
+        out: MilpOutcome = solve_milp(model.problem, backend=backend,
+                                      time_limit=clock.remaining(), mip_rel_gap=mip_rel_gap,
+                                      warm_start=warm)
+        if out.status is MilpStatus.INFEASIBLE:
+            return infeasible()
+        bound = min(cheap_bound,
+                    -out.bound / model.weight_scale if np.isfinite(out.bound)
+                    else lp_relaxation(model, clock.remaining())[0])
+        found = [] if out.x is None else [model.facilities.build_phase(out.x, (n, n_types))]
+        stopped = out.status is not MilpStatus.OPTIMAL
+    else:
+        start = (greedy.build_phase, greedy.site_phase) if greedy.meets_requirements else None
+        decomposed = solve_benders(inp, prepared, reqs, clock, start,
+                                   greedy.objective if start else -np.inf,
+                                   integer=method == "benders", mip_rel_gap=mip_rel_gap)
+        if decomposed.infeasible:
+            return infeasible()
+        bound = min(cheap_bound, decomposed.bound)
+        found = list(decomposed.plans)
+        stopped = clock.expired or not decomposed.lp_converged
+    for build_phase in found:
+        plan = prune(evaluate(build_phase, inp, prepared, reqs), inp, prepared, reqs)
+        if plan.meets_requirements:
+            candidates.append((plan, algorithm))
     if not candidates:
-        return finish(empty, bound, Status.INFEASIBLE, backend, "milp",
-                      f"no plan meeting the requirements found within the time limit of "
-                      f"{limit} s (not proven infeasible); raise time_limit")
+        if method == "heuristic":
+            missed = tuple(
+                Infeasibility(k, r.type_index, r.by_phase, "heuristic", "weight", r.need,
+                              r.need - float(short))
+                for k, (r, short) in enumerate(zip(reqs, greedy.shortfall, strict=True))
+                if short > 0)
+            return finish(empty, bound, Status.INFEASIBLE, solver, algorithm, infeasible=missed)
+        return finish(empty, bound, Status.INFEASIBLE, solver, algorithm,
+                      infeasible=(Infeasibility(None, None, None, "deadline"),))
     plan, used = max(candidates, key=lambda c: c[0].objective)
     gap = relative_gap(plan.objective, bound, "max")
     if gap <= OPTIMALITY_TOLERANCE:
-        return finish(plan, bound, Status.OPTIMAL, backend, used, "")
-    why = (f"stopped by the time limit of {limit} s" if out.status is not MilpStatus.OPTIMAL
-           else f"stopped at mip_rel_gap={mip_rel_gap}")
-    return finish(plan, bound, Status.FEASIBLE, backend, used, f"{why}; gap {gap:.3%}")
+        return finish(plan, bound, Status.OPTIMAL, solver, used)
+    if method == "heuristic":
+        why = "greedy plan"
+    elif stopped:
+        why = f"stopped by the time limit of {clock.limit} s"
+    else:
+        why = f"stopped at mip_rel_gap={mip_rel_gap}"
+    return finish(plan, bound, Status.FEASIBLE, solver, used, f"{why}; gap {gap:.3%}")
