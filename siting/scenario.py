@@ -135,6 +135,13 @@ class SitesSpec(LayerSpec):
     allowed_types: str | None = None
     first_phase: str | None = None
     type_cost_yuan: dict[str, str] = Field(default_factory=dict)
+    #: Optional text columns carried into the project list: site kind (e.g. 闲置国有/集体房产),
+    #: ownership (state, collective, private), and 责任单位 / 资金来源 overriding the catalog's
+    #: per-type defaults for projects at the site.
+    kind: str | None = None
+    ownership: str | None = None
+    responsible_unit: str | None = None
+    funding: str | None = None
     geometry_kinds = ("Point", "Polygon")
     numeric = ("floor_area_m2", "base_cost_yuan")
 

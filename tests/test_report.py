@@ -25,12 +25,17 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture(scope="module")
 def written(plan: Plan, context: PlanContext, tmp_path_factory: pytest.TempPathFactory) -> Path:
     outdir = tmp_path_factory.mktemp("report")
-    files = write_report(plan, context, outdir)
+    files = write_report(plan, context, outdir, pdf=False)
     assert {f.relative_to(outdir).as_posix() for f in files} == {
         "report.html", "map.html", "blindspots.csv", "charts/coverage.png",
         "charts/budget.png", "charts/budget_coverage.png", "charts/tiers.png",
     }
     return outdir
+
+
+def _table(text: str, css: str) -> str:
+    """The HTML of the report table whose first class is ``css``."""
+    return re.split(rf'<table class="{css}[" ]', text)[1].split("</table>")[0]
 
 
 def test_pages_need_no_network(written: Path) -> None:
@@ -48,10 +53,10 @@ def test_report_holds_both_languages_and_every_project(written: Path, plan: Plan
     assert '<html lang="zh-CN">' in text
     assert 'id="lang-switch"' in text
     assert text.count('<span lang="zh-CN">') == text.count('<span lang="en">') > 50
-    body = text.split('<table class="projects">')[1].split("</table>")[0]
+    body = _table(text, "projects")
     assert body.count("<tr>") == len(plan.projects) + 1
     for p in plan.projects[:5]:
-        assert f"<td>{p.rank}</td>" in body
+        assert f'<td class="n">{p.rank}</td>' in body
         assert p.site_id in body
     assert "synthetic data" in text, "the demo's data must be labelled synthetic"
 
@@ -71,7 +76,7 @@ def test_blind_spot_csv_matches_the_report(written: Path, plan: Plan) -> None:
     assert set(table["level"]) == {"district", "street", "community"}
     district = table[table["level"] == "district"]
     text = (written / "report.html").read_text(encoding="utf-8")
-    html_table = text.split('class="blind-spots blind-spots-district"')[1].split("</table>")[0]
+    html_table = _table(text, "blind-spots blind-spots-district")
     assert html_table.count("<tr>") == len(district) + 1
     assert set(district["type"]) == {s.type for s in plan.type_summary}
 
@@ -145,8 +150,9 @@ def test_map_page_embeds_valid_json(plan: Plan, context: PlanContext) -> None:
 
 def _rows(text: str, css: str) -> list[list[str]]:
     """Body rows of the report table ``css`` as lists of cell HTML."""
-    body = text.split(f'<table class="{css}">')[1].split("</table>")[0].split("<tbody>")[1]
-    return [re.findall(r"<td>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", body)]
+    body = _table(text, css).split("<tbody>")[1]
+    return [re.findall(r"<td[^>]*>(.*?)</td>", row)
+            for row in re.findall(r"<tr>(.*?)</tr>", body)]
 
 
 def _zh(cell: str) -> str:
@@ -196,19 +202,23 @@ def test_targets_and_placeholder_rules_are_stated(written: Path, plan: Plan) -> 
     text = (written / "report.html").read_text(encoding="utf-8")
     assert plan.progress is not None
     rows = _rows(text, "city-targets")
-    assert [(r[0], _count(r[3])) for r in rows] == [
-        (t.key, t.required) for t in plan.progress.city_targets]
+    names = dict(zip(plan.tiers.tiers, plan.tiers.tier_names_zh, strict=True))
+    assert [(_zh(r[0]), _count(r[3])) for r in rows] == [
+        (f"{t.deadline} 前 {t.required} 个{names[t.tier]}", t.required)
+        for t in plan.progress.city_targets]
     kaifeng = [(t.required, t.deadline[:7]) for t in plan.progress.city_targets]
     assert kaifeng == [(20, "2025-09"), (10, "2025-12"), (40, "2026-09")]
     assert [_count(r[5]) for r in rows] == [t.reached for t in plan.progress.city_targets]
-    section = text.split('<section id="tiers">')[1].split("</section>")[0]
+    assert {r[7] for r in rows} == {"汴政办〔2025〕11号"}, "sources by document number"
+    section = text.split('<section id="targets">')[1].split("</section>")[0]
     assert "占位假设" in section
     assert "placeholders" in section
     assert "siting/data/tiers.yaml" in section
     for flag in ("smart_terminals", "satisfaction"):
         assert flag in section.split('class="unassessed"')[1], flag
     assert "The scenario sets no targets." in section, "the demo has no scenario targets"
-    assert text.index('id="summary"') < text.index('id="tiers"') < text.index('id="projects"')
+    assert (text.index('id="summary"') < text.index('id="projects"') < text.index('id="targets"')
+            < text.index('id="appendix"'))
 
 
 def test_spend_table_adds_up_to_the_plans_spend(written: Path, plan: Plan) -> None:
@@ -217,11 +227,12 @@ def test_spend_table_adds_up_to_the_plans_spend(written: Path, plan: Plan) -> No
     rows = _rows(text, "spend")
     items = [r for r in rows if r[0] and "<b>" not in r[1]]
     assert len(items) == len({(s.phase, s.type) for s in plan.progress.spend})
-    total = _count(re.sub(r"</?b>", "", rows[-1][-1]))
-    assert total == round(sum(plan.progress.spend_by_phase.values()))
-    assert total == pytest.approx(sum(p.spent_yuan for p in plan.phases), abs=len(items))
-    districts = [_count(re.sub(r"</?b>", "", c)) for c in rows[-1][2:-1]]
-    assert districts == [round(v) for v in plan.progress.spend_by_district.values()]
+    wan = 1e4  # the table is in 万元 with one decimal
+    total = float(re.sub(r"</?b>|,", "", rows[-1][-1]))
+    assert total == round(sum(plan.progress.spend_by_phase.values()) / wan, 1)
+    assert total == pytest.approx(sum(p.spent_yuan for p in plan.phases) / wan, abs=0.05)
+    districts = [float(re.sub(r"</?b>|,", "", c)) for c in rows[-1][2:-1]]
+    assert districts == [round(v / wan, 1) for v in plan.progress.spend_by_district.values()]
 
 
 def test_tier_chart_draws_the_counts(plan: Plan) -> None:

@@ -3,6 +3,8 @@
 `write_report` writes, into an existing output folder (after `siting.outputs.write_outputs`):
 
 - ``report.html``: one self-contained page, Chinese first with an English switch;
+- ``report.pdf``: the same page printed on A4 by headless Chromium (`siting.report.pdf`);
+  where Chromium is missing the run goes on and a `ReportWarning` says so in both languages;
 - ``map.html``: the interactive map (Leaflet inlined, no network needed);
 - ``charts/*.png``: coverage before/after per type, budget by phase, budget–coverage curve,
   circles at each tier per stage;
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,11 +27,19 @@ from .blindspots import blind_spot_tables
 from .charts import plan_charts
 from .html_map import TileLayer, map_html
 from .page import SECTIONS, ReportData, Section, report_html
+from .pdf import print_pdf
 
 if TYPE_CHECKING:
     from ..context import PlanContext
 
-__all__ = ["SECTIONS", "ReportData", "Section", "TileLayer", "data_notes", "write_report"]
+__all__ = [
+    "SECTIONS", "ReportData", "ReportWarning", "Section", "TileLayer", "data_notes",
+    "write_report",
+]
+
+
+class ReportWarning(UserWarning):
+    """An output of the report could not be written (the run itself succeeded)."""
 
 #: Credit required by the ODbL wherever OpenStreetMap data is shown.
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
@@ -73,6 +84,7 @@ def write_report(
     *,
     tiles: TileLayer | None = None,
     sections: Sequence[Section] = SECTIONS,
+    pdf: bool = True,
 ) -> list[Path]:
     """Write the report, the map, the charts and the blind-spot tables into ``outdir``.
 
@@ -85,8 +97,9 @@ def write_report(
     tiles
         Optional base-map tiles for the map (the default needs no network).
     sections
-        Report sections in page order (`siting.report.page.SECTIONS` plus e.g. the tier
-        dashboard).
+        Report sections in page order (`siting.report.page.SECTIONS` or another choice).
+    pdf
+        Also print ``report.pdf``; when it cannot be printed a `ReportWarning` says why.
 
     Returns
     -------
@@ -112,4 +125,11 @@ def write_report(
     _write_atomic(written[-1], page)
     written.append(outdir / "report.html")
     _write_atomic(written[-1], report_html(data, sections=sections))
+    if pdf:
+        printed = print_pdf(written[-1])
+        if isinstance(printed, bytes):
+            written.append(outdir / "report.pdf")
+            _write_atomic(written[-1], printed)
+        else:
+            warnings.warn(f"{printed.zh}\n{printed.en}", ReportWarning, stacklevel=2)
     return written
