@@ -156,6 +156,19 @@ class SitesSpec(LayerSpec):
         return super().numeric_columns() | {f"type_cost_yuan.{k}" for k in self.type_cost_yuan}
 
 
+class BarriersSpec(LayerSpec):
+    """Lines or areas walking cannot cross (city wall, railway, water), drawn on the maps.
+
+    The walking network already leaves out what crosses them; this layer only shows them.
+    ``kind`` names the column telling what each is (a value containing ``wall``, ``rail`` or a
+    water word such as ``lake``, ``river`` or ``water``), ``name`` the column of its name.
+    """
+
+    kind: str | None = None
+    name: str | None = None
+    geometry_kinds = ("LineString", "Polygon")
+
+
 class DemandListSpec(Record):
     """The 需求清单 CSV: community, type, requests[, urgency]."""
 
@@ -279,6 +292,7 @@ class Scenario(Record):
     demand: DemandSpec
     outlets: OutletsSpec | None = None
     sites: SitesSpec
+    barriers: BarriersSpec | None = None
     demand_list: DemandListSpec | None = None
     catalog: CatalogSpec = CatalogSpec()
     speeds_m_per_s: Speeds
@@ -363,6 +377,7 @@ _LAYERS: dict[str, type[LayerSpec]] = {
     "demand": DemandSpec,
     "outlets": OutletsSpec,
     "sites": SitesSpec,
+    "barriers": BarriersSpec,
 }
 
 

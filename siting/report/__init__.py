@@ -7,8 +7,10 @@
   where Chromium is missing the run goes on and a `ReportWarning` says so in both languages;
 - ``map.html``: the interactive map (Leaflet inlined, no network needed);
 - ``charts/*.png``: coverage before/after per type, budget by phase, budget–coverage curve,
-  circles at each tier per stage;
-- ``blindspots.csv``: the blind-spot tables behind the report, every level in one file.
+  circles at each tier per stage, and the overview map (``map.png``);
+- ``projects.xlsx``: the plan's tables as a formatted workbook (`siting.report.workbook`);
+- ``blindspots.csv``: the blind-spot tables behind the report, every level in one file
+  (Chinese headers; walking minutes blank where no facility is within the computed reach).
 """
 
 from __future__ import annotations
@@ -17,17 +19,19 @@ import os
 import tempfile
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from ..plan_model import Plan
+from .backdrop import plan_backdrop
 from .blindspots import blind_spot_tables
 from .charts import plan_charts
 from .html_map import TileLayer, map_html
+from .overview_map import overview_map
 from .page import SECTIONS, ReportData, Section, report_html
-from .pdf import print_pdf
+from .pdf import start_print
+from .workbook import blind_spot_frame, workbook_bytes
 
 if TYPE_CHECKING:
     from ..context import PlanContext
@@ -111,22 +115,29 @@ def write_report(
     if tiles:
         notes = (*notes, tiles.attribution)
     tables = blind_spot_tables(context)
-    charts = plan_charts(plan)
-    page = map_html(plan, context, tiles=tiles, notes=notes)
+    backdrop = plan_backdrop(context)
+    # The map is mostly geometry (shapely works outside the GIL): drawn beside the charts.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        drawing = pool.submit(map_html, plan, context, tiles=tiles, notes=notes,
+                              backdrop=backdrop)
+        charts = {**plan_charts(plan), "map": overview_map(plan, context, backdrop)}
+        page = drawing.result()
     data = ReportData(plan, context, tables, charts, page, notes)
-    written: list[Path] = []
+    written = [outdir / "report.html"]
+    _write_atomic(written[-1], report_html(data, sections=sections))
+    # Chromium prints while the other files are written.
+    printing = start_print(written[-1]) if pdf else None
     for name, png in charts.items():
         written.append(outdir / "charts" / f"{name}.png")
         _write_atomic(written[-1], png)
-    blind = pd.concat([t.assign(level=level) for level, t in tables.items()], ignore_index=True)
-    written.append(outdir / "blindspots.csv")
-    _write_atomic(written[-1], blind.to_csv(index=False).encode("utf-8-sig"))
     written.append(outdir / "map.html")
     _write_atomic(written[-1], page)
-    written.append(outdir / "report.html")
-    _write_atomic(written[-1], report_html(data, sections=sections))
-    if pdf:
-        printed = print_pdf(written[-1])
+    written.append(outdir / "blindspots.csv")
+    _write_atomic(written[-1], blind_spot_frame(tables).to_csv(index=False).encode("utf-8-sig"))
+    written.append(outdir / "projects.xlsx")
+    _write_atomic(written[-1], workbook_bytes(plan, context, tables))
+    if printing is not None:
+        printed = printing.result()
         if isinstance(printed, bytes):
             written.append(outdir / "report.pdf")
             _write_atomic(written[-1], printed)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from matplotlib import font_manager, rc_context
@@ -60,19 +60,21 @@ def _label(key: str, **fields: object) -> str:
     return label(text(key, **fields))
 
 
-def _figure(height_in: float) -> Figure:
-    figure = Figure(figsize=(8.0, height_in), dpi=100, layout="constrained")
+def new_figure(height_in: float, *, layout: Literal["constrained"] | None = "constrained"
+               ) -> Figure:
+    """An 8-inch-wide figure at 100 dpi drawn by Agg (no pyplot state)."""
+    figure = Figure(figsize=(8.0, height_in), dpi=100, layout=layout)
     FigureCanvasAgg(figure)
     return figure
 
 
-def _png(figure: Figure) -> bytes:
+def png_bytes(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
 
 
-def _fonts() -> dict[RcKeyType, Any]:
+def font_settings() -> dict[RcKeyType, Any]:
     """rc settings drawing with the CJK family, falling back to DejaVu for Latin glyphs."""
     family = cjk_family()
     return {"font.family": [family, "DejaVu Sans"]} if family else {}
@@ -101,8 +103,8 @@ def before_after_bars(
         Format the value axis and the bar ends as percentages.
     """
     n = len(labels)
-    with rc_context(_fonts()):
-        figure = _figure(1.2 + 0.32 * max(n, 1))
+    with rc_context(font_settings()):
+        figure = new_figure(1.2 + 0.32 * max(n, 1))
         axes = figure.add_subplot()
         y = np.arange(n)[::-1]
         scale = 100.0 if percent else 1.0
@@ -120,7 +122,7 @@ def before_after_bars(
         axes.set_title(title, fontsize=10)
         axes.legend(loc="lower right", fontsize=8)
         axes.grid(axis="x", alpha=0.3)
-        return _png(figure)
+        return png_bytes(figure)
 
 
 def coverage_chart(plan: Plan) -> bytes:
@@ -136,8 +138,8 @@ def coverage_chart(plan: Plan) -> bytes:
 
 def budget_chart(plan: Plan) -> bytes:
     """Budget and spend per phase, 万元 (10 000 yuan)."""
-    with rc_context(_fonts()):
-        figure = _figure(3.4)
+    with rc_context(font_settings()):
+        figure = new_figure(3.4)
         axes = figure.add_subplot()
         x = np.arange(len(plan.phases))
         budget = np.array([p.budget_yuan for p in plan.phases]) / YUAN_PER_WAN
@@ -153,7 +155,7 @@ def budget_chart(plan: Plan) -> bytes:
         axes.set_title(_label("chart.budget_title"), fontsize=10)
         axes.legend(fontsize=8)
         axes.grid(axis="y", alpha=0.3)
-        return _png(figure)
+        return png_bytes(figure)
 
 
 def budget_coverage_chart(plan: Plan) -> bytes:
@@ -166,8 +168,8 @@ def budget_coverage_chart(plan: Plan) -> bytes:
     projects = sorted(plan.projects, key=lambda p: p.rank)
     cost = np.concatenate([[0.0], np.cumsum([p.cost_yuan for p in projects])]) / YUAN_PER_WAN
     covered = np.concatenate([[0.0], np.cumsum([p.newly_covered_total for p in projects])])
-    with rc_context(_fonts()):
-        figure = _figure(3.6)
+    with rc_context(font_settings()):
+        figure = new_figure(3.6)
         axes = figure.add_subplot()
         axes.step(cost, covered, where="post", color=AFTER_COLOUR)
         axes.plot(cost[1:], covered[1:], "o", ms=3, color=AFTER_COLOUR)
@@ -181,7 +183,7 @@ def budget_coverage_chart(plan: Plan) -> bytes:
         axes.set_ylabel(_label("chart.newly_axis"))
         axes.set_title(_label("chart.curve_title"), fontsize=10)
         axes.grid(alpha=0.3)
-        return _png(figure)
+        return png_bytes(figure)
 
 
 def tier_chart(plan: Plan) -> bytes:
@@ -196,8 +198,8 @@ def tier_chart(plan: Plan) -> bytes:
     counts = np.array([[report.counts[s].get(k, 0) for s in report.stages] for k in keys])
     colours = [BEFORE_COLOUR, *TIER_COLOURS[:len(report.tiers)]]
     width = 0.8 / len(keys)
-    with rc_context(_fonts()):
-        figure = _figure(3.6)
+    with rc_context(font_settings()):
+        figure = new_figure(3.6)
         axes = figure.add_subplot()
         x = np.arange(len(report.stages))
         for k, (name, colour) in enumerate(zip(names, colours, strict=True)):
@@ -215,7 +217,7 @@ def tier_chart(plan: Plan) -> bytes:
         axes.set_title(_label("chart.tiers_title"), fontsize=10)
         axes.legend(fontsize=8, ncols=len(keys), loc="upper center")
         axes.grid(axis="y", alpha=0.3)
-        return _png(figure)
+        return png_bytes(figure)
 
 
 def plan_charts(plan: Plan) -> dict[str, bytes]:

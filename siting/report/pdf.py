@@ -36,29 +36,56 @@ def find_chromium() -> str | None:
     return next((found for name in CHROMIUM_NAMES if (found := shutil.which(name))), None)
 
 
-def print_pdf(page: Path, *, timeout_s: float = TIMEOUT_S) -> bytes | Text:
-    """The HTML file ``page`` printed to PDF (A4, its print stylesheet).
+class PdfJob:
+    """A print of ``page`` running in headless Chromium; `result` waits for it.
 
-    Returns
-    -------
-    bytes or Text
-        The PDF, or why it could not be printed, in both languages.
+    Started by `start_print`, so that the caller can write other files meanwhile.
     """
-    chromium = find_chromium()
-    if chromium is None:
-        return text("notice.pdf_missing", why=text("notice.no_chromium"))
-    with tempfile.TemporaryDirectory(prefix="siting-chromium-") as profile:
-        partial = Path(profile) / "report.pdf"
-        command = [chromium, *_FLAGS, f"--user-data-dir={profile}",
-                   f"--print-to-pdf={partial}", page.resolve().as_uri()]
+
+    def __init__(self, page: Path, *, timeout_s: float = TIMEOUT_S) -> None:
+        self._timeout_s = timeout_s
+        self._profile = tempfile.TemporaryDirectory(prefix="siting-chromium-")
+        self._pdf = Path(self._profile.name) / "report.pdf"
+        self._process: subprocess.Popen[bytes] | None = None
+        self._failure: Text | None = None
+        chromium = find_chromium()
+        if chromium is None:
+            self._failure = text("notice.pdf_missing", why=text("notice.no_chromium"))
+            return
+        command = [chromium, *_FLAGS, f"--user-data-dir={self._profile.name}",
+                   f"--print-to-pdf={self._pdf}", page.resolve().as_uri()]
         try:
-            done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s,
-                                  check=False, env={**os.environ, "LANG": "zh_CN.UTF-8"})
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            detail = f"{type(exc).__name__}: {exc}"
-            return text("notice.pdf_missing", why=text("notice.chromium_failed", detail=detail))
-        if done.returncode != 0 or not partial.is_file() or partial.stat().st_size == 0:
-            last = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
-            return text("notice.pdf_missing",
-                        why=text("notice.chromium_failed", detail=last[:200]))
-        return partial.read_bytes()
+            self._process = subprocess.Popen(
+                command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                env={**os.environ, "LANG": "zh_CN.UTF-8"})
+        except OSError as exc:
+            self._failure = _failed(f"{type(exc).__name__}: {exc}")
+
+    def result(self) -> bytes | Text:
+        """The PDF, or why it could not be printed, in both languages."""
+        try:
+            if self._process is None:
+                assert self._failure is not None
+                return self._failure
+            try:
+                _, stderr = self._process.communicate(timeout=self._timeout_s)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.communicate()
+                return _failed(f"no PDF after {self._timeout_s:g} s")
+            if self._process.returncode != 0 or not self._pdf.is_file() \
+                    or self._pdf.stat().st_size == 0:
+                lines = stderr.decode("utf-8", "replace").strip().splitlines()
+                return _failed((lines or [f"exit {self._process.returncode}"])[-1][:200])
+            return self._pdf.read_bytes()
+        finally:
+            self._profile.cleanup()
+
+
+def _failed(detail: str) -> Text:
+    return text("notice.pdf_missing", why=text("notice.chromium_failed", detail=detail))
+
+
+def start_print(page: Path, *, timeout_s: float = TIMEOUT_S) -> PdfJob:
+    """Start printing the HTML file ``page`` to PDF (A4, its print stylesheet)."""
+    return PdfJob(page, timeout_s=timeout_s)
