@@ -27,8 +27,8 @@ def written(plan: Plan, context: PlanContext, tmp_path_factory: pytest.TempPathF
     outdir = tmp_path_factory.mktemp("report")
     files = write_report(plan, context, outdir, pdf=False)
     assert {f.relative_to(outdir).as_posix() for f in files} == {
-        "report.html", "map.html", "blindspots.csv", "charts/coverage.png",
-        "charts/budget.png", "charts/budget_coverage.png", "charts/tiers.png",
+        "report.html", "map.html", "blindspots.csv", "projects.xlsx", "charts/coverage.png",
+        "charts/budget.png", "charts/budget_coverage.png", "charts/tiers.png", "charts/map.png",
     }
     return outdir
 
@@ -63,7 +63,7 @@ def test_report_holds_both_languages_and_every_project(written: Path, plan: Plan
 
 def test_charts_in_the_report_are_the_files_on_disk(written: Path) -> None:
     text = (written / "report.html").read_text(encoding="utf-8")
-    for name in ("coverage", "budget", "budget_coverage", "tiers"):
+    for name in ("coverage", "budget", "budget_coverage", "tiers", "map"):
         png = (written / "charts" / f"{name}.png").read_bytes()
         assert png.startswith(PNG_MAGIC)
         assert base64.b64encode(png).decode("ascii") in text, name
@@ -73,12 +73,12 @@ def test_blind_spot_csv_matches_the_report(written: Path, plan: Plan) -> None:
     import pandas as pd
 
     table = pd.read_csv(written / "blindspots.csv", encoding="utf-8-sig")
-    assert set(table["level"]) == {"district", "street", "community"}
-    district = table[table["level"] == "district"]
+    assert set(table["统计层级"]) == {"区", "街道", "社区"}
+    district = table[table["统计层级"] == "区"]
     text = (written / "report.html").read_text(encoding="utf-8")
     html_table = _table(text, "blind-spots blind-spots-district")
     assert html_table.count("<tr>") == len(district) + 1
-    assert set(district["type"]) == {s.type for s in plan.type_summary}
+    assert set(district["设施类型"]) == {s.name_zh for s in plan.type_summary}
 
 
 def test_map_data_layers(plan: Plan, context: PlanContext) -> None:

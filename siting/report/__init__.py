@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tempfile
 import warnings
@@ -125,8 +126,10 @@ def write_report(
     data = ReportData(plan, context, tables, charts, page, notes)
     written = [outdir / "report.html"]
     _write_atomic(written[-1], report_html(data, sections=sections))
-    # Chromium prints while the other files are written.
-    printing = start_print(written[-1]) if pdf else None
+    # Chromium prints the page as drawn for paper (what report.html shows when printed, less
+    # what its print stylesheet hides) while the other files are written.
+    paper = report_html(dataclasses.replace(data, printing=True), sections=sections)
+    printing = start_print(paper) if pdf else None
     for name, png in charts.items():
         written.append(outdir / "charts" / f"{name}.png")
         _write_atomic(written[-1], png)

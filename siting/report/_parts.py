@@ -38,6 +38,9 @@ class ReportData:
         The self-contained map page (`siting.report.html_map.map_html`).
     notes
         Attribution and data notes (OpenStreetMap credit, "synthetic data").
+    printing
+        The page is drawn for paper: sections leave out what the print stylesheet hides
+        (the appendix, the interactive map and its data) and links to files.
     """
 
     plan: Plan
@@ -46,6 +49,7 @@ class ReportData:
     charts: dict[str, bytes]
     map_html: str
     notes: tuple[str, ...] = field(default=())
+    printing: bool = False
 
 
 Section = Callable[[ReportData], str]

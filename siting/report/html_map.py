@@ -249,8 +249,11 @@ def map_data(
     ])
     communities = gpd.GeoSeries(shapely.points(centre), crs=inputs.crs)
     backdrop = backdrop if backdrop is not None else plan_backdrop(context)
+    built_by_type = [sum(k in p.types for p in plan.projects) for k in keys]
     return {
         "types": [{"key": k, "zh": t.name.zh, "en": t.name.en} for k, t in catalog.types.items()],
+        # The map opens on the type the most projects build (ties: catalog order).
+        "initial": int(np.argmax(built_by_type)) if keys else 0,
         "speed_m_per_s": context.scenario.speeds_m_per_s.general,
         "phases": [
             {"key": p.key, "deadline": p.deadline.isoformat(),

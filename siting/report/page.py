@@ -208,10 +208,13 @@ def blind_spots_section(data: ReportData) -> str:
 def map_section(data: ReportData) -> str:
     """The interactive map (also map.html), loaded when it scrolls into view; on paper the
     static overview map."""
-    # The map page as a JSON string: no "</" that would end the <script> element.
-    doc = script_json(data.map_html)
     overview = (chart(data, "map", text("map.static"), css="print-only")
                 if "map" in data.charts else "")
+    if data.printing:
+        # No link on paper: a PDF would carry the folder it was printed from.
+        return section("map", "section.map", f"<p>{msg('map.open')}</p>{overview}")
+    # The map page as a JSON string: no "</" that would end the <script> element.
+    doc = script_json(data.map_html)
     return section(
         "map", "section.map",
         f'<p><a class="map-link" href="map.html" target="_blank" rel="noopener">'
@@ -221,7 +224,10 @@ def map_section(data: ReportData) -> str:
 
 
 def appendix_section(data: ReportData) -> str:
-    """Every community: tier at each stage, what blocks the next tier, blind spots."""
+    """Every community: tier at each stage, what blocks the next tier, blind spots (left out
+    on paper)."""
+    if data.printing:
+        return ""
     return section(
         "appendix", "section.appendix",
         f"{community_tiers_table(data)}{_by_level(data, 'community', opened=False)}",

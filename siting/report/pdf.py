@@ -37,15 +37,19 @@ def find_chromium() -> str | None:
 
 
 class PdfJob:
-    """A print of ``page`` running in headless Chromium; `result` waits for it.
+    """A print of the HTML ``page`` (held in a temporary folder) by headless Chromium;
+    `result` waits for it.
 
     Started by `start_print`, so that the caller can write other files meanwhile.
     """
 
-    def __init__(self, page: Path, *, timeout_s: float = TIMEOUT_S) -> None:
+    def __init__(self, page: str, *, timeout_s: float = TIMEOUT_S) -> None:
         self._timeout_s = timeout_s
         self._profile = tempfile.TemporaryDirectory(prefix="siting-chromium-")
-        self._pdf = Path(self._profile.name) / "report.pdf"
+        folder = Path(self._profile.name)
+        self._pdf = folder / "report.pdf"
+        source = folder / "report.html"
+        source.write_text(page, encoding="utf-8")
         self._process: subprocess.Popen[bytes] | None = None
         self._failure: Text | None = None
         chromium = find_chromium()
@@ -53,7 +57,7 @@ class PdfJob:
             self._failure = text("notice.pdf_missing", why=text("notice.no_chromium"))
             return
         command = [chromium, *_FLAGS, f"--user-data-dir={self._profile.name}",
-                   f"--print-to-pdf={self._pdf}", page.resolve().as_uri()]
+                   f"--print-to-pdf={self._pdf}", source.as_uri()]
         try:
             self._process = subprocess.Popen(
                 command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -86,6 +90,6 @@ def _failed(detail: str) -> Text:
     return text("notice.pdf_missing", why=text("notice.chromium_failed", detail=detail))
 
 
-def start_print(page: Path, *, timeout_s: float = TIMEOUT_S) -> PdfJob:
-    """Start printing the HTML file ``page`` to PDF (A4, its print stylesheet)."""
+def start_print(page: str, *, timeout_s: float = TIMEOUT_S) -> PdfJob:
+    """Start printing the self-contained HTML ``page`` to PDF (A4, its print stylesheet)."""
     return PdfJob(page, timeout_s=timeout_s)

@@ -261,7 +261,7 @@ def blind_spots_sheet(blind_spots: dict[Level, pd.DataFrame]) -> Sheet:
         name = text(f"level.{level}").zh
         values = frame[VALUE_COLUMNS].to_numpy(dtype=np.float64)
         finite = np.where(np.isfinite(values), values, np.nan)
-        places = frame.reindex(columns=units).fillna("").astype(str).to_numpy()
+        places = frame.reindex(columns=units, fill_value="").astype(str).to_numpy()
         for type_zh, place, row in zip(frame["name_zh"], places, finite, strict=True):
             rows.append([name, type_zh, *place,
                          *(None if np.isnan(v) else (int(v) if c in _COUNTS else float(v))
