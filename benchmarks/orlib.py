@@ -41,7 +41,7 @@ from scipy.spatial.distance import cdist
 from siting._errors import InputFileError
 from siting.models._result import Solution
 from siting.models.coverage import set_cover
-from siting.models.median import Method, pmedian
+from siting.models.pmedian import Method, pmedian
 
 Format = Literal["pmed", "scp", "tsp"]
 FloatArray = npt.NDArray[np.float64]
@@ -514,7 +514,7 @@ def solve_instance(
 ) -> Solution:
     """Solve a standard instance with the project's models.
 
-    p-median instances go to :func:`siting.models.median.pmedian` (unit demand, every point a
+    p-median instances go to :func:`siting.models.pmedian.pmedian` (unit demand, every point a
     candidate); set covering instances to :func:`siting.models.coverage.set_cover` with the
     column costs as site costs (``method`` does not apply to them: they are always solved
     exactly, within ``time_limit``).

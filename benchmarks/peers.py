@@ -34,7 +34,7 @@ from scipy.spatial.distance import cdist
 from benchmarks._memory import peak_mb
 from benchmarks.orlib import PMedianInstance, read_instance
 from siting.models.coverage import max_cover, set_cover
-from siting.models.median import pmedian
+from siting.models.pmedian import pmedian
 
 Solver = Literal["ours", "spopt"]
 Model = Literal["pmedian", "lscp", "mclp"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
@@ -11,11 +12,14 @@ from rich.table import Table
 
 from ._errors import InputFileError
 from .assemble import assemble_plan
-from .compare import compare_command
+from .compare import EXIT_CODES_HELP, compare_command
+from .diff_command import print_diff
 from .findings import ScenarioError
 from .inputs import load_inputs
 from .models import ModelInputError
+from .network import load_streets
 from .outputs import write_outputs
+from .plan_diff import diff_plans, read_plan
 from .plan_model import Plan
 from .planning import plan_with_context
 from .scenario import Scenario, load_scenario
@@ -33,10 +37,10 @@ def _root() -> None:
     """Facility siting for 15-minute convenient living circles."""
 
 
-#: The embedded default scenario: the synthetic Kaifeng old city shipped in scenarios/.
-DEFAULT_SCENARIO = (
-    Path(__file__).resolve().parents[1] / "scenarios" / "kaifeng-demo" / "scenario.yaml"
-)
+#: The embedded default scenario: the synthetic Kaifeng old city of scenarios/kaifeng-demo,
+#: shipped inside the package (siting/data/kaifeng-demo links to it) so that an installed wheel
+#: runs it too.
+DEFAULT_SCENARIO = Path(str(resources.files("siting") / "data" / "kaifeng-demo" / "scenario.yaml"))
 
 
 def _load_or_exit(scenario: Path) -> Scenario:
@@ -55,11 +59,20 @@ def validate(
     loaded = _load_or_exit(scenario)
     try:
         inputs = load_inputs(loaded)
+        # Opening the street file parses it whatever its format (.osm/.pbf/.graphml too).
+        streets = load_streets(
+            loaded.streets.path, layer=loaded.streets.layer,
+            walkable_field=loaded.streets.walkable_field,
+        )
     except ScenarioError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(code=2) from exc
+    except InputFileError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(code=2) from exc
     typer.echo(
-        f"{scenario}: valid — {len(inputs.demand)} demand points, {len(inputs.outlets)} outlets, "
+        f"{scenario}: valid — {len(streets)} street lines, "
+        f"{len(inputs.demand)} demand points, {len(inputs.outlets)} outlets, "
         f"{len(inputs.sites)} candidate sites, {len(inputs.catalog.types)} facility types, "
         f"{len(loaded.phases)} phases"
     )
@@ -97,7 +110,7 @@ def run(
     _print_summary(console, result, target, files)
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES_HELP)
 def compare(
     spec: Annotated[Path, typer.Argument(help="Comparison spec (YAML): scenarios and sweeps.")],
     out: Annotated[
@@ -115,6 +128,27 @@ def compare(
     code = compare_command(spec, out=out, scheduler=scheduler, workers=workers)
     if code:
         raise typer.Exit(code=code)
+
+
+@app.command()
+def diff(
+    plan_a: Annotated[Path, typer.Argument(help="规划 A: an output folder or its result.json.")],
+    plan_b: Annotated[Path, typer.Argument(help="规划 B: an output folder or its result.json.")],
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the difference as JSON (for other systems).")
+    ] = False,
+) -> None:
+    """对比两个规划 / Compare two plans: projects added, removed, moved or re-phased, coverage,
+    tiers and spend."""
+    try:
+        difference = diff_plans(read_plan(plan_a), read_plan(plan_b))
+    except InputFileError as exc:
+        typer.echo(f"错误 error: {exc}", err=True)
+        raise typer.Exit(code=1) from exc
+    if as_json:
+        typer.echo(difference.model_dump_json(indent=2))
+    else:
+        print_diff(Console(), difference)
 
 
 def _print_summary(console: Console, plan: Plan, target: Path, files: list[Path]) -> None:

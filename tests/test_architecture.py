@@ -21,13 +21,15 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("loading", ("siting.datum", "siting.projection", "siting.catalog", "siting.tier_rules",
                  "siting.city_targets", "siting.demand_list", "siting.scenario",
                  "siting.inputs")),
-    ("network", ("siting.osm", "siting.network", "siting.coverage_rows")),
+    ("network", ("siting.walk_filter", "siting.osm", "siting.streets", "siting.network",
+                 "siting.coverage_rows")),
     ("planning", ("siting.ranking", "siting.targets", "siting.context", "siting.tier_status",
                   "siting.planning", "siting.target_costs")),
-    ("results", ("siting.plan_model", "siting.phase_progress", "siting.assemble")),
+    ("results", ("siting.plan_model", "siting.phase_progress", "siting.assemble",
+                 "siting.plan_diff")),
     ("report", ("siting.report", "siting.outputs")),
-    ("interface", ("siting.api", "siting.compare", "siting.bundle", "siting.compare_charts",
-                   "siting.cli", "siting")),
+    ("interface", ("siting.api", "siting.compare", "siting.diff_command", "siting.cli",
+                   "siting")),
 )
 
 
