@@ -117,33 +117,28 @@ def write_report(
         notes = (*notes, tiles.attribution)
     tables = blind_spot_tables(context)
     backdrop = plan_backdrop(context)
-    # The map is mostly geometry (shapely works outside the GIL): drawn beside the charts.
+    # The map is mostly geometry (shapely works outside the GIL): drawn beside the charts, and
+    # Chromium prints the page drawn for paper (what report.html shows when printed, less what
+    # its print stylesheet hides, the map among them) while the rest is made.
     with ThreadPoolExecutor(max_workers=1) as pool:
         drawing = pool.submit(map_html, plan, context, tiles=tiles, notes=notes,
                               backdrop=backdrop)
         charts = {**plan_charts(plan), "map": overview_map(plan, context, backdrop)}
+        data = ReportData(plan, context, tables, charts, "", notes, printing=True)
+        printing = start_print(report_html(data, sections=sections)) if pdf else None
         page = drawing.result()
-    data = ReportData(plan, context, tables, charts, page, notes)
-    written = [outdir / "report.html"]
-    _write_atomic(written[-1], report_html(data, sections=sections))
-    # Chromium prints the page as drawn for paper (what report.html shows when printed, less
-    # what its print stylesheet hides) while the other files are written.
-    paper = report_html(dataclasses.replace(data, printing=True), sections=sections)
-    printing = start_print(paper) if pdf else None
-    for name, png in charts.items():
-        written.append(outdir / "charts" / f"{name}.png")
-        _write_atomic(written[-1], png)
-    written.append(outdir / "map.html")
-    _write_atomic(written[-1], page)
-    written.append(outdir / "blindspots.csv")
-    _write_atomic(written[-1], blind_spot_frame(tables).to_csv(index=False).encode("utf-8-sig"))
-    written.append(outdir / "projects.xlsx")
-    _write_atomic(written[-1], workbook_bytes(plan, context, tables))
+    data = dataclasses.replace(data, map_html=page, printing=False)
+    files = {f"charts/{name}.png": png for name, png in charts.items()}
+    files["map.html"] = page.encode("utf-8")
+    files["report.html"] = report_html(data, sections=sections).encode("utf-8")
+    files["blindspots.csv"] = blind_spot_frame(tables).to_csv(index=False).encode("utf-8-sig")
+    files["projects.xlsx"] = workbook_bytes(plan, context, tables)
     if printing is not None:
         printed = printing.result()
         if isinstance(printed, bytes):
-            written.append(outdir / "report.pdf")
-            _write_atomic(written[-1], printed)
+            files["report.pdf"] = printed
         else:
             warnings.warn(f"{printed.zh}\n{printed.en}", ReportWarning, stacklevel=2)
-    return written
+    for name, content in files.items():
+        _write_atomic(outdir / name, content)
+    return [outdir / name for name in files]
