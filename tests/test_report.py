@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import shapely
 
-from siting import Plan, PlanContext
+from siting import Plan, PlanContext, assemble_plan
 from siting.network import WalkNetwork
 from siting.report import data_notes, write_report
 from siting.report.charts import before_after_bars, cjk_family, tier_chart
@@ -241,3 +241,73 @@ def test_tier_chart_draws_the_counts(plan: Plan) -> None:
     more = {s: {**c, "none": c["none"] + 3} for s, c in plan.tiers.counts.items()}
     other = plan.tiers.model_copy(update={"counts": more})
     assert png != tier_chart(plan.model_copy(update={"tiers": other}))
+
+
+def test_without_chromium_the_report_is_written_and_says_why(
+    plan: Plan, context: PlanContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from siting.report import ReportWarning, pdf
+
+    monkeypatch.setattr(pdf, "find_chromium", lambda: None)
+    with pytest.warns(ReportWarning) as caught:
+        files = write_report(plan, context, tmp_path)
+    assert "未生成 report.pdf" in str(caught[0].message)
+    assert "report.pdf was not written" in str(caught[0].message)
+    assert {f.name for f in files} >= {"report.html", "map.html", "projects.xlsx"}
+    assert not (tmp_path / "report.pdf").exists()
+
+
+def test_plan_json_is_stable_and_names_no_machine_folder(context: PlanContext) -> None:
+    first = assemble_plan(context).model_dump_json(indent=1)
+    assert first == assemble_plan(context).model_dump_json(indent=1)
+    for folder in (str(Path.cwd()), str(Path.home()), str(context.scenario.streets.path.parent)):
+        assert folder not in first, folder
+    assert '"rules_file": "siting/data/tiers.yaml"' in first
+
+
+def test_projects_carry_what_an_approval_needs(plan: Plan, context: PlanContext) -> None:
+    sites = context.inputs.sites.set_index("id")
+    catalog = context.inputs.catalog
+    for p in plan.projects:
+        site = sites.loc[p.site_id]
+        assert p.floor_area_m2 == site["floor_area_m2"]
+        assert (p.site_kind, p.site_ownership) == (site["kind"], site["ownership"])
+        units = {catalog.types[t].delivery.responsible_unit.zh  # type: ignore[union-attr]
+                 for t in p.types}
+        assert set(p.responsible_units_zh) == units
+        running = [catalog.types[t].running_cost_yuan for t in p.types]
+        known = [r.typical for r in running if r is not None]
+        assert p.running_cost_yuan_per_year == (sum(known) if known else None)
+    idle = sites[sites["ownership"] == "state/collective"]
+    assert len(idle) > 0, "idle state/collective premises are read, not dropped"
+    assert set(idle["kind"]) == {"闲置国有/集体房产"}
+
+
+def test_what_it_would_take_reads_the_plans_target_records() -> None:
+    from types import SimpleNamespace
+
+    from siting.report.needs import targets_table, tier_costs_table
+
+    target = SimpleNamespace(
+        text_zh="2025-09-30 前 20 个提升型", text_en="20 improved circles by 2025-09-30",
+        required=20, reached=3, met=False, min_budget_yuan=12_345_000.0,
+        min_budget_status="optimal", source="V: 汴政办〔2025〕11号")
+
+    def cost(community: str, yuan: float | None) -> SimpleNamespace:
+        return SimpleNamespace(district="鼓楼区", street="州桥街道", community=community,
+                               next_tier="improved", cost_to_next_tier_yuan=yuan,
+                               status="optimal" if yuan else "infeasible",
+                               text_zh="说明", text_en="note")
+
+    plan = SimpleNamespace(targets=[target],
+                           tier_costs=[cost("甲社区", 900_000.0), cost("乙社区", None),
+                                       cost("丙社区", 300_000.0)])
+    data = SimpleNamespace(plan=plan)
+    shown = targets_table(data)  # type: ignore[arg-type]
+    assert "1,234.5" in shown, "least budget in 万元"
+    assert "已证明最少" in shown
+    assert "proven least" in shown
+    costs = tier_costs_table(data)  # type: ignore[arg-type]
+    order = [costs.index(name) for name in ("丙社区", "甲社区", "乙社区")]
+    assert order == sorted(order), "cheapest first, impossible last"
+    assert targets_table(SimpleNamespace(plan=SimpleNamespace())) == ""  # type: ignore[arg-type]

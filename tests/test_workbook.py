@@ -102,7 +102,7 @@ def test_tiers_targets_blind_spots_and_demand(
     assert all(m is None or isinstance(m, int | float) for m in minutes)
     demand = sheets["需求清单"]
     assert demand.max_row == len(context.inputs.demand_items) + 1
-    assert set(_column(demand, "是否回应")) <= {"已回应", "未回应"}
+    assert set(_column(demand, "是否回应")) <= {"已回应", "未回应", "现状已满足"}
     budget = sheets["分期预算"]
     assert _column(budget, "预算(元)") == [p.budget_yuan for p in plan.phases]
     assert _format(budget, "支出占预算") == {"0.0%"}

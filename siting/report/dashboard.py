@@ -31,6 +31,7 @@ from ._parts import (
     stage_names,
     table,
 )
+from .needs import DEMAND_STATUS, plan_records, targets_table, tier_costs_table
 
 if TYPE_CHECKING:
     from ..context import PlanContext
@@ -139,17 +140,30 @@ def _scenario_targets_table(data: ReportData, progress: ProgressReport) -> str:
 
 
 class DemandAnswer(NamedTuple):
-    """A demand-list item (需求清单) and the ranks of the projects answering it (none: open)."""
+    """A demand-list item (需求清单), how the plan answers it (``existing``, ``project`` or
+    ``unanswered``, `needs.DEMAND_STATUS`), the ranks of the projects answering it and why
+    not when unanswered."""
 
     community: str
     type: str
     requests: int
     urgency: int
+    status: str
     ranks: tuple[int, ...]
+    reason: Text
 
 
 def demand_answers(plan: Plan, context: PlanContext) -> list[DemandAnswer]:
-    """The scenario's demand list, each item with the ranks of the projects answering it."""
+    """The scenario's demand list and how the plan answers each item.
+
+    From the plan's ``demand_answers`` where it has them; otherwise each item with the ranks
+    of the projects naming it (`Project.demand_items`).
+    """
+    given = plan_records(plan, "demand_answers")
+    if given:
+        return [DemandAnswer(a.community, a.type, a.requests, a.urgency, a.status,
+                             tuple(a.project_ranks), Text(a.reason_zh, a.reason_en))
+                for a in given]
     catalog = context.inputs.catalog
     by_label: dict[str, list[int]] = defaultdict(list)
     for p in plan.projects:
@@ -159,8 +173,9 @@ def demand_answers(plan: Plan, context: PlanContext) -> list[DemandAnswer]:
     for item in context.inputs.demand_items:
         name = catalog.types[item.type].name.zh if item.type in catalog.types else item.type
         label = demand_item_label(item.community, name, item.requests)
+        ranks = tuple(by_label.get(label, ()))
         out.append(DemandAnswer(item.community, item.type, item.requests, item.urgency,
-                                tuple(by_label.get(label, ()))))
+                                "project" if ranks else "unanswered", ranks, Text("", "")))
     return out
 
 
@@ -170,13 +185,13 @@ def _demand_table(data: ReportData) -> str:
         return ""
     names = {s.type: Text(s.name_zh, s.name_en) for s in data.plan.type_summary}
     headers = [msg("col.community"), msg("col.type"), msg("col.requests"), msg("col.urgency"),
-               msg("col.answered"), msg("col.answered_by")]
+               msg("col.answered"), msg("col.answered_by"), msg("col.note")]
     rows = [[html.escape(a.community), bi(names.get(a.type, Text(a.type, a.type))),
-             number(a.requests), number(a.urgency),
-             msg("demand.yes") if a.ranks else msg("demand.no"),
-             html.escape(", ".join(f"#{k}" for k in a.ranks)) or "—"]
+             number(a.requests), number(a.urgency), msg(DEMAND_STATUS[a.status]),
+             html.escape(", ".join(f"#{k}" for k in a.ranks)) or "—",
+             bi(a.reason) if a.reason.zh else ""]
             for a in answers]
-    answered = sum(1 for a in answers if a.ranks)
+    answered = sum(1 for a in answers if a.status != "unanswered")
     summary = msg("demand.summary", total=len(answers), answered=answered)
     return (f"<h3>{msg('demand.title')}</h3><p>{summary}</p>"
             f"<details><summary>{msg('demand.items', n=len(rows))}</summary>"
@@ -194,7 +209,7 @@ def targets_section(data: ReportData) -> str:
                f"<h3>{msg('targets.scenario')}</h3>{_scenario_targets_table(data, progress)}")
     return (
         f'<section id="targets"><h2>{msg("section.targets")}</h2>'
-        f"{targets}"
+        f"{targets}{targets_table(data)}{tier_costs_table(data)}"
         f"<h3>{msg('tiers.counts')}</h3>{_counts_table(report)}"
         f"{chart(data, 'tiers', text('tiers.chart'))}"
         f"{_rules_note(report, data.context.scenario.tier_rules())}"

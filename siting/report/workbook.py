@@ -35,6 +35,7 @@ from ..messages import Text, ownership, text
 from ..plan_model import Plan, Project
 from .blindspots import LEVEL_COLUMNS, VALUE_COLUMNS, Level
 from .dashboard import NO_TIER, demand_answers, stage_header, target_name, tier_name
+from .needs import DEMAND_STATUS, plan_records, status_text
 
 if TYPE_CHECKING:
     from ..context import PlanContext
@@ -199,6 +200,7 @@ def tiers_sheet(plan: Plan) -> Sheet:
         return lambda c: tier_name(report, c.at(stage).tier).zh + (
             "" if c.at(stage).confirmed else "*")
 
+    costs = {c.community: c.cost_to_next_tier_yuan for c in plan_records(plan, "tier_costs")}
     columns = (
         _column("col.district", lambda c: c.district),
         _column("col.street", lambda c: c.street),
@@ -207,6 +209,7 @@ def tiers_sheet(plan: Plan) -> Sheet:
         *(Column(stage_header(report, s), at(s)) for s in report.stages),
         _column("tiers.next", lambda c: tier_name(report, c.at(last).next_tier).zh
                 if c.at(last).next_tier else ""),
+        _column("targets.cost_to_next_yuan", lambda c: costs.get(c.community), YUAN),
         _column("tiers.blocking", lambda c: ";".join(s.text_zh for s in c.at(last).blocking)),
         _column("tiers.not_assessed",
                 lambda c: ";".join(u.text_zh for u in c.at(last).not_assessed)),
@@ -220,9 +223,9 @@ def targets_sheet(plan: Plan, context: PlanContext) -> Sheet:
     progress = plan.progress
     headers = [text("targets.target"), text("col.deadline"), text("targets.tier_or_higher"),
                text("targets.required"), text("targets.judged_at"), text("targets.reached"),
-               text("targets.met"), text("col.source"),
-               *(stage_header(report, s) for s in report.stages)]
-    formats: list[str | None] = [None, DATE, None, COUNT, TEXT, COUNT, None, None,
+               text("targets.met"), text("col.source"), text("targets.min_budget_yuan"),
+               text("needs.status"), *(stage_header(report, s) for s in report.stages)]
+    formats: list[str | None] = [None, DATE, None, COUNT, TEXT, COUNT, None, None, YUAN, None,
                                  *(COUNT for _ in report.stages)]
     rows: list[list[Any]] = []
     if progress is not None:
@@ -232,7 +235,7 @@ def targets_sheet(plan: Plan, context: PlanContext) -> Sheet:
                 tier_name(report, t.tier).zh if t.tier in report.tiers else t.tier,
                 t.required, t.phase or "", t.reached,
                 text("targets.yes" if t.met else "targets.no").zh,
-                progress.sources.get(t.source, t.source),
+                progress.sources.get(t.source, t.source), None, None,
                 *(report.at_least(s, t.tier) if t.tier in report.tiers else None
                   for s in report.stages)])
         specs = {t.name: t for t in context.scenario.targets}
@@ -242,10 +245,17 @@ def targets_sheet(plan: Plan, context: PlanContext) -> Sheet:
                          spec.by_phase, reached.get(spec.by_phase),
                          text("targets.yes" if reached.get(spec.by_phase, 0)
                               >= len(spec.communities) else "targets.no").zh,
-                         text("targets.scenario").zh, *(reached[s] for s in report.stages)])
+                         text("targets.scenario").zh, None, None,
+                         *(reached[s] for s in report.stages)])
+    for t in plan_records(plan, "targets"):
+        rows.append([t.text_zh, _date(t.deadline), t.tier_zh, t.required, t.by_phase, t.reached,
+                     text("targets.yes" if t.met else "targets.no").zh, t.source or "",
+                     t.min_budget_yuan, status_text(t.min_budget_status).zh,
+                     *(None for _ in report.stages)])
     for key in [*reversed(report.tiers), NO_TIER]:
         rows.append([text("tiers.counts").zh, None, tier_name(report, key).zh, None, None, None,
-                     None, None, *(report.counts[s].get(key, 0) for s in report.stages)])
+                     None, None, None, None,
+                     *(report.counts[s].get(key, 0) for s in report.stages)])
     return Sheet(text("sheet.targets"), headers, formats, rows)
 
 
@@ -293,8 +303,9 @@ def demand_sheet(plan: Plan, context: PlanContext) -> Sheet:
         _column("col.type", lambda a: names[a.type].zh if a.type in names else a.type),
         _column("col.requests", lambda a: a.requests, COUNT),
         _column("col.urgency", lambda a: a.urgency, COUNT),
-        _column("col.answered", lambda a: text("demand.yes" if a.ranks else "demand.no").zh),
+        _column("col.answered", lambda a: text(DEMAND_STATUS[a.status]).zh),
         _column("col.answered_by", lambda a: ", ".join(f"#{r}" for r in a.ranks)),
+        _column("col.note", lambda a: a.reason.zh),
     )
     return _sheet("sheet.demand", columns, demand_answers(plan, context))
 
