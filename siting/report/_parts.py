@@ -142,6 +142,11 @@ def searchable_table(
                                                 cards=cards, table_id=ident)
 
 
+def collapsed(summary: str, body: str, *, opened: bool = False) -> str:
+    """``body`` under a ``<details>`` toggle titled ``summary`` (closed unless ``opened``)."""
+    return f"<details{' open' if opened else ''}><summary>{summary}</summary>{body}</details>"
+
+
 def chart(data: ReportData, name: str, caption: Text, *, css: str = "") -> str:
     """Chart ``name`` inlined as a base64 PNG, captioned with its file on disk."""
     png = base64.b64encode(data.charts[name]).decode("ascii")

@@ -24,6 +24,7 @@ from ._parts import (
     ReportData,
     bi,
     chart,
+    collapsed,
     msg,
     number,
     place,
@@ -194,9 +195,8 @@ def _demand_table(data: ReportData) -> str:
     answered = sum(1 for a in answers if a.status != "unanswered")
     summary = msg("demand.summary", total=len(answers), answered=answered)
     return (f"<h3>{msg('demand.title')}</h3><p>{summary}</p>"
-            f"<details><summary>{msg('demand.items', n=len(rows))}</summary>"
-            f"{searchable_table(headers, rows, css='demand-list', name='demand')}"
-            "</details>")
+            + collapsed(msg("demand.items", n=len(rows)),
+                        searchable_table(headers, rows, css="demand-list", name="demand")))
 
 
 def targets_section(data: ReportData) -> str:
@@ -241,9 +241,8 @@ def community_tiers_table(data: ReportData) -> str:
                msg("tiers.next"), msg("tiers.blocking"), msg("tiers.not_assessed")]
     rows = [_community_row(report, c) for c in report.communities]
     return (f"<h3>{msg('tiers.each')}</h3>"
-            f"<details><summary>{msg('tiers.n_communities', n=len(rows))}</summary>"
-            f"{searchable_table(headers, rows, css='tiers', name='tiers')}"
-            "</details>")
+            + collapsed(msg("tiers.n_communities", n=len(rows)),
+                        searchable_table(headers, rows, css="tiers", name="tiers")))
 
 
 def spend_table(data: ReportData) -> str:

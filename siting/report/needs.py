@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..messages import Text, text, wan
-from ._parts import ReportData, bi, msg, number, place, searchable_table, table
+from ._parts import ReportData, bi, collapsed, msg, number, place, searchable_table, table
 
 #: Words of a least-budget status (`siting.target_results`).
 _STATUS_KEYS = {"optimal": "needs.proven", "feasible": "needs.found",
@@ -62,8 +62,8 @@ def tier_costs_table(data: ReportData) -> str:
     rows = [[place(c.district, c.street, c.community), html.escape(c.next_tier or "—"),
              wan(c.cost_to_next_tier_yuan), bi(status_text(c.status)),
              bi(c.text_zh, c.text_en)] for c in ranked]
-    return (f"<details><summary>{msg('needs.communities', n=len(rows))}</summary>"
-            f"{searchable_table(headers, rows, css='tier-costs', name='tier-costs')}</details>")
+    return collapsed(msg("needs.communities", n=len(rows)),
+                     searchable_table(headers, rows, css="tier-costs", name="tier-costs"))
 
 
 #: Words of a demand-list answer's status (`siting.plan_model.DemandAnswer`).

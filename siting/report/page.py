@@ -36,6 +36,7 @@ from ._parts import (
     Section,
     bi,
     chart,
+    collapsed,
     msg,
     number,
     place,
@@ -170,7 +171,7 @@ _COUNT_COLUMNS = ("residents", "outside_before", "outside_after", "outside_60_pl
                   "outside_60_plus_after")
 
 
-def _blind_spot_table(frame: pd.DataFrame, level: Level, *, searchable: bool = False) -> str:
+def _blind_spot_table(frame: pd.DataFrame, level: Level) -> str:
     units = LEVEL_COLUMNS[level]
     headers = [msg("col.type"), *(msg(f"col.{u}") for u in units),
                msg("col.residents"), msg("col.outside_before"), msg("col.outside_after"),
@@ -184,17 +185,14 @@ def _blind_spot_table(frame: pd.DataFrame, level: Level, *, searchable: bool = F
          f"{number(r['max_min_before'], 1)} → {number(r['max_min_after'], 1)}"]
         for r in records
     ]
-    css = f"blind-spots blind-spots-{level}"
-    if searchable:
-        return searchable_table(headers, rows, css=css, name=f"blind-{level}", cards=False)
-    return table(headers, rows, css=css)
+    return searchable_table(headers, rows, css=f"blind-spots blind-spots-{level}",
+                            name=f"blind-{level}", cards=False)
 
 
 def _by_level(data: ReportData, level: Level, *, opened: bool) -> str:
-    name = text(f"level.{level}")
-    return (f"<details{' open' if opened else ''}><summary>{msg('blind.by', level=name)}"
-            f"</summary>{_blind_spot_table(data.blind_spots[level], level, searchable=True)}"
-            "</details>")
+    return collapsed(msg("blind.by", level=text(f"level.{level}")),
+                     _blind_spot_table(data.blind_spots[level], level),
+                     opened=opened)
 
 
 def blind_spots_section(data: ReportData) -> str:
