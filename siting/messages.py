@@ -217,9 +217,9 @@ MESSAGES: dict[str, Text] = {
         "These conditions cannot be computed by the engine: they are not assessed and never "
         "counted as met; a tier marked * is met except for them:"),
     "tiers.placeholder": Text(
-        "等级规则为占位假设(规则文件 {file},来源:{source} [A]):开封市的量化标准所在附件未获取,"
+        "等级规则为占位假设(规则文件 {file},[A]):开封市的量化标准所在附件未获取,"
         "须在取得区级标准后替换,本节等级仅供示意。",
-        "The tier rules are placeholders (rules file {file}, source: {source} [A]): Kaifeng's "
+        "The tier rules are placeholders (rules file {file}, [A]): Kaifeng's "
         "quantitative criteria sit in an annex that was not retrieved; replace the file once "
         "they are known. Tiers here are indicative only."),
     "tiers.rules": Text("等级规则:{file}(来源:{source} [{confidence}])。",

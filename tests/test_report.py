@@ -214,8 +214,10 @@ def test_targets_and_placeholder_rules_are_stated(written: Path, plan: Plan) -> 
     assert "占位假设" in section
     assert "placeholders" in section
     assert "siting/data/tiers.yaml" in section
-    for flag in ("smart_terminals", "satisfaction"):
-        assert flag in section.split('class="unassessed"')[1], flag
+    unassessed = section.split('class="unassessed"')[1]
+    for flag in ("设有智能快件箱和智能零售终端", "居民满意度调查结果", "satisfaction survey",
+                 "≥ 0.9"):
+        assert flag in unassessed, flag
     assert "The scenario sets no targets." in section, "the demo has no scenario targets"
     assert (text.index('id="summary"') < text.index('id="projects"') < text.index('id="targets"')
             < text.index('id="appendix"'))

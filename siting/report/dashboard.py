@@ -70,15 +70,14 @@ def _rules_note(report: TierReport, rules: TierRules) -> str:
     """Where the rules come from, whether they are placeholders, and the unassessed flags."""
     source = rules.sources[rules.source]
     if source.confidence == ASSUMPTION:
-        words = text("tiers.placeholder", file=report.rules_file, source=source.label)
+        words = text("tiers.placeholder", file=report.rules_file)
     else:
         words = text("tiers.rules", file=report.rules_file, source=source.label,
                      confidence=source.confidence)
     flags = [(t, f) for t in rules.tiers for f in t.flags]
     items = "".join(
         "<li>" + bi(f"{t.name.zh}:{f.text.zh}", f"{t.name.en}: {f.text.en}")
-        + html.escape((f" ≥ {f.min_value:g}" if f.min_value is not None else "")
-                      + f" ({f.key})") + "</li>"
+        + html.escape(f" ≥ {f.min_value:g}" if f.min_value is not None else "") + "</li>"
         for t, f in flags)
     unassessed = (f"<p>{msg('tiers.unassessed_intro')}</p>"
                   f'<ul class="unassessed">{items}</ul>' if flags else "")
