@@ -33,19 +33,17 @@ from pathlib import Path
 from typing import ClassVar, Literal
 
 import numpy as np
-import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.sparse.csgraph import shortest_path
 from scipy.spatial.distance import cdist
 
 from siting._errors import InputFileError
 from siting.models._result import Solution
+from siting.models.arrays import FloatArray, IntArray
 from siting.models.coverage import set_cover
 from siting.models.pmedian import Method, pmedian
 
 Format = Literal["pmed", "scp", "tsp"]
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 _PMED_FIX = "an OR-Library p-median file holds 'n m p', then m lines 'i j cost' (1-based vertices)"
 _SCP_FIX = (

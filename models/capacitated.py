@@ -19,15 +19,8 @@ from ._coverage_matrix import all_pairs, coverage, merge_rows, select
 from ._errors import ModelInputError
 from ._milp import Backend, MilpProblem, MilpStatus, solve_milp
 from ._result import Solution, Status
-from ._validate import (
-    BoolArray,
-    FloatArray,
-    IntArray,
-    check_cost_matrix,
-    check_count,
-    check_site_costs,
-    check_weights,
-)
+from ._validate import check_cost_matrix, check_count, check_site_costs, check_weights
+from .arrays import BoolArray, FloatArray, IntArray
 from .coverage import Clock, Sites, check_site_sets, greedy, limits, solve_with_fallback
 
 

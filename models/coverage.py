@@ -25,9 +25,6 @@ from ._errors import ModelInputError
 from ._milp import Backend, MilpOutcome, MilpProblem, MilpStatus, solve_milp
 from ._result import OPTIMALITY_TOLERANCE, Sense, Solution, Status, relative_gap
 from ._validate import (
-    BoolArray,
-    FloatArray,
-    IntArray,
     check_count,
     check_disjoint,
     check_site_costs,
@@ -35,6 +32,7 @@ from ._validate import (
     check_time_limit,
     check_weights,
 )
+from .arrays import BoolArray, FloatArray, IntArray
 
 Method = Literal["auto", "exact", "heuristic"]
 

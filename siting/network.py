@@ -41,6 +41,7 @@ from pyproj import CRS
 from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
+from .models.arrays import FloatArray, IntArray
 from .projection import is_metric
 from .streets import load_streets
 
@@ -58,9 +59,6 @@ __all__ = [
     "unreached_demand",
 ]
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 MERGE_DECIMALS = 2
 """Coordinates are rounded to 10**-2 m = 1 cm before endpoints are matched."""
@@ -119,25 +117,34 @@ class StreetEdges:
 
         A point whose nearest segment end is ``r`` <= :data:`_CANDIDATE_RADIUS_M` away has
         its nearest segment among those whose bounding box meets the square of half-side
-        ``r`` around it: their exact distances are compared. Farther points ask the STRtree
-        for its nearest segment (slower, and rare in a street layer).
+        ``r`` around it: their distances are compared to the micrometre, so that segments
+        drawn over each other tie whatever the rounding. For farther points (rare in a street
+        layer) the STRtree gives the nearest distance, and the segments within it are compared
+        the same way.
         """
-        nearest = np.empty(points.shape[0], dtype=np.int64)
         found, _ = self._ends.query(points, distance_upper_bound=_CANDIDATE_RADIUS_M)
         reach = np.asarray(found, dtype=np.float64).reshape(-1)
-        close = np.flatnonzero(np.isfinite(reach))
-        if close.size:
-            r = reach[close] + 1e-6  # the square must hold that segment end
-            x, y = points[close, 0], points[close, 1]
-            which, segment = self._tree.query(shapely.box(x - r, y - r, x + r, y + r))
-            _, d2 = _foot(points[close[which]], self.seg_start[segment], self.seg_end[segment])
-            nearest[close] = _lowest(which, d2, segment, close.size)
-        far = np.flatnonzero(~np.isfinite(reach))
-        if far.size:
-            which, segment = self._tree.query_nearest(shapely.points(points[far]), all_matches=True)
-            nearest[far] = _lowest(which, np.zeros(which.size), segment, far.size)
-        return nearest
+        close = np.isfinite(reach)
+        r = reach[close] + 1e-6  # the square must hold that segment end
+        x, y = points[close, 0], points[close, 1]
+        near_which, near_segment = self._tree.query(shapely.box(x - r, y - r, x + r, y + r))
+        far = shapely.points(points[~close])
+        _, gap = self._tree.query_nearest(far, return_distance=True, all_matches=False)
+        far_which, far_segment = self._tree.query(
+            far, predicate="dwithin", distance=gap + 10.0**-_TIE_DECIMALS
+        )
+        which = np.concatenate(
+            [np.flatnonzero(close)[near_which], np.flatnonzero(~close)[far_which]]
+        )
+        segment = np.concatenate([near_segment, far_segment])
+        _, d2 = _foot(points[which], self.seg_start[segment], self.seg_end[segment])
+        # Equally near to the micrometre is a tie (overlapping drawings of a street).
+        metres = np.round(np.sqrt(d2), _TIE_DECIMALS).astype(np.float64)
+        return _lowest(which, metres, segment, points.shape[0])
 
+
+_TIE_DECIMALS = 6
+"""Distances from a point to street segments are compared rounded to 10**-6 m."""
 
 _CANDIDATE_RADIUS_M = 250.0
 """Snapping looks for the nearest street segment among the segments near the nearest segment

@@ -1,9 +1,13 @@
 """Read OpenStreetMap files: the walking network and shops/amenities as existing outlets.
 
-Formats: ``.osm.pbf`` through pyrosm, ``.osm`` (XML) and ``.graphml`` through osmnx. Both
-libraries are optional dependencies (``pip install siting[osm]``); they are imported when a
-file is read. Everything returned is in EPSG:4326 as stored in OSM (WGS 84, not GCJ-02).
-OSM data is under the ODbL 1.0: outputs must credit "© OpenStreetMap contributors".
+Formats: ``.osm.pbf`` through pyrosm, ``.graphml`` through osmnx, ``.osm`` (XML) through the
+standard library's streaming parser for streets and osmnx for features. Both libraries are
+optional dependencies (``pip install siting[osm]``); they are imported when a file is read.
+Streets of every format pass the same walk filter (:mod:`siting.walk_filter`) and are drawn
+from each way's node list, so the same ways give the same lines. A corrupt file raises
+:class:`~siting._errors.InputFileError` with the reader's reason. Everything returned is in
+EPSG:4326 as stored in OSM (WGS 84, not GCJ-02). OSM data is under the ODbL 1.0: outputs
+must credit "© OpenStreetMap contributors".
 """
 
 from __future__ import annotations
@@ -20,11 +24,11 @@ from typing import Literal
 
 import geopandas as gpd
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 import shapely
 
 from ._errors import InputFileError
+from .models.arrays import BoolArray, FloatArray, IntArray
 from .walk_filter import walk_filter, walk_filter_file
 
 __all__ = [
@@ -36,9 +40,6 @@ __all__ = [
     "read_osm_walk_network",
 ]
 
-BoolArray = npt.NDArray[np.bool_]
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 TagValue = str | bool | Sequence[str]
 TagMap = Mapping[str, Sequence[Mapping[str, TagValue]]]
@@ -251,7 +252,7 @@ def _pbf_ways(path: Path) -> gpd.GeoDataFrame:
     required = "".join(f'["{key}"]' for key in walk_filter().require)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # pyrosm warns when nothing is found
-        found = OSM(str(path), keep_node_info=True).get_network(
+        found = OSM(str(path), keep_node_info=True, progress=False).get_network(
             custom_filter=required, extra_attributes=keys, tags_to_keep=keys, nodes=True
         )
     if found is None or found[1] is None or len(found[1]) == 0:
@@ -359,7 +360,7 @@ def _read_features(
         from pyrosm import OSM
 
         with _reader_errors(path, fmt):
-            osm = OSM(str(path))
+            osm = OSM(str(path), progress=False)
             found = (
                 osm.get_pois(custom_filter=tags, extra_attributes=extra or None)
                 if what == "pois"

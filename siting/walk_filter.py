@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 import yaml
 
+from .models.arrays import BoolArray
+
 __all__ = ["WalkFilter", "walk_filter", "walk_filter_file"]
 
-BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)

@@ -131,3 +131,15 @@ def test_models_never_import_siting(path: Path) -> None:
     outside = sorted(m for m in _imports(path, name)
                      if m.startswith("siting") and not m.startswith("siting.models"))
     assert outside == [], f"{path} imports {outside}: models must know nothing of siting"
+
+
+def test_array_aliases_are_defined_once() -> None:
+    """FloatArray, IntArray and BoolArray live in models/arrays.py and nowhere else."""
+    import re
+
+    pattern = re.compile(r"^(FloatArray|IntArray|BoolArray)\s*=", re.MULTILINE)
+    defined = sorted(
+        str(p.relative_to(REPO)) for folder in ("siting", "models", "benchmarks")
+        for p in (REPO / folder).rglob("*.py") if pattern.search(p.read_text(encoding="utf-8"))
+    )
+    assert defined == ["models/arrays.py"]

@@ -44,7 +44,7 @@ TYPES = ["canteen", "elderly_station", "childcare"]
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[LocalCluster]:
     with LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as local:
         yield local
 
@@ -76,7 +76,7 @@ def batch(spec: Path, cluster: LocalCluster) -> tuple[int, Path]:
     return code, out
 
 
-@pytest.mark.slow  # starts a 2-worker cluster and plans 3 runs: ~30 s in all
+@pytest.mark.slow  # starts a 2-worker cluster and plans 3 runs (5 rows): ~30 s in all
 def test_distributed_table_equals_single_local_runs(
     batch: tuple[int, Path], small_demo: Path
 ) -> None:
@@ -102,7 +102,7 @@ def test_distributed_table_equals_single_local_runs(
     assert (ok["coverage_after"] >= ok["coverage_before"]).all()
 
 
-@pytest.mark.slow  # starts a 2-worker cluster and plans 3 runs: ~30 s in all
+@pytest.mark.slow  # starts a 2-worker cluster and plans 3 runs (5 rows): ~30 s in all
 def test_failing_runs_are_recorded_and_others_finish(batch: tuple[int, Path]) -> None:
     code, out = batch
     table = pd.read_parquet(out / RESULTS_PARQUET)
@@ -122,7 +122,7 @@ def test_failing_runs_are_recorded_and_others_finish(batch: tuple[int, Path]) ->
         assert (out / name).read_bytes().startswith(b"\x89PNG")
 
 
-@pytest.mark.slow  # starts a 2-worker cluster and plans 3 runs: ~30 s in all
+@pytest.mark.slow  # starts a 2-worker cluster and plans 3 runs (5 rows): ~30 s in all
 def test_rerun_skips_finished_runs(batch: tuple[int, Path], spec: Path,
                                    cluster: LocalCluster) -> None:
     _, out = batch

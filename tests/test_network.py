@@ -186,8 +186,8 @@ def _expected_travel(
 ) -> np.ndarray:
     """Travel metres by brute force with networkx: every segment of every line is an edge
     between its (exact) vertices, a segment drawn twice counting once; each point goes to the
-    nearest segment (shapely distance), whose edge is split at the feet; inf where farther
-    than ``cutoff``."""
+    nearest segment (shapely distance; within a micrometre, the first drawn), whose edge is
+    split at the feet; inf where farther than ``cutoff``."""
     pieces: dict[frozenset[tuple[float, float]], tuple[tuple[float, float], ...]] = {}
     for line in lines:
         for a, b in zip(line.coords[:-1], line.coords[1:], strict=True):
@@ -198,8 +198,8 @@ def _expected_travel(
     feet: dict[int, list[tuple[float, int]]] = {}
     access = np.empty(len(points))
     for i, xy in enumerate(points):
-        distance = [seg.distance(Point(xy)) for seg in segments]
-        k = int(np.argmin(distance))
+        distance = np.array([seg.distance(Point(xy)) for seg in segments])
+        k = int(np.flatnonzero(distance <= distance.min() + 1e-6)[0])  # ties: the first
         access[i] = distance[k]
         feet.setdefault(k, []).append((segments[k].project(Point(xy)), i))
     graph = nx.Graph()

@@ -27,16 +27,9 @@ import numpy.typing as npt
 
 from .._milp import new_highs
 from .._result import OPTIMALITY_TOLERANCE
+from ..arrays import FloatArray, IntArray
 from ._heuristics import open_mask
-from ._sorted_rows import (
-    FloatArray,
-    IntArray,
-    MedianCore,
-    offsets,
-    ranges,
-    segment_cumsum,
-    sum_by,
-)
+from ._sorted_rows import MedianCore, offsets, ranges, segment_cumsum, sum_by
 
 #: A cumulated LP opening at least this close to 1 counts as "served" in cut separation.
 _SERVED = 1.0 - 1e-6

@@ -100,17 +100,12 @@ from .._validate import (
     check_time_limit,
     check_weights,
 )
+from ..arrays import FloatArray, IntArray
 from ._benders import OPTIMAL, PRUNED, BendersMaster, fix_level
 from ._branch_and_bound import branch_and_bound
 from ._heuristics import greedy, greedy_swap, local_search, open_mask
 from ._lagrangian import lagrangian_bound
-from ._sorted_rows import (
-    FloatArray,
-    IntArray,
-    MedianCore,
-    segment_cumsum,
-    sorted_rows,
-)
+from ._sorted_rows import MedianCore, segment_cumsum, sorted_rows
 
 Method = Literal["auto", "exact", "heuristic"]
 METHODS: tuple[Method, ...] = ("auto", "exact", "heuristic")

@@ -9,8 +9,8 @@ import pandas as pd
 from distributed import Client
 
 from .cluster import LostRun, Progress, run_on_cluster
-from .spec import CompareSpec, Row, Run, expand, load_compare_spec
-from .store import RESULTS_CSV, RESULTS_PARQUET, ResultTable, read_results
+from .spec import CompareSpec, Run, expand, load_compare_spec
+from .store import RESULTS_CSV, RESULTS_PARQUET, ResultTable, Row, read_results
 from .task import failed_row, run_task
 
 

@@ -9,6 +9,9 @@ What survives what:
   was cancelled is submitted again, up to `ATTEMPTS` times in all.
 - *Finished results on a dead worker.* Each run's future is released as soon as its row is
   written, so the cluster holds no finished run and has none to recompute.
+- *The connection to the scheduler drops.* Every future is cancelled at once; the client
+  reconnects within `CONNECT_TIMEOUT_S` and the runs are resubmitted, or it gives up and they
+  are returned as lost.
 - *A lost run is never a result.* A cluster error (cancelled, killed worker, closed
   connection) after the last attempt is returned as a `LostRun`, not stored: the next run of
   the same command plans it again. Plan failures are rows (see `siting.compare.task`).
@@ -22,6 +25,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import CancelledError
@@ -32,13 +36,17 @@ from typing import Any
 from distributed import Client, Future, KilledWorker, LocalCluster, as_completed
 from distributed.client import ClosedClientError
 
-from .spec import Row, Run
+from .spec import Run
+from .store import Row
 
 Progress = Callable[[str], None]
 Task = Callable[[bytes, Run], Row]
 
 #: Seconds to wait for a scheduler to answer before giving up (also the reconnection window).
 CONNECT_TIMEOUT_S = 5.0
+#: Seconds to wait for a client that lost its scheduler to reconnect or give up (a cap above
+#: the client's own reconnection window, `CONNECT_TIMEOUT_S`).
+RECONNECT_WAIT_S = 4 * CONNECT_TIMEOUT_S
 #: Submissions of one run before a cluster error gives it up for this invocation.
 ATTEMPTS = 3
 #: Errors of the cluster, not of the run: cancelled futures (a lost dependency or connection),
@@ -99,7 +107,7 @@ def connect(
         with (
             LocalCluster(
                 n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                dashboard_address=None, silence_logs=logging.ERROR, preload=[__name__],
+                dashboard_address=":0", silence_logs=logging.ERROR, preload=[__name__],
             ) as cluster,
             Client(cluster) as client,
         ):
@@ -158,8 +166,22 @@ class _Archives:
             self._futures.pop(scenario).release()
 
 
+def _connected(client: Client) -> bool:
+    """Whether ``client`` is (again) connected, waiting while it tries to reconnect.
+
+    A lost connection cancels every future at once; resubmitting before the client is back
+    would only use up attempts. The client gives up (and closes) after its own timeout.
+    """
+    deadline = time.monotonic() + RECONNECT_WAIT_S
+    while client.status == "connecting" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return bool(client.status == "running")
+
+
 def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
+    """``Type: first line of the message``; a cancellation gives its reason, not its task key."""
+    reason = getattr(exc, "reason", None)
+    text = f"cancelled ({reason})" if reason else str(exc).strip()
     return f"{type(exc).__name__}: {text.splitlines()[0] if text else ''}".rstrip(": ")
 
 
@@ -216,26 +238,27 @@ def run_on_cluster(
         try:
             row = future.result()
         except CLUSTER_ERRORS as exc:
-            future.release()
             error = _first_line(exc)
-            if attempt < attempts:
-                progress(f"重试 retry {attempt + 1}/{attempts} {run.label()}: {error}")
-                try:
-                    submit(run, attempt + 1)
-                    continue
-                except _SUBMIT_ERRORS as closed:
-                    error = _first_line(closed)
-            lost.append(LostRun(run, error))
-            held.settle(run.scenario)
-            continue
+            retry = attempt < attempts and _connected(client)
         except Exception as exc:
             # The task did not run (it returns failures as rows): an unpicklable argument or a
             # worker without siting. Not the run's fault and not helped by retrying.
+            error, retry = _first_line(exc), False
+        else:
+            on_row(run, row)
             future.release()
-            lost.append(LostRun(run, _first_line(exc)))
             held.settle(run.scenario)
             continue
-        on_row(run, row)
         future.release()
+        if retry:
+            progress(f"重试 retry {attempt + 1}/{attempts} {run.label()}: {error}")
+            try:
+                submit(run, attempt + 1)
+                continue
+            except _SUBMIT_ERRORS as exc:
+                error = _first_line(exc)
+        if not _connected(client):
+            error = "与调度器失去连接 / lost the connection to the scheduler"
+        lost.append(LostRun(run, error))
         held.settle(run.scenario)
     return lost

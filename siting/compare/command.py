@@ -43,6 +43,13 @@ EXIT_CODES_HELP = "\n\n".join(
 )
 
 
+_LISTED = 3  # runs named per error when the cluster lost some
+
+
+def _runs(count: int) -> str:
+    return f"{count} run" if count == 1 else f"{count} runs"
+
+
 def _say(line: str) -> None:
     print(line, flush=True)
 
@@ -92,10 +99,15 @@ def compare_command(spec: Path, *, out: Path, scheduler: str | None, workers: in
         _complain(str(exc))
         return ExitCode.NO_SCHEDULER
     except BatchIncompleteError as exc:
+        by_error: dict[str, list[str]] = {}
         for lost in exc.lost:
-            _complain(f"未完成 not finished: {lost.run.label()}: {lost.error}")
+            by_error.setdefault(lost.error, []).append(lost.run.label())
+        for error, labels in by_error.items():
+            shown = "; ".join(labels[:_LISTED]) + ("; …" if len(labels) > _LISTED else "")
+            _complain(f"未完成 {len(labels)} 次 / {_runs(len(labels))} not finished ({shown}): "
+                      f"{error}")
         _complain(f"集群丢失 {len(exc.lost)} 次运行（未保存）/ the cluster lost "
-                  f"{len(exc.lost)} runs (not saved); " + _resume_hint(exc.saved, exc.total))
+                  f"{_runs(len(exc.lost))} (not saved); " + _resume_hint(exc.saved, exc.total))
         return ExitCode.RUNS_LOST
     except BatchInterrupted as exc:
         _complain("已中断 / interrupted: " + _resume_hint(exc.saved, exc.total))

@@ -43,9 +43,7 @@ from ..catalog import ThresholdMode
 from ..findings import Problem, ScenarioError, problems_from_validation
 from ..scenario import TYPE_SEPARATOR, Scenario, ScenarioPath
 from .scenario_archive import pack_scenario
-
-Row = dict[str, Any]
-
+from .store import Row
 
 
 class SweepSpec(Record):
@@ -165,7 +163,7 @@ class RunParams(Record):
 
 @dataclass(frozen=True)
 class Run:
-    """One task: a scenario (by name) and its parameters, keyed by the hash of both."""
+    """One task: a scenario (by name) and its parameters, keyed by `run_key`."""
 
     key: str
     scenario: str

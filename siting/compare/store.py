@@ -22,6 +22,7 @@ from typing import Any
 
 import pandas as pd
 
+#: One row of the result table: column → value.
 Row = dict[str, Any]
 
 RESULTS_CSV = "results.csv"

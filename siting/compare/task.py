@@ -15,7 +15,8 @@ from ..api import plan
 from ..plan_model import CoverageRow, Plan
 from ..scenario import Scenario
 from .scenario_archive import unpacked_scenario
-from .spec import Row, Run
+from .spec import Run
+from .store import Row
 
 
 def _share(part: float, whole: float) -> float | None:
