@@ -48,11 +48,21 @@ class LocalizedText(Record):
 
 
 class Source(Record):
-    """A document a number comes from, with its confidence tag (V, M or A)."""
+    """A document a number comes from, with its confidence tag (V, M or A).
+
+    ``document`` is the short name planners cite (a document number such as 汴政办〔2025〕11号
+    or a standard's code); pages show it instead of the source's key.
+    """
 
     title: str
     confidence: Literal["V", "M", "A"]
     url: str | None = None
+    document: str | None = None
+
+    @property
+    def label(self) -> str:
+        """``document`` when given, else ``title``."""
+        return self.document or self.title
 
 
 class Speeds(Record):
@@ -114,6 +124,17 @@ class Range(Record):
         return self
 
 
+class Delivery(Record):
+    """Who is responsible for a type's projects (责任单位) and who pays (资金来源) by default.
+
+    Sites may override both (`siting.scenario.SitesSpec.responsible_unit` / ``funding``).
+    """
+
+    responsible_unit: LocalizedText
+    funding: LocalizedText
+    source: str
+
+
 class FacilityType(Record):
     """One facility type of the catalog.
 
@@ -131,6 +152,9 @@ class FacilityType(Record):
     capacity: Capacity | None = None
     area_m2: Range
     cost_yuan: Range
+    #: Yearly running cost (operation, rent or operating subsidy), yuan per year.
+    running_cost_yuan: Range | None = None
+    delivery: Delivery | None = None
     osm_tags: tuple[dict[str, str], ...] = ()
     mode: ThresholdMode = "kaifeng"
 
@@ -179,8 +203,9 @@ class FacilityType(Record):
             self.area_m2.source,
             self.cost_yuan.source,
         }
-        if self.capacity is not None:
-            keys.add(self.capacity.source)
+        for optional in (self.capacity, self.running_cost_yuan, self.delivery):
+            if optional is not None:
+                keys.add(optional.source)
         return keys
 
 

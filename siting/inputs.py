@@ -10,7 +10,8 @@ the engine's names, so later stages never see a user's column names:
 - outlets: ``id, types`` (tuple of catalog keys), ``capacity``;
 - sites: ``id, floor_area_m2, base_cost_yuan, allowed_types`` (tuple; empty in the file means
   every planned type), ``first_phase`` (phase index), ``cost_yuan_<type>`` per planned type
-  (the file's column, else the catalog's typical cost).
+  (the file's column, else the catalog's typical cost), and the text columns
+  `SITE_TEXT_COLUMNS` (empty where the scenario names no column or a cell is empty).
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ MAX_RESIDENTS_PER_POINT = 1_000_000
 """More residents than this at one demand point is taken for a typing error: a block, an estate
 or a community (社区, a few thousand residents) holds far fewer, and 15-minute circles are not
 planned on larger units. A sanity bound of this engine, not a standard."""
+#: Sites' optional text columns (`siting.scenario.SitesSpec`): kind, ownership, 责任单位, 资金来源.
+SITE_TEXT_COLUMNS = ("kind", "ownership", "responsible_unit", "funding")
+_MAX_IDS = 10  # ids named in one problem
 
 
 @dataclass(frozen=True)
@@ -295,6 +299,10 @@ def _sites(
         "allowed_types": allowed,
         "first_phase": np.asarray(first_phase, dtype=np.int64),
     }
+    for name in SITE_TEXT_COLUMNS:
+        column = getattr(spec, name)
+        columns[name] = (raw[column].astype(object).where(raw[column].notna(), "").astype(str)
+                         if column else pd.Series("", index=raw.index))
     for key, ftype in catalog.types.items():
         typical = ftype.cost_yuan.typical
         column = spec.type_cost_yuan.get(key)

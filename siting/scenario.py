@@ -137,6 +137,13 @@ class SitesSpec(LayerSpec):
     allowed_types: str | None = None
     first_phase: str | None = None
     type_cost_yuan: dict[str, str] = Field(default_factory=dict)
+    #: Optional text columns carried into the project list: site kind (e.g. 闲置国有/集体房产),
+    #: ownership (state, collective, private), and 责任单位 / 资金来源 overriding the catalog's
+    #: per-type defaults for projects at the site.
+    kind: str | None = None
+    ownership: str | None = None
+    responsible_unit: str | None = None
+    funding: str | None = None
     geometry_kinds = ("Point", "Polygon")
     numeric = ("floor_area_m2", "base_cost_yuan")
 
@@ -149,6 +156,19 @@ class SitesSpec(LayerSpec):
     def numeric_columns(self) -> set[str]:
         """The options whose columns must be numeric, per-type cost columns included."""
         return super().numeric_columns() | {f"type_cost_yuan.{k}" for k in self.type_cost_yuan}
+
+
+class BarriersSpec(LayerSpec):
+    """Lines or areas walking cannot cross (city wall, railway, water), drawn on the maps.
+
+    The walking network already leaves out what crosses them; this layer only shows them.
+    ``kind`` names the column telling what each is (a value containing ``wall``, ``rail`` or a
+    water word such as ``lake``, ``river`` or ``water``), ``name`` the column of its name.
+    """
+
+    kind: str | None = None
+    name: str | None = None
+    geometry_kinds = ("LineString", "Polygon")
 
 
 class DemandListSpec(Record):
@@ -275,6 +295,7 @@ class Scenario(Record):
     demand: DemandSpec
     outlets: OutletsSpec | None = None
     sites: SitesSpec
+    barriers: BarriersSpec | None = None
     demand_list: DemandListSpec | None = None
     catalog: CatalogSpec = CatalogSpec()
     speeds_m_per_s: Speeds
@@ -370,6 +391,7 @@ _LAYERS: dict[str, type[LayerSpec]] = {
     "demand": DemandSpec,
     "outlets": OutletsSpec,
     "sites": SitesSpec,
+    "barriers": BarriersSpec,
 }
 
 

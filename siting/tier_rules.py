@@ -74,12 +74,21 @@ class Rule(Record):
 
 
 class Flag(Record):
-    """A tier condition the engine cannot compute (survey, equipment): never counted as met."""
+    """A tier condition the engine cannot compute (survey, equipment): never counted as met.
+
+    ``name`` is the condition in both languages for pages; ``description`` the file's own note.
+    """
 
     key: str
     description: str
+    name: LocalizedText | None = None
     min_value: float | None = None
     source: str
+
+    @property
+    def text(self) -> LocalizedText:
+        """``name``, or ``description`` in both languages when the file gives no name."""
+        return self.name or LocalizedText(zh=self.description, en=self.description)
 
 
 class Tier(Record):

@@ -17,7 +17,8 @@ REPO = Path(__file__).parents[1]
 #: siting's layers, lowest first; a module may import modules of its own layer or lower ones.
 #: A name stands for the module and, for a package, everything inside it.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("base", ("siting._base", "siting._errors", "siting.findings", "siting.text_files")),
+    ("base", ("siting._base", "siting._errors", "siting.findings", "siting.text_files",
+              "siting.messages")),
     ("loading", ("siting.datum", "siting.projection", "siting.coordinates", "siting.catalog",
                  "siting.tier_rules", "siting.city_targets", "siting.demand_list",
                  "siting.scenario", "siting.inputs")),

@@ -14,6 +14,7 @@ import scipy.sparse as sp
 from siting import Plan, PlanContext, assemble_plan, plan_with_context
 from siting.outputs import write_outputs
 from siting.ranking import ChosenProject, rank_projects
+from siting.report.pdf import find_chromium
 from siting.scenario import load_scenario
 
 
@@ -75,10 +76,12 @@ def test_outputs_are_written_with_chinese_headers(
 ) -> None:
     out = tmp_path / "out"
     files = {f.name for f in write_outputs(plan, context, out)}
-    assert files == {
+    # report.pdf needs Chromium (tests/test_browser.py); the run goes on without it.
+    assert files - {"report.pdf"} == {
         "projects.csv", "projects.xlsx", "coverage.csv", "layers.gpkg", "result.json",
         "report.html", "map.html", "charts", "blindspots.csv",
     }
+    assert ("report.pdf" in files) == (find_chromium() is not None)
     table = pd.read_csv(out / "projects.csv", encoding="utf-8-sig")
     assert list(table.columns[:4]) == ["排名", "分期", "完成时限", "点位编号"]
     assert len(table) == len(plan.projects)
@@ -86,7 +89,7 @@ def test_outputs_are_written_with_chinese_headers(
     assert layers == {"demand", "outlets", "sites", "projects", "demand_to_project"}
     with pd.ExcelFile(out / "projects.xlsx") as workbook:
         sheets = workbook.sheet_names
-    assert sheets == ["项目清单", "覆盖率汇总", "社区覆盖", "分期预算"]
+    assert sheets[:3] == ["项目清单", "覆盖率汇总", "社区覆盖"], "tests/test_workbook.py: all"
     assert Plan.model_validate_json((out / "result.json").read_text(encoding="utf-8")) == plan
 
 

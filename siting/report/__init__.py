@@ -4,31 +4,47 @@
 either way through `siting.output_folder`, which never loses a file siting did not write):
 
 - ``report.html``: one self-contained page, Chinese first with an English switch;
+- ``report.pdf``: the same page printed on A4 by headless Chromium (`siting.report.pdf`);
+  where Chromium is missing the run goes on and a `ReportWarning` says so in both languages;
 - ``map.html``: the interactive map (Leaflet inlined, no network needed);
 - ``charts/*.png``: coverage before/after per type, budget by phase, budget–coverage curve,
-  circles at each tier per stage;
-- ``blindspots.csv``: the blind-spot tables behind the report, every level in one file.
+  circles at each tier per stage, and the overview map (``map.png``);
+- ``projects.xlsx``: the plan's tables as a formatted workbook (`siting.report.workbook`);
+- ``blindspots.csv``: the blind-spot tables behind the report, every level in one file
+  (Chinese headers; walking minutes blank where no facility is within the computed reach).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import warnings
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from ..output_folder import OutputFolder
 from ..plan_model import Plan
+from .backdrop import plan_backdrop
 from .blindspots import blind_spot_tables
 from .charts import plan_charts
 from .html_map import TileLayer, map_html
+from .overview_map import overview_map
 from .page import SECTIONS, ReportData, Section, report_html
+from .pdf import start_print
+from .workbook import blind_spot_frame, workbook_bytes
 
 if TYPE_CHECKING:
     from ..context import PlanContext
 
-__all__ = ["SECTIONS", "ReportData", "Section", "TileLayer", "data_notes", "write_report"]
+__all__ = [
+    "SECTIONS", "ReportData", "ReportWarning", "Section", "TileLayer", "data_notes",
+    "write_report",
+]
+
+
+class ReportWarning(UserWarning):
+    """An output of the report could not be written (the run itself succeeded)."""
 
 #: Credit required by the ODbL wherever OpenStreetMap data is shown.
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
@@ -60,6 +76,7 @@ def write_report(
     *,
     tiles: TileLayer | None = None,
     sections: Sequence[Section] = SECTIONS,
+    pdf: bool = True,
 ) -> list[Path]:
     """Write the report, the map, the charts and the blind-spot tables into ``outdir``.
 
@@ -74,8 +91,9 @@ def write_report(
     tiles
         Optional base-map tiles for the map (the default needs no network).
     sections
-        Report sections in page order (`siting.report.page.SECTIONS` plus e.g. the tier
-        dashboard).
+        Report sections in page order (`siting.report.page.SECTIONS` or another choice).
+    pdf
+        Also print ``report.pdf``; when it cannot be printed a `ReportWarning` says why.
 
     Returns
     -------
@@ -89,20 +107,35 @@ def write_report(
     """
     if not isinstance(outdir, OutputFolder):
         with OutputFolder(outdir, mode="add") as folder:
-            write_report(plan, context, folder, tiles=tiles, sections=sections)
+            write_report(plan, context, folder, tiles=tiles, sections=sections, pdf=pdf)
             return folder.commit()
     notes = data_notes(context)
     if tiles:
         notes = (*notes, tiles.attribution)
     tables = blind_spot_tables(context)
-    charts = plan_charts(plan)
-    page = map_html(plan, context, tiles=tiles, notes=notes)
-    data = ReportData(plan, context, tables, charts, page, notes)
+    backdrop = plan_backdrop(context)
+    # The map is mostly geometry (shapely works outside the GIL): drawn beside the charts, and
+    # Chromium prints the page drawn for paper (what report.html shows when printed, less what
+    # its print stylesheet hides, the map among them) while the rest is made.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        drawing = pool.submit(map_html, plan, context, tiles=tiles, notes=notes,
+                              backdrop=backdrop)
+        charts = {**plan_charts(plan), "map": overview_map(plan, context, backdrop)}
+        data = ReportData(plan, context, tables, charts, "", notes, printing=True)
+        printing = start_print(report_html(data, sections=sections)) if pdf else None
+        page = drawing.result()
+    data = dataclasses.replace(data, map_html=page, printing=False)
     files = {f"charts/{name}.png": png for name, png in charts.items()}
-    blind = pd.concat([t.assign(level=level) for level, t in tables.items()], ignore_index=True)
-    files["blindspots.csv"] = blind.to_csv(index=False).encode("utf-8-sig")
     files["map.html"] = page.encode("utf-8")
     files["report.html"] = report_html(data, sections=sections).encode("utf-8")
+    files["blindspots.csv"] = blind_spot_frame(tables).to_csv(index=False).encode("utf-8-sig")
+    files["projects.xlsx"] = workbook_bytes(plan, context, tables)
+    if printing is not None:
+        printed = printing.result()
+        if isinstance(printed, bytes):
+            files["report.pdf"] = printed
+        else:
+            warnings.warn(f"{printed.zh}\n{printed.en}", ReportWarning, stacklevel=2)
     for name, content in files.items():
         outdir.write(name, content)
     return [outdir.target / name for name in files]
