@@ -136,13 +136,15 @@ def _mix(z: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
 
 
 def merge_rows(
-    matrix: sp.csr_array, weights: FloatArray
+    matrix: sp.csr_array, weights: FloatArray, key: IntArray | None = None,
 ) -> tuple[sp.csr_array, FloatArray, IntArray]:
     """Merge identical rows (same stored columns and values), summing their weights.
 
     Rows are grouped by a seeded hash and then compared entry by entry, so only truly identical
-    rows are ever merged. Returns the merged matrix, the merged weights and, for each input row,
-    the index of its merged row. Merged rows appear in a deterministic order.
+    rows are ever merged. With ``key`` (one integer per row, e.g. a community), rows with
+    different keys are never merged and merged rows come sorted by key. Returns the merged
+    matrix, the merged weights and, for each input row, the index of its merged row. Merged rows
+    appear in a deterministic order.
     """
     n = matrix.shape[0]
     if n == 0:
@@ -156,12 +158,13 @@ def merge_rows(
     np.cumsum(terms, axis=1, dtype=np.uint64, out=sums[:, 1:])
     h = sums[:, matrix.indptr[1:]] - sums[:, matrix.indptr[:-1]]
     nnz = np.diff(matrix.indptr)
-    order = np.lexsort((np.arange(n), h[1], h[0], nnz))
+    label = np.zeros(n, dtype=np.int64) if key is None else np.asarray(key, dtype=np.int64)
+    order = np.lexsort((np.arange(n), h[1], h[0], nnz, label))
     s = sp.csr_array(matrix[order]).astype(np.float64)
     # Neighbours in hash order are compared exactly: their values, and their patterns because a
     # stored zero (a real pair) vanishes from a difference of values.
     pattern = sp.csr_array((np.ones(s.nnz), s.indices, s.indptr), shape=s.shape)
-    same = np.ones(n - 1, dtype=np.bool_)
+    same = label[order][1:] == label[order][:-1]
     for m in (s, pattern):
         diff = sp.csr_array(m[1:] - m[:-1])
         diff.eliminate_zeros()

@@ -7,6 +7,7 @@ scipy.sparse arrays: float64 costs, CSR matrices with sorted indices, int64 site
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -165,3 +166,43 @@ def check_time_limit(time_limit: object) -> float | None:
         msg = f"time_limit must be a positive number of seconds, got {time_limit!r}"
         raise ModelInputError(msg)
     return t
+
+
+def check_shape(value: object, shape: tuple[int, ...], name: str, what: str) -> npt.NDArray[Any]:
+    """Return ``value`` as an array of exactly ``shape`` (``what`` says what its entries are)."""
+    arr = np.asarray(value)
+    if arr.shape != shape:
+        msg = f"{name} must have shape {shape} ({what}), got {arr.shape}"
+        raise ModelInputError(msg)
+    return arr
+
+
+def check_nonnegative(value: object, shape: tuple[int, ...], name: str, what: str) -> FloatArray:
+    """Return ``value`` as float64 of ``shape``, every entry finite and ≥ 0."""
+    try:
+        arr = check_shape(value, shape, name, what).astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        msg = f"{name} must be numeric ({what}): {exc}"
+        raise ModelInputError(msg) from exc
+    if not np.isfinite(arr).all() or (arr < 0).any():
+        msg = f"{name} must be finite and ≥ 0 ({what}); fix the NaN, infinite or negative entries"
+        raise ModelInputError(msg)
+    return arr
+
+
+def check_mask(value: object, shape: tuple[int, ...], name: str, what: str) -> BoolArray:
+    """Return ``value`` as a boolean array of ``shape``; integers 0/1 are refused (say True)."""
+    arr = check_shape(value, shape, name, what)
+    if arr.dtype != np.bool_:
+        msg = f"{name} must be a boolean array ({what}), got dtype {arr.dtype}"
+        raise ModelInputError(msg)
+    return arr.astype(np.bool_)
+
+
+def check_index(value: object, size: int, name: str, what: str) -> int:
+    """Return ``value`` as an int in ``0..size-1`` (``what`` names the sequence it indexes)."""
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or \
+            not 0 <= int(value) < size:
+        msg = f"{name} must be {what} in 0..{size - 1}, got {value!r}"
+        raise ModelInputError(msg)
+    return int(value)

@@ -1,0 +1,81 @@
+"""The credit a plan earns per group: covered weight, or its diminishing-returns value."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from .._errors import ModelInputError
+from .._validate import FloatArray
+from .inputs import DiminishingReturns
+
+
+def group_gain(
+    covered: npt.ArrayLike, total: npt.ArrayLike, existing: npt.ArrayLike,
+    returns: DiminishingReturns | None,
+) -> FloatArray:
+    r"""Elementwise :math:`W\varphi((E + C)/W) - W\varphi(E/W)` (``C`` when ``returns`` is None).
+
+    Written as :math:`\min_k (a_k (E + C) + d_k W) - \min_k (a_k E + d_k W)`, which needs no
+    division, so an empty group (W = 0) is worth 0.
+    """
+    c = np.asarray(covered, dtype=np.float64)
+    if returns is None:
+        return c
+    a, d = np.array(returns.slopes), returns.intercepts
+    w = np.asarray(total, dtype=np.float64)[..., None]
+    e = np.asarray(existing, dtype=np.float64)[..., None]
+    return np.asarray((a * (e + c[..., None]) + d * w).min(axis=-1) - (a * e + d * w).min(axis=-1),
+                      dtype=np.float64)
+
+
+def coverage_utility(
+    covered_weight_by_group: npt.ArrayLike,
+    total_by_group: npt.ArrayLike,
+    existing_by_group: npt.ArrayLike,
+    returns: DiminishingReturns | None,
+) -> float:
+    r"""Value of newly covered weight under diminishing returns, summed over groups.
+
+    :math:`\sum_g W_g\,\varphi\big((E_g + C_g)/W_g\big) - W_g\,\varphi(E_g/W_g)`, the credit
+    :func:`plan_sites` gives one type in one phase, so a ranking that values projects with it
+    agrees with the optimizer.
+
+    Parameters
+    ----------
+    covered_weight_by_group
+        :math:`C_g`, weight newly covered in each group (people × priority); any shape.
+    total_by_group
+        :math:`W_g`, total weight of each group's rows (covered or not, reachable or not);
+        broadcastable to ``covered_weight_by_group``.
+    existing_by_group
+        :math:`E_g`, weight already covered by existing outlets; broadcastable likewise.
+    returns
+        The concave value :math:`\varphi`; None values weight linearly (:math:`\sum_g C_g`).
+
+    Returns
+    -------
+    float
+        The summed credit, in weight units.
+
+    Raises
+    ------
+    ModelInputError
+        Negative or non-finite weights, or shapes that do not broadcast.
+    """
+    arrays = []
+    for name, value in (("covered_weight_by_group", covered_weight_by_group),
+                        ("total_by_group", total_by_group),
+                        ("existing_by_group", existing_by_group)):
+        arr = np.asarray(value, dtype=np.float64)
+        if not np.isfinite(arr).all() or (arr < 0).any():
+            msg = f"{name} must be finite and ≥ 0 (weight per group)"
+            raise ModelInputError(msg)
+        arrays.append(arr)
+    try:
+        c, w, e = np.broadcast_arrays(*arrays)
+    except ValueError as exc:
+        msg = f"covered, total and existing weights by group must broadcast together: {exc}"
+        raise ModelInputError(msg) from exc
+    return float(group_gain(c, w, e, returns).sum())
+

@@ -1,0 +1,81 @@
+"""A plan as build phases per (site, type), and everything that follows from it: spend, the
+first phase each row is covered, objective and requirement shortfalls."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validate import FloatArray, IntArray
+from .prepare import TOL, Inputs, PreparedType, Requirement
+
+
+@dataclass(frozen=True)
+class Plan:
+    build_phase: IntArray  # (n, T), -1 unbuilt
+    site_phase: IntArray  # (n,)
+    covered: tuple[IntArray, ...]  # per merged row: first covering phase, F when never
+    spend: FloatArray  # (F,)
+    objective: float
+    shortfall: FloatArray  # (K,) weight missing per requirement
+
+    @property
+    def meets_requirements(self) -> bool:
+        return bool((self.shortfall <= 0).all())
+
+
+def first_cover(tp: PreparedType, build_phase: IntArray, n_phases: int) -> IntArray:
+    if tp.weight.size == 0:
+        return np.empty(0, dtype=np.int64)
+    phase = np.where(build_phase >= 0, build_phase, n_phases)[tp.cover.indices]
+    return np.minimum.reduceat(phase, tp.cover.indptr[:-1]).astype(np.int64)
+
+
+def type_value(tp: PreparedType, covered: IntArray, inp: Inputs) -> float:
+    """Objective earned by one type whose merged rows are first covered in phases ``covered``."""
+    if inp.returns is None:
+        return float(tp.weight @ inp.tail_weight[covered])
+    by_phase = covered[None, :] <= np.arange(inp.shape[2])[:, None]
+    return float(inp.phase_weights @ tp.gain(tp.by_group(tp.weight * by_phase), inp.returns))
+
+
+def evaluate(
+    build_phase: IntArray, inp: Inputs, types: Sequence[PreparedType], reqs: Sequence[Requirement],
+) -> Plan:
+    n_phases = inp.shape[2]
+    built = build_phase >= 0
+    site_phase = np.where(built.any(axis=1), np.where(built, build_phase, n_phases).min(axis=1), -1)
+    spend = np.bincount(site_phase[site_phase >= 0], weights=inp.base_cost[site_phase >= 0],
+                        minlength=n_phases).astype(np.float64)
+    spend += np.bincount(build_phase[built], weights=inp.type_cost[built], minlength=n_phases)
+    covered = tuple(first_cover(tp, build_phase[:, t], n_phases) for t, tp in enumerate(types))
+    objective = float(sum(type_value(tp, c, inp) for tp, c in zip(types, covered, strict=True)))
+    shortfall = np.array([
+        r.need - r.coef @ (covered[r.type_index] <= r.by_phase) for r in reqs
+    ]).reshape(-1)
+    shortfall[shortfall <= TOL * np.array([max(1.0, r.target) for r in reqs])] = 0.0
+    return Plan(build_phase, site_phase, covered, spend, objective, shortfall)
+
+
+def prune(
+    plan: Plan, inp: Inputs, types: Sequence[PreparedType], reqs: Sequence[Requirement],
+) -> Plan:
+    """Drop built facilities that cover no row earlier than the rest of the plan does.
+
+    A solver is indifferent to such a facility when the budget is slack; a city is not. Removing
+    one leaves every row's first covered phase (so objective and requirements) unchanged and
+    never raises spending in any phase, so the plan stays feasible.
+    """
+    n_phases = inp.shape[2]
+    build_phase = plan.build_phase.copy()
+    j_built, t_built = np.nonzero(build_phase >= 0)
+    order = np.argsort(-inp.type_cost[j_built, t_built], kind="stable")
+    for j, t in zip(j_built[order], t_built[order], strict=True):
+        trial = build_phase[:, t].copy()
+        trial[j] = -1
+        if np.array_equal(first_cover(types[t], trial, n_phases), plan.covered[t]):
+            build_phase[j, t] = -1
+    return evaluate(build_phase, inp, types, reqs)
+

@@ -1,0 +1,211 @@
+"""The entry point :func:`plan_sites`: validate, greedy warm start, MILP (or LP bound), result."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from .._errors import ModelInputError
+from .._milp import Backend, MilpOutcome, MilpStatus, solve_milp
+from .._result import OPTIMALITY_TOLERANCE, Status, relative_gap
+from .._validate import check_time_limit
+from .bounds import knapsack_bound, lp_relaxation
+from .diagnosis import explain_infeasible, nothing_affordable
+from .greedy import best_greedy
+from .inputs import CoverageRequirement, DiminishingReturns, TypeCoverage
+from .milp import build_model, from_columns, to_columns
+from .plans import Plan, evaluate, prune
+from .prepare import TOL, check_inputs, prepare_requirements, prepare_type
+from .solution import NOT_COVERED, MultiTypeSolution
+
+Method = Literal["milp", "heuristic"]
+
+
+def plan_sites(
+    types: Sequence[TypeCoverage],
+    *,
+    base_cost: npt.ArrayLike,
+    type_cost: npt.ArrayLike,
+    allowed: npt.ArrayLike,
+    phase_budgets: npt.ArrayLike,
+    site_first_phase: npt.ArrayLike | None = None,
+    phase_weights: npt.ArrayLike | None = None,
+    site_area: npt.ArrayLike | None = None,
+    type_area: npt.ArrayLike | None = None,
+    max_types_per_site: int | None = None,
+    requirements: Sequence[CoverageRequirement] = (),
+    returns: DiminishingReturns | None = None,
+    method: Method = "milp",
+    backend: Backend = "highs",
+    time_limit: float | None = None,
+    mip_rel_gap: float = 1e-6,
+) -> MultiTypeSolution:
+    """Choose which facility types to build at which sites in which phase, under one budget.
+
+    Maximizes phase-weighted new coverage, or with ``returns`` its diminishing-returns credit per
+    group (see the module docstring for the formulation and its sources).
+
+    Parameters
+    ----------
+    types
+        One :class:`TypeCoverage` per facility type, all over the same ``n_sites`` sites.
+    base_cost
+        ``(n_sites,)`` yuan paid once when a site is first used (rent, fit-out), however many
+        types it hosts.
+    type_cost
+        ``(n_sites, n_types)`` yuan to add type ``t`` at site ``j``.
+    allowed
+        Boolean ``(n_sites, n_types)``: type ``t`` may be built at site ``j``.
+    phase_budgets
+        ``(n_phases,)`` yuan released in each phase; unspent money carries over, so spending by
+        the end of phase ``f`` is limited by the budgets released up to ``f``.
+    site_first_phase
+        ``(n_sites,)`` earliest phase each site is available (default 0 for all).
+    phase_weights
+        ``(n_phases,)`` positive weight of the coverage at the end of each phase. The default (all
+        ones) counts coverage at every phase end, so a row covered in phase ``f`` earns its
+        weight ``n_phases - f`` times and earlier coverage scores more.
+    site_area, type_area
+        Floor area: ``(n_sites,)`` m² available and ``(n_types,)`` or ``(n_sites, n_types)`` m²
+        per facility; give both or neither.
+    max_types_per_site
+        Most facility types one site may host.
+    requirements
+        Hard :class:`CoverageRequirement` targets.
+    returns
+        Credit each (type, group) by a concave function of its covered share instead of by
+        covered weight (rows grouped by :attr:`TypeCoverage.groups`); None keeps the linear
+        objective.
+    method
+        ``"milp"`` solves the model (warm-started from the greedy plan); ``"heuristic"`` returns
+        the greedy plan with the LP-relaxation bound (HiGHS interior point). The greedy plan is
+        also returned when it beats the MILP incumbent at ``time_limit``.
+    backend
+        MILP solver: ``"highs"``, ``"cbc"`` or ``"scip"``. LP bounds always come from HiGHS.
+    time_limit
+        Seconds for the whole call (greedy, MILP or LP bound); each solve that explains an
+        infeasible requirement gets this limit again.
+    mip_rel_gap
+        Relative gap at which the MILP stops; the result is ``OPTIMAL`` only when the gap is
+        within :data:`~siting.models._result.OPTIMALITY_TOLERANCE`.
+
+    Returns
+    -------
+    MultiTypeSolution
+        ``INFEASIBLE`` (never an exception) when a requirement cannot be met, with a reason
+        naming it and the weight or yuan missing. A budget below the cheapest single project
+        gives an ``OPTIMAL`` empty plan with a reason saying so (unless a requirement needs new
+        coverage, which is then ``INFEASIBLE``).
+
+    Raises
+    ------
+    ModelInputError
+        Inconsistent or invalid inputs: wrong shapes, NaN or negative costs, budgets, weights
+        or areas, out-of-range phase, type or row indices, non-boolean masks.
+
+    Notes
+    -----
+    Rows already covered by an existing outlet get ``covered_phase`` :data:`EXISTING_COVERED`
+    and no credit. Facilities that cover nothing earlier than the rest of the plan are dropped
+    from the returned plan (objective unchanged, spending lower). The greedy runs in
+    O(builds × (n_sites·n_types + nnz)); the MILP has ``n_sites·n_types·n_phases`` binaries
+    and one continuous column per merged row and phase.
+    """
+    start = time.perf_counter()
+    if len(types) == 0:
+        msg = "types is empty; give one TypeCoverage per facility type"
+        raise ModelInputError(msg)
+    if method not in ("milp", "heuristic"):
+        msg = f"method must be 'milp' or 'heuristic', got {method!r}"
+        raise ModelInputError(msg)
+    limit = check_time_limit(time_limit)
+    inp = check_inputs(len(types), base_cost, type_cost, allowed, phase_budgets,
+                        site_first_phase, phase_weights, site_area, type_area, max_types_per_site)
+    if returns is not None and not isinstance(returns, DiminishingReturns):
+        msg = f"returns must be a DiminishingReturns or None, got {type(returns).__name__}"
+        raise ModelInputError(msg)
+    inp = replace(inp, returns=returns)
+    prepared = tuple(prepare_type(k, tc, inp) for k, tc in enumerate(types))
+    reqs = prepare_requirements(requirements, types, prepared, inp)
+    n, n_types, n_phases = inp.shape
+
+    def time_left() -> float | None:
+        return None if limit is None else limit - (time.perf_counter() - start)
+
+    def finish(plan: Plan, bound: float, status: Status, backend_used: str, method_used: str,
+               reason: str) -> MultiTypeSolution:
+        covered_phase = tuple(
+            np.where(tp.row_map >= 0, c[np.maximum(tp.row_map, 0)], tp.row_map) if c.size
+            else tp.row_map
+            for tp, c in zip(prepared, plan.covered, strict=True))
+        covered_phase = tuple(np.where(c == n_phases, NOT_COVERED, c) for c in covered_phase)
+        pairs = list(zip(prepared, plan.covered, strict=True))
+        weight = np.array([[tp.weight @ (c <= f) for tp, c in pairs]
+                           for f in range(n_phases)]).reshape(n_phases, n_types)
+        return MultiTypeSolution(
+            plan.build_phase, plan.site_phase, covered_phase, weight,
+            np.array([tp.existing_weight for tp in prepared]), plan.spend, plan.objective,
+            max(bound, plan.objective) if status is not Status.INFEASIBLE else bound, status,
+            backend_used, method_used, time.perf_counter() - start, reason)
+
+    empty = evaluate(np.full((n, n_types), -1, dtype=np.int64), inp, prepared, reqs)
+    unreachable = [r for r in reqs if r.reachable < r.need * (1 - TOL)]
+    if unreachable:
+        model = build_model(inp, prepared, reqs)
+        return finish(empty, float("inf"), Status.INFEASIBLE, backend, "milp",
+                      explain_infeasible(model, inp, reqs, limit))
+    broke = nothing_affordable(inp)
+    if broke and empty.meets_requirements:
+        return finish(empty, 0.0, Status.OPTIMAL, backend, "milp", broke)
+
+    greedy = best_greedy(inp, prepared, reqs)
+    model = build_model(inp, prepared, reqs)
+    cheap_bound = knapsack_bound(inp, prepared)
+    if method == "heuristic":
+        lp_bound, infeasible = lp_relaxation(model, time_left())
+        bound = min(lp_bound, cheap_bound)
+        if infeasible:
+            return finish(empty, bound, Status.INFEASIBLE, "heuristic", "greedy",
+                          explain_infeasible(model, inp, reqs, limit))
+        if not greedy.meets_requirements:
+            return finish(empty, bound, Status.INFEASIBLE, "heuristic", "greedy",
+                          "the greedy plan misses a requirement (not proven infeasible); "
+                          "use method='milp'")
+        status = Status.OPTIMAL if relative_gap(greedy.objective, bound, "max") <= \
+            OPTIMALITY_TOLERANCE else Status.FEASIBLE
+        return finish(greedy, bound, status, "heuristic", "greedy",
+                      f"greedy plan; gap {relative_gap(greedy.objective, bound, 'max'):.3%}")
+
+    warm = to_columns(greedy, inp, prepared, model) if greedy.meets_requirements else None
+    left = time_left()
+    out: MilpOutcome = solve_milp(model.problem, backend=backend,
+                                  time_limit=None if left is None else max(left, 1e-3),
+                                  mip_rel_gap=mip_rel_gap, warm_start=warm)
+    if out.status is MilpStatus.INFEASIBLE:
+        return finish(empty, float("inf"), Status.INFEASIBLE, backend, "milp",
+                      explain_infeasible(model, inp, reqs, limit))
+    bound = min(cheap_bound,
+                -out.bound / model.weight_scale if np.isfinite(out.bound)
+                else lp_relaxation(model, time_left())[0])
+    candidates = []
+    if out.x is not None:
+        candidates.append((prune(evaluate(from_columns(out.x, inp), inp, prepared, reqs),
+                                  inp, prepared, reqs), "milp"))
+    if greedy.meets_requirements:
+        candidates.append((greedy, "greedy"))
+    if not candidates:
+        return finish(empty, bound, Status.INFEASIBLE, backend, "milp",
+                      f"no plan meeting the requirements found within the time limit of "
+                      f"{limit} s (not proven infeasible); raise time_limit")
+    plan, used = max(candidates, key=lambda c: c[0].objective)
+    gap = relative_gap(plan.objective, bound, "max")
+    if gap <= OPTIMALITY_TOLERANCE:
+        return finish(plan, bound, Status.OPTIMAL, backend, used, "")
+    why = (f"stopped by the time limit of {limit} s" if out.status is not MilpStatus.OPTIMAL
+           else f"stopped at mip_rel_gap={mip_rel_gap}")
+    return finish(plan, bound, Status.FEASIBLE, backend, used, f"{why}; gap {gap:.3%}")
