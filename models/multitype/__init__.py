@@ -109,7 +109,18 @@ credit), :mod:`.solution` (the result), :mod:`.prepare` (validation and row merg
 (:func:`plan_sites`).
 """
 
+from .cheapest import (
+    Blocker,
+    CheapestPlan,
+    CountDiagnosis,
+    GoalCosts,
+    Instance,
+    cheapest_plan,
+    goal_costs,
+    prepare_instance,
+)
 from .credit import coverage_utility
+from .goals import Clause, Goal, GoalCount, ShareCondition
 from .inputs import CoverageRequirement, DiminishingReturns, TypeCoverage
 from .solution import EXISTING_COVERED, NOT_COVERED, MultiTypeSolution
 from .solve import plan_sites
@@ -117,10 +128,22 @@ from .solve import plan_sites
 __all__ = [
     "EXISTING_COVERED",
     "NOT_COVERED",
+    "Blocker",
+    "CheapestPlan",
+    "Clause",
+    "CountDiagnosis",
     "CoverageRequirement",
     "DiminishingReturns",
+    "Goal",
+    "GoalCosts",
+    "GoalCount",
+    "Instance",
     "MultiTypeSolution",
+    "ShareCondition",
     "TypeCoverage",
+    "cheapest_plan",
     "coverage_utility",
+    "goal_costs",
     "plan_sites",
+    "prepare_instance",
 ]

@@ -60,6 +60,9 @@ class MultiTypeSolution:
         the plan.
     seconds
         Wall-clock time of the whole call.
+    goal_value, goal_bound, goal_status
+        With a goal level (:mod:`.lifts`): its value (goals held, see
+        :func:`~.lifts.goal_weights`), proven upper bound and status; 0, 0, "" without.
     """
 
     build_phase: IntArray
@@ -75,6 +78,9 @@ class MultiTypeSolution:
     method: str
     seconds: float
     reason: str = ""
+    goal_value: float = 0.0
+    goal_bound: float = 0.0
+    goal_status: str = ""
     build: BoolArray = field(init=False)
 
     def __post_init__(self) -> None:

@@ -15,9 +15,12 @@ from .._milp import Backend, MilpOutcome, MilpStatus, solve_milp
 from .._result import OPTIMALITY_TOLERANCE, Status, relative_gap
 from .._validate import check_time_limit
 from .bounds import knapsack_bound, lp_relaxation
+from .cheapest import Instance, describe, goal_costs, reach_diagnosis
 from .diagnosis import explain_infeasible, nothing_affordable
+from .goals import counts_met, goal_holds, goal_values, prepare_goals
 from .greedy import best_greedy
 from .inputs import CoverageRequirement, DiminishingReturns, TypeCoverage
+from .lifts import GoalLevel, LiftResult, fill, goal_level, lift_greedy, lift_stage, with_goal_floor
 from .milp import build_model, from_columns, to_columns
 from .plans import Plan, evaluate, prune
 from .prepare import TOL, check_inputs, prepare_requirements, prepare_type
@@ -40,6 +43,7 @@ def plan_sites(
     max_types_per_site: int | None = None,
     requirements: Sequence[CoverageRequirement] = (),
     returns: DiminishingReturns | None = None,
+    goals: GoalLevel | None = None,
     method: Method = "milp",
     backend: Backend = "highs",
     time_limit: float | None = None,
@@ -81,6 +85,11 @@ def plan_sites(
         Credit each (type, group) by a concave function of its covered share instead of by
         covered weight (rows grouped by :attr:`TypeCoverage.groups`); None keeps the linear
         objective.
+    goals
+        A goal level above coverage (:mod:`.lifts`): first make as many goals hold as the
+        budget allows (meeting its hard counts), then maximise coverage with that many held,
+        then drop facilities that add neither. The time limit is shared: a fifth for the goals'
+        stand-alone costs when not given, half of the rest for the goal level.
     method
         ``"milp"`` solves the model (warm-started from the greedy plan); ``"heuristic"`` returns
         the greedy plan with the LP-relaxation bound (HiGHS interior point). The greedy plan is
@@ -151,20 +160,68 @@ def plan_sites(
             plan.build_phase, plan.site_phase, covered_phase, weight,
             np.array([tp.existing_weight for tp in prepared]), plan.spend, plan.objective,
             max(bound, plan.objective) if status is not Status.INFEASIBLE else bound, status,
-            backend_used, method_used, time.perf_counter() - start, reason)
+            backend_used, method_used, time.perf_counter() - start, reason,
+            goal_value=lift.value if lift is not None else 0.0,
+            goal_bound=lift.bound if lift is not None else 0.0,
+            goal_status=lift.status.value if lift is not None else "")
 
     empty = evaluate(np.full((n, n_types), -1, dtype=np.int64), inp, prepared, reqs)
+    lift: LiftResult | None = None
+    if goals is not None:
+        pg = prepare_goals(goals.goals, goals.counts, types, prepared, inp)
+        blocked = reach_diagnosis(pg)
+        if blocked:
+            return finish(empty, float("inf"), Status.INFEASIBLE, backend, "milp",
+                          describe(blocked, pg))
+        costs = goals.costs
+        if costs is None:
+            left = time_left()
+            costs = goal_costs(Instance(inp, prepared, pg), backend=backend,
+                               time_limit=None if left is None else 0.2 * left)
+        start_plan = (np.full((n, n_types), -1, dtype=np.int64) if goals.start is None
+                      else np.asarray(goals.start, dtype=np.int64))
+        left = time_left()
+        lift = lift_stage(inp, prepared, reqs, pg,
+                          [start_plan, lift_greedy(inp, prepared, pg, costs, start_plan)],
+                          backend=backend, time_limit=None if left is None else 0.5 * left,
+                          mip_rel_gap=mip_rel_gap)
+        if not np.isfinite(lift.value):
+            why = ("the goal counts cannot be met within the budget" if lift.status is
+                   Status.INFEASIBLE else "no plan meeting the goal counts found within the "
+                   f"time limit of {limit} s (not proven infeasible); raise time_limit")
+            return finish(empty, float("inf"), Status.INFEASIBLE, backend, "milp", why)
     unreachable = [r for r in reqs if r.reachable < r.need * (1 - TOL)]
     if unreachable:
         model = build_model(inp, prepared, reqs)
         return finish(empty, float("inf"), Status.INFEASIBLE, backend, "milp",
                       explain_infeasible(model, inp, reqs, limit))
     broke = nothing_affordable(inp)
-    if broke and empty.meets_requirements:
+    if broke and empty.meets_requirements and lift is None:
         return finish(empty, 0.0, Status.OPTIMAL, backend, "milp", broke)
 
-    greedy = best_greedy(inp, prepared, reqs)
     model = build_model(inp, prepared, reqs)
+    if goals is not None and lift is not None:
+        greedy = prune(evaluate(fill(types, inp, prepared, lift.build_phase), inp, prepared,
+                                reqs), inp, prepared, reqs)
+        model, goal_columns = with_goal_floor(model, pg, inp, lift.value)
+
+        def extend(x: npt.NDArray[np.float64], plan: Plan) -> npt.NDArray[np.float64]:
+            return np.asarray(np.r_[x, goal_values(pg, plan.covered, n_phases, goal_columns,
+                                                   model.problem.num_col)[x.size:]],
+                              dtype=np.float64)
+
+        def keeps_goals(plan: Plan) -> bool:
+            holds = goal_holds(pg, plan.covered, n_phases)
+            return bool(counts_met(pg, holds).all()) and \
+                goal_level(pg, holds, inp) >= lift.value - TOL * max(1.0, lift.value)
+    else:
+        greedy = best_greedy(inp, prepared, reqs)
+
+        def extend(x: npt.NDArray[np.float64], plan: Plan) -> npt.NDArray[np.float64]:
+            return x
+
+        def keeps_goals(plan: Plan) -> bool:
+            return True
     cheap_bound = knapsack_bound(inp, prepared)
     if method == "heuristic":
         lp_bound, infeasible = lp_relaxation(model, time_left())
@@ -181,7 +238,8 @@ def plan_sites(
         return finish(greedy, bound, status, "heuristic", "greedy",
                       f"greedy plan; gap {relative_gap(greedy.objective, bound, 'max'):.3%}")
 
-    warm = to_columns(greedy, inp, prepared, model) if greedy.meets_requirements else None
+    warm = extend(to_columns(greedy, inp, prepared, model), greedy) \
+        if greedy.meets_requirements else None
     left = time_left()
     out: MilpOutcome = solve_milp(model.problem, backend=backend,
                                   time_limit=None if left is None else max(left, 1e-3),
@@ -194,8 +252,10 @@ def plan_sites(
                 else lp_relaxation(model, time_left())[0])
     candidates = []
     if out.x is not None:
-        candidates.append((prune(evaluate(from_columns(out.x, inp), inp, prepared, reqs),
-                                  inp, prepared, reqs), "milp"))
+        found = prune(evaluate(from_columns(out.x, inp), inp, prepared, reqs), inp, prepared,
+                      reqs)
+        if keeps_goals(found):
+            candidates.append((found, "milp"))
     if greedy.meets_requirements:
         candidates.append((greedy, "greedy"))
     if not candidates:

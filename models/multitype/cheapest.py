@@ -1,0 +1,496 @@
+r"""What it would take: the least budget that makes goals hold (minimum-cost covering).
+
+Two questions planners ask of a target, each a covering MILP on the part of the instance the
+goals need (:mod:`.restrict`):
+
+- :func:`goal_costs`: the least yuan that makes each goal hold by a phase on its own, e.g. what
+  it costs to bring one community to its next tier (the set-covering side of siting, Toregas
+  et al. 1971, with the tier's share conditions as partial-cover rows).
+- :func:`cheapest_plan`: the least *budget scale* :math:`\sigma` at which counts of goals hold
+  ("20 communities at 提升型 by 2025-09"): every phase budget :math:`B_f` is multiplied by
+  :math:`\sigma`, so the answer can be checked by planning again at :math:`\sigma B`.
+
+Formulation of :func:`cheapest_plan`: the plan's constraints (package docstring) and the goal
+rows (:mod:`.goals`), with (5) replaced by :math:`\sum_{f' \le f} \text{spend}_{f'} \le \sigma
+\sum_{f' \le f} B_{f'}` for every phase, minimising :math:`\sigma`. Facilities the counts do not
+need are then dropped (most expensive first), so the plan's cost is at most :math:`\sigma B`.
+
+When no budget can meet a count, the diagnosis says which limit binds: no allowed site within
+reach of a condition's rows (``reach``), sites only available after the deadline
+(``deadline``), floor area or types per site (found by dropping those rows), or budget
+released only in later phases.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from .._errors import ModelInputError
+from .._milp import Backend, MilpProblem, MilpStatus, solve_milp
+from .._result import OPTIMALITY_TOLERANCE, Status, relative_gap
+from .._validate import FloatArray, IntArray, check_index, check_time_limit
+from .goals import (
+    Goal,
+    GoalCount,
+    PreparedGoals,
+    add_goals,
+    counts_met,
+    covered_starts,
+    goal_holds,
+)
+from .inputs import TypeCoverage
+from .milp import Model, build_model, from_columns
+from .plans import evaluate
+from .prepare import TOL, Inputs, PreparedType, check_inputs, prepare_type
+from .restrict import Restricted, restrict
+
+Binding = Literal["budget", "reach", "deadline", "floor_area", "types_per_site",
+                  "floor_area+types_per_site"]
+"""The limit that stops a count from being met."""
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """A share condition of a goal that no allowed site available by ``by_phase`` can meet.
+
+    ``goal``, ``clause`` and ``condition`` index the inputs as given; ``missing`` is the amount
+    (e.g. residents) still short with every such site built; ``later_phase`` the first phase by
+    which it could be met (-1: never).
+    """
+
+    goal: int
+    clause: int
+    condition: int
+    type_index: int
+    by_phase: int
+    missing: float
+    later_phase: int
+
+
+@dataclass(frozen=True)
+class CountDiagnosis:
+    """Why counts of goals are not met, and the smallest relaxation that would meet them.
+
+    Attributes
+    ----------
+    binding
+        Which limit binds (:data:`Binding`).
+    count
+        Index of the count concerned (-1 when it is the counts together).
+    possible
+        Goals of the count that some plan could make hold by its phase, at any budget.
+    blockers
+        For ``reach`` and ``deadline``: the conditions that stop the other goals.
+    missing_yuan
+        ``(F,)`` for ``budget``: yuan to add to the cumulative budget by the end of each phase.
+    """
+
+    binding: Binding
+    count: int
+    possible: int
+    blockers: tuple[Blocker, ...] = ()
+    missing_yuan: FloatArray | None = None
+
+
+@dataclass(frozen=True)
+class CheapestPlan:
+    """The least budget scale at which counts of goals are met, and a plan that meets them.
+
+    Attributes
+    ----------
+    scale
+        Least factor :math:`\\sigma` found on every phase budget (inf when infeasible).
+    scale_bound
+        Proven lower bound on the least factor.
+    budget_by_phase
+        ``scale`` × each phase budget, yuan.
+    build_phase, site_phase, spend_by_phase
+        The plan, as in :class:`~.solution.MultiTypeSolution` (yuan per phase).
+    cost
+        Its total cost, yuan (≤ ``scale`` × the total budget).
+    status, reason
+        ``OPTIMAL`` when ``scale`` is proven least, ``FEASIBLE`` with a gap, ``INFEASIBLE`` when
+        no budget meets the counts (``diagnosis`` says why).
+    seconds
+        Wall-clock time of the call.
+    """
+
+    scale: float
+    scale_bound: float
+    budget_by_phase: FloatArray
+    build_phase: IntArray
+    site_phase: IntArray
+    spend_by_phase: FloatArray
+    cost: float
+    status: Status
+    reason: str
+    seconds: float
+    diagnosis: tuple[CountDiagnosis, ...] = ()
+
+    @property
+    def gap(self) -> float:
+        """Relative gap between ``scale`` and ``scale_bound``."""
+        return relative_gap(self.scale, self.scale_bound, "min")
+
+
+@dataclass(frozen=True)
+class GoalCosts:
+    """The least yuan that makes each goal hold on its own by ``by_phase``, with no budget limit.
+
+    ``cost[g]`` is 0 for a goal that holds already and inf for one no plan can reach (then
+    ``blockers`` says why); ``bound[g]`` is a proven lower bound; ``builds[g]`` the ``(site,
+    type)`` pairs of the cheapest plan found.
+    """
+
+    by_phase: int
+    cost: FloatArray
+    bound: FloatArray
+    status: tuple[Status, ...]
+    builds: tuple[IntArray, ...]
+    blockers: tuple[tuple[Blocker, ...], ...]
+    seconds: float
+
+
+# --------------------------------------------------------------------------- shared set-up
+
+
+@dataclass(frozen=True)
+class Instance:
+    """Validated inputs, prepared types and goals, shared by the calls of this module."""
+
+    inp: Inputs
+    prepared: tuple[PreparedType, ...]
+    goals: PreparedGoals
+
+
+def prepare_instance(
+    types: Sequence[TypeCoverage], goals: Sequence[Goal], counts: Sequence[GoalCount], *,
+    base_cost: npt.ArrayLike, type_cost: npt.ArrayLike, allowed: npt.ArrayLike,
+    phase_budgets: npt.ArrayLike, site_first_phase: npt.ArrayLike | None = None,
+    site_area: npt.ArrayLike | None = None, type_area: npt.ArrayLike | None = None,
+    max_types_per_site: int | None = None,
+) -> Instance:
+    """Validate the arguments (as :func:`~.solve.plan_sites`) and prepare types and goals."""
+    from .goals import prepare_goals
+
+    if len(types) == 0:
+        msg = "types is empty; give one TypeCoverage per facility type"
+        raise ModelInputError(msg)
+    inp = check_inputs(len(types), base_cost, type_cost, allowed, phase_budgets,
+                       site_first_phase, None, site_area, type_area, max_types_per_site)
+    prepared = tuple(prepare_type(k, tc, inp) for k, tc in enumerate(types))
+    return Instance(inp, prepared, prepare_goals(goals, counts, types, prepared, inp))
+
+
+def blockers(pg: PreparedGoals, g: int, phase: int) -> tuple[Blocker, ...]:
+    """The conditions of goal ``g`` (and the goals it requires) that stop it by ``phase``."""
+    n_phases = pg.possible.shape[1]
+    out = []
+    for h in pg.chain(g):
+        for clause in pg.clauses[h]:
+            if not clause.missing:
+                continue
+            short = [i for i in clause.conditions
+                     if pg.conditions[i].reach[phase] < pg.conditions[i].need * (1 - TOL)]
+            if clause.conditions.size - len(short) >= clause.missing:
+                continue
+            for i in short:
+                c = pg.conditions[i]
+                later = np.flatnonzero(c.reach >= c.need * (1 - TOL))
+                goal, k, position = c.origin
+                out.append(Blocker(goal, k, position, c.type_index, phase,
+                                   float(c.need - c.reach[phase]),
+                                   int(later[0]) if later.size and later[0] < n_phases else -1))
+    return tuple(out)
+
+
+def _rows_of(model: Model, inp: Inputs, name: str) -> slice | None:
+    """Row block ``name`` of the plan's MILP (``budget``, ``floor_area``, ``types_per_site``)."""
+    n = inp.shape[0]
+    budget = model.budget_rows
+    if name == "budget":
+        return budget
+    area = slice(budget.stop, budget.stop + n) if inp.site_area is not None else None
+    if name == "floor_area":
+        return area
+    first = area.stop if area is not None else budget.stop
+    return slice(first, first + n) if inp.max_types is not None else None
+
+
+def _money_scale(inp: Inputs) -> float:
+    """The factor the plan's budget rows put on yuan (as :func:`~.milp.build_model`)."""
+    return 1.0 / inp.budget_cum[-1] if inp.budget_cum[-1] > 0 else 1.0
+
+
+def _goal_problem(r: Restricted) -> tuple[MilpProblem, Model, slice, IntArray]:
+    """The sub-instance's plan MILP with no objective, plus goal rows; z columns (G, F)."""
+    model = build_model(r.inp, r.prepared, [])
+    base = replace(model.problem, c=np.zeros(model.problem.num_col))
+    problem, columns = add_goals(base, covered_starts(model), r.goals,
+                                 r.inp.shape[2])
+    budget = _rows_of(model, r.inp, "budget")
+    assert budget is not None
+    return problem, model, budget, columns.z
+
+
+def _prune_for(r: Restricted, build_phase: IntArray, keep: object) -> IntArray:
+    """Drop built facilities (dearest first) while ``keep(holds)`` stays true."""
+    n_phases = r.inp.shape[2]
+    build_phase = build_phase.copy()
+    j_built, t_built = np.nonzero(build_phase >= 0)
+    order = np.argsort(-r.inp.type_cost[j_built, t_built], kind="stable")
+    for j, t in zip(j_built[order], t_built[order], strict=True):
+        trial = build_phase.copy()
+        trial[j, t] = -1
+        plan = evaluate(trial, r.inp, r.prepared, [])
+        if keep(goal_holds(r.goals, plan.covered, n_phases)):  # type: ignore[operator]
+            build_phase = trial
+    return build_phase
+
+
+def _area_and_types_binding(problem: MilpProblem, model: Model, inp: Inputs,
+                            time_limit: float | None) -> Binding | None:
+    """Which per-site limit makes the goal rows infeasible at any budget, or None."""
+    rows = {name: found for name in ("floor_area", "types_per_site")
+            if (found := _rows_of(model, inp, name)) is not None}
+    for drop in (("floor_area",), ("types_per_site",), ("floor_area", "types_per_site")):
+        if not all(name in rows for name in drop):
+            continue
+        upper = problem.row_upper.copy()
+        for name in drop:
+            upper[rows[name]] = np.inf
+        out = solve_milp(replace(problem, row_upper=upper), time_limit=time_limit)
+        if out.status is not MilpStatus.INFEASIBLE:
+            return "+".join(drop)  # type: ignore[return-value]
+    return None
+
+
+# --------------------------------------------------------------------------- goal costs
+
+
+def _single_phase(r: Restricted, phase: int) -> Restricted:
+    """``r`` with the phases up to ``phase`` merged into one and no budget limit."""
+    available = r.inp.first_phase <= phase
+    inp = replace(r.inp, first_phase=np.zeros_like(r.inp.first_phase),
+                  allowed=r.inp.allowed & available[:, None],
+                  budget_cum=r.inp.budget_cum[phase:phase + 1], phase_weights=np.ones(1))
+    goals = replace(
+        r.goals,
+        conditions=tuple(replace(c, reach=c.reach[phase:phase + 1]) for c in r.goals.conditions),
+        possible=r.goals.possible[:, phase:phase + 1], counts=())
+    return replace(r, inp=inp, goals=goals)
+
+
+def goal_costs(
+    instance: Instance, goal_ids: Sequence[int] | None = None, *, by_phase: int | None = None,
+    backend: Backend = "highs", time_limit: float | None = None, mip_rel_gap: float = 1e-6,
+) -> GoalCosts:
+    """The least yuan that makes each goal hold on its own by ``by_phase`` (default the last).
+
+    Each goal (with the goals it requires) is a small MILP over the sites within reach of its
+    rows, minimising spend with no budget limit: a goal costs what it costs. ``time_limit``
+    covers the whole call and is shared among the goals; a goal whose solve is cut short keeps
+    its best plan, its bound and status ``FEASIBLE``.
+    """
+    start = time.perf_counter()
+    limit = check_time_limit(time_limit)
+    pg, inp = instance.goals, instance.inp
+    n_phases = inp.shape[2]
+    phase = n_phases - 1 if by_phase is None else check_index(by_phase, n_phases, "by_phase",
+                                                                "a phase index")
+    ids = list(range(pg.n_goals)) if goal_ids is None else [int(g) for g in goal_ids]
+    cost = np.zeros(pg.n_goals)
+    bound = np.zeros(pg.n_goals)
+    status = [Status.OPTIMAL] * pg.n_goals
+    builds = [np.empty((0, 2), dtype=np.int64)] * pg.n_goals
+    blocked: list[tuple[Blocker, ...]] = [()] * pg.n_goals
+    todo = []
+    for g in ids:
+        if pg.before[g]:
+            continue
+        if not pg.possible[g, phase]:
+            cost[g] = bound[g] = np.inf
+            status[g] = Status.INFEASIBLE
+            blocked[g] = blockers(pg, g, phase)
+            continue
+        todo.append(g)
+    for done, g in enumerate(todo):
+        left = None if limit is None else limit - (time.perf_counter() - start)
+        share = None if left is None else max(left / (len(todo) - done), 1e-3)
+        r = _single_phase(restrict(inp, instance.prepared, pg, [g], phase + 1, counts=False),
+                          phase)
+        problem, model, budget, z = _goal_problem(r)
+        last = budget.stop - 1
+        upper = problem.row_upper.copy()
+        upper[budget] = np.inf
+        col_lower = problem.col_lower.copy()
+        col_lower[z[int(np.searchsorted(r.goal_index, g)), -1]] = 1.0
+        c = np.zeros(problem.num_col)
+        c[:model.problem.num_col] = model.problem.A[[last]].toarray().ravel()
+        out = solve_milp(replace(problem, c=c, row_upper=upper, col_lower=col_lower),
+                         backend=backend, time_limit=share, mip_rel_gap=mip_rel_gap)
+        scale = _money_scale(r.inp)  # the spend row is in yuan × this
+        if out.x is None:
+            cost[g] = np.inf
+            bound[g] = out.bound / scale if out.status is not MilpStatus.INFEASIBLE else np.inf
+            status[g] = Status.INFEASIBLE
+            continue
+        sub = from_columns(out.x, r.inp)
+        own = int(np.searchsorted(r.goal_index, g))
+        sub = _prune_for(r, sub, lambda holds, k=own: bool(holds[k, -1]))
+        plan = evaluate(sub, r.inp, r.prepared, [])
+        cost[g] = float(plan.spend.sum())
+        bound[g] = min(cost[g], max(0.0, out.bound / scale))
+        status[g] = (Status.OPTIMAL if relative_gap(cost[g], bound[g], "min") <=
+                     max(OPTIMALITY_TOLERANCE, mip_rel_gap) else Status.FEASIBLE)
+        j, k = np.nonzero(sub >= 0)
+        builds[g] = np.column_stack([r.sites[j], r.types[k]]).astype(np.int64)
+    return GoalCosts(phase, cost, bound, tuple(status), tuple(builds), tuple(blocked),
+                     time.perf_counter() - start)
+
+
+
+# --------------------------------------------------------------------------- cheapest plan
+
+
+def cheapest_plan(
+    instance: Instance, *, backend: Backend = "highs", time_limit: float | None = None,
+    mip_rel_gap: float = 1e-6,
+) -> CheapestPlan:
+    """The least factor on every phase budget at which all counts of ``instance`` are met.
+
+    Returns
+    -------
+    CheapestPlan
+        ``INFEASIBLE`` with a :class:`CountDiagnosis` per failing count when no budget meets
+        them (never an exception).
+    """
+    start = time.perf_counter()
+    limit = check_time_limit(time_limit)
+    pg, inp = instance.goals, instance.inp
+    n, n_types, n_phases = inp.shape
+    empty = np.full((n, n_types), -1, dtype=np.int64)
+    budgets = np.diff(inp.budget_cum, prepend=0.0)
+
+    def result(scale: float, bound: float, build_phase: IntArray, status: Status, reason: str,
+               diagnosis: tuple[CountDiagnosis, ...] = ()) -> CheapestPlan:
+        plan = evaluate(build_phase, inp, instance.prepared, [])
+        by_phase = scale * budgets if np.isfinite(scale) else np.full_like(budgets, np.inf)
+        return CheapestPlan(scale, bound, by_phase, build_phase, plan.site_phase,
+                            plan.spend, float(plan.spend.sum()), status, reason,
+                            time.perf_counter() - start, diagnosis)
+
+    if not pg.counts:
+        return result(0.0, 0.0, empty, Status.OPTIMAL, "no counts to meet")
+    unreachable = reach_diagnosis(pg)
+    if unreachable:
+        return result(np.inf, np.inf, empty, Status.INFEASIBLE, describe(unreachable, pg),
+                      unreachable)
+    horizon = max(phase for _, _, phase in pg.counts) + 1
+    r = restrict(inp, instance.prepared, pg, [int(g) for m, _, _ in pg.counts for g in m],
+                 horizon)
+    problem, model, budget, _ = _goal_problem(r)
+    # σ is the last column; budget rows become spend_f − σ · (money × B_f) ≤ 0.
+    money = _money_scale(r.inp)
+    sigma = problem.num_col
+    a = problem.A.tolil()
+    a.resize(problem.num_row, problem.num_col + 1)
+    rows = np.arange(budget.start, budget.stop)
+    a[rows, sigma] = (-money * r.inp.budget_cum)[:, None]
+    upper = problem.row_upper.copy()
+    upper[budget] = 0.0
+    full = MilpProblem(
+        np.r_[np.zeros(problem.num_col), 1.0], a.tocsr(), problem.row_lower, upper,
+        np.r_[problem.col_lower, 0.0], np.r_[problem.col_upper, np.inf],
+        np.r_[problem.integer, False])
+    out = solve_milp(full, backend=backend, time_limit=limit, mip_rel_gap=mip_rel_gap)
+    if out.status is MilpStatus.INFEASIBLE:
+        left = None if limit is None else max(limit - (time.perf_counter() - start), 1e-3)
+        no_budget = replace(problem, row_upper=np.where(
+            np.isin(np.arange(problem.num_row), rows), np.inf, problem.row_upper))
+        per_site = _area_and_types_binding(no_budget, model, r.inp, left)
+        found: Binding = per_site if per_site is not None else "budget"
+        diagnosis = CountDiagnosis(found, -1, 0)
+        if found == "budget":
+            # Money released only in later phases: the yuan missing by each phase.
+            cheapest = solve_milp(replace(no_budget, c=np.r_[
+                model.problem.A[[budget.stop - 1]].toarray().ravel(),
+                np.zeros(problem.num_col - model.problem.num_col)]), time_limit=left)
+            if cheapest.x is not None:
+                sub = from_columns(cheapest.x, r.inp)
+                spend = np.cumsum(evaluate(sub, r.inp, r.prepared, []).spend)
+                missing = np.zeros(n_phases)
+                missing[:horizon] = np.maximum(0.0, spend - r.inp.budget_cum)
+                diagnosis = CountDiagnosis("budget", -1, 0, missing_yuan=missing)
+        return result(np.inf, np.inf, empty, Status.INFEASIBLE, describe([diagnosis], pg),
+                      (diagnosis,))
+    if out.x is None:
+        return result(np.inf, max(out.bound, 0.0), empty, Status.FEASIBLE,
+                      f"no plan meeting the counts found within {limit} s; raise time_limit")
+    sub = from_columns(out.x[:sigma], r.inp)
+    sub = _prune_for(r, sub, lambda holds: bool(counts_met(r.goals, holds).all()))
+    whole = r.lift(sub, n, n_types)
+    plan = evaluate(whole, inp, instance.prepared, [])
+    cum = np.cumsum(plan.spend)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(inp.budget_cum > 0, cum / inp.budget_cum,
+                         np.where(cum > 0, np.inf, 0.0))
+    scale = float(ratio.max(initial=0.0))
+    bound = min(scale, max(0.0, float(out.bound)))
+    gap = relative_gap(scale, bound, "min")
+    status = Status.OPTIMAL if gap <= max(OPTIMALITY_TOLERANCE, mip_rel_gap) else \
+        Status.FEASIBLE
+    reason = "" if status is Status.OPTIMAL else f"stopped by the time limit; gap {gap:.3%}"
+    return CheapestPlan(scale, bound, scale * budgets, whole,
+                        plan.site_phase, plan.spend, float(plan.spend.sum()), status, reason,
+                        time.perf_counter() - start)
+
+
+def missing_yuan(plan: CheapestPlan, budget_cum: FloatArray) -> FloatArray:
+    """Yuan to add to the cumulative budget by the end of each phase for ``plan`` to fit."""
+    return np.asarray(np.maximum(0.0, np.cumsum(plan.spend_by_phase) - budget_cum),
+                      dtype=np.float64)
+
+
+def reach_diagnosis(pg: PreparedGoals) -> tuple[CountDiagnosis, ...]:
+    """The counts that no budget can meet because too few goals can hold by their phase."""
+    out = []
+    for k, (members, need, phase) in enumerate(pg.counts):
+        possible = int(pg.possible[members, phase].sum())
+        if possible < need:
+            later = pg.possible[members].sum(axis=0) >= need
+            binding: Binding = "deadline" if later.any() else "reach"
+            stopped = [g for g in members if not pg.possible[g, phase]]
+            out.append(CountDiagnosis(
+                binding, k, possible,
+                tuple(b for g in stopped for b in blockers(pg, int(g), phase))))
+    return tuple(out)
+
+
+def describe(diagnosis: Sequence[CountDiagnosis], pg: PreparedGoals) -> str:
+    """The diagnoses in one line of English (callers name goals and types in their words)."""
+    return "; ".join(_describe(d, pg) for d in diagnosis)
+
+
+def _describe(d: CountDiagnosis, pg: PreparedGoals) -> str:
+    what = "the counts together" if d.count < 0 else f"counts[{d.count}]"
+    if d.binding in ("reach", "deadline"):
+        need = pg.counts[d.count][1]
+        first = d.blockers[0] if d.blockers else None
+        detail = "" if first is None else (
+            f"; e.g. goals[{first.goal}] clause {first.clause} condition {first.condition} "
+            f"(type {first.type_index}) lacks {first.missing:.6g} within reach of every "
+            "allowed site")
+        when = " by its phase (possible later)" if d.binding == "deadline" else ""
+        return (f"{what} needs {need} goals but only {d.possible} can hold{when} at any "
+                f"budget{detail}")
+    if d.binding == "budget":
+        return (f"{what}: the budget released by an early phase is zero or too small at any "
+                "scale")
+    return f"{what} cannot be met at any budget under the {d.binding.replace('+', ' and ')} limits"
