@@ -146,7 +146,7 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
         mip_rel_gap=scenario.solver.mip_rel_gap,
     )
     # Name the communities and tier rules behind an infeasible target, not row indices.
-    solution = dataclasses.replace(solution, reason=targets.explain(solution.reason))
+    solution = dataclasses.replace(solution, reason=targets.explain(solution))
     lap("optimization")
     say("ranking projects")
     ranked = rank_projects(

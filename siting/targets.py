@@ -5,8 +5,8 @@ A scenario target ``(communities, tier, by_phase)`` becomes hard coverage requir
 of the tier and of the tiers it requires asks that ``min_share`` of the rule group's weight in
 that community's rows of each required type be covered by the end of ``by_phase``. The
 optimizer then meets the targets with the rest of the plan; an impossible target makes the plan
-``INFEASIBLE`` and `TargetRequirements.explain` rewrites the solver's reason so that it names
-the target, community, tier and rule.
+``INFEASIBLE`` and `TargetRequirements.explain` writes its reason from the solver's
+infeasibility records, naming the target, community, tier and rule.
 
 Choices, documented because the rules do not fix them:
 
@@ -34,7 +34,6 @@ References
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -42,7 +41,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from .models.multitype import CoverageRequirement
+from .models.multitype import CoverageRequirement, MultiTypeSolution, describe_all
 from .tier_rules import GROUPS, Rule, Tier, TierRules, rule_types
 
 if TYPE_CHECKING:
@@ -52,7 +51,6 @@ if TYPE_CHECKING:
 
 # Relative tolerance on weights and yuan (float round-off).
 _TOL = 1e-9
-_REQUIREMENT_NAME = re.compile(r"requirements\[(\d+)\] \(type \d+, by phase \d+\)")
 
 
 @dataclass(frozen=True)
@@ -76,9 +74,11 @@ class TargetRequirements:
     target: tuple[int, ...]
     not_enforced: tuple[str, ...]
 
-    def explain(self, reason: str) -> str:
-        """``reason`` of a plan with each ``requirements[k] (type t, by phase p)`` named."""
-        return _REQUIREMENT_NAME.sub(lambda m: self.labels[int(m.group(1))], reason)
+    def explain(self, solution: MultiTypeSolution) -> str:
+        """The reason of ``solution``, its infeasibility records naming requirements by label."""
+        reason: str = (describe_all(solution.infeasible, self.labels) if solution.infeasible
+                       else solution.reason)
+        return reason
 
 
 @dataclass(frozen=True)

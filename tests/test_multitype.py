@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,17 +12,22 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from siting.models._errors import ModelInputError
-from siting.models._result import Status
+from siting.models._result import Solution, Status
 from siting.models.multitype import (
     EXISTING_COVERED,
     NOT_COVERED,
     CoverageRequirement,
     DiminishingReturns,
+    Infeasibility,
     MultiTypeSolution,
     TypeCoverage,
     coverage_utility,
+    describe_all,
     plan_sites,
 )
 
@@ -65,40 +72,72 @@ class Instance:
         return plan_sites(self.types(), **self.kwargs(), **options)
 
 
-def random_instance(seed: int) -> Instance:
-    """2–3 types, 4–6 sites, 2 phases, at most 9 allowed (site, type) pairs."""
-    rng = np.random.default_rng(seed)
-    n_types = int(rng.integers(2, 4))
-    n_sites = int(rng.integers(4, 7))
-    pairs = rng.choice(n_sites * n_types, size=min(9, n_sites * n_types), replace=False)
+REQUIREMENT_SHARES = (0.3, 0.6, 1.0)
+RETURNS = DiminishingReturns((0.3, 0.6), (1.0, 0.4, 0.1))
+
+
+@st.composite
+def instances(draw: st.DrawFn, grouped: bool = False) -> Instance:
+    """2–3 types, 4–6 sites, 2 phases, at most 9 allowed (site, type) pairs, 4–7 rows per type,
+    each option (floor area, one type per site, phase weights, a requirement) drawn or not.
+
+    ``grouped``: two groups under diminishing returns, rows 0 and 1 of each type covered by the
+    same sites but in different groups, so that merging them would change the answer.
+    """
+    n_types = draw(st.integers(2, 3))
+    n_sites = draw(st.integers(4, 6))
+    pairs = draw(st.lists(st.integers(0, n_sites * n_types - 1), min_size=1, max_size=9,
+                          unique=True))
     allowed = np.zeros(n_sites * n_types, dtype=bool)
     allowed[pairs] = True
-    rows = [int(rng.integers(4, 8)) for _ in range(n_types)]
-    cover = tuple(rng.random((r, n_sites)) < 0.35 for r in rows)
-    weights = tuple(rng.integers(1, 20, r).astype(float) for r in rows)
-    existing = tuple(rng.random(r) < 0.2 for r in rows)
+    rows = [draw(st.integers(4, 7)) for _ in range(n_types)]
+    sparse = st.sampled_from([True, False, False])
+    cover = tuple(draw(hnp.arrays(np.bool_, (r, n_sites), elements=sparse)) for r in rows)
+    weights = tuple(draw(hnp.arrays(np.float64, r, elements=st.integers(1, 19).map(float)))
+                    for r in rows)
+    existing = tuple(draw(hnp.arrays(np.bool_, r, elements=st.sampled_from([True] + [False] * 4)))
+                     for r in rows)
     options: dict[str, Any] = {}
-    if seed % 3 == 0:
-        options["site_area"] = rng.integers(50, 200, n_sites).astype(float)
-        options["type_area"] = rng.integers(30, 120, n_types).astype(float)
-    if seed % 4 == 1:
+    if draw(st.booleans()):
+        options["site_area"] = draw(hnp.arrays(np.float64, n_sites,
+                                               elements=st.integers(50, 199).map(float)))
+        options["type_area"] = draw(hnp.arrays(np.float64, n_types,
+                                               elements=st.integers(30, 119).map(float)))
+    if draw(st.booleans()):
         options["max_types_per_site"] = 1
-    if seed % 5 == 2:
-        options["phase_weights"] = np.array([3.0, 1.0])
-    if seed % 2 == 1:
-        t = int(rng.integers(n_types))
-        req_rows = rng.choice(rows[t], size=int(rng.integers(1, rows[t] + 1)), replace=False)
+    if draw(st.booleans()):
+        options["phase_weights"] = np.array([draw(st.sampled_from([0.5, 2.0, 3.0])), 1.0])
+    if draw(st.booleans()):
+        t = draw(st.integers(0, n_types - 1))
+        req_rows = draw(st.lists(st.integers(0, rows[t] - 1), min_size=1, unique=True))
         options["requirements"] = (CoverageRequirement(
-            t, req_rows, float(rng.choice([0.3, 0.6, 1.0])), int(rng.integers(N_PHASES))),)
+            t, np.array(req_rows), draw(st.sampled_from(REQUIREMENT_SHARES)),
+            draw(st.integers(0, N_PHASES - 1))),)
+    if grouped:
+        groups = []
+        for t, r in enumerate(rows):
+            cover[t][1] = cover[t][0]
+            g = draw(hnp.arrays(np.int64, r, elements=st.integers(0, 1)))
+            g[:2] = [0, 1]
+            groups.append(g)
+        options["groups"] = tuple(groups)
+        options["returns"] = RETURNS
     return Instance(
         cover, weights, existing,
-        base_cost=rng.integers(0, 60, n_sites).astype(float),
-        type_cost=rng.integers(5, 50, (n_sites, n_types)).astype(float),
+        base_cost=draw(hnp.arrays(np.float64, n_sites, elements=st.integers(0, 59).map(float))),
+        type_cost=draw(hnp.arrays(np.float64, (n_sites, n_types),
+                                  elements=st.integers(5, 49).map(float))),
         allowed=allowed.reshape(n_sites, n_types),
-        phase_budgets=rng.integers(20, 110, N_PHASES).astype(float),
-        site_first_phase=rng.integers(0, N_PHASES, n_sites),
+        phase_budgets=draw(hnp.arrays(np.float64, N_PHASES,
+                                      elements=st.integers(20, 109).map(float))),
+        site_first_phase=draw(hnp.arrays(np.int64, n_sites, elements=st.integers(0, N_PHASES - 1))),
         **options,
     )
+
+
+#: Small instances solve in tens of milliseconds; the examples are fixed so CI is repeatable.
+BRUTE_FORCE = settings(max_examples=40, deadline=None, derandomize=True,
+                       suppress_health_check=[HealthCheck.too_slow])
 
 
 def brute_force(inst: Instance) -> tuple[float, npt.NDArray[np.int64] | None]:
@@ -182,12 +221,10 @@ def plan_value(inst: Instance, build_phase: npt.NDArray[np.int64]) -> float:
     return total
 
 
-SEEDS = range(40)
-
-
-@pytest.mark.parametrize("seed", SEEDS)
-def test_milp_matches_brute_force(seed: int) -> None:
-    check_milp_against_brute_force(random_instance(seed))
+@BRUTE_FORCE
+@given(instances())
+def test_milp_matches_brute_force(inst: Instance) -> None:
+    check_milp_against_brute_force(inst)
 
 
 def check_milp_against_brute_force(inst: Instance) -> None:
@@ -197,11 +234,14 @@ def check_milp_against_brute_force(inst: Instance) -> None:
     if best == float("-inf"):
         assert sol.status is Status.INFEASIBLE
         assert "requirements[0]" in sol.reason
+        assert [r.requirement for r in sol.infeasible] == [0]
+        assert sol.reason == describe_all(sol.infeasible)
         return
     assert sol.status is Status.OPTIMAL
     assert sol.objective == pytest.approx(best, abs=1e-6)
     assert plan_value(inst, sol.build_phase) == pytest.approx(sol.objective, abs=1e-6)
-    assert sol.bound >= sol.objective - 1e-9
+    # No clamp raises the bound to the objective: a bound below the optimum is a bug.
+    assert sol.bound >= best - 1e-6
     spent = np.cumsum(sol.spend_by_phase)
     assert (spent <= np.cumsum(inst.phase_budgets) + 1e-6).all()
     built = sol.build
@@ -209,9 +249,9 @@ def check_milp_against_brute_force(inst: Instance) -> None:
     assert not (built & ~inst.allowed).any()
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_heuristic_between_zero_and_exact_and_bound(seed: int) -> None:
-    inst = random_instance(seed)
+@BRUTE_FORCE
+@given(instances())
+def test_heuristic_between_zero_and_exact_and_bound(inst: Instance) -> None:
     exact = inst.solve()
     heur = inst.solve(method="heuristic")
     if exact.status is Status.INFEASIBLE:
@@ -226,9 +266,9 @@ def test_heuristic_between_zero_and_exact_and_bound(seed: int) -> None:
         assert (np.cumsum(heur.spend_by_phase) <= np.cumsum(inst.phase_budgets) + 1e-6).all()
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2, 3, 5, 8])
-def test_highs_and_cbc_agree(seed: int) -> None:
-    inst = random_instance(seed)
+@settings(max_examples=6, deadline=None, derandomize=True)
+@given(instances())
+def test_highs_and_cbc_agree(inst: Instance) -> None:
     highs = inst.solve(backend="highs")
     cbc = inst.solve(backend="cbc")
     assert highs.status is cbc.status
@@ -362,6 +402,8 @@ def test_requirement_beyond_budget_is_infeasible_with_missing_yuan() -> None:
         sol = plan_sites(kwargs["types"], **{k: v for k, v in kwargs.items() if k != "types"},
                          method=method)
         assert sol.status is Status.INFEASIBLE
+        assert sol.infeasible == (Infeasibility(0, 0, 0, "budget", "yuan", 30.0, 25.0),)
+        assert sol.infeasible[0].shortfall == 5.0
         assert "requirements[0]" in sol.reason
         assert "30 yuan" in sol.reason
         assert "short by 5" in sol.reason
@@ -376,6 +418,7 @@ def test_unreachable_requirement_is_infeasible_with_missing_weight() -> None:
     sol = plan_sites(kwargs.pop("types"), **kwargs)
     assert sol.status is Status.INFEASIBLE
     assert sol.gap == float("inf")
+    assert sol.infeasible == (Infeasibility(0, 0, 0, "reach", "weight", 10.5, 10.0),)
     assert "requirements[0]" in sol.reason
     assert "needs 10.5 more covered weight" in sol.reason
     assert "reach only 10" in sol.reason
@@ -386,7 +429,109 @@ def test_jointly_infeasible_requirements_are_explained() -> None:
     kwargs["requirements"].append(CoverageRequirement(0, [0], 1.0, 0))
     sol = plan_sites(kwargs.pop("types"), **kwargs)
     assert sol.status is Status.INFEASIBLE
-    assert "not all together" in sol.reason
+    # Alone, 30 and 10 yuan fit the 35 released; together they need 40 by the end of phase 0.
+    assert sol.infeasible == (Infeasibility(None, None, 0, "budget", "yuan", 40.0, 35.0),)
+    assert "the requirements together need at least 40 yuan" in sol.reason
+    assert "short by 5" in sol.reason
+
+
+def site_limits_instance(**limits: Any) -> dict[str, Any]:
+    """One site that may host either type; each type's requirement needs it."""
+    types = [TypeCoverage(sp.csr_array(np.ones((1, 1), dtype=bool)), [4.0]),
+             TypeCoverage(sp.csr_array(np.ones((1, 1), dtype=bool)), [6.0])]
+    return {"types": types, "base_cost": [0.0], "type_cost": [[1.0, 1.0]],
+            "allowed": np.ones((1, 2), dtype=bool), "phase_budgets": [100.0, 0.0],
+            "requirements": [CoverageRequirement(0, [0], 1.0, 0),
+                             CoverageRequirement(1, [0], 1.0, 1)], **limits}
+
+
+@pytest.mark.parametrize(
+    ("limits", "binding"),
+    [({"max_types_per_site": 1}, ["types_per_site"]),
+     ({"site_area": [100.0], "type_area": [60.0, 60.0]}, ["floor_area"]),
+     ({"site_area": [100.0], "type_area": [60.0, 60.0], "max_types_per_site": 1},
+      ["floor_area", "types_per_site"]),
+     ({"phase_budgets": [1.5, 0.0]}, ["budget"]),
+     ({}, [])],
+)
+def test_requirements_blocked_together_name_the_binding_limit(
+    limits: dict[str, Any], binding: list[str],
+) -> None:
+    kwargs = site_limits_instance(**limits)
+    sol = plan_sites(kwargs.pop("types"), **kwargs)
+    if not binding:
+        assert sol.status is Status.OPTIMAL
+        return
+    assert sol.status is Status.INFEASIBLE
+    assert [r.limit for r in sol.infeasible] == binding
+    assert all(r.requirement is None for r in sol.infeasible)
+    if binding == ["budget"]:
+        # Both facilities (1 yuan each) are needed by the end of phase 1; 1.5 yuan is there.
+        assert sol.infeasible == (Infeasibility(None, None, 1, "budget", "yuan", 2.0, 1.5),)
+        assert "the requirements together need at least 2 yuan" in sol.reason
+    else:
+        assert "each requirement alone can" in sol.reason
+
+
+def test_heuristic_that_misses_a_requirement_says_so_without_claiming_proof() -> None:
+    # Four rows of weight 1, all required. Site 0 covers rows 1–2 for 1.5 yuan, site 1 rows 0–1
+    # and site 2 rows 2–3 for 2 yuan each; 4 yuan. Every greedy rule starts with site 0 (best
+    # ratio, and first of the equal gains) and then cannot afford both others; sites 1 + 2 fit.
+    cover = sp.csr_array(np.array([[False, True, False], [True, True, False],
+                                   [True, False, True], [False, False, True]]))
+    kwargs = {"base_cost": [0.0, 0.0, 0.0], "type_cost": [[1.5], [2.0], [2.0]],
+              "allowed": np.ones((3, 1), dtype=bool), "phase_budgets": [4.0],
+              "requirements": [CoverageRequirement(0, [0, 1, 2, 3], 1.0, 0)]}
+    types = [TypeCoverage(cover, np.ones(4))]
+    exact = plan_sites(types, **kwargs)
+    assert exact.status is Status.OPTIMAL
+    assert exact.build[:, 0].tolist() == [False, True, True]
+    heur = plan_sites(types, **kwargs, method="heuristic")
+    assert heur.status is Status.INFEASIBLE
+    assert heur.infeasible == (Infeasibility(0, 0, 0, "heuristic", "weight", 4.0, 3.0),)
+    assert "not proven infeasible" in heur.reason
+
+
+def test_diagnosis_shares_the_deadline_of_the_call() -> None:
+    # Requirement 0 is out of reach (no solve needed to say so); requirement 1 would need a
+    # solve to price, but the time limit is already spent: it is reported as not diagnosed.
+    kwargs = requirement_instance(0.7, 25.0, [0, 3])
+    kwargs["requirements"].append(CoverageRequirement(0, [1, 2], 1.0, 0))
+    sol = plan_sites(kwargs.pop("types"), **kwargs, time_limit=1e-9)
+    assert sol.status is Status.INFEASIBLE
+    assert [(r.requirement, r.limit) for r in sol.infeasible] == [(0, "reach"), (1, "deadline")]
+    assert "not diagnosed within the time limit" in sol.reason
+    with_time = plan_sites(**{**requirement_instance(0.7, 25.0, [0, 3]),
+                              "requirements": kwargs["requirements"]})
+    assert [(r.requirement, r.limit) for r in with_time.infeasible] == \
+        [(0, "reach"), (1, "budget")]
+
+
+def test_solution_shares_the_field_names_of_solution() -> None:
+    sol = plan_sites(TWO_TYPES, **one_site())
+    shared = {f.name for f in dataclasses.fields(Solution)} - {"assignment", "unreachable"}
+    for name in shared | {"gap", "lower_bound", "is_optimal"}:
+        assert hasattr(sol, name), name
+    assert sol.problem == "multitype"
+    assert sol.sense == "max"
+    assert sol.sites.tolist() == [0]
+    assert sol.lower_bound == sol.objective == 8.0
+    as_json = json.loads(json.dumps(sol.to_dict(), allow_nan=False))
+    # The keys of Solution.to_dict that apply to a plan without a single assignment.
+    keys = {"problem", "sites", "new_sites", "objective", "bound", "sense", "gap", "status",
+            "reason", "backend", "method", "seconds"}
+    assert keys <= set(as_json)
+    assert as_json["build_phase"] == [[0, 0]]
+
+
+def test_infeasible_solution_serialises_its_records() -> None:
+    kwargs = requirement_instance(1.0, 25.0, [1, 2])
+    sol = plan_sites(kwargs.pop("types"), **kwargs)
+    data = json.loads(json.dumps(sol.to_dict(), allow_nan=False))
+    assert data["bound"] is None
+    assert data["infeasible"] == [{"requirement": 0, "type_index": 0, "by_phase": 0,
+                                   "limit": "budget", "unit": "yuan", "needed": 30.0,
+                                   "available": 25.0, "shortfall": 5.0}]
 
 
 def test_budget_below_cheapest_project_builds_nothing() -> None:
@@ -459,61 +604,20 @@ def test_bad_type_coverage_raises(types: list[TypeCoverage], match: str) -> None
 
 # --------------------------------------------------------------------------- diminishing returns
 
-RETURNS = DiminishingReturns((0.3, 0.6), (1.0, 0.4, 0.1))
-
-
 def balanced_returns() -> DiminishingReturns:
     """The example of the brief: full credit to half coverage, half to 80 %, a quarter after."""
     return DiminishingReturns((0.5, 0.8), (1.0, 0.5, 0.25))
 
 
-def returns_instance(seed: int) -> Instance:
-    """2 types, 2 groups, 5 sites, 2 phases, diminishing returns; rows 0 and 1 of each type have
-    the same sites but lie in different groups, so merging them would change the answer."""
-    rng = np.random.default_rng(1000 + seed)
-    n_types, n_sites, n_rows = 2, 5, 7
-    pairs = rng.choice(n_sites * n_types, size=9, replace=False)
-    allowed = np.zeros(n_sites * n_types, dtype=bool)
-    allowed[pairs] = True
-    cover, groups = [], []
-    for _ in range(n_types):
-        c = rng.random((n_rows, n_sites)) < 0.4
-        c[1] = c[0]
-        cover.append(c)
-        g = rng.integers(0, 2, n_rows)
-        g[:2] = [0, 1]
-        groups.append(g)
-    options: dict[str, Any] = {}
-    if seed % 3 == 1:
-        t = int(rng.integers(n_types))
-        options["requirements"] = (CoverageRequirement(t, [0, 2, 3], 0.5, 1),)
-    if seed % 4 == 2:
-        options["max_types_per_site"] = 1
-    if seed % 5 == 3:
-        options["phase_weights"] = np.array([2.0, 1.0])
-    return Instance(
-        tuple(cover), tuple(rng.integers(1, 20, n_rows).astype(float) for _ in range(n_types)),
-        tuple(rng.random(n_rows) < 0.25 for _ in range(n_types)),
-        base_cost=rng.integers(0, 40, n_sites).astype(float),
-        type_cost=rng.integers(5, 40, (n_sites, n_types)).astype(float),
-        allowed=allowed.reshape(n_sites, n_types),
-        phase_budgets=rng.integers(30, 90, N_PHASES).astype(float),
-        site_first_phase=rng.integers(0, N_PHASES, n_sites),
-        groups=tuple(groups), returns=RETURNS, **options,
-    )
+@BRUTE_FORCE
+@given(instances(grouped=True))
+def test_returns_milp_matches_brute_force(inst: Instance) -> None:
+    check_milp_against_brute_force(inst)
 
 
-RETURN_SEEDS = range(30)
-
-
-@pytest.mark.parametrize("seed", RETURN_SEEDS)
-def test_returns_milp_matches_brute_force(seed: int) -> None:
-    check_milp_against_brute_force(returns_instance(seed))
-
-
-@pytest.mark.parametrize("seed", RETURN_SEEDS)
-def test_returns_greedy_never_exceeds_the_optimum_or_bound(seed: int) -> None:
-    inst = returns_instance(seed)
+@BRUTE_FORCE
+@given(instances(grouped=True))
+def test_returns_greedy_never_exceeds_the_optimum_or_bound(inst: Instance) -> None:
     best, _ = brute_force(inst)
     heur = inst.solve(method="heuristic")
     if heur.status is Status.INFEASIBLE:
@@ -524,9 +628,9 @@ def test_returns_greedy_never_exceeds_the_optimum_or_bound(seed: int) -> None:
     assert (np.cumsum(heur.spend_by_phase) <= np.cumsum(inst.phase_budgets) + 1e-6).all()
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_one_slope_of_one_is_the_linear_model(seed: int) -> None:
-    inst = random_instance(seed)
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(instances())
+def test_one_slope_of_one_is_the_linear_model(inst: Instance) -> None:
     groups = tuple(np.arange(w.size) % 2 for w in inst.weights)
     linear = inst.solve()
     grouped = Instance(**{**inst.__dict__, "groups": groups}).solve()

@@ -105,8 +105,8 @@ Layout
 One job per module: :mod:`.inputs` (the input types), :mod:`.credit` (the diminishing-returns
 credit), :mod:`.solution` (the result), :mod:`.prepare` (validation and row merging),
 :mod:`.plans` (evaluating a plan), :mod:`.greedy`, :mod:`.milp` (the model builder),
-:mod:`.bounds`, :mod:`.diagnosis` (why a plan is infeasible) and :mod:`.solve`
-(:func:`plan_sites`).
+:mod:`.builder` (column and row blocks), :mod:`.bounds`, :mod:`.diagnosis` (why a plan is
+infeasible, as :class:`Infeasibility` records) and :mod:`.solve` (:func:`plan_sites`).
 """
 
 from .cheapest import (
@@ -122,7 +122,13 @@ from .cheapest import (
 from .credit import coverage_utility
 from .goals import Clause, Goal, GoalCount, ShareCondition
 from .inputs import CoverageRequirement, DiminishingReturns, TypeCoverage
-from .solution import EXISTING_COVERED, NOT_COVERED, MultiTypeSolution
+from .solution import (
+    EXISTING_COVERED,
+    NOT_COVERED,
+    Infeasibility,
+    MultiTypeSolution,
+    describe_all,
+)
 from .solve import plan_sites
 
 __all__ = [
@@ -137,12 +143,14 @@ __all__ = [
     "Goal",
     "GoalCosts",
     "GoalCount",
+    "Infeasibility",
     "Instance",
     "MultiTypeSolution",
     "ShareCondition",
     "TypeCoverage",
     "cheapest_plan",
     "coverage_utility",
+    "describe_all",
     "goal_costs",
     "plan_sites",
     "prepare_instance",

@@ -210,31 +210,13 @@ def blockers(pg: PreparedGoals, g: int, phase: int) -> tuple[Blocker, ...]:
     return tuple(out)
 
 
-def _rows_of(model: Model, inp: Inputs, name: str) -> slice | None:
-    """Row block ``name`` of the plan's MILP (``budget``, ``floor_area``, ``types_per_site``)."""
-    n = inp.shape[0]
-    budget = model.budget_rows
-    if name == "budget":
-        return budget
-    area = slice(budget.stop, budget.stop + n) if inp.site_area is not None else None
-    if name == "floor_area":
-        return area
-    first = area.stop if area is not None else budget.stop
-    return slice(first, first + n) if inp.max_types is not None else None
-
-
-def _money_scale(inp: Inputs) -> float:
-    """The factor the plan's budget rows put on yuan (as :func:`~.milp.build_model`)."""
-    return 1.0 / inp.budget_cum[-1] if inp.budget_cum[-1] > 0 else 1.0
-
-
 def _goal_problem(r: Restricted) -> tuple[MilpProblem, Model, slice, IntArray]:
     """The sub-instance's plan MILP with no objective, plus goal rows; z columns (G, F)."""
     model = build_model(r.inp, r.prepared, [])
     base = replace(model.problem, c=np.zeros(model.problem.num_col))
     problem, columns = add_goals(base, covered_starts(model), r.goals,
                                  r.inp.shape[2])
-    budget = _rows_of(model, r.inp, "budget")
+    budget = model.rows.get("budget")
     assert budget is not None
     return problem, model, budget, columns.z
 
@@ -254,11 +236,11 @@ def _prune_for(r: Restricted, build_phase: IntArray, keep: object) -> IntArray:
     return build_phase
 
 
-def _area_and_types_binding(problem: MilpProblem, model: Model, inp: Inputs,
+def _area_and_types_binding(problem: MilpProblem, model: Model,
                             time_limit: float | None) -> Binding | None:
     """Which per-site limit makes the goal rows infeasible at any budget, or None."""
-    rows = {name: found for name in ("floor_area", "types_per_site")
-            if (found := _rows_of(model, inp, name)) is not None}
+    rows = {name: model.rows[name] for name in ("floor_area", "types_per_site")
+            if name in model.rows}
     for drop in (("floor_area",), ("types_per_site",), ("floor_area", "types_per_site")):
         if not all(name in rows for name in drop):
             continue
@@ -335,7 +317,7 @@ def goal_costs(
         c[:model.problem.num_col] = model.problem.A[[last]].toarray().ravel()
         out = solve_milp(replace(problem, c=c, row_upper=upper, col_lower=col_lower),
                          backend=backend, time_limit=share, mip_rel_gap=mip_rel_gap)
-        scale = _money_scale(r.inp)  # the spend row is in yuan × this
+        scale = model.money_scale  # the spend row is in yuan × this
         if out.x is None:
             cost[g] = np.inf
             bound[g] = out.bound / scale if out.status is not MilpStatus.INFEASIBLE else np.inf
@@ -397,7 +379,7 @@ def cheapest_plan(
                  horizon)
     problem, model, budget, _ = _goal_problem(r)
     # σ is the last column; budget rows become spend_f − σ · (money × B_f) ≤ 0.
-    money = _money_scale(r.inp)
+    money = model.money_scale
     sigma = problem.num_col
     a = problem.A.tolil()
     a.resize(problem.num_row, problem.num_col + 1)
@@ -414,7 +396,7 @@ def cheapest_plan(
         left = None if limit is None else max(limit - (time.perf_counter() - start), 1e-3)
         no_budget = replace(problem, row_upper=np.where(
             np.isin(np.arange(problem.num_row), rows), np.inf, problem.row_upper))
-        per_site = _area_and_types_binding(no_budget, model, r.inp, left)
+        per_site = _area_and_types_binding(no_budget, model, left)
         found: Binding = per_site if per_site is not None else "budget"
         diagnosis = CountDiagnosis(found, -1, 0)
         if found == "budget":

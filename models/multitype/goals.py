@@ -297,7 +297,8 @@ def counts_met(pg: PreparedGoals, holds: BoolArray) -> BoolArray:
 
 def covered_starts(model: Model) -> list[int]:
     """Column of ``covered[t, m=0, f=0]`` of each type in the plan's MILP."""
-    return [int(start) for start in model.z_offsets]
+    n_types = sum(name.startswith("covered[") for name in model.columns)
+    return [model.columns[f"covered[{t}]"].start for t in range(n_types)]
 
 
 @dataclass(frozen=True)

@@ -285,6 +285,4 @@ def with_goal_floor(model: Model, pg: PreparedGoals, inp: Inputs,
         np.r_[problem.row_lower, value - TOL * max(1.0, abs(value))],
         np.r_[problem.row_upper, np.inf], problem.col_lower, problem.col_upper,
         problem.integer, problem.offset)
-    extra = problem.num_col - model.problem.num_col
-    spend = sp.csr_array(sp.hstack([model.spend, sp.csr_array((model.spend.shape[0], extra))]))
-    return replace(model, problem=problem, spend=spend), columns
+    return replace(model, problem=problem), columns

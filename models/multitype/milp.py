@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,6 +10,7 @@ import scipy.sparse as sp
 
 from .._milp import MilpProblem
 from .._validate import FloatArray, IntArray
+from .builder import ModelBuilder
 from .credit import group_gain
 from .plans import Plan
 from .prepare import Inputs, PreparedType, Requirement
@@ -17,33 +18,39 @@ from .prepare import Inputs, PreparedType, Requirement
 
 @dataclass(frozen=True)
 class Model:
+    """The plan's MILP with the names of its column and row blocks.
+
+    Column blocks: ``build`` (Y, site × type × phase), ``open`` (U, site × phase),
+    ``covered[t]`` (merged row × phase of type t), ``credit[t]`` (group × phase, only with
+    diminishing returns). Row blocks: ``build_monotone``, ``open_monotone``, ``build_opens``,
+    ``cover[t]``, ``credit``, ``budget`` (one per phase), ``floor_area`` and ``types_per_site``
+    (one per site, when given), ``requirements`` (one per requirement).
+    """
+
     problem: MilpProblem
-    spend: sp.csr_array  # (F, n_cols) cumulative spend by the end of each phase
-    budget_rows: slice
-    requirement_rows: slice
-    z_offsets: IntArray  # first covered_{t,·,·} column of each type
+    columns: Mapping[str, slice]
+    rows: Mapping[str, slice]
     weight_scale: float  # the problem's objective is -weight_scale × the plan's objective
+    money_scale: float  # budget rows are in yuan × money_scale
+
+    @property
+    def spend(self) -> sp.csr_array:
+        """``(F, n_cols)``: yuan spent by the end of each phase, as rows over the columns."""
+        return sp.csr_array(self.problem.A[self.rows["budget"]] / self.money_scale)
 
 
-def _triplets(rows: IntArray, cols: IntArray, vals: FloatArray | float,
-              shape: tuple[int, int]) -> sp.csr_array:
-    data = np.broadcast_to(np.asarray(vals, dtype=np.float64), rows.shape)
-    return sp.csr_array((data, (rows, cols)), shape=shape)
-
-
-def _monotone(first_col: int, n_items: int, n_phases: int, n_cols: int) -> sp.csr_array:
-    """Rows ``x[i, f-1] - x[i, f] ≤ 0`` for cumulative variables laid out item-major."""
-    cur = (first_col + np.arange(n_items)[:, None] * n_phases + np.arange(1, n_phases)).ravel()
+def _monotone(cols: IntArray) -> tuple[IntArray, IntArray, FloatArray]:
+    """Triplets of rows ``x[i, f-1] - x[i, f] ≤ 0`` for cumulative columns ``cols`` (items × F)."""
+    cur = cols[:, 1:].ravel()
     rows = np.arange(cur.size)
-    return _triplets(np.r_[rows, rows], np.r_[cur - 1, cur],
-                     np.r_[np.ones(cur.size), -np.ones(cur.size)], (cur.size, n_cols))
+    return (np.r_[rows, rows], np.r_[cur - 1, cur],
+            np.r_[np.ones(cur.size), -np.ones(cur.size)])
 
 
 def _credit_rows(
-    inp: Inputs, types: Sequence[PreparedType], z_offsets: IntArray, v_offsets: IntArray,
-    n_cols: int, scale: float,
-) -> tuple[sp.csr_array, FloatArray, FloatArray]:
-    r"""Hypograph rows of the credit ``v`` per (type, group, phase), their right sides and caps.
+    inp: Inputs, types: Sequence[PreparedType], model: ModelBuilder, scale: float,
+) -> None:
+    r"""Hypograph rows of the credit ``v`` per (type, group, phase), and the credit's columns.
 
     One row :math:`v_{tgf} - a_k \sum_{m \in g} w_m\, covered_{tmf} \le a_k E + d_k W -
     W\varphi(E/W)` per linear piece :math:`k` of the returns. A piece wholly below the group's
@@ -57,11 +64,16 @@ def _credit_rows(
     a, d = np.array(inp.returns.slopes), inp.returns.intercepts
     points = np.array(inp.returns.breakpoints)
     low, high = np.r_[-np.inf, points], np.r_[points, np.inf]
-    rows, cols, vals, rhs, caps = [], [], [], [], []
+    rows, cols, vals, rhs = [], [], [], []
     n_rows = 0
     for t, tp in enumerate(types):
         total, existing = scale * tp.total_by_group, scale * tp.existing_by_group
         reach = scale * tp.by_group(tp.weight)
+        v_first = model.add_columns(
+            f"credit[{t}]", tp.n_groups * n_phases,
+            upper=np.repeat(group_gain(reach, total, existing, inp.returns), n_phases),
+            cost=-np.tile(inp.phase_weights, tp.n_groups)).start
+        z_first = model.columns[f"covered[{t}]"].start
         # Shares of the group's weight; a group of zero weight reaches nothing (reach = 0).
         known = np.divide(existing, total, out=np.zeros_like(total), where=total > 0)
         reachable = np.divide(existing + reach, total, out=np.zeros_like(total), where=total > 0)
@@ -78,109 +90,81 @@ def _credit_rows(
                   - np.repeat(np.cumsum(count) - count, count)]
         row = n_rows + np.arange(g_pair.size)[:, None] * n_phases + phases  # (pairs, F)
         rows += [row.ravel(), row[pair_of].ravel()]
-        cols += [(v_offsets[t] + g_pair[:, None] * n_phases + phases).ravel(),
-                 (z_offsets[t] + m[:, None] * n_phases + phases).ravel()]
+        cols += [(v_first + g_pair[:, None] * n_phases + phases).ravel(),
+                 (z_first + m[:, None] * n_phases + phases).ravel()]
         vals += [np.ones(row.size),
                  np.repeat(-a[k_pair[pair_of]] * scale * tp.weight[m], n_phases)]
         rhs.append(np.repeat(level[g_pair, k_pair] - level.min(axis=1)[g_pair], n_phases))
-        caps.append(np.repeat(group_gain(reach, total, existing, inp.returns), n_phases))
         n_rows += row.size
-    matrix = _triplets(np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
-                       (n_rows, n_cols))
-    return matrix, np.concatenate(rhs), np.concatenate(caps)
+    model.add_rows("credit", np.concatenate(rows), np.concatenate(cols), np.concatenate(vals),
+                   lower=-np.inf, upper=np.concatenate(rhs), size=n_rows)
 
 
 def build_model(inp: Inputs, types: Sequence[PreparedType], reqs: Sequence[Requirement]) -> Model:
+    """The plan's MILP (package docstring), weights and yuan scaled to units near 1."""
     n, n_types, n_phases = inp.shape
-    n_y = n * n_types * n_phases  # Y[j, t, f] at (j * T + t) * F + f
-    n_u = n * n_phases  # U[j, f] at n_y + j * F + f
-    sizes = np.array([tp.weight.size * n_phases for tp in types], dtype=np.int64)
-    z_offsets = n_y + n_u + np.r_[0, np.cumsum(sizes)[:-1]].astype(np.int64)
-    n_z = int(sizes.sum())
-    # Credit v[t, g, f] per type, group and phase, only under diminishing returns.
-    v_sizes = np.array([tp.n_groups * n_phases if inp.returns is not None else 0
-                        for tp in types], dtype=np.int64)
-    v_offsets = n_y + n_u + n_z + np.r_[0, np.cumsum(v_sizes)[:-1]].astype(np.int64)
-    n_cols = n_y + n_u + n_z + int(v_sizes.sum())
     # Weights and yuan in units near 1: HiGHS's root LP takes many times longer when weights
     # are shares (≈1e-5) next to costs in yuan (≈1e6).
     live = np.concatenate([tp.weight for tp in types])
     scale = 1.0 / float(live[live > 0].mean()) if (live > 0).any() else 1.0
     money = 1.0 / inp.budget_cum[-1] if inp.budget_cum[-1] > 0 else 1.0
     phases = np.arange(n_phases)
-    y_cols = np.arange(n_y).reshape(n, n_types, n_phases)
-    u_cols = n_y + np.arange(n_u).reshape(n, n_phases)
+    available = phases >= inp.first_phase[:, None]  # (n, F)
+    model = ModelBuilder()
+    # Y[j, t, f] at (j * T + t) * F + f, U[j, f] after them at j * F + f.
+    y_cols = np.arange(model.add_columns(
+        "build", n * n_types * n_phases, integer=True,
+        upper=(inp.allowed[:, :, None] & available[:, None, :]).ravel()).stop
+    ).reshape(n, n_types, n_phases)
+    u_block = model.add_columns("open", n * n_phases, upper=available.ravel(), integer=True)
+    u_cols = np.arange(u_block.start, u_block.stop).reshape(n, n_phases)
+    for t, tp in enumerate(types):
+        model.add_columns(f"covered[{t}]", tp.weight.size * n_phases, upper=1.0,
+                          cost=0.0 if inp.returns is not None
+                          else -np.outer(scale * tp.weight, inp.phase_weights).ravel())
 
+    model.add_rows("build_monotone", *_monotone(y_cols.reshape(-1, n_phases)), lower=-np.inf,
+                   upper=0.0, size=n * n_types * (n_phases - 1))
+    model.add_rows("open_monotone", *_monotone(u_cols), lower=-np.inf, upper=0.0,
+                   size=n * (n_phases - 1))
+    n_y = y_cols.size
     u_of_y = np.broadcast_to(u_cols[:, None, :], y_cols.shape).ravel()
-    link = _triplets(np.r_[np.arange(n_y), np.arange(n_y)], np.r_[y_cols.ravel(), u_of_y],
-                     np.r_[np.ones(n_y), -np.ones(n_y)], (n_y, n_cols))
-    cover_blocks = []
+    model.add_rows("build_opens", np.r_[np.arange(n_y), np.arange(n_y)],
+                   np.r_[y_cols.ravel(), u_of_y], np.r_[np.ones(n_y), -np.ones(n_y)],
+                   lower=-np.inf, upper=0.0, size=n_y)
     for t, tp in enumerate(types):
         coo = tp.cover.tocoo()
-        z = z_offsets[t] + np.arange(sizes[t])
+        z = np.arange(model.columns[f"covered[{t}]"].start, model.columns[f"covered[{t}]"].stop)
         # covered_{t,m,f} - sum_{j in S_m} Y_{j,t,f} <= 0, one row per (merged row m, phase f)
         cover_rows = coo.row.astype(np.int64)[:, None] * n_phases + phases
-        cover_blocks.append(_triplets(
-            np.r_[np.arange(sizes[t]), cover_rows.ravel()],
-            np.r_[z, y_cols[coo.col, t].ravel()],
-            np.r_[np.ones(sizes[t]), -np.ones(cover_rows.size)], (int(sizes[t]), n_cols)))
-    spend = _triplets(
-        np.r_[np.broadcast_to(phases, y_cols.shape).ravel(), np.tile(phases, n)],
+        model.add_rows(f"cover[{t}]", np.r_[np.arange(z.size), cover_rows.ravel()],
+                       np.r_[z, y_cols[coo.col, t].ravel()],
+                       np.r_[np.ones(z.size), -np.ones(cover_rows.size)],
+                       lower=-np.inf, upper=0.0, size=z.size)
+    if inp.returns is not None:
+        _credit_rows(inp, types, model, scale)
+    model.add_rows(
+        "budget", np.r_[np.broadcast_to(phases, y_cols.shape).ravel(), np.tile(phases, n)],
         np.r_[y_cols.ravel(), u_cols.ravel()],
-        np.r_[np.repeat(inp.type_cost.ravel(), n_phases), np.repeat(inp.base_cost, n_phases)],
-        (n_phases, n_cols))
-    last_y = y_cols[:, :, -1]
+        money * np.r_[np.repeat(inp.type_cost.ravel(), n_phases),
+                      np.repeat(inp.base_cost, n_phases)],
+        lower=-np.inf, upper=money * inp.budget_cum)
+    last_y = y_cols[:, :, -1].ravel()
     site_rows = np.repeat(np.arange(n), n_types)
-    per_site = []
     if inp.site_area is not None and inp.type_area is not None:
-        per_site.append((_triplets(site_rows, last_y.ravel(), inp.type_area.ravel(), (n, n_cols)),
-                         inp.site_area))
+        model.add_rows("floor_area", site_rows, last_y, inp.type_area.ravel(), lower=-np.inf,
+                       upper=inp.site_area)
     if inp.max_types is not None:
-        per_site.append((_triplets(site_rows, last_y.ravel(), 1.0, (n, n_cols)),
-                         np.full(n, float(inp.max_types))))
-    req_matrix = sp.csr_array(
-        (scale * np.concatenate([r.coef for r in reqs]) if reqs else np.empty(0),
-         (np.repeat(np.arange(len(reqs)), [r.coef.size for r in reqs]),
-          np.concatenate([z_offsets[r.type_index] + np.arange(r.coef.size) * n_phases + r.by_phase
-                          for r in reqs]) if reqs else np.empty(0, dtype=np.int64))),
-        shape=(len(reqs), n_cols))
-
-    blocks = [
-        _monotone(0, n * n_types, n_phases, n_cols), _monotone(n_y, n, n_phases, n_cols), link,
-        *cover_blocks,
-    ]
-    n_zero = sum(b.shape[0] for b in blocks)
-    c = np.zeros(n_cols)
-    credit_rhs = credit_cap = np.empty(0)
-    if inp.returns is None:
-        for t, tp in enumerate(types):
-            c[z_offsets[t]:z_offsets[t] + sizes[t]] = -np.outer(scale * tp.weight,
-                                                                inp.phase_weights).ravel()
-    else:
-        credit, credit_rhs, credit_cap = _credit_rows(inp, types, z_offsets, v_offsets, n_cols,
-                                                      scale)
-        blocks.append(credit)
-        c[n_y + n_u + n_z:] = -np.concatenate([np.tile(inp.phase_weights, tp.n_groups)
-                                               for tp in types])
-    n_le = n_zero + credit_rhs.size
-    blocks += [money * spend, *(b for b, _ in per_site), req_matrix]
-    n_req = len(reqs)
-    caps = [cap for _, cap in per_site]
-    upper = np.r_[np.zeros(n_zero), credit_rhs, money * inp.budget_cum, *caps,
-                  np.full(n_req, np.inf)]
-    lower = np.r_[np.full(upper.size - n_req, -np.inf), [scale * r.need for r in reqs]]
-
-    available = phases >= inp.first_phase[:, None]  # (n, F)
-    col_upper = np.r_[
-        (inp.allowed[:, :, None] & available[:, None, :]).ravel(), available.ravel(),
-        np.ones(n_z), credit_cap,
-    ].astype(np.float64)
-    problem = MilpProblem(
-        c, sp.csr_array(sp.vstack(blocks, format="csr")), lower, upper, np.zeros(n_cols), col_upper,
-        np.arange(n_cols) < n_y + n_u,
-    )
-    return Model(problem, spend, slice(n_le, n_le + n_phases),
-                  slice(upper.size - n_req, upper.size), z_offsets, scale)
+        model.add_rows("types_per_site", site_rows, last_y, 1.0, lower=-np.inf,
+                       upper=float(inp.max_types), size=n)
+    model.add_rows(
+        "requirements", np.repeat(np.arange(len(reqs)), [r.coef.size for r in reqs]),
+        np.concatenate([model.columns[f"covered[{r.type_index}]"].start
+                        + np.arange(r.coef.size) * n_phases + r.by_phase for r in reqs])
+        if reqs else np.empty(0, dtype=np.int64),
+        scale * np.concatenate([r.coef for r in reqs]) if reqs else np.empty(0),
+        lower=[scale * r.need for r in reqs], upper=np.inf, size=len(reqs))
+    return Model(model.build(), dict(model.columns), dict(model.rows), scale, money)
 
 
 def to_columns(plan: Plan, inp: Inputs, types: Sequence[PreparedType], model: Model) -> FloatArray:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Literal
@@ -13,10 +12,10 @@ import numpy.typing as npt
 from .._errors import ModelInputError
 from .._milp import Backend, MilpOutcome, MilpStatus, solve_milp
 from .._result import OPTIMALITY_TOLERANCE, Status, relative_gap
-from .._validate import check_time_limit
+from ..coverage import Clock
 from .bounds import knapsack_bound, lp_relaxation
 from .cheapest import Instance, describe, goal_costs, reach_diagnosis
-from .diagnosis import explain_infeasible, nothing_affordable
+from .diagnosis import diagnose, nothing_affordable
 from .goals import counts_met, goal_holds, goal_values, prepare_goals
 from .greedy import best_greedy
 from .inputs import CoverageRequirement, DiminishingReturns, TypeCoverage
@@ -24,7 +23,7 @@ from .lifts import GoalLevel, LiftResult, fill, goal_level, lift_greedy, lift_st
 from .milp import build_model, from_columns, to_columns
 from .plans import Plan, evaluate, prune
 from .prepare import TOL, check_inputs, prepare_requirements, prepare_type
-from .solution import NOT_COVERED, MultiTypeSolution
+from .solution import NOT_COVERED, Infeasibility, MultiTypeSolution, describe_all
 
 Method = Literal["milp", "heuristic"]
 
@@ -97,8 +96,8 @@ def plan_sites(
     backend
         MILP solver: ``"highs"``, ``"cbc"`` or ``"scip"``. LP bounds always come from HiGHS.
     time_limit
-        Seconds for the whole call (greedy, MILP or LP bound); each solve that explains an
-        infeasible requirement gets this limit again.
+        Seconds for the whole call: greedy, MILP, LP bound and the solves that explain an
+        infeasible requirement share this one deadline.
     mip_rel_gap
         Relative gap at which the MILP stops; the result is ``OPTIMAL`` only when the gap is
         within :data:`~siting.models._result.OPTIMALITY_TOLERANCE`.
@@ -106,10 +105,11 @@ def plan_sites(
     Returns
     -------
     MultiTypeSolution
-        ``INFEASIBLE`` (never an exception) when a requirement cannot be met, with a reason
-        naming it and the weight or yuan missing. A budget below the cheapest single project
-        gives an ``OPTIMAL`` empty plan with a reason saying so (unless a requirement needs new
-        coverage, which is then ``INFEASIBLE``).
+        ``INFEASIBLE`` (never an exception) when a requirement cannot be met, with one
+        :class:`~.solution.Infeasibility` record per cause in ``infeasible`` (requirement,
+        binding limit, weight or yuan missing) and a reason made of them. A budget below the
+        cheapest single project gives an ``OPTIMAL`` empty plan with a reason saying so (unless
+        a requirement needs new coverage, which is then ``INFEASIBLE``).
 
     Raises
     ------
@@ -125,16 +125,15 @@ def plan_sites(
     O(builds × (n_sites·n_types + nnz)); the MILP has ``n_sites·n_types·n_phases`` binaries
     and one continuous column per merged row and phase.
     """
-    start = time.perf_counter()
+    clock = Clock(time_limit)
     if len(types) == 0:
         msg = "types is empty; give one TypeCoverage per facility type"
         raise ModelInputError(msg)
     if method not in ("milp", "heuristic"):
         msg = f"method must be 'milp' or 'heuristic', got {method!r}"
         raise ModelInputError(msg)
-    limit = check_time_limit(time_limit)
     inp = check_inputs(len(types), base_cost, type_cost, allowed, phase_budgets,
-                        site_first_phase, phase_weights, site_area, type_area, max_types_per_site)
+                       site_first_phase, phase_weights, site_area, type_area, max_types_per_site)
     if returns is not None and not isinstance(returns, DiminishingReturns):
         msg = f"returns must be a DiminishingReturns or None, got {type(returns).__name__}"
         raise ModelInputError(msg)
@@ -143,11 +142,8 @@ def plan_sites(
     reqs = prepare_requirements(requirements, types, prepared, inp)
     n, n_types, n_phases = inp.shape
 
-    def time_left() -> float | None:
-        return None if limit is None else limit - (time.perf_counter() - start)
-
     def finish(plan: Plan, bound: float, status: Status, backend_used: str, method_used: str,
-               reason: str) -> MultiTypeSolution:
+               reason: str = "", infeasible: tuple[Infeasibility, ...] = ()) -> MultiTypeSolution:
         covered_phase = tuple(
             np.where(tp.row_map >= 0, c[np.maximum(tp.row_map, 0)], tp.row_map) if c.size
             else tp.row_map
@@ -157,13 +153,22 @@ def plan_sites(
         weight = np.array([[tp.weight @ (c <= f) for tp, c in pairs]
                            for f in range(n_phases)]).reshape(n_phases, n_types)
         return MultiTypeSolution(
-            plan.build_phase, plan.site_phase, covered_phase, weight,
-            np.array([tp.existing_weight for tp in prepared]), plan.spend, plan.objective,
-            max(bound, plan.objective) if status is not Status.INFEASIBLE else bound, status,
-            backend_used, method_used, time.perf_counter() - start, reason,
+            build_phase=plan.build_phase, site_phase=plan.site_phase,
+            covered_phase=covered_phase, covered_weight=weight,
+            existing_weight=np.array([tp.existing_weight for tp in prepared]),
+            spend_by_phase=plan.spend, objective=plan.objective, bound=bound, status=status,
+            backend=backend_used, method=method_used, seconds=clock.seconds,
+            reason=reason or describe_all(infeasible), infeasible=infeasible,
             goal_value=lift.value if lift is not None else 0.0,
             goal_bound=lift.bound if lift is not None else 0.0,
             goal_status=lift.status.value if lift is not None else "")
+
+    # What the plan came from: HiGHS (or CBC, SCIP) solving the MILP, or the greedy heuristic.
+    solver, algorithm = ("heuristic", "greedy") if method == "heuristic" else (backend, "milp")
+
+    def infeasible(bound: float = float("inf")) -> MultiTypeSolution:
+        return finish(empty, bound, Status.INFEASIBLE, solver, algorithm,
+                      infeasible=diagnose(model, inp, reqs, clock))
 
     empty = evaluate(np.full((n, n_types), -1, dtype=np.int64), inp, prepared, reqs)
     lift: LiftResult | None = None
@@ -171,16 +176,16 @@ def plan_sites(
         pg = prepare_goals(goals.goals, goals.counts, types, prepared, inp)
         blocked = reach_diagnosis(pg)
         if blocked:
-            return finish(empty, float("inf"), Status.INFEASIBLE, backend, "milp",
+            return finish(empty, float("inf"), Status.INFEASIBLE, solver, algorithm,
                           describe(blocked, pg))
         costs = goals.costs
         if costs is None:
-            left = time_left()
+            left = clock.remaining()
             costs = goal_costs(Instance(inp, prepared, pg), backend=backend,
                                time_limit=None if left is None else 0.2 * left)
         start_plan = (np.full((n, n_types), -1, dtype=np.int64) if goals.start is None
                       else np.asarray(goals.start, dtype=np.int64))
-        left = time_left()
+        left = clock.remaining()
         lift = lift_stage(inp, prepared, reqs, pg,
                           [start_plan, lift_greedy(inp, prepared, pg, costs, start_plan)],
                           backend=backend, time_limit=None if left is None else 0.5 * left,
@@ -188,16 +193,14 @@ def plan_sites(
         if not np.isfinite(lift.value):
             why = ("the goal counts cannot be met within the budget" if lift.status is
                    Status.INFEASIBLE else "no plan meeting the goal counts found within the "
-                   f"time limit of {limit} s (not proven infeasible); raise time_limit")
-            return finish(empty, float("inf"), Status.INFEASIBLE, backend, "milp", why)
-    unreachable = [r for r in reqs if r.reachable < r.need * (1 - TOL)]
-    if unreachable:
+                   f"time limit of {clock.limit} s (not proven infeasible); raise time_limit")
+            return finish(empty, float("inf"), Status.INFEASIBLE, solver, algorithm, why)
+    if any(r.reachable < r.need * (1 - TOL) for r in reqs):
         model = build_model(inp, prepared, reqs)
-        return finish(empty, float("inf"), Status.INFEASIBLE, backend, "milp",
-                      explain_infeasible(model, inp, reqs, limit))
+        return infeasible()
     broke = nothing_affordable(inp)
     if broke and empty.meets_requirements and lift is None:
-        return finish(empty, 0.0, Status.OPTIMAL, backend, "milp", broke)
+        return finish(empty, 0.0, Status.OPTIMAL, solver, algorithm, broke)
 
     model = build_model(inp, prepared, reqs)
     if goals is not None and lift is not None:
@@ -224,32 +227,31 @@ def plan_sites(
             return True
     cheap_bound = knapsack_bound(inp, prepared)
     if method == "heuristic":
-        lp_bound, infeasible = lp_relaxation(model, time_left())
+        lp_bound, lp_infeasible = lp_relaxation(model, clock.remaining())
         bound = min(lp_bound, cheap_bound)
-        if infeasible:
-            return finish(empty, bound, Status.INFEASIBLE, "heuristic", "greedy",
-                          explain_infeasible(model, inp, reqs, limit))
+        if lp_infeasible:
+            return infeasible(bound)
         if not greedy.meets_requirements:
+            missed = tuple(
+                Infeasibility(k, r.type_index, r.by_phase, "heuristic", "weight", r.need,
+                              r.need - float(short))
+                for k, (r, short) in enumerate(zip(reqs, greedy.shortfall, strict=True))
+                if short > 0)
             return finish(empty, bound, Status.INFEASIBLE, "heuristic", "greedy",
-                          "the greedy plan misses a requirement (not proven infeasible); "
-                          "use method='milp'")
-        status = Status.OPTIMAL if relative_gap(greedy.objective, bound, "max") <= \
-            OPTIMALITY_TOLERANCE else Status.FEASIBLE
-        return finish(greedy, bound, status, "heuristic", "greedy",
-                      f"greedy plan; gap {relative_gap(greedy.objective, bound, 'max'):.3%}")
+                          infeasible=missed)
+        gap = relative_gap(greedy.objective, bound, "max")
+        status = Status.OPTIMAL if gap <= OPTIMALITY_TOLERANCE else Status.FEASIBLE
+        return finish(greedy, bound, status, "heuristic", "greedy", f"greedy plan; gap {gap:.3%}")
 
     warm = extend(to_columns(greedy, inp, prepared, model), greedy) \
         if greedy.meets_requirements else None
-    left = time_left()
-    out: MilpOutcome = solve_milp(model.problem, backend=backend,
-                                  time_limit=None if left is None else max(left, 1e-3),
+    out: MilpOutcome = solve_milp(model.problem, backend=backend, time_limit=clock.remaining(),
                                   mip_rel_gap=mip_rel_gap, warm_start=warm)
     if out.status is MilpStatus.INFEASIBLE:
-        return finish(empty, float("inf"), Status.INFEASIBLE, backend, "milp",
-                      explain_infeasible(model, inp, reqs, limit))
+        return infeasible()
     bound = min(cheap_bound,
                 -out.bound / model.weight_scale if np.isfinite(out.bound)
-                else lp_relaxation(model, time_left())[0])
+                else lp_relaxation(model, clock.remaining())[0])
     candidates = []
     if out.x is not None:
         found = prune(evaluate(from_columns(out.x, inp), inp, prepared, reqs), inp, prepared,
@@ -260,12 +262,11 @@ def plan_sites(
         candidates.append((greedy, "greedy"))
     if not candidates:
         return finish(empty, bound, Status.INFEASIBLE, backend, "milp",
-                      f"no plan meeting the requirements found within the time limit of "
-                      f"{limit} s (not proven infeasible); raise time_limit")
+                      infeasible=(Infeasibility(None, None, None, "deadline"),))
     plan, used = max(candidates, key=lambda c: c[0].objective)
     gap = relative_gap(plan.objective, bound, "max")
     if gap <= OPTIMALITY_TOLERANCE:
-        return finish(plan, bound, Status.OPTIMAL, backend, used, "")
-    why = (f"stopped by the time limit of {limit} s" if out.status is not MilpStatus.OPTIMAL
+        return finish(plan, bound, Status.OPTIMAL, backend, used)
+    why = (f"stopped by the time limit of {clock.limit} s" if out.status is not MilpStatus.OPTIMAL
            else f"stopped at mip_rel_gap={mip_rel_gap}")
     return finish(plan, bound, Status.FEASIBLE, backend, used, f"{why}; gap {gap:.3%}")

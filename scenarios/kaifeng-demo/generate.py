@@ -16,6 +16,9 @@ Writes, in WGS-84 (EPSG:4326) around lon 114.30–114.40, lat 34.76–34.82:
 Run ``python generate.py`` (full demo, into this folder) or
 ``python generate.py --size small --out DIR`` (a quick version for tests). Everything is drawn
 from ``numpy.random.default_rng(2025)``, so two runs give identical files.
+``--scale S`` makes a larger city for benchmarks (``benchmarks/scale_bench.py``): each side of
+the area × √S (the walled city stays as it is, the outskirts grow), communities, candidate
+sites, outlets and 需求清单 items × S; ``--scale 1`` writes the demo's files unchanged.
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ import argparse
 import csv
 import io
 import itertools
+import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -220,6 +224,19 @@ class SizeSpec:
     outlet_scale: float
     sites: int
     demand_items: int
+    extent_m: tuple[float, float] = EXTENT_M
+
+    def scaled(self, factor: float) -> SizeSpec:
+        """This size with the area × ``factor`` (each side × √factor) and communities, outlets,
+        sites and demand-list items × ``factor``; street spacing and densities unchanged."""
+        if factor == 1:
+            return self
+        side = math.sqrt(factor)
+        return replace(
+            self, communities=round(self.communities * factor),
+            outlet_scale=self.outlet_scale * factor, sites=round(self.sites * factor),
+            demand_items=round(self.demand_items * factor),
+            extent_m=(self.extent_m[0] * side, self.extent_m[1] * side))
 
 
 SIZES: dict[Size, SizeSpec] = {
@@ -302,10 +319,12 @@ def build_town(size: SizeSpec, rng: np.random.Generator) -> Town:
     xs_in = grid_lines(x0 + r, x1 - r, size.inner_spacing_m, [x0 + r, AXIS_X, *gate_x], [], rng)
     ys_in = grid_lines(y0 + r, y1 - r, size.inner_spacing_m, [y0 + r, *gate_y], [], rng)
     xs_out = grid_lines(
-        0.0, EXTENT_M[0], size.outer_spacing_m, [x0 - r, x1 + r, *gate_x, *UNDERPASSES_X], [], rng
+        0.0, size.extent_m[0], size.outer_spacing_m, [x0 - r, x1 + r, *gate_x, *UNDERPASSES_X],
+        [], rng,
     )
     ys_out = grid_lines(
-        0.0, EXTENT_M[1], size.outer_spacing_m, [y0 - r, y1 + r, *gate_y], [RAILWAY_Y], rng
+        0.0, size.extent_m[1], size.outer_spacing_m, [y0 - r, y1 + r, *gate_y], [RAILWAY_Y],
+        rng,
     )
     lakes = shapely.union_all([lake.buffer(LAKE_CLEARANCE_M) for lake in lake_polygons()])
 
@@ -388,7 +407,7 @@ def cluster(
     start = rng.choice(len(points), size=k, replace=False, p=weights / weights.sum())
     centres = points[start]
     for _ in range(8):
-        label = np.argmin(((points[:, None, :] - centres[None]) ** 2).sum(-1), axis=1)
+        label = nearest(points, centres)
         for j in range(k):
             member = label == j
             if member.any():
@@ -397,15 +416,22 @@ def cluster(
 
 
 def nearest(points: FloatArray, centres: FloatArray) -> npt.NDArray[np.int64]:
-    """Index of the nearest centre of every point."""
-    return np.asarray(
-        np.argmin(((points[:, None, :] - centres[None]) ** 2).sum(-1), axis=1), dtype=np.int64
-    )
+    """Index of the nearest centre of every point (points in chunks of ≈ 2 M distances, so a
+    scaled-up city stays within memory)."""
+    step = max(1, 2_000_000 // max(1, len(centres)))
+    return np.concatenate([
+        np.argmin(((points[i:i + step, None, :] - centres[None]) ** 2).sum(-1), axis=1)
+        for i in range(0, len(points), step)
+    ] or [np.empty(0, dtype=np.int64)]).astype(np.int64)
 
 
 def community_names(count: int, rng: np.random.Generator) -> list[str]:
-    """``count`` distinct synthetic community names."""
+    """``count`` distinct synthetic community names (numbered past the 300 stem × side ones)."""
     names = [f"{stem}{side}社区" for side in ("", "东", "西", "南", "北") for stem in NAME_STEMS]
+    base, number = list(names), 2
+    while len(names) < count:
+        names += [name.replace("社区", f"{number}社区") for name in base]
+        number += 1
     return [names[i] for i in rng.permutation(len(names))[:count]]
 
 
@@ -655,12 +681,12 @@ def lines_frame(rows: FloatArray, columns: dict[str, Sequence[str]]) -> gpd.GeoD
     return gpd.GeoDataFrame(columns, geometry=shapely.linestrings(coords), crs="EPSG:4326")
 
 
-def barriers_frame() -> gpd.GeoDataFrame:
+def barriers_frame(extent_m: tuple[float, float] = EXTENT_M) -> gpd.GeoDataFrame:
     """City wall, railway and lake shores as LineStrings (for maps; streets never cross them)."""
     x0, y0, x1, y1 = WALL
     shapes = [
         ("city_wall", "开封城墙", shapely.box(x0, y0, x1, y1).exterior),
-        ("railway", "陇海铁路", shapely.LineString([(0.0, RAILWAY_Y), (EXTENT_M[0], RAILWAY_Y)])),
+        ("railway", "陇海铁路", shapely.LineString([(0.0, RAILWAY_Y), (extent_m[0], RAILWAY_Y)])),
     ]
     shapes += [
         ("lake_shore", name, lake.exterior)
@@ -683,9 +709,10 @@ def write_layer(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
     frame.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
 
 
-def generate(out: Path, *, size: Size = "full") -> list[Path]:
-    """Write the demo files into ``out``; returns their paths."""
-    spec = SIZES[size]
+def generate(out: Path, *, size: Size = "full", scale: float = 1.0) -> list[Path]:
+    """Write the demo files into ``out`` (``scale``: see the module docstring); returns their
+    paths."""
+    spec = SIZES[size].scaled(scale)
     rng = np.random.default_rng(SEED)
     catalog = load_catalog("kaifeng")
     out.mkdir(parents=True, exist_ok=True)
@@ -702,7 +729,7 @@ def generate(out: Path, *, size: Size = "full") -> list[Path]:
     write_layer(
         lines_frame(town.edges, {"highway": town.highway, "name": town.name}), paths[0], "streets"
     )
-    write_layer(barriers_frame(), paths[0], "barriers")
+    write_layer(barriers_frame(spec.extent_m), paths[0], "barriers")
     write_layer(points_frame(demand), paths[1], "demand")
     write_layer(points_frame(outlets), paths[2], "outlets")
     write_layer(points_frame(sites), paths[3], "sites")
@@ -714,12 +741,14 @@ def generate(out: Path, *, size: Size = "full") -> list[Path]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Command-line entry: ``python generate.py [--size full|small] [--out DIR]``."""
+    """Command-line entry: ``python generate.py [--size full|small] [--scale S] [--out DIR]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=list(SIZES), default="full")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="area, communities, sites, outlets and demand items × this")
     parser.add_argument("--out", type=Path, default=HERE)
     args = parser.parse_args(argv)
-    for path in generate(args.out, size=args.size):
+    for path in generate(args.out, size=args.size, scale=args.scale):
         print(f"{path}  {path.stat().st_size / 1024:.0f} KiB")
 
 
