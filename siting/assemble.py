@@ -13,9 +13,11 @@ import pyproj
 from scipy.spatial import cKDTree
 
 from .context import PlanContext
+from .demand_answers import demand_answers
 from .phase_progress import phase_progress
 from .plan_model import CoverageRow, PhaseSpend, Plan, Project, SolverReport, TypeSummary
 from .ranking import RankedProject
+from .target_results import community_costs, lift_curve, target_results
 from .tier_status import evaluate_tiers
 
 
@@ -180,7 +182,7 @@ def _warnings(context: PlanContext) -> list[str]:
             f"{unreachable.size} demand points have no candidate site within walking reach "
             "(other side of a barrier, or a network fragment with no site)"
         )
-    found.extend(context.targets.not_enforced)
+    found.extend(context.goals.not_enforced)
     if context.solution.reason:
         found.append(context.solution.reason)
     return found
@@ -202,6 +204,7 @@ def assemble_plan(context: PlanContext) -> Plan:
     ]
     title = scenario.title
     tiers = evaluate_tiers(context)
+    costs = community_costs(context, tiers)
     plan = Plan(
         scenario=scenario.name,
         title_zh=title.zh if title else scenario.name,
@@ -216,8 +219,14 @@ def assemble_plan(context: PlanContext) -> Plan:
             status=solution.status.value, objective=solution.objective, bound=solution.bound,
             gap=solution.gap, method=solution.method, backend=solution.backend,
             seconds=round(solution.seconds, 3), reason=solution.reason,
+            goal_value=solution.goal_value, goal_bound=solution.goal_bound,
+            goal_status=solution.goal_status,
         ),
         tiers=tiers,
+        targets=target_results(context, tiers),
+        tier_costs=costs,
+        lift_curve=lift_curve(costs),
+        demand_answers=demand_answers(context),
         warnings=_warnings(context),
         seconds={k: round(v, 3) for k, v in context.seconds.items()},
     )

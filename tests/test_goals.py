@@ -303,5 +303,5 @@ def test_bad_counts_raise() -> None:
     inst = random_instance(0)
     with pytest.raises(ModelInputError, match="count"):
         prepare_instance(inst.types(), inst.goals(), [GoalCount([0], 0, 0)], **inst.kwargs())
-    with pytest.raises(ModelInputError, match="goal indices|lie in"):
+    with pytest.raises(ModelInputError, match=r"goal indices|lie in"):
         prepare_instance(inst.types(), inst.goals(), [GoalCount([99], 1, 0)], **inst.kwargs())

@@ -122,6 +122,7 @@ from .cheapest import (
 from .credit import coverage_utility
 from .goals import Clause, Goal, GoalCount, ShareCondition
 from .inputs import CoverageRequirement, DiminishingReturns, TypeCoverage
+from .lifts import GoalLevel
 from .solution import (
     EXISTING_COVERED,
     NOT_COVERED,
@@ -143,6 +144,7 @@ __all__ = [
     "Goal",
     "GoalCosts",
     "GoalCount",
+    "GoalLevel",
     "Infeasibility",
     "Instance",
     "MultiTypeSolution",

@@ -30,6 +30,7 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 from .._errors import ModelInputError
 from .._milp import Backend, MilpProblem, MilpStatus, solve_milp
@@ -48,7 +49,7 @@ from .inputs import TypeCoverage
 from .milp import Model, build_model, from_columns
 from .plans import evaluate
 from .prepare import TOL, Inputs, PreparedType, check_inputs, prepare_type
-from .restrict import Restricted, restrict
+from .restrict import Restricted, collapse, restrict
 
 Binding = Literal["budget", "reach", "deadline", "floor_area", "types_per_site",
                   "floor_area+types_per_site"]
@@ -143,8 +144,10 @@ class CheapestPlan:
 class GoalCosts:
     """The least yuan that makes each goal hold on its own by ``by_phase``, with no budget limit.
 
-    ``cost[g]`` is 0 for a goal that holds already and inf for one no plan can reach (then
-    ``blockers`` says why); ``bound[g]`` is a proven lower bound; ``builds[g]`` the ``(site,
+    ``cost[g]`` is 0 for a goal that holds already, inf for one no plan can reach (then
+    ``binding[g]`` names the limit, :data:`Binding` or ``together``, and ``blockers[g]`` the
+    conditions for ``reach`` and ``deadline``), nan for a goal not asked about or not solved
+    within the time limit; ``bound[g]`` is a proven lower bound; ``builds[g]`` the ``(site,
     type)`` pairs of the cheapest plan found.
     """
 
@@ -154,6 +157,7 @@ class GoalCosts:
     status: tuple[Status, ...]
     builds: tuple[IntArray, ...]
     blockers: tuple[tuple[Blocker, ...], ...]
+    binding: tuple[str, ...]
     seconds: float
 
 
@@ -256,19 +260,6 @@ def _area_and_types_binding(problem: MilpProblem, model: Model,
 # --------------------------------------------------------------------------- goal costs
 
 
-def _single_phase(r: Restricted, phase: int) -> Restricted:
-    """``r`` with the phases up to ``phase`` merged into one and no budget limit."""
-    available = r.inp.first_phase <= phase
-    inp = replace(r.inp, first_phase=np.zeros_like(r.inp.first_phase),
-                  allowed=r.inp.allowed & available[:, None],
-                  budget_cum=r.inp.budget_cum[phase:phase + 1], phase_weights=np.ones(1))
-    goals = replace(
-        r.goals,
-        conditions=tuple(replace(c, reach=c.reach[phase:phase + 1]) for c in r.goals.conditions),
-        possible=r.goals.possible[:, phase:phase + 1], counts=())
-    return replace(r, inp=inp, goals=goals)
-
-
 def goal_costs(
     instance: Instance, goal_ids: Sequence[int] | None = None, *, by_phase: int | None = None,
     backend: Backend = "highs", time_limit: float | None = None, mip_rel_gap: float = 1e-6,
@@ -287,26 +278,29 @@ def goal_costs(
     phase = n_phases - 1 if by_phase is None else check_index(by_phase, n_phases, "by_phase",
                                                                 "a phase index")
     ids = list(range(pg.n_goals)) if goal_ids is None else [int(g) for g in goal_ids]
-    cost = np.zeros(pg.n_goals)
-    bound = np.zeros(pg.n_goals)
+    # Goals not asked about stay nan.
+    cost = np.full(pg.n_goals, np.nan)
+    bound = np.full(pg.n_goals, np.nan)
     status = [Status.OPTIMAL] * pg.n_goals
     builds = [np.empty((0, 2), dtype=np.int64)] * pg.n_goals
     blocked: list[tuple[Blocker, ...]] = [()] * pg.n_goals
+    binding: list[str] = [""] * pg.n_goals
     todo = []
     for g in ids:
         if pg.before[g]:
+            cost[g] = bound[g] = 0.0
             continue
         if not pg.possible[g, phase]:
             cost[g] = bound[g] = np.inf
             status[g] = Status.INFEASIBLE
             blocked[g] = blockers(pg, g, phase)
+            binding[g] = "deadline" if pg.possible[g].any() else "reach"
             continue
         todo.append(g)
     for done, g in enumerate(todo):
         left = None if limit is None else limit - (time.perf_counter() - start)
         share = None if left is None else max(left / (len(todo) - done), 1e-3)
-        r = _single_phase(restrict(inp, instance.prepared, pg, [g], phase + 1, counts=False),
-                          phase)
+        r = collapse(restrict(inp, instance.prepared, pg, [g], phase + 1, counts=False), [phase])
         problem, model, budget, z = _goal_problem(r)
         last = budget.stop - 1
         upper = problem.row_upper.copy()
@@ -318,10 +312,15 @@ def goal_costs(
         out = solve_milp(replace(problem, c=c, row_upper=upper, col_lower=col_lower),
                          backend=backend, time_limit=share, mip_rel_gap=mip_rel_gap)
         scale = model.money_scale  # the spend row is in yuan × this
-        if out.x is None:
-            cost[g] = np.inf
-            bound[g] = out.bound / scale if out.status is not MilpStatus.INFEASIBLE else np.inf
+        if out.status is MilpStatus.INFEASIBLE:
+            cost[g] = bound[g] = np.inf
             status[g] = Status.INFEASIBLE
+            binding[g] = _area_and_types_binding(replace(problem, row_upper=upper, col_lower=
+                                                         col_lower), model, share) or "together"
+            continue
+        if out.x is None:  # stopped by the time limit before any plan
+            bound[g] = max(0.0, out.bound / scale) if np.isfinite(out.bound) else 0.0
+            status[g] = Status.FEASIBLE
             continue
         sub = from_columns(out.x, r.inp)
         own = int(np.searchsorted(r.goal_index, g))
@@ -334,7 +333,7 @@ def goal_costs(
         j, k = np.nonzero(sub >= 0)
         builds[g] = np.column_stack([r.sites[j], r.types[k]]).astype(np.int64)
     return GoalCosts(phase, cost, bound, tuple(status), tuple(builds), tuple(blocked),
-                     time.perf_counter() - start)
+                     tuple(binding), time.perf_counter() - start)
 
 
 
@@ -356,7 +355,7 @@ def cheapest_plan(
     start = time.perf_counter()
     limit = check_time_limit(time_limit)
     pg, inp = instance.goals, instance.inp
-    n, n_types, n_phases = inp.shape
+    n, n_types, _ = inp.shape
     empty = np.full((n, n_types), -1, dtype=np.int64)
     budgets = np.diff(inp.budget_cum, prepend=0.0)
 
@@ -374,46 +373,42 @@ def cheapest_plan(
     if unreachable:
         return result(np.inf, np.inf, empty, Status.INFEASIBLE, describe(unreachable, pg),
                       unreachable)
-    horizon = max(phase for _, _, phase in pg.counts) + 1
-    r = restrict(inp, instance.prepared, pg, [int(g) for m, _, _ in pg.counts for g in m],
-                 horizon)
-    problem, model, budget, _ = _goal_problem(r)
-    # σ is the last column; budget rows become spend_f − σ · (money × B_f) ≤ 0.
-    money = model.money_scale
+    due = sorted({phase for _, _, phase in pg.counts})
+    members = [int(g) for m, _, phase in pg.counts for g in m if pg.possible[g, phase]]
+    r = collapse(restrict(inp, instance.prepared, pg, members, due[-1] + 1), due)
+    problem, model, budget, z = _goal_problem(r)
     sigma = problem.num_col
-    a = problem.A.tolil()
-    a.resize(problem.num_row, problem.num_col + 1)
-    rows = np.arange(budget.start, budget.stop)
-    a[rows, sigma] = (-money * r.inp.budget_cum)[:, None]
-    upper = problem.row_upper.copy()
-    upper[budget] = 0.0
-    full = MilpProblem(
-        np.r_[np.zeros(problem.num_col), 1.0], a.tocsr(), problem.row_lower, upper,
-        np.r_[problem.col_lower, 0.0], np.r_[problem.col_upper, np.inf],
-        np.r_[problem.integer, False])
-    out = solve_milp(full, backend=backend, time_limit=limit, mip_rel_gap=mip_rel_gap)
+    full = _scaled_budget_rows(problem, model, r)
+
+    def left(share: float) -> float | None:
+        return None if limit is None else \
+            max(share * (limit - (time.perf_counter() - start)), 1e-3)
+
+    # A quarter of the time goes to a warm start, a quarter of what then remains stays for
+    # pruning the plan and evaluating it.
+    warm = _relax_and_fix(full, r, z, backend, left(0.25), mip_rel_gap)
+    out = solve_milp(full, backend=backend, time_limit=left(0.75), mip_rel_gap=mip_rel_gap,
+                     warm_start=warm)
     if out.status is MilpStatus.INFEASIBLE:
-        left = None if limit is None else max(limit - (time.perf_counter() - start), 1e-3)
-        no_budget = replace(problem, row_upper=np.where(
-            np.isin(np.arange(problem.num_row), rows), np.inf, problem.row_upper))
-        per_site = _area_and_types_binding(no_budget, model, left)
+        free = replace(full, row_upper=np.where(
+            np.isin(np.arange(full.num_row), np.arange(budget.start, budget.stop)), np.inf,
+            full.row_upper))
+        per_site = _area_and_types_binding(free, model, left(1.0))
         found: Binding = per_site if per_site is not None else "budget"
         diagnosis = CountDiagnosis(found, -1, 0)
         if found == "budget":
-            # Money released only in later phases: the yuan missing by each phase.
-            cheapest = solve_milp(replace(no_budget, c=np.r_[
-                model.problem.A[[budget.stop - 1]].toarray().ravel(),
-                np.zeros(problem.num_col - model.problem.num_col)]), time_limit=left)
+            # Money released only in later phases: the yuan missing by each due phase.
+            spend_row = full.A[[budget.stop - 1]].toarray().ravel()
+            cheapest = solve_milp(replace(free, c=spend_row), time_limit=left(1.0))
             if cheapest.x is not None:
-                sub = from_columns(cheapest.x, r.inp)
-                spend = np.cumsum(evaluate(sub, r.inp, r.prepared, []).spend)
-                missing = np.zeros(n_phases)
-                missing[:horizon] = np.maximum(0.0, spend - r.inp.budget_cum)
-                diagnosis = CountDiagnosis("budget", -1, 0, missing_yuan=missing)
+                whole = r.lift(from_columns(cheapest.x[:sigma], r.inp), n, n_types)
+                spend = np.cumsum(evaluate(whole, inp, instance.prepared, []).spend)
+                diagnosis = CountDiagnosis("budget", -1, 0,
+                                           missing_yuan=np.maximum(0.0, spend - inp.budget_cum))
         return result(np.inf, np.inf, empty, Status.INFEASIBLE, describe([diagnosis], pg),
                       (diagnosis,))
     if out.x is None:
-        return result(np.inf, max(out.bound, 0.0), empty, Status.FEASIBLE,
+        return result(np.inf, max(out.bound, 0.0) / _scale_unit(r), empty, Status.FEASIBLE,
                       f"no plan meeting the counts found within {limit} s; raise time_limit")
     sub = from_columns(out.x[:sigma], r.inp)
     sub = _prune_for(r, sub, lambda holds: bool(counts_met(r.goals, holds).all()))
@@ -424,14 +419,85 @@ def cheapest_plan(
         ratio = np.where(inp.budget_cum > 0, cum / inp.budget_cum,
                          np.where(cum > 0, np.inf, 0.0))
     scale = float(ratio.max(initial=0.0))
-    bound = min(scale, max(0.0, float(out.bound)))
+    bound = min(scale, max(0.0, float(out.bound)) / _scale_unit(r))
     gap = relative_gap(scale, bound, "min")
     status = Status.OPTIMAL if gap <= max(OPTIMALITY_TOLERANCE, mip_rel_gap) else \
         Status.FEASIBLE
     reason = "" if status is Status.OPTIMAL else f"stopped by the time limit; gap {gap:.3%}"
-    return CheapestPlan(scale, bound, scale * budgets, whole,
-                        plan.site_phase, plan.spend, float(plan.spend.sum()), status, reason,
-                        time.perf_counter() - start)
+    return result(scale, bound, whole, status, reason)
+
+
+def _relax_and_fix(problem: MilpProblem, r: Restricted, z: IntArray, backend: Backend,
+                   time_limit: float | None, mip_rel_gap: float) -> FloatArray | None:
+    """A warm start: the goals the LP relaxation leans on most, made to hold at least cost.
+
+    Per count, the ``count`` goals with the largest LP value at its phase (ties: lower index)
+    are fixed to hold and the others left free; the MILP that remains is close to independent
+    covering problems per goal and solves fast. None when it finds nothing in half the time.
+    """
+    begin = time.perf_counter()
+    lp = solve_milp(problem.relaxed(), backend="highs", lp_algorithm="simplex",
+                    time_limit=None if time_limit is None else 0.5 * time_limit)
+    if lp.x is None:
+        return None
+    col_lower = problem.col_lower.copy()
+    for members, need, phase in r.goals.counts:
+        value = lp.x[z[members, phase]]
+        chosen = members[np.lexsort((members, -value))[:need]]
+        col_lower[z[chosen, phase]] = 1.0
+    rest = None if time_limit is None else \
+        max(time_limit - (time.perf_counter() - begin), 1e-3)
+    fixed = solve_milp(replace(problem, col_lower=col_lower), backend=backend, time_limit=rest,
+                       mip_rel_gap=mip_rel_gap)
+    return fixed.x
+
+
+def _cost_unit(inp: Inputs) -> float:
+    """Yuan per model unit: the median cost of an allowed (site, type) with its site, so that
+    the model does not depend on the budgets (scaling them changes nothing but σ)."""
+    cost = (inp.type_cost + inp.base_cost[:, None])[inp.allowed]
+    positive = cost[cost > 0]
+    return float(np.median(positive)) if positive.size else 1.0
+
+
+def _scale_unit(r: Restricted) -> float:
+    """σ̃ of the model per unit of the budget factor σ: B_last / cost unit."""
+    last = float(r.inp.budget_cum[-1])
+    return (last if last > 0 else 1.0) / _cost_unit(r.inp)
+
+
+def _scaled_budget_rows(problem: MilpProblem, model: Model, r: Restricted) -> MilpProblem:
+    """``problem`` minimising σ̃ with the budget rows ``spend_f / u - σ̃ B_f / B_last ≤ 0``
+    (``u`` the cost unit), written from the inputs so that the MILP is the same, bit for bit,
+    whatever the scale of the budgets: re-planning at σ × the budgets finds the same plan."""
+    n, n_types, n_phases = r.inp.shape
+    unit = _cost_unit(r.inp)
+    last = float(r.inp.budget_cum[-1])
+    share = r.inp.budget_cum / last if last > 0 else np.zeros(n_phases)
+    build = model.columns["build"]
+    opened = model.columns["open"]
+    y = np.arange(build.start, build.stop).reshape(n, n_types, n_phases)
+    u = np.arange(opened.start, opened.stop).reshape(n, n_phases)
+    phases = np.arange(n_phases)
+    sigma = problem.num_col
+    rows = np.r_[np.broadcast_to(phases, y.shape).ravel(), np.tile(phases, n), phases]
+    cols = np.r_[y.ravel(), u.ravel(), np.full(n_phases, sigma)]
+    vals = np.r_[np.repeat(r.inp.type_cost.ravel() / unit, n_phases),
+                 np.repeat(r.inp.base_cost / unit, n_phases), -share]
+    budget = model.rows["budget"]
+    head = sp.csr_array(problem.A[:budget.start])
+    tail = sp.csr_array(problem.A[budget.stop:])
+    rows_new = sp.csr_array((vals, (rows, cols)), shape=(n_phases, sigma + 1))
+    matrix = sp.csr_array(sp.vstack([
+        sp.hstack([head, sp.csr_array((head.shape[0], 1))]), rows_new,
+        sp.hstack([tail, sp.csr_array((tail.shape[0], 1))])], format="csr"))
+    lower = np.r_[problem.row_lower[:budget.start], np.full(n_phases, -np.inf),
+                  problem.row_lower[budget.stop:]]
+    upper = np.r_[problem.row_upper[:budget.start], np.zeros(n_phases),
+                  problem.row_upper[budget.stop:]]
+    return MilpProblem(np.r_[np.zeros(sigma), 1.0], matrix, lower, upper,
+                       np.r_[problem.col_lower, 0.0], np.r_[problem.col_upper, np.inf],
+                       np.r_[problem.integer, False])
 
 
 def missing_yuan(plan: CheapestPlan, budget_cum: FloatArray) -> FloatArray:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -145,6 +146,40 @@ class PreparedGoals:
     @property
     def n_goals(self) -> int:
         return int(self.value.size)
+
+    @cached_property
+    def _tables(self) -> tuple[dict[int, tuple[IntArray, sp.csr_array]], sp.csr_array,
+                               FloatArray, sp.csr_array, int]:
+        """Sparse tables that evaluate every goal at once (:func:`goal_holds`): per type its
+        conditions and their amounts per merged row; clause × condition membership, what each
+        clause still needs; goal × clause membership; the longest chain of requirements."""
+        by_type: dict[int, list[int]] = {}
+        for i, c in enumerate(self.conditions):
+            by_type.setdefault(c.type_index, []).append(i)
+        amounts = {t: (np.array(ids, dtype=np.int64),
+                       sp.csr_array(np.vstack([self.conditions[i].coef for i in ids])))
+                   for t, ids in by_type.items()}
+        clause_rows: list[int] = []
+        clause_cols: list[int] = []
+        missing: list[int] = []
+        goal_rows: list[int] = []
+        goal_cols: list[int] = []
+        for g, clauses in enumerate(self.clauses):
+            for clause in clauses:
+                if not clause.missing:
+                    continue
+                k = len(missing)
+                clause_rows += [k] * clause.conditions.size
+                clause_cols += clause.conditions.tolist()
+                missing.append(clause.missing)
+                goal_rows.append(g)
+                goal_cols.append(k)
+        membership = sp.csr_array((np.ones(len(clause_rows)), (clause_rows, clause_cols)),
+                                  shape=(len(missing), len(self.conditions)))
+        owner = sp.csr_array((np.ones(len(goal_rows)), (goal_rows, goal_cols)),
+                             shape=(self.n_goals, len(missing)))
+        depth = max((len(self.chain(g)) for g in range(self.n_goals)), default=1)
+        return amounts, membership, np.array(missing, dtype=np.float64), owner, depth
 
     def chain(self, g: int) -> list[int]:
         """Goal ``g`` and every goal it requires, lowest first."""
@@ -275,18 +310,21 @@ def prepare_goals(
 def goal_holds(pg: PreparedGoals, covered: Sequence[IntArray], n_phases: int) -> BoolArray:
     """``(G, F)``: goal g holds at the end of phase f, given each merged row's first covered
     phase (``n_phases`` when never)."""
+    amounts, membership, missing, owner, depth = pg._tables
     phases = np.arange(n_phases)
-    cond = np.array([
-        [c.coef @ (covered[c.type_index] <= f) >= c.need * (1 - TOL) for f in phases]
-        for c in pg.conditions], dtype=bool).reshape(-1, n_phases)
-    out = np.zeros((pg.n_goals, n_phases), dtype=bool)
-    for g in range(pg.n_goals):
-        own = np.ones(n_phases, dtype=bool)
-        for clause in pg.clauses[g]:
-            if clause.missing:
-                own &= cond[clause.conditions].sum(axis=0) >= clause.missing
-        out[g] = own & (out[pg.requires[g]] if pg.requires[g] >= 0 else True)
-    return out
+    cond = np.zeros((len(pg.conditions), n_phases), dtype=bool)
+    for t, (ids, table) in amounts.items():
+        reached = (covered[t][:, None] <= phases[None, :]).astype(np.float64)
+        got = table @ reached
+        need = np.array([pg.conditions[i].need for i in ids])
+        cond[ids] = got >= need[:, None] * (1 - TOL)
+    clause_ok = (membership @ cond.astype(np.float64)) >= missing[:, None] - 0.5
+    own = (owner @ (~clause_ok).astype(np.float64)) < 0.5
+    out = own.copy()
+    has = pg.requires >= 0
+    for _ in range(depth):
+        out = own & np.where(has[:, None], out[np.maximum(pg.requires, 0)], True)
+    return np.asarray(out, dtype=bool)
 
 
 def counts_met(pg: PreparedGoals, holds: BoolArray) -> BoolArray:

@@ -30,11 +30,13 @@ class Restricted:
     sites: IntArray
     types: IntArray
     goal_index: IntArray
+    phases: IntArray  # original phase of each of the sub-instance's phases
 
     def lift(self, build_phase: IntArray, n_sites: int, n_types: int) -> IntArray:
         """A sub-plan's ``(n_sites', n_types')`` build phases as a plan of the whole instance."""
         out = np.full((n_sites, n_types), -1, dtype=np.int64)
-        out[np.ix_(self.sites, self.types)] = build_phase
+        out[np.ix_(self.sites, self.types)] = np.where(build_phase >= 0,
+                                                       self.phases[build_phase], -1)
         return out
 
 
@@ -48,7 +50,8 @@ def restrict(
     n_phases: int, *, counts: bool = True,
 ) -> Restricted:
     """The part of the instance that goals ``goal_ids`` (and those they require) need, over the
-    first ``n_phases`` phases; with ``counts``, the counts whose goals all lie in it come along.
+    first ``n_phases`` phases; with ``counts``, the counts due by then come along, over their
+    goals that lie in it.
 
     Without diminishing returns (the sub-instance serves minimum-cost and goal models only).
     """
@@ -89,9 +92,10 @@ def restrict(
         for g in keep_goals)
     requires = np.where(pg.requires[keep_goals] >= 0,
                         new_goal[np.maximum(pg.requires[keep_goals], 0)], -1)
+    # Members left out (goals that cannot hold, say) simply do not count.
     sub_counts = tuple(
-        (new_goal[members], need, phase) for members, need, phase in pg.counts
-        if counts and phase < n_phases and (new_goal[members] >= 0).all())
+        (new_goal[members][new_goal[members] >= 0], need, phase)
+        for members, need, phase in pg.counts if counts and phase < n_phases)
     goals = PreparedGoals(conditions, clauses, requires, pg.value[keep_goals],
                           pg.before[keep_goals], pg.possible[keep_goals, :n_phases], sub_counts)
     type_area = None if inp.type_area is None else inp.type_area[np.ix_(sites, types)]
@@ -101,4 +105,25 @@ def restrict(
         budget_cum=inp.budget_cum[:n_phases], phase_weights=inp.phase_weights[:n_phases],
         type_area=type_area, site_area=None if inp.site_area is None else inp.site_area[sites],
         returns=None)
-    return Restricted(sub, tuple(sub_types), goals, sites, types, keep_goals)
+    return Restricted(sub, tuple(sub_types), goals, sites, types, keep_goals,
+                      np.arange(n_phases, dtype=np.int64))
+
+
+def collapse(r: Restricted, due: Sequence[int]) -> Restricted:
+    """``r`` with its phases merged into the ``due`` phases (ascending, the last one ``r``'s
+    last): sub-phase ``i`` spans the original phases after ``due[i-1]`` up to ``due[i]``.
+
+    With goals judged only at the ``due`` phases, building everything of a span in its due
+    phase keeps every earlier cumulative budget, so nothing is lost; a plan of the collapsed
+    instance is lifted back by building in the due phases (`Restricted.lift`).
+    """
+    due_arr = np.asarray(due, dtype=np.int64)
+    new = np.searchsorted(due_arr, np.arange(int(r.inp.budget_cum.size)))
+    goals = replace(
+        r.goals,
+        conditions=tuple(replace(c, reach=c.reach[due_arr]) for c in r.goals.conditions),
+        possible=r.goals.possible[:, due_arr],
+        counts=tuple((m, need, int(new[phase])) for m, need, phase in r.goals.counts))
+    inp = replace(r.inp, first_phase=new[r.inp.first_phase], budget_cum=r.inp.budget_cum[due_arr],
+                  phase_weights=np.ones(due_arr.size))
+    return replace(r, inp=inp, goals=goals, phases=r.phases[due_arr])
