@@ -20,6 +20,7 @@ import shapely
 from .context import PlanContext
 from .plan_model import Plan
 from .report import write_report
+from .report.what_it_takes import demand_answer_table, target_cost_table
 
 #: Project-list headers, Chinese first (the planners' working language); English in JSON.
 PROJECT_HEADERS_ZH = {
@@ -183,7 +184,8 @@ Writer = Callable[[Path], None]
 def write_outputs(plan: Plan, context: PlanContext, outdir: str | Path) -> list[Path]:
     """Write every output file of ``plan`` into ``outdir`` (replaced as a whole) and list them.
 
-    Files: ``projects.csv``, ``projects.xlsx`` (sheets 项目清单, 覆盖率汇总, 社区覆盖, 分期预算),
+    Files: ``projects.csv``, ``projects.xlsx`` (sheets 项目清单, 覆盖率汇总, 社区覆盖, 分期预算,
+    达标所需投资, 需求清单回应),
     ``coverage.csv``, ``layers.gpkg`` (demand, outlets, sites, projects, demand_to_project),
     ``result.json`` (the `Plan`, for other systems) and the report (`siting.report`:
     ``report.html``, ``map.html``, ``charts/*.png``, ``blindspots.csv``).
@@ -201,6 +203,8 @@ def write_outputs(plan: Plan, context: PlanContext, outdir: str | Path) -> list[
             summary_table(plan).to_excel(xlsx, sheet_name="覆盖率汇总", index=False)
             coverage.to_excel(xlsx, sheet_name="社区覆盖", index=False)
             phase_table(plan).to_excel(xlsx, sheet_name="分期预算", index=False)
+            target_cost_table(plan).to_excel(xlsx, sheet_name="达标所需投资", index=False)
+            demand_answer_table(plan).to_excel(xlsx, sheet_name="需求清单回应", index=False)
         for name, layer in _layers(plan, context).items():
             layer.to_file(staging / "layers.gpkg", layer=name, driver="GPKG", engine="pyogrio")
         (staging / "result.json").write_text(plan.model_dump_json(indent=1), encoding="utf-8")

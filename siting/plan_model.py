@@ -154,8 +154,10 @@ class TargetResult(Record):
     ``min_budget_scale``, so ``siting run --budget-scale`` with that factor checks it;
     ``min_budget_bound_yuan`` is its proven lower bound and ``min_budget_status`` says whether
     it is proven least (``optimal``), found within the time limit (``feasible``), impossible at
-    any budget (``infeasible``, then ``binding`` says which limit) or not planned. Yuan missing
-    from the cumulative budget by each phase's end are in ``missing_yuan_by_phase``.
+    any budget (``infeasible``, then ``binding`` says which limit) or not planned. The cheapest
+    plan found costs ``min_cost_yuan`` (its projects in ``min_budget_projects``); the yuan it
+    needs beyond the cumulative budget by each phase's end are in ``missing_yuan_by_phase``.
+    The factor is rounded up to 6 decimals, so re-planning at it is never short by round-off.
     """
 
     key: str
@@ -170,6 +172,7 @@ class TargetResult(Record):
     met: bool
     min_budget_yuan: float | None
     min_budget_scale: float | None
+    min_cost_yuan: float | None
     min_budget_by_phase_yuan: dict[str, float]
     min_budget_bound_yuan: float | None
     min_budget_status: str

@@ -11,6 +11,7 @@ communities-lifted curve of lifting them one by one, cheapest first.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -25,6 +26,12 @@ from .tier_status import GROUP_TEXT, TierReport
 
 def _yuan(value: float) -> str:
     return f"¥{value:,.0f}"
+
+
+def scale_up(scale: float) -> float:
+    """A budget factor rounded up to 6 decimals, so re-planning at the printed factor never
+    falls short of the least budget by round-off."""
+    return math.ceil(scale * 1e6 - 1e-6) / 1e6
 
 
 def _projects(context: PlanContext, build_phase: npt.NDArray[np.int64]) -> list[str]:
@@ -156,24 +163,32 @@ def target_results(context: PlanContext, tiers: TierReport) -> list[TargetResult
                                              "the scenario does not plan the types the tier needs")
         elif np.isfinite(plan.scale):
             status = plan.status.value
-            yuan = plan.scale * total
+            factor = scale_up(plan.scale)
+            yuan = factor * total
             exact = "最少需" if plan.status is Status.OPTIMAL else "不超过"
             exact_en = "needs at least" if plan.status is Status.OPTIMAL else "needs at most"
             proven = "" if plan.status is Status.OPTIMAL else \
-                (f"(下界{_yuan(plan.scale_bound * total)})",
-                 f" (proven lower bound {_yuan(plan.scale_bound * total)})")
+                (f"(已证明下界{_yuan(plan.scale_bound * total)})",
+                 f" (proven lower bound {_yuan(plan.scale_bound * total)})") \
+                if plan.scale_bound > 0 else ("(下界未证明)", " (no lower bound proven yet)")
             missing = _missing(plan, budget_cum, phases)
-            short = "; ".join(f"{p}期需追加{_yuan(m)}" for p, m in missing.items())
-            short_en = "; ".join(f"needs {_yuan(m)} more in phase {p}"
-                                 for p, m in missing.items())
+            # The phase whose cumulative budget binds: what the cheapest plan spends by then
+            # beyond what is released by then.
+            binding_phase = max(missing, key=lambda p: missing[p] / max(
+                budget_cum[phases.index(p)], 1.0)) if missing else None
+            cost_zh = f"最省方案投资{_yuan(plan.cost)}"
+            cost_en = f"the cheapest plan found costs {_yuan(plan.cost)}"
+            short = (f"{cost_zh},{binding_phase}前需在现预算外追加{_yuan(missing[binding_phase])}"
+                     if binding_phase else cost_zh)
+            short_en = (f"{cost_en} and needs {_yuan(missing[binding_phase])} more by phase "
+                        f"{binding_phase}" if binding_phase else cost_en)
             binding = "budget" if missing else None
             detail = (f"{exact}总预算{_yuan(yuan)}{proven[0] if proven else ''}"
-                      f"(现预算的{plan.scale:.2f}倍)" + (f";{short}" if short else "")
-                      + f"。用 --budget-scale {plan.scale:.4f} 重算可验证",
+                      f"(各期预算均为现在的{plan.scale:.2f}倍);{short}"
+                      f"。用 --budget-scale {factor:.6f} 重算可验证",
                       f"{exact_en} a total budget of {_yuan(yuan)}{proven[1] if proven else ''}"
-                      f" (×{plan.scale:.2f} the current one)" + (f"; {short_en}" if short_en
-                                                                 else "")
-                      + f". Check with --budget-scale {plan.scale:.4f}")
+                      f" (every phase budget ×{plan.scale:.2f}); {short_en}"
+                      f". Check with --budget-scale {factor:.6f}")
         else:
             status = plan.status.value if plan.status is not Status.FEASIBLE else "not_settled"
             source = found.alone if found.alone is not None and found.alone.diagnosis else plan
@@ -194,9 +209,11 @@ def target_results(context: PlanContext, tiers: TierReport) -> list[TargetResult
             deadline=scenario.phases[scenario.phase_index(target.by_phase)].deadline.isoformat(),
             hard=target.hard, communities=list(target.communities), required=target.required,
             reached=reached, met=met,
-            min_budget_yuan=round(plan.scale * total, 2) if plan is not None and
+            min_budget_yuan=math.ceil(scale_up(plan.scale) * total) if plan is not None and
             np.isfinite(plan.scale) else None,
-            min_budget_scale=round(plan.scale, 6) if plan is not None and
+            min_budget_scale=scale_up(plan.scale) if plan is not None and
+            np.isfinite(plan.scale) else None,
+            min_cost_yuan=round(plan.cost, 2) if plan is not None and
             np.isfinite(plan.scale) else None,
             min_budget_by_phase_yuan={
                 p: round(float(v), 2) for p, v in zip(phases, plan.budget_by_phase, strict=True)}

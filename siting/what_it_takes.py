@@ -118,7 +118,7 @@ def what_it_takes(
     targets
         The targets' goal counts and priority.
     time_limit
-        Seconds for the whole call: 40 % for the communities' costs, the rest for the targets.
+        X
     """
     start = time.perf_counter()
     pg = instance.goals
@@ -132,7 +132,7 @@ def what_it_takes(
             max(share * (time_limit - (time.perf_counter() - start)), 1e-3)
 
     costs = goal_costs(instance, [int(g) for g in next_goal if g >= 0],
-                       backend=backend, time_limit=left(0.4), mip_rel_gap=mip_rel_gap)
+                       backend=backend, time_limit=left(0.3), mip_rel_gap=mip_rel_gap)
     # Position of each target's count among the instance's counts (targets without one skip).
     slot = {i: k for k, i in enumerate(i for i, c in enumerate(targets.counts) if c is not None)}
     budgets: dict[int, TargetBudget] = {}
@@ -142,9 +142,12 @@ def what_it_takes(
             budgets[i] = TargetBudget(i, None)
             continue
         share = 1.0 / (len(targets.priority) - n)
+        # Built on the cheapest plan of the targets before it (only its warm start).
+        before = budgets[pursued[-1]].plan if pursued else None
         plan = cheapest_plan(
             replace(instance, goals=replace(pg, counts=tuple(
                 pg.counts[slot[j]] for j in [*pursued, i]))),
+            start=None if before is None else before.build_phase,
             backend=backend, time_limit=left(share), mip_rel_gap=mip_rel_gap)
         if np.isfinite(plan.scale):
             budgets[i] = TargetBudget(i, plan)

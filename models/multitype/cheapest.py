@@ -36,20 +36,27 @@ from .._errors import ModelInputError
 from .._milp import Backend, MilpProblem, MilpStatus, solve_milp
 from .._result import OPTIMALITY_TOLERANCE, Status, relative_gap
 from .._validate import FloatArray, IntArray, check_index, check_time_limit
+from .goal_greedy import greedy_counts
 from .goals import (
     Goal,
+    GoalColumns,
     GoalCount,
     PreparedGoals,
     add_goals,
     counts_met,
     covered_starts,
     goal_holds,
+    goal_values,
 )
 from .inputs import TypeCoverage
-from .milp import Model, build_model, from_columns
+from .milp import Model, build_model, from_columns, to_columns
 from .plans import evaluate
 from .prepare import TOL, Inputs, PreparedType, check_inputs, prepare_type
 from .restrict import Restricted, collapse, restrict
+
+#: HiGHS threads for the small per-goal MILPs: its thread pool costs more than these models
+#: take to solve (10–30× on the demo's goals on a busy 2-core machine).
+SMALL_MODEL_THREADS = 1
 
 Binding = Literal["budget", "reach", "deadline", "floor_area", "types_per_site",
                   "floor_area+types_per_site"]
@@ -214,15 +221,15 @@ def blockers(pg: PreparedGoals, g: int, phase: int) -> tuple[Blocker, ...]:
     return tuple(out)
 
 
-def _goal_problem(r: Restricted) -> tuple[MilpProblem, Model, slice, IntArray]:
-    """The sub-instance's plan MILP with no objective, plus goal rows; z columns (G, F)."""
+def _goal_problem(r: Restricted) -> tuple[MilpProblem, Model, slice, GoalColumns]:
+    """The sub-instance's plan MILP with no objective, plus goal rows and their columns."""
     model = build_model(r.inp, r.prepared, [])
     base = replace(model.problem, c=np.zeros(model.problem.num_col))
     problem, columns = add_goals(base, covered_starts(model), r.goals,
                                  r.inp.shape[2])
     budget = model.rows.get("budget")
     assert budget is not None
-    return problem, model, budget, columns.z
+    return problem, model, budget, columns
 
 
 def _prune_for(r: Restricted, build_phase: IntArray, keep: object) -> IntArray:
@@ -301,7 +308,8 @@ def goal_costs(
         left = None if limit is None else limit - (time.perf_counter() - start)
         share = None if left is None else max(left / (len(todo) - done), 1e-3)
         r = collapse(restrict(inp, instance.prepared, pg, [g], phase + 1, counts=False), [phase])
-        problem, model, budget, z = _goal_problem(r)
+        problem, model, budget, columns = _goal_problem(r)
+        z = columns.z
         last = budget.stop - 1
         upper = problem.row_upper.copy()
         upper[budget] = np.inf
@@ -310,7 +318,8 @@ def goal_costs(
         c = np.zeros(problem.num_col)
         c[:model.problem.num_col] = model.problem.A[[last]].toarray().ravel()
         out = solve_milp(replace(problem, c=c, row_upper=upper, col_lower=col_lower),
-                         backend=backend, time_limit=share, mip_rel_gap=mip_rel_gap)
+                         backend=backend, time_limit=share, mip_rel_gap=mip_rel_gap,
+                         threads=SMALL_MODEL_THREADS)
         scale = model.money_scale  # the spend row is in yuan × this
         if out.status is MilpStatus.INFEASIBLE:
             cost[g] = bound[g] = np.inf
@@ -341,10 +350,15 @@ def goal_costs(
 
 
 def cheapest_plan(
-    instance: Instance, *, backend: Backend = "highs", time_limit: float | None = None,
-    mip_rel_gap: float = 1e-6,
+    instance: Instance, *, start: npt.ArrayLike | None = None, backend: Backend = "highs",
+    time_limit: float | None = None, mip_rel_gap: float = 1e-6,
 ) -> CheapestPlan:
     """The least factor on every phase budget at which all counts of ``instance`` are met.
+
+    ``start``, ``(n_sites, n_types)`` build phases (-1 unbuilt), is a plan to build on for the
+    warm start (e.g. the cheapest plan of some of the counts): the warm start keeps its
+    facilities and adds what the other counts need. It changes the answer only through the
+    warm start.
 
     Returns
     -------
@@ -352,7 +366,7 @@ def cheapest_plan(
         ``INFEASIBLE`` with a :class:`CountDiagnosis` per failing count when no budget meets
         them (never an exception).
     """
-    start = time.perf_counter()
+    begin = time.perf_counter()
     limit = check_time_limit(time_limit)
     pg, inp = instance.goals, instance.inp
     n, n_types, _ = inp.shape
@@ -365,7 +379,7 @@ def cheapest_plan(
         by_phase = scale * budgets if np.isfinite(scale) else np.full_like(budgets, np.inf)
         return CheapestPlan(scale, bound, by_phase, build_phase, plan.site_phase,
                             plan.spend, float(plan.spend.sum()), status, reason,
-                            time.perf_counter() - start, diagnosis)
+                            time.perf_counter() - begin, diagnosis)
 
     if not pg.counts:
         return result(0.0, 0.0, empty, Status.OPTIMAL, "no counts to meet")
@@ -376,17 +390,36 @@ def cheapest_plan(
     due = sorted({phase for _, _, phase in pg.counts})
     members = [int(g) for m, _, phase in pg.counts for g in m if pg.possible[g, phase]]
     r = collapse(restrict(inp, instance.prepared, pg, members, due[-1] + 1), due)
-    problem, model, budget, z = _goal_problem(r)
+    problem, model, budget, columns = _goal_problem(r)
+    z = columns.z
     sigma = problem.num_col
     full = _scaled_budget_rows(problem, model, r)
 
     def left(share: float) -> float | None:
         return None if limit is None else \
-            max(share * (limit - (time.perf_counter() - start)), 1e-3)
+            max(share * (limit - (time.perf_counter() - begin)), 1e-3)
 
-    # A quarter of the time goes to a warm start, a quarter of what then remains stays for
+    # The greedy warm start (its per-goal MILPs a quarter of what is left each) or, when it
+    # fails, a quarter of the time for relax-and-fix; a quarter of what then remains stays for
     # pruning the plan and evaluating it.
-    warm = _relax_and_fix(full, r, z, backend, left(0.25), mip_rel_gap)
+    kept = None
+    if start is not None:
+        given = np.asarray(start, dtype=np.int64)[np.ix_(r.sites, r.types)]
+        kept = np.where(given >= 0, np.searchsorted(r.phases, np.maximum(given, 0)), -1)
+        kept[kept >= r.phases.size] = -1  # built after the last due phase: no help
+    meets = lambda holds: bool(counts_met(r.goals, holds).all())  # noqa: E731
+    greedy = greedy_counts(
+        r.inp, r.prepared, r.goals, kept if kept is not None else
+        np.full((len(r.sites), len(r.types)), -1, dtype=np.int64),
+        fallback=lambda g, phase, build: _exact_hold(r, g, phase, build, backend,
+                                                     left(0.25)),
+        deadline=None if limit is None else begin + 0.6 * limit)
+    warm: FloatArray | None = None
+    if greedy is not None:
+        greedy = _prune_for(r, greedy, meets)
+        warm = _sub_columns(greedy, r, model, columns, full)
+    else:
+        warm = _relax_and_fix(full, r, z, model, kept, backend, left(0.25), mip_rel_gap)
     out = solve_milp(full, backend=backend, time_limit=left(0.75), mip_rel_gap=mip_rel_gap,
                      warm_start=warm)
     if out.status is MilpStatus.INFEASIBLE:
@@ -407,18 +440,16 @@ def cheapest_plan(
                                            missing_yuan=np.maximum(0.0, spend - inp.budget_cum))
         return result(np.inf, np.inf, empty, Status.INFEASIBLE, describe([diagnosis], pg),
                       (diagnosis,))
-    if out.x is None:
+    plans = [] if greedy is None else [r.lift(greedy, n, n_types)]
+    if out.x is not None:
+        plans.append(r.lift(_prune_for(r, from_columns(out.x[:sigma], r.inp), meets), n,
+                            n_types))
+    if not plans:
         return result(np.inf, max(out.bound, 0.0) / _scale_unit(r), empty, Status.FEASIBLE,
                       f"no plan meeting the counts found within {limit} s; raise time_limit")
-    sub = from_columns(out.x[:sigma], r.inp)
-    sub = _prune_for(r, sub, lambda holds: bool(counts_met(r.goals, holds).all()))
-    whole = r.lift(sub, n, n_types)
-    plan = evaluate(whole, inp, instance.prepared, [])
-    cum = np.cumsum(plan.spend)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(inp.budget_cum > 0, cum / inp.budget_cum,
-                         np.where(cum > 0, np.inf, 0.0))
-    scale = float(ratio.max(initial=0.0))
+    scales = [_budget_scale(inp, instance.prepared, w) for w in plans]
+    best = int(np.argmin(scales))  # ties: the greedy plan, which does not depend on time
+    scale, whole = scales[best], plans[best]
     bound = min(scale, max(0.0, float(out.bound)) / _scale_unit(r))
     gap = relative_gap(scale, bound, "min")
     status = Status.OPTIMAL if gap <= max(OPTIMALITY_TOLERANCE, mip_rel_gap) else \
@@ -427,20 +458,79 @@ def cheapest_plan(
     return result(scale, bound, whole, status, reason)
 
 
-def _relax_and_fix(problem: MilpProblem, r: Restricted, z: IntArray, backend: Backend,
-                   time_limit: float | None, mip_rel_gap: float) -> FloatArray | None:
+def _exact_hold(r: Restricted, g: int, phase: int, build: IntArray, backend: Backend,
+                time_limit: float | None) -> IntArray | None:
+    """``build`` plus the least-cost facilities that make goal ``g`` of ``r`` hold by
+    ``phase`` (the goal's own MILP, ``build`` kept); None when there are none."""
+    own = restrict(r.inp, r.prepared, r.goals, [g], phase + 1, counts=False)
+    problem, model, budget, columns = _goal_problem(own)
+    n, n_types, n_phases = own.inp.shape
+    kept = build[np.ix_(own.sites, own.types)]
+    y = np.arange(model.columns["build"].start, model.columns["build"].stop).reshape(
+        n, n_types, n_phases)
+    u = np.arange(model.columns["open"].start, model.columns["open"].stop).reshape(n, n_phases)
+    col_lower = problem.col_lower.copy()
+    col_lower[y[(kept[:, :, None] >= 0) & (np.arange(n_phases) >= kept[:, :, None])]] = 1.0
+    first = np.where(kept >= 0, kept, n_phases).min(axis=1)
+    col_lower[u[np.arange(n_phases) >= first[:, None]]] = 1.0
+    col_lower[columns.z[int(np.searchsorted(own.goal_index, g)), phase]] = 1.0
+    upper = problem.row_upper.copy()
+    upper[budget] = np.inf
+    c = np.zeros(problem.num_col)
+    c[:model.problem.num_col] = model.problem.A[[budget.stop - 1]].toarray().ravel()
+    out = solve_milp(replace(problem, c=c, row_upper=upper, col_lower=col_lower),
+                     backend=backend, time_limit=time_limit, threads=SMALL_MODEL_THREADS)
+    if out.x is None:
+        return None
+    found = from_columns(out.x, own.inp)
+    merged = build.copy()
+    sub = merged[np.ix_(own.sites, own.types)]
+    merged[np.ix_(own.sites, own.types)] = np.where(sub >= 0, sub, found)
+    return merged
+
+
+def _sub_columns(build: IntArray, r: Restricted, model: Model, columns: GoalColumns,
+                 full: MilpProblem) -> FloatArray:
+    """The MILP columns of a sub-instance plan: build, open, covered, goal columns, σ̃ last."""
+    plan = evaluate(build, r.inp, r.prepared, [])
+    x = goal_values(r.goals, plan.covered, r.inp.shape[2], columns, full.num_col)
+    x[:model.problem.num_col] = to_columns(plan, r.inp, r.prepared, model)
+    last = float(r.inp.budget_cum[-1])
+    share = r.inp.budget_cum / last if last > 0 else np.zeros_like(r.inp.budget_cum)
+    spend = np.cumsum(plan.spend) / _cost_unit(r.inp)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(share > 0, spend / share, np.where(spend > 0, np.inf, 0.0))
+    x[-1] = float(ratio.max(initial=0.0))
+    return x
+
+
+def _relax_and_fix(problem: MilpProblem, r: Restricted, z: IntArray, model: Model,
+                   kept: IntArray | None, backend: Backend, time_limit: float | None,
+                   mip_rel_gap: float) -> FloatArray | None:
     """A warm start: the goals the LP relaxation leans on most, made to hold at least cost.
 
-    Per count, the ``count`` goals with the largest LP value at its phase (ties: lower index)
-    are fixed to hold and the others left free; the MILP that remains is close to independent
-    covering problems per goal and solves fast. None when it finds nothing in half the time.
+    The facilities of ``kept`` (build phases of the sub-instance) stay built. Per count, the
+    ``count`` goals with the largest LP value at its phase (ties: lower index) are fixed to hold
+    and the others left free; the MILP that remains is close to independent covering problems
+    per goal and solves fast. None when it finds nothing in the time given.
     """
     begin = time.perf_counter()
+    col_lower = problem.col_lower.copy()
+    if kept is not None:
+        n, n_types, n_phases = r.inp.shape
+        build = model.columns["build"]
+        y = np.arange(build.start, build.stop).reshape(n, n_types, n_phases)
+        on = (kept[:, :, None] >= 0) & (np.arange(n_phases) >= kept[:, :, None])
+        col_lower[y[on]] = 1.0
+        opened = model.columns["open"]
+        u = np.arange(opened.start, opened.stop).reshape(n, n_phases)
+        first = np.where(kept >= 0, kept, n_phases).min(axis=1)
+        col_lower[u[np.arange(n_phases) >= first[:, None]]] = 1.0
+        problem = replace(problem, col_lower=col_lower)
     lp = solve_milp(problem.relaxed(), backend="highs", lp_algorithm="simplex",
                     time_limit=None if time_limit is None else 0.5 * time_limit)
     if lp.x is None:
         return None
-    col_lower = problem.col_lower.copy()
     for members, need, phase in r.goals.counts:
         value = lp.x[z[members, phase]]
         chosen = members[np.lexsort((members, -value))[:need]]
@@ -450,6 +540,15 @@ def _relax_and_fix(problem: MilpProblem, r: Restricted, z: IntArray, backend: Ba
     fixed = solve_milp(replace(problem, col_lower=col_lower), backend=backend, time_limit=rest,
                        mip_rel_gap=mip_rel_gap)
     return fixed.x
+
+
+def _budget_scale(inp: Inputs, prepared: Sequence[PreparedType], build: IntArray) -> float:
+    """The least factor on the budgets that a plan's spend by each phase fits in."""
+    cum = np.cumsum(evaluate(build, inp, prepared, []).spend)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(inp.budget_cum > 0, cum / inp.budget_cum,
+                         np.where(cum > 0, np.inf, 0.0))
+    return float(ratio.max(initial=0.0))
 
 
 def _cost_unit(inp: Inputs) -> float:

@@ -48,7 +48,7 @@ from .goals import (
     goal_holds,
     goal_values,
 )
-from .greedy import best_greedy
+from .greedy import greedy
 from .inputs import TypeCoverage
 from .milp import Model, build_model, from_columns, to_columns
 from .plans import evaluate
@@ -170,8 +170,9 @@ def lift_greedy(
 
 def fill(types: Sequence[TypeCoverage], inp: Inputs, prepared: Sequence[PreparedType],
          start: IntArray) -> IntArray:
-    """``start`` plus the coverage greedy's plan for what ``start`` leaves: money, floor area,
-    type slots and uncovered rows (rows ``start`` covers count as covered by an outlet)."""
+    """``start`` plus the coverage greedy's plan (new weight per yuan) for what ``start``
+    leaves: money, floor area, type slots and uncovered rows (rows ``start`` covers count as
+    covered by an outlet)."""
     n_phases = inp.shape[2]
     plan = evaluate(start, inp, prepared, [])
     built = start >= 0
@@ -197,7 +198,7 @@ def fill(types: Sequence[TypeCoverage], inp: Inputs, prepared: Sequence[Prepared
         existing = np.asarray(tc.existing if tc.existing is not None else
                               np.zeros(done.size, dtype=bool), dtype=bool) | done
         rest.append(prepare_type(k, replace(tc, existing=existing), left))
-    more = best_greedy(left, rest, []).build_phase
+    more = greedy(left, rest, [], "ratio")
     out = np.where(built, start, more)
     if inp.max_types is not None:
         over = (out >= 0).sum(axis=1) > inp.max_types
@@ -236,7 +237,8 @@ def lift_stage(
     pg: PreparedGoals, starts: Sequence[IntArray], *, backend: Backend,
     time_limit: float | None, mip_rel_gap: float,
 ) -> LiftResult:
-    """Solve the goal level from the best of ``starts`` (plans meeting ``reqs`` and the counts).
+    """Solve the goal level from the best of ``starts`` (plans meeting ``reqs`` and the counts)
+    within ``time_limit`` seconds, building the model included.
 
     Returns the best plan found (a start when the MILP finds nothing better in time), its goal
     level value and the MILP's proven upper bound.
@@ -251,7 +253,9 @@ def lift_stage(
         warm = to_columns(plan, replace(inp, returns=None), prepared, model)
         warm = np.r_[warm, goal_values(pg, plan.covered, n_phases, columns,
                                        problem.num_col)[warm.size:]]
-    out = solve_milp(problem, backend=backend, time_limit=time_limit, mip_rel_gap=mip_rel_gap,
+    left = None if time_limit is None else \
+        max(time_limit - (time.perf_counter() - begin), 1e-3)
+    out = solve_milp(problem, backend=backend, time_limit=left, mip_rel_gap=mip_rel_gap,
                      warm_start=warm)
     if out.status is MilpStatus.INFEASIBLE:
         return LiftResult(np.full(inp.shape[:2], -1, dtype=np.int64), -np.inf, -np.inf,

@@ -88,7 +88,8 @@ def plan_sites(
         A goal level above coverage (:mod:`.lifts`): first make as many goals hold as the
         budget allows (meeting its hard counts), then maximise coverage with that many held,
         then drop facilities that add neither. The time limit is shared: a fifth for the goals'
-        stand-alone costs when not given, half of the rest for the goal level.
+        stand-alone costs when not given, 35 % of the rest for the goal level, a fifth of the
+        limit kept for pruning and reporting.
     method
         ``"milp"`` solves the model (warm-started from the greedy plan); ``"heuristic"`` returns
         the greedy plan with the LP-relaxation bound (HiGHS interior point). The greedy plan is
@@ -188,7 +189,7 @@ def plan_sites(
         left = clock.remaining()
         lift = lift_stage(inp, prepared, reqs, pg,
                           [start_plan, lift_greedy(inp, prepared, pg, costs, start_plan)],
-                          backend=backend, time_limit=None if left is None else 0.5 * left,
+                          backend=backend, time_limit=None if left is None else 0.35 * left,
                           mip_rel_gap=mip_rel_gap)
         if not np.isfinite(lift.value):
             why = ("the goal counts cannot be met within the budget" if lift.status is
@@ -204,7 +205,11 @@ def plan_sites(
 
     model = build_model(inp, prepared, reqs)
     if goals is not None and lift is not None:
-        greedy = prune(evaluate(fill(types, inp, prepared, lift.build_phase), inp, prepared,
+        # The coverage greedy on what the goal level leaves, unless time is short.
+        left = clock.remaining()
+        short = left is not None and clock.limit is not None and left < 0.3 * clock.limit
+        greedy = prune(evaluate(lift.build_phase if short else
+                                fill(types, inp, prepared, lift.build_phase), inp, prepared,
                                 reqs), inp, prepared, reqs)
         model, goal_columns = with_goal_floor(model, pg, inp, lift.value)
 
@@ -245,7 +250,11 @@ def plan_sites(
 
     warm = extend(to_columns(greedy, inp, prepared, model), greedy) \
         if greedy.meets_requirements else None
-    out: MilpOutcome = solve_milp(model.problem, backend=backend, time_limit=clock.remaining(),
+    # With a goal level, a fifth of the limit stays for pruning and reporting the plan.
+    reserve = 0.2 * clock.limit if lift is not None and clock.limit is not None else 0.0
+    left = clock.remaining()
+    out: MilpOutcome = solve_milp(model.problem, backend=backend,
+                                  time_limit=None if left is None else max(left - reserve, 1e-3),
                                   mip_rel_gap=mip_rel_gap, warm_start=warm)
     if out.status is MilpStatus.INFEASIBLE:
         return infeasible()

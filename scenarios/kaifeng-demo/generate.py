@@ -210,6 +210,12 @@ PROJECT_KIND = {
 # a breakfast counter). Floor area range m², refit cost range yuan/m², share of outlets offered.
 CENTRE_SITE = ((300.0, 900.0), (150.0, 400.0))
 OUTLET_SITE = ((40.0, 200.0), (100.0, 300.0), 0.2)
+# Pilot communities [A]: the action plan names them because 品质型 is within their reach by
+# 2025-12, so the demo gives each the premises a district would line up for it: a piece of idle
+# state property (盘活存量房产) and ground-floor units (底商单元), at most this many in all, each on
+# the block whose neighbours within the radius (m, straight line, well inside the 5-minute walk)
+# hold the most residents no premises is near yet.
+PILOT_UNITS = (10, 110.0)
 # Where every site cost comes from (the catalog's cost ranges carry their own source tags).
 COST_SOURCE = ("A: site cost = floor area × a per-m² range of this generator's site kinds; type "
                "costs within siting/data/catalog.yaml cost_yuan ranges")
@@ -664,7 +670,8 @@ def build_upgrade_sites(
     demand: pd.DataFrame, outlets: pd.DataFrame, first_id: int, catalog: Catalog,
     rng: np.random.Generator,
 ) -> pd.DataFrame:
-    """Upgrade sites: each community's service centre and a share of existing outlets."""
+    """Upgrade sites: each community's service centre and a share of existing outlets; and
+    the pilots' ground-floor units."""
     weight = demand["population"].to_numpy(dtype=np.float64)
     xy = demand[["x", "y"]].to_numpy()
     centres = []
@@ -688,6 +695,28 @@ def build_upgrade_sites(
                      "base_cost_yuan": float(np.round(a * rng.uniform(cost_low, cost_high), -3)),
                      "allowed_types": _fitting(a, catalog, own) or "", "first_phase": PHASES[0][0],
                      "x": float(outlets["x"].iloc[i]), "y": float(outlets["y"].iloc[i])})
+    for name in PILOTS:
+        idx = np.flatnonzero(demand["community"].to_numpy() == name)
+        if idx.size == 0:
+            continue
+        most, radius = PILOT_UNITS
+        near = ((xy[idx, None, :] - xy[None, idx, :]) ** 2).sum(axis=2) <= radius**2
+        open_people = weight[idx].copy()
+        for unit in range(most):
+            gain = near @ open_people
+            if gain.max() <= 0:
+                break
+            best = int(np.argmax(gain))
+            open_people[near[best]] = 0.0
+            block = idx[best]
+            kind = "闲置国有/集体房产" if unit == 0 else "底商单元"
+            _, area_range, cost_range = SITE_KINDS[kind]
+            a = float(np.round(rng.uniform(*area_range)))
+            rows.append({"kind": kind, "ownership": "state/collective" if unit == 0 else
+                         "private", "floor_area_m2": a,
+                         "base_cost_yuan": float(np.round(a * rng.uniform(*cost_range), -3)),
+                         "allowed_types": _fitting(a, catalog), "first_phase": PHASES[0][0],
+                         "x": float(xy[block, 0]), "y": float(xy[block, 1])})
     frame = pd.DataFrame(rows)
     frame.insert(0, "id", [f"S{first_id + i:04d}" for i in range(len(frame))])
     _type_costs(frame, catalog, rng)

@@ -24,6 +24,7 @@ from .blindspots import blind_spot_tables
 from .charts import plan_charts
 from .html_map import TileLayer, map_html
 from .page import SECTIONS, ReportData, Section, report_html
+from .what_it_takes import lift_curve_chart
 
 if TYPE_CHECKING:
     from ..context import PlanContext
@@ -98,7 +99,7 @@ def write_report(
     if tiles:
         notes = (*notes, tiles.attribution)
     tables = blind_spot_tables(context)
-    charts = plan_charts(plan)
+    charts = {**plan_charts(plan), "lift_curve": lift_curve_chart(plan)}
     page = map_html(plan, context, tiles=tiles, notes=notes)
     data = ReportData(plan, context, tables, charts, page, notes)
     written: list[Path] = []

@@ -24,6 +24,7 @@ import pandas as pd
 from ._parts import ReportData, Section, bi, chart, number, table
 from .blindspots import LEVEL_COLUMNS, Level
 from .dashboard import spend_section, tiers_section
+from .what_it_takes import what_it_takes_section
 
 __all__ = ["SECTIONS", "ReportData", "Section", "report_html"]
 
@@ -157,7 +158,8 @@ def map_section(data: ReportData) -> str:
 
 
 SECTIONS: tuple[Section, ...] = (
-    summary_section, tiers_section, projects_section, coverage_section, budget_section,
+    summary_section, tiers_section, what_it_takes_section, projects_section, coverage_section,
+    budget_section,
     spend_section, blind_spots_section, map_section,
 )
 
