@@ -86,7 +86,8 @@ def test_outputs_are_written_with_chinese_headers(
     assert layers == {"demand", "outlets", "sites", "projects", "demand_to_project"}
     with pd.ExcelFile(out / "projects.xlsx") as workbook:
         sheets = workbook.sheet_names
-    assert sheets == ["项目清单", "覆盖率汇总", "社区覆盖", "分期预算"]
+    assert sheets == ["项目清单", "覆盖率汇总", "社区覆盖", "分期预算", "达标所需投资",
+                      "需求清单回应"]
     assert Plan.model_validate_json((out / "result.json").read_text(encoding="utf-8")) == plan
 
 

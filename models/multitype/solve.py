@@ -173,8 +173,11 @@ def plan_sites(
 
     empty = evaluate(np.full((n, n_types), -1, dtype=np.int64), inp, prepared, reqs)
     lift: LiftResult | None = None
-    if goals is not None:
-        pg = prepare_goals(goals.goals, goals.counts, types, prepared, inp)
+    pg = None if goals is None else prepare_goals(goals.goals, goals.counts, types, prepared, inp)
+    if pg is not None and not pg.counts and \
+            not (pg.possible[:, -1] & ~pg.before & (pg.value > 0)).any():
+        goals = pg = None  # no goal can be gained: the plan is the coverage plan
+    if goals is not None and pg is not None:
         blocked = reach_diagnosis(pg)
         if blocked:
             return finish(empty, float("inf"), Status.INFEASIBLE, solver, algorithm,
@@ -204,7 +207,7 @@ def plan_sites(
         return finish(empty, 0.0, Status.OPTIMAL, solver, algorithm, broke)
 
     model = build_model(inp, prepared, reqs)
-    if goals is not None and lift is not None:
+    if pg is not None and lift is not None:
         # The coverage greedy on what the goal level leaves, unless time is short.
         left = clock.remaining()
         short = left is not None and clock.limit is not None and left < 0.3 * clock.limit

@@ -252,6 +252,7 @@ class SizeSpec:
     sites: int
     demand_items: int
     extent_m: tuple[float, float] = EXTENT_M
+    pilot_premises: bool = True
 
     def scaled(self, factor: float) -> SizeSpec:
         """This size with the area × ``factor`` (each side × √factor) and communities, outlets,
@@ -268,7 +269,7 @@ class SizeSpec:
 
 SIZES: dict[Size, SizeSpec] = {
     "full": SizeSpec((80.0, 120.0), (160.0, 220.0), 120, 1.0, 200, 60),
-    "small": SizeSpec((250.0, 320.0), (500.0, 650.0), 20, 0.1, 30, 15),
+    "small": SizeSpec((250.0, 320.0), (500.0, 650.0), 20, 0.1, 30, 15, pilot_premises=False),
 }
 
 
@@ -668,7 +669,7 @@ def _fitting(area: float, catalog: Catalog, exclude: Sequence[str] = ()) -> str:
 
 def build_upgrade_sites(
     demand: pd.DataFrame, outlets: pd.DataFrame, first_id: int, catalog: Catalog,
-    rng: np.random.Generator,
+    rng: np.random.Generator, *, pilot_premises: bool = True,
 ) -> pd.DataFrame:
     """Upgrade sites: each community's service centre and a share of existing outlets; and
     the pilots' ground-floor units."""
@@ -695,7 +696,7 @@ def build_upgrade_sites(
                      "base_cost_yuan": float(np.round(a * rng.uniform(cost_low, cost_high), -3)),
                      "allowed_types": _fitting(a, catalog, own) or "", "first_phase": PHASES[0][0],
                      "x": float(outlets["x"].iloc[i]), "y": float(outlets["y"].iloc[i])})
-    for name in PILOTS:
+    for name in PILOTS if pilot_premises else ():
         idx = np.flatnonzero(demand["community"].to_numpy() == name)
         if idx.size == 0:
             continue
@@ -820,7 +821,8 @@ def generate(out: Path, *, size: Size = "full", scale: float = 1.0) -> list[Path
     sites = build_sites(town, spec, catalog, rng)
     demand_list = build_demand_list(demand, spec, rng)
     upgrades = build_upgrade_sites(demand, outlets, len(sites) + 1, catalog,
-                                   np.random.default_rng(UPGRADE_SEED))
+                                   np.random.default_rng(UPGRADE_SEED),
+                                   pilot_premises=spec.pilot_premises)
     sites = pd.concat([sites, upgrades], ignore_index=True)
     sites.insert(2, "project_kind", sites["kind"].map(PROJECT_KIND))
     sites["cost_source"] = COST_SOURCE
