@@ -81,6 +81,9 @@ def _project(
         newly_covered_total=total,
         cost_per_newly_covered_yuan=round(chosen.cost_yuan / total, 2) if total else None,
         demand_items=answered,
+        kind=str(inputs.sites["project_kind"].iloc[chosen.site]),
+        policy_groups=sorted({g for t in chosen.types
+                              if (g := inputs.catalog.types[keys[t]].group) is not None}),
         reason_zh=_reason_zh(names_zh, newly, newly_60, keys, chosen.types, answered,
                              base_included),
         reason_en=_reason_en(names_en, newly, newly_60, keys, chosen.types, answered,

@@ -32,6 +32,8 @@ PROJECT_HEADERS_ZH = {
     "street": "街道",
     "community": "社区",
     "types": "设施类型",
+    "kind": "项目类型",
+    "policy_groups": "政策分组",
     "cost_yuan": "投资(元)",
     "newly_covered_total": "新增覆盖人次",
     "newly_covered_60_plus_total": "其中60岁以上",
@@ -65,7 +67,8 @@ def project_table(plan: Plan) -> pd.DataFrame:
         record = {
             "rank": p.rank, "phase": p.phase, "deadline": p.deadline, "site_id": p.site_id,
             "district": p.district, "street": p.street, "community": p.community,
-            "types": "、".join(p.type_names_zh), "cost_yuan": p.cost_yuan,
+            "types": "、".join(p.type_names_zh), "kind": p.kind,
+            "policy_groups": "、".join(p.policy_groups), "cost_yuan": p.cost_yuan,
             "newly_covered_total": p.newly_covered_total,
             "newly_covered_60_plus_total": sum(p.newly_covered_60_plus.values()),
             "cost_per_newly_covered_yuan": p.cost_per_newly_covered_yuan,

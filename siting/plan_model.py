@@ -19,7 +19,9 @@ class Project(Record):
 
     Costs in yuan; ``newly_covered`` counts residents of the groups each type serves who are
     within its walking threshold only thanks to this project (credited to the highest-ranked
-    project that reaches them, so projects never share a resident).
+    project that reaches them, so projects never share a resident). ``kind`` is what the project
+    is at its site (新建 / 改造 / 利用存量, from the sites layer) and ``policy_groups`` the
+    action plan's groups of its types (一店一早 / 一菜一修 / 一老一小).
     """
 
     rank: int
@@ -41,6 +43,8 @@ class Project(Record):
     newly_covered_total: int
     cost_per_newly_covered_yuan: float | None
     demand_items: list[str]
+    kind: str = ""
+    policy_groups: list[str] = Field(default_factory=list)
     reason_zh: str
     reason_en: str
 

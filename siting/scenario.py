@@ -135,6 +135,9 @@ class SitesSpec(LayerSpec):
     base_cost_yuan: str = "base_cost_yuan"
     allowed_types: str | None = None
     first_phase: str | None = None
+    project_kind: str | None = None
+    """Column saying what a project there is: 新建 (new), 改造 (upgrade or extend a building in
+    use) or 利用存量 (idle state or collective property)."""
     type_cost_yuan: dict[str, str] = Field(default_factory=dict)
     geometry_kinds = ("Point", "Polygon")
     numeric = ("floor_area_m2", "base_cost_yuan")
