@@ -14,6 +14,7 @@ from scipy.spatial import cKDTree
 
 from .catalog import FacilityType
 from .context import PlanContext
+from .demand_answers import demand_answers
 from .messages import Text, solver_note, text
 from .phase_progress import phase_progress
 from .plan_model import (
@@ -26,6 +27,7 @@ from .plan_model import (
     TypeSummary,
 )
 from .ranking import RankedProject
+from .target_results import community_costs, lift_curve, target_results
 from .tier_status import evaluate_tiers
 
 
@@ -91,6 +93,9 @@ def _project(
         newly_covered_total=total,
         cost_per_newly_covered_yuan=round(chosen.cost_yuan / total, 2) if total else None,
         demand_items=answered,
+        kind=str(inputs.sites["project_kind"].iloc[chosen.site]),
+        policy_groups=sorted({g for t in chosen.types
+                              if (g := inputs.catalog.types[keys[t]].group) is not None}),
         reason_zh=_reason_zh(names_zh, newly, newly_60, keys, chosen.types, answered,
                              base_included),
         reason_en=_reason_en(names_en, newly, newly_60, keys, chosen.types, answered,
@@ -230,7 +235,7 @@ def _notices(context: PlanContext) -> list[Notice]:
     unreachable = np.flatnonzero(no_site)
     if unreachable.size:
         found.append(_notice("notice.unreachable", n=unreachable.size))
-    found.extend(_notice("solver.untranslated", text=t) for t in context.targets.not_enforced)
+    found.extend(_notice("solver.untranslated", text=t) for t in context.goals.not_enforced)
     if context.solution.reason:
         # The English text stays the optimizer's own words (``warnings`` before notices).
         note = solver_note(context.solution.reason)
@@ -255,6 +260,7 @@ def assemble_plan(context: PlanContext) -> Plan:
     title = scenario.title
     tiers = evaluate_tiers(context)
     notices = _notices(context)
+    costs = community_costs(context, tiers)
     plan = Plan(
         scenario=scenario.name,
         title_zh=title.zh if title else scenario.name,
@@ -269,8 +275,14 @@ def assemble_plan(context: PlanContext) -> Plan:
             status=solution.status.value, objective=solution.objective, bound=solution.bound,
             gap=solution.gap, method=solution.method, backend=solution.backend,
             seconds=round(solution.seconds, 3), reason=solution.reason,
+            goal_value=solution.goal_value, goal_bound=solution.goal_bound,
+            goal_status=solution.goal_status,
         ),
         tiers=tiers,
+        targets=target_results(context, tiers),
+        tier_costs=costs,
+        lift_curve=lift_curve(costs),
+        demand_answers=demand_answers(context),
         warnings=[n.en for n in notices],
         seconds={k: round(v, 3) for k, v in context.seconds.items()},
         notices=notices,

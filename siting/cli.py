@@ -158,8 +158,18 @@ def run(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="No progress output (warnings still shown).")
     ] = False,
+    budget_scale: Annotated[
+        float,
+        typer.Option("--budget-scale", min=0.0,
+                     help="Multiply every phase budget and the total cap (预算倍数), e.g. to "
+                          "check a target's least budget from result.json."),
+    ] = 1.0,
 ) -> None:
-    """Plan a scenario: ranked project list, coverage tables, layers and result.json."""
+    """Plan a scenario: ranked project list, coverage tables, layers and result.json.
+
+    Exit code 3 when the plan is infeasible (a hard target beyond the budget or out of reach);
+    result.json and the report still say which limit binds and what would relax it.
+    """
     path = scenario if scenario is not None else DEFAULT_SCENARIO
     console = Console(stderr=True)
     target = outdir
@@ -167,6 +177,8 @@ def run(
     try:
         with _input_errors_exit():
             loaded = load_scenario(path)
+            if budget_scale != 1.0:
+                loaded = loaded.with_budget_scale(budget_scale)
             target = outdir if outdir is not None else Path("out") / loaded.name
             before = marker_stamp(target)
             protect = loaded.input_files()
@@ -251,6 +263,10 @@ def _print_summary(console: Console, plan: Plan, target: Path, files: list[Path]
             f"{p.cost_yuan:,.0f}", f"{p.newly_covered_total:,}",
         )
     console.print(top)
+    for t in plan.targets:
+        mark = "[green]✓[/green]" if t.met else "[red]✗[/red]"
+        console.print(f"{mark} {t.text_zh}")
+        console.print(f"   {t.text_en}")
     for warning in plan.warnings:
         console.print(f"[yellow]注意 note:[/yellow] {warning}", markup=True, highlight=False)
     console.print(f"outputs in {target}: " + ", ".join(f.name for f in files))

@@ -15,7 +15,9 @@ from .models.multitype import MultiTypeSolution
 from .network import TravelMatrix, WalkNetwork
 from .ranking import RankedProject
 from .scenario import Scenario
-from .targets import TargetRequirements
+from .targets import TargetCounts
+from .tier_goals import TierGoals
+from .what_it_takes import WhatItTakes
 
 
 @dataclass(frozen=True, eq=False)
@@ -28,7 +30,9 @@ class PlanContext:
     to_sites: TravelMatrix
     to_outlets: TravelMatrix
     rows: tuple[TypeRows, ...]
-    targets: TargetRequirements
+    goals: TierGoals
+    targets: TargetCounts
+    what_it_takes: WhatItTakes
     solution: MultiTypeSolution
     ranked: tuple[RankedProject, ...]
     seconds: dict[str, float]

@@ -298,6 +298,9 @@ def _sites(
         "base_cost_yuan": raw[spec.base_cost_yuan].astype(float),
         "allowed_types": allowed,
         "first_phase": np.asarray(first_phase, dtype=np.int64),
+        # What a project at the site is (新建 / 改造 / 利用存量); "" when the layer does not say.
+        "project_kind": (raw[spec.project_kind].fillna("").astype(str)
+                         if spec.project_kind is not None else pd.Series("", index=raw.index)),
     }
     for name in SITE_TEXT_COLUMNS:
         column = getattr(spec, name)

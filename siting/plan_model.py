@@ -19,7 +19,9 @@ class Project(Record):
 
     Costs in yuan; ``newly_covered`` counts residents of the groups each type serves who are
     within its walking threshold only thanks to this project (credited to the highest-ranked
-    project that reaches them, so projects never share a resident).
+    project that reaches them, so projects never share a resident). ``kind`` is what the project
+    is at its site (新建 / 改造 / 利用存量, from the sites layer) and ``policy_groups`` the
+    action plan's groups of its types (一店一早 / 一菜一修 / 一老一小).
     """
 
     rank: int
@@ -41,6 +43,8 @@ class Project(Record):
     newly_covered_total: int
     cost_per_newly_covered_yuan: float | None
     demand_items: list[str]
+    kind: str = ""
+    policy_groups: list[str] = Field(default_factory=list)
     reason_zh: str
     reason_en: str
     # What an approval needs (domain brief §11.5): the site, who is responsible, who pays and
@@ -96,7 +100,12 @@ class PhaseSpend(Record):
 
 
 class SolverReport(Record):
-    """How the optimization ended: objective and proven upper bound (weighted residents)."""
+    """How the optimization ended: objective and proven upper bound (weighted residents).
+
+    With the tier objective, ``goal_value`` is what its first level reached (communities × tiers
+    held at the plan's end, earlier phases breaking ties; `siting.models.multitype.lifts`),
+    ``goal_bound`` its proven upper bound and ``goal_status`` whether that level is optimal.
+    """
 
     status: str
     objective: float
@@ -106,6 +115,9 @@ class SolverReport(Record):
     backend: str
     seconds: float
     reason: str
+    goal_value: float = 0.0
+    goal_bound: float = 0.0
+    goal_status: str = ""
 
 
 class SpendRow(Record):
@@ -157,6 +169,102 @@ class Notice(Record):
     en: str
 
 
+class TargetResult(Record):
+    """A target against the plan, and the least budget that would meet it (达标所需投资).
+
+    ``reached`` counts the target's communities at its tier or higher at the end of
+    ``by_phase``. ``min_budget_yuan`` is the least total budget at which the plan meets this
+    target after the ones pursued before it (`siting.what_it_takes`): every phase budget ×
+    ``min_budget_scale``, so ``siting run --budget-scale`` with that factor checks it;
+    ``min_budget_bound_yuan`` is its proven lower bound and ``min_budget_status`` says whether
+    it is proven least (``optimal``), found within the time limit (``feasible``), impossible at
+    any budget (``infeasible``, then ``binding`` says which limit) or not planned. The cheapest
+    plan found costs ``min_cost_yuan`` (its projects in ``min_budget_projects``); the yuan it
+    needs beyond the cumulative budget by each phase's end are in ``missing_yuan_by_phase``.
+    The factor is rounded up to 6 decimals, so re-planning at it is never short by round-off.
+    """
+
+    key: str
+    tier: str
+    tier_zh: str
+    by_phase: str
+    deadline: str
+    hard: bool
+    communities: list[str]
+    required: int
+    reached: int
+    met: bool
+    min_budget_yuan: float | None
+    min_budget_scale: float | None
+    min_cost_yuan: float | None
+    min_budget_by_phase_yuan: dict[str, float]
+    min_budget_bound_yuan: float | None
+    min_budget_status: str
+    min_budget_projects: list[str]
+    binding: str | None
+    missing_yuan_by_phase: dict[str, float]
+    source: str | None
+    text_zh: str
+    text_en: str
+
+
+class CommunityCost(Record):
+    """What lifting one community to its next tier costs on its own (达标所需投资).
+
+    ``cost_to_next_tier_yuan`` is the least yuan (no budget limit, every site available by the
+    plan's end) with ``bound_yuan`` its proven lower bound; None when no plan can reach the tier
+    (``text_zh``/``text_en`` say what binds) or the community is at the top tier. ``pilot``
+    marks communities a scenario target names; ``location_confidence`` whether their position
+    was surveyed or assumed.
+    """
+
+    community: str
+    district: str
+    street: str
+    pilot: bool
+    location_confidence: str
+    tier_before: str | None
+    tier_after: str | None
+    next_tier: str | None
+    cost_to_next_tier_yuan: float | None
+    bound_yuan: float | None
+    status: str
+    projects: list[str]
+    lifted: bool
+    text_zh: str
+    text_en: str
+
+
+class LiftPoint(Record):
+    """A point of the budget → communities-lifted curve: lifting communities one by one,
+    cheapest first, ``budget_yuan`` lifts at least ``communities`` of them a tier."""
+
+    budget_yuan: float
+    communities: int
+
+
+class DemandAnswer(Record):
+    """One row of the 需求清单 and how the plan answers it.
+
+    ``status``: ``existing`` (residents of the community already reach the type), ``project``
+    (projects ``project_ranks`` bring it within reach of ``newly_covered`` more of them) or
+    ``unanswered`` (``reason_zh``/``reason_en`` say why).
+    """
+
+    community: str
+    type: str
+    type_zh: str
+    requests: int
+    urgency: int
+    status: str
+    project_ranks: list[int]
+    covered_before: float
+    covered_after: float
+    newly_covered: int
+    reason_zh: str
+    reason_en: str
+
+
 class Plan(Record):
     """A whole plan: projects in funding order, coverage tables and the solver's report."""
 
@@ -172,6 +280,10 @@ class Plan(Record):
     solver: SolverReport
     tiers: TierReport
     progress: ProgressReport | None = None
+    targets: list[TargetResult] = Field(default_factory=list)
+    tier_costs: list[CommunityCost] = Field(default_factory=list)
+    lift_curve: list[LiftPoint] = Field(default_factory=list)
+    demand_answers: list[DemandAnswer] = Field(default_factory=list)
     warnings: list[str]
     seconds: dict[str, float]
     #: ``warnings`` in both languages (same order); empty in plans written before it existed.

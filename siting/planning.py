@@ -26,23 +26,39 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from .context import PlanContext
-from .coverage_rows import build_type_rows, nearest_outlet_metres
+from .coverage_rows import TypeRows, build_type_rows, nearest_outlet_metres
 from .inputs import ScenarioInputs, load_inputs
-from .models.multitype import DiminishingReturns, MultiTypeSolution, TypeCoverage, plan_sites
+from .models import Status
+from .models.multitype import (
+    EXISTING_COVERED,
+    NOT_COVERED,
+    DiminishingReturns,
+    GoalLevel,
+    MultiTypeSolution,
+    TypeCoverage,
+    plan_sites,
+    prepare_instance,
+)
 from .network import travel_matrix
 from .ranking import ChosenProject, rank_projects
 from .scenario import Scenario
 from .scenario_streets import scenario_network
-from .targets import requirements_for
+from .targets import target_counts
+from .tier_goals import tier_goals
+from .what_it_takes import what_it_takes
 
 Progress = Callable[[str], None]
 
-#: "site 12" in a solver's reason: a row of the sites table, named by its id for planners.
+#: "site 12" in the optimizer's words: a row index, named by its id for people.
 _SITE_INDEX = re.compile(r"\bsite (\d+)\b")
 
 #: Walking distances are computed up to this multiple of the longest threshold, so that blind-spot
 #: tables can say how far the nearest facility is even where it is out of reach.
 REPORT_REACH_FACTOR = 2.0
+
+#: Share of ``solver.time_limit_s`` for what it would take (`siting.what_it_takes`); the plan
+#: gets the rest, so the whole optimization step honours the limit.
+WHAT_IT_TAKES_SHARE = 0.6
 
 
 def _phase_budgets(scenario: Scenario) -> npt.NDArray[np.float64]:
@@ -119,9 +135,13 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
         build_type_rows(key, t, inputs, scenario, to_sites.metres, nearest[:, t])
         for t, key in enumerate(catalog.types)
     )
-    targets = requirements_for(scenario, inputs, rows)
+    communities = [str(c) for c in inputs.community_weights.index]
+    values = scenario.weights.tier_values if scenario.objective == "tiers" else \
+        dict.fromkeys(scenario.tier_rules().keys, 0.0)
+    goals = tier_goals(rows, scenario.tier_rules(), catalog, len(communities),
+                       tier_values=values)
+    counts = target_counts(scenario, goals, communities)
     lap("coverage")
-    say("optimizing the plan")
     keys = list(catalog.types)
     sites = inputs.sites
     allowed = np.array(
@@ -129,26 +149,47 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
     ).reshape(len(sites), len(keys))
     allowed[to_sites.sites.too_far] = False
     returns = _returns(scenario)
-    solution = plan_sites(
-        [TypeCoverage(r.coverage, r.weight, r.existing, groups=r.community) for r in rows],
-        base_cost=sites["base_cost_yuan"].to_numpy(dtype=np.float64),
-        type_cost=sites[[f"cost_yuan_{k}" for k in keys]].to_numpy(dtype=np.float64),
-        allowed=allowed,
-        phase_budgets=_phase_budgets(scenario),
-        site_first_phase=sites["first_phase"].to_numpy(dtype=np.int64),
-        site_area=sites["floor_area_m2"].to_numpy(dtype=np.float64),
-        type_area=np.array([catalog.types[k].area_m2.min for k in keys], dtype=np.float64),
-        requirements=targets.requirements,
-        returns=returns,
-        method="heuristic" if scenario.solver.method == "heuristic" else "benders",
-        backend=scenario.solver.backend,
-        time_limit=scenario.solver.time_limit_s,
-        mip_rel_gap=scenario.solver.mip_rel_gap,
-    )
-    # Name the communities and tier rules behind an infeasible target, and sites by their ids,
-    # not row indices.
-    reason = _SITE_INDEX.sub(lambda m: f"site {sites['id'].iloc[int(m[1])]}",
-                             targets.explain(solution))
+    types = [TypeCoverage(r.coverage, r.weight, r.existing, groups=r.community) for r in rows]
+    arrays = {
+        "base_cost": sites["base_cost_yuan"].to_numpy(dtype=np.float64),
+        "type_cost": sites[[f"cost_yuan_{k}" for k in keys]].to_numpy(dtype=np.float64),
+        "allowed": allowed,
+        "phase_budgets": _phase_budgets(scenario),
+        "site_first_phase": sites["first_phase"].to_numpy(dtype=np.int64),
+        "site_area": sites["floor_area_m2"].to_numpy(dtype=np.float64),
+        "type_area": np.array([catalog.types[k].area_m2.min for k in keys], dtype=np.float64),
+    }
+    say("what it would take: tiers and targets at least cost")
+    solver = scenario.solver
+    instance = prepare_instance(types, goals.goals, [c for c in counts.counts if c is not None],
+                                **arrays)
+    takes = what_it_takes(instance, goals, counts, backend=solver.backend,
+                          time_limit=WHAT_IT_TAKES_SHARE * solver.time_limit_s,
+                          mip_rel_gap=solver.mip_rel_gap)
+    lap("what_it_takes")
+    say("optimizing the plan")
+    unmet = takes.hard_unmet({i for i, t in enumerate(scenario.targets) if t.hard})
+    if unmet:
+        names = ", ".join(f"'{scenario.targets[i].name}'" for i in unmet)
+        solution = _nothing_planned(rows, len(sites), len(scenario.phases), (
+            f"hard targets {names} cannot be met within the budget; see the targets' least "
+            "budgets and binding limits"))
+    else:
+        pursued = [counts.counts[i] for i in takes.affordable]
+        level = GoalLevel(goals.goals, tuple(c for c in pursued if c is not None),
+                          start=takes.start, costs=takes.costs)
+        wanted = goals.goals and (scenario.objective == "tiers" or level.counts)
+        solution = plan_sites(
+            types, **arrays,
+            returns=returns,
+            goals=level if wanted else None,
+            method="heuristic" if solver.method == "heuristic" else "benders",
+            backend=solver.backend,
+            time_limit=max(solver.time_limit_s - takes.seconds, 1e-3),
+            mip_rel_gap=solver.mip_rel_gap,
+        )
+    # Sites by their ids in the optimizer's reason, not row indices.
+    reason = _SITE_INDEX.sub(lambda m: f"site {sites['id'].iloc[int(m[1])]}", solution.reason)
     solution = dataclasses.replace(solution, reason=reason)
     lap("optimization")
     say("ranking projects")
@@ -162,9 +203,23 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
     )
     lap("ranking")
     return PlanContext(
-        scenario, inputs, network, to_sites, to_outlets, rows, targets, solution, tuple(ranked),
-        seconds,
+        scenario, inputs, network, to_sites, to_outlets, rows, goals, counts, takes, solution,
+        tuple(ranked), seconds,
     )
+
+
+def _nothing_planned(rows: tuple[TypeRows, ...], n_sites: int, n_phases: int,
+                     reason: str) -> MultiTypeSolution:
+    """The infeasible result of a plan that is not solved (a hard target beyond the budget)."""
+    n_types = len(rows)
+    return MultiTypeSolution(
+        build_phase=np.full((n_sites, n_types), -1, dtype=np.int64),
+        site_phase=np.full(n_sites, -1, dtype=np.int64),
+        covered_phase=tuple(np.where(r.existing, EXISTING_COVERED, NOT_COVERED) for r in rows),
+        covered_weight=np.zeros((n_phases, n_types)),
+        existing_weight=np.array([float(r.weight[r.existing].sum()) for r in rows]),
+        spend_by_phase=np.zeros(n_phases), objective=0.0, bound=float("inf"),
+        status=Status.INFEASIBLE, backend="none", method="none", seconds=0.0, reason=reason)
 
 
 def _xy(frame: object) -> npt.NDArray[np.float64]:

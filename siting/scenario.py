@@ -24,6 +24,7 @@ from pydantic import (
     Field,
     NonNegativeFloat,
     PositiveFloat,
+    PositiveInt,
     PrivateAttr,
     ValidationError,
     ValidationInfo,
@@ -136,6 +137,9 @@ class SitesSpec(LayerSpec):
     base_cost_yuan: str = "base_cost_yuan"
     allowed_types: str | None = None
     first_phase: str | None = None
+    project_kind: str | None = None
+    """Column saying what a project there is: 新建 (new), 改造 (upgrade or extend a building in
+    use) or 利用存量 (idle state or collective property)."""
     type_cost_yuan: dict[str, str] = Field(default_factory=dict)
     #: Optional text columns carried into the project list: site kind (e.g. 闲置国有/集体房产),
     #: ownership (state, collective, private), and 责任单位 / 资金来源 overriding the catalog's
@@ -227,20 +231,27 @@ class Weights(Record):
     normalize_types: bool = False
     type_priority: dict[str, NonNegativeFloat] = Field(default_factory=dict)
     diminishing_returns: DiminishingReturnsSpec | None = DiminishingReturnsSpec()
+    tier_values: dict[str, NonNegativeFloat] = Field(default_factory=dict)
+    """Worth of a community reaching each tier in the tier level of the objective (default 1
+    each, so the plan lifts as many community-tiers as it can); 0 leaves a tier to the targets."""
 
 
 class Phase(Record):
-    """A construction phase: key (e.g. ``2025-09``), deadline and budget in yuan."""
+    """A construction phase: key (e.g. ``2025-09``), deadline, budget in yuan and where the
+    budget comes from (e.g. ``"A: demo assumption"``)."""
 
     key: str = Field(min_length=1)
     deadline: date
     budget_yuan: NonNegativeFloat
+    source: str | None = None
 
 
 class BudgetSpec(Record):
-    """Optional cap on spending across phases, in yuan (default: sum of phase budgets)."""
+    """Optional cap on spending across phases, in yuan (default: sum of phase budgets), and
+    its source."""
 
     total_yuan: NonNegativeFloat | None = None
+    source: str | None = None
 
 
 class SolverSpec(Record):
@@ -259,16 +270,44 @@ class TierSpec(Record):
 
 
 class TargetSpec(Record):
-    """Target mode: bring ``communities`` to ``tier`` by the end of phase ``by_phase``.
+    """A target: ``count`` communities at ``tier`` or higher by the end of phase ``by_phase``.
 
-    Met at minimum cost inside the one plan (`siting.targets`); an unreachable target makes the
-    plan infeasible with a reason naming the community and the rule.
+    As the action plan states them: ``count: 20`` lets the optimizer choose which communities
+    (among ``communities`` when given, else all of them); ``communities`` without ``count``
+    names every one of them (the ten pilots). A ``hard`` target must be met or the plan is
+    infeasible (exit code 3, with the binding limit and what would relax it); a soft one is
+    met when the budget allows, in the order listed, and otherwise reports the least budget
+    that would meet it (`siting.targets`, `siting.what_it_takes`).
     """
 
     name: str = Field(min_length=1)
-    communities: tuple[str, ...] = Field(min_length=1)
     tier: str = Field(min_length=1)
     by_phase: str = Field(min_length=1)
+    communities: tuple[str, ...] = ()
+    count: PositiveInt | None = None
+    hard: bool = True
+    source: str | None = None
+
+    @model_validator(mode="after")
+    def _count_or_communities(self) -> Self:
+        if self.count is None and not self.communities:
+            msg = "give `count` (any communities), `communities` (these ones) or both"
+            raise ValueError(msg)
+        if self.count is not None and self.communities and self.count > len(self.communities):
+            msg = (f"count {self.count} exceeds the {len(self.communities)} communities "
+                   "listed")
+            raise ValueError(msg)
+        return self
+
+    @property
+    def required(self) -> int:
+        """How many communities must reach the tier."""
+        return self.count if self.count is not None else len(self.communities)
+
+
+Objective = Literal["tiers", "coverage"]
+"""``tiers``: targets first, then communities lifted a tier, then coverage, then money
+(`siting.models.multitype.lifts`); ``coverage``: targets, then coverage (no tier level)."""
 
 
 class Scenario(Record):
@@ -306,6 +345,7 @@ class Scenario(Record):
     snap_tolerance_m: PositiveFloat = 150.0
     tiers: TierSpec = TierSpec()
     targets: tuple[TargetSpec, ...] = ()
+    objective: Objective = "tiers"
 
     @field_validator("crs")
     @classmethod
@@ -350,6 +390,19 @@ class Scenario(Record):
         if self.budget.total_yuan is not None:
             return self.budget.total_yuan
         return float(sum(p.budget_yuan for p in self.phases))
+
+    def with_budget_scale(self, scale: float) -> Scenario:
+        """This scenario with every phase budget and the total cap multiplied by ``scale`` (≥ 0),
+        e.g. to check a target's least budget (`siting.what_it_takes`)."""
+        if not scale >= 0:
+            msg = f"the budget scale must be a number ≥ 0, got {scale!r}"
+            raise ValueError(msg)
+        phases = tuple(p.model_copy(update={"budget_yuan": p.budget_yuan * scale})
+                       for p in self.phases)
+        total = self.budget.total_yuan
+        budget = self.budget.model_copy(
+            update={"total_yuan": None if total is None else total * scale})
+        return self.model_copy(update={"phases": phases, "budget": budget})
 
     def load_catalog(self) -> Catalog:
         """The scenario's catalog in its mode, restricted to ``catalog.types`` when given.
@@ -635,6 +688,11 @@ def _check_targets(
             problems += _unknown_keys_problem(
                 scenario_file, f"{where}.communities", target.communities, communities,
                 "community")
+    weights = raw.get("weights")
+    values = weights.get("tier_values") if isinstance(weights, dict) else None
+    if isinstance(values, dict):
+        problems += _unknown_keys_problem(
+            scenario_file, "weights.tier_values", list(values), rules.keys, "tier")
     return problems
 
 

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 BEFORE = "before"
 """The stage name of the state before the plan."""
 
-_GROUP_TEXT: dict[RuleGroup, tuple[str, str]] = {
+GROUP_TEXT: dict[RuleGroup, tuple[str, str]] = {
     "all": ("居民", "residents"),
     "general": ("60岁以下居民", "residents under 60"),
     "elderly": ("60岁以上", "60+"),
@@ -189,7 +189,7 @@ def _percent(share: float) -> str:
 def _shortfalls(tier: Tier, k: int, rule: Rule, shares: dict[str, float], met: int,
                 needed: int, catalog: Catalog) -> list[Shortfall]:
     """One shortfall per type below the share when every type is needed, else one for the rule."""
-    zh_group, en_group = _GROUP_TEXT[rule.group]
+    zh_group, en_group = GROUP_TEXT[rule.group]
     below = {key: s for key, s in shares.items() if s < rule.min_share}
     target = _percent(rule.min_share)
 

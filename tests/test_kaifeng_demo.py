@@ -99,7 +99,13 @@ def test_outlets_sites_and_demand_list() -> None:
     assert set(counts.index) == set(catalog.types)
     assert counts["canteen"] < counts["convenience_store"] / 10  # the gaps the plan targets
     sites = gpd.read_file(DEMO / "sites.gpkg")
-    assert 150 <= len(sites) <= 300
+    assert 300 <= len(sites) <= 600
+    # Upgrade projects: every community's service centre, and existing outlets adding a type.
+    centres = sites[sites["kind"] == "社区服务中心"]
+    assert len(centres) == gpd.read_file(DEMO / "demand.gpkg")["community"].nunique()
+    assert set(sites["project_kind"]) == {"新建", "改造", "利用存量"}
+    assert (sites.loc[sites["kind"] == "闲置国有/集体房产", "project_kind"] == "利用存量").all()
+    assert sites["cost_source"].str.startswith("A:").all()
     canteen = catalog.types["canteen"].cost_yuan
     costs = sites["cost_canteen"].dropna()
     assert costs.between(canteen.min, canteen.max).all()

@@ -29,6 +29,7 @@ def written(plan: Plan, context: PlanContext, tmp_path_factory: pytest.TempPathF
     assert {f.relative_to(outdir).as_posix() for f in files} == {
         "report.html", "map.html", "blindspots.csv", "projects.xlsx", "charts/coverage.png",
         "charts/budget.png", "charts/budget_coverage.png", "charts/tiers.png", "charts/map.png",
+        "charts/lift_curve.png",
     }
     return outdir
 

@@ -120,8 +120,20 @@ block), :mod:`.benders`, :mod:`.bounds`, :mod:`.diagnosis` (why no plan meets th
 requirements) and :mod:`.solve` (:func:`plan_sites`).
 """
 
+from .cheapest import (
+    Blocker,
+    CheapestPlan,
+    CountDiagnosis,
+    GoalCosts,
+    Instance,
+    cheapest_plan,
+    goal_costs,
+    prepare_instance,
+)
 from .credit import coverage_utility
+from .goals import Clause, Goal, GoalCount, ShareCondition
 from .inputs import CoverageRequirement, DiminishingReturns, TypeCoverage
+from .lifts import GoalLevel
 from .solution import (
     EXISTING_COVERED,
     NOT_COVERED,
@@ -134,12 +146,25 @@ from .solve import plan_sites
 __all__ = [
     "EXISTING_COVERED",
     "NOT_COVERED",
+    "Blocker",
+    "CheapestPlan",
+    "Clause",
+    "CountDiagnosis",
     "CoverageRequirement",
     "DiminishingReturns",
+    "Goal",
+    "GoalCosts",
+    "GoalCount",
+    "GoalLevel",
     "Infeasibility",
+    "Instance",
     "MultiTypeSolution",
+    "ShareCondition",
     "TypeCoverage",
+    "cheapest_plan",
     "coverage_utility",
     "describe_all",
+    "goal_costs",
     "plan_sites",
+    "prepare_instance",
 ]

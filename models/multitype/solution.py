@@ -163,6 +163,9 @@ class MultiTypeSolution:
         ``"multitype"`` and ``"max"``, as in :class:`~siting.models._result.Solution`, whose
         field names this result shares (``sites``, ``new_sites``, ``objective``, ``bound``,
         ``gap``, ``lower_bound``, ``status``, ``reason``, ``backend``, ``method``, ``seconds``).
+    goal_value, goal_bound, goal_status
+        With a goal level (:mod:`.lifts`): its value (goals held, see
+        :func:`~.lifts.goal_weights`), proven upper bound and status; 0, 0, "" without.
     """
 
     build_phase: IntArray
@@ -181,6 +184,9 @@ class MultiTypeSolution:
     infeasible: tuple[Infeasibility, ...] = ()
     problem: str = "multitype"
     sense: Sense = "max"
+    goal_value: float = 0.0
+    goal_bound: float = 0.0
+    goal_status: str = ""
     build: BoolArray = field(init=False)
 
     def __post_init__(self) -> None:

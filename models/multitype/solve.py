@@ -15,9 +15,12 @@ from .._result import OPTIMALITY_TOLERANCE, Status, relative_gap
 from ..coverage import Clock
 from .benders import solve_benders
 from .bounds import knapsack_bound, lp_relaxation
+from .cheapest import Instance, describe, goal_costs, reach_diagnosis
 from .diagnosis import diagnose, nothing_affordable
+from .goals import counts_met, goal_holds, goal_values, prepare_goals
 from .greedy import best_greedy
 from .inputs import CoverageRequirement, DiminishingReturns, TypeCoverage
+from .lifts import GoalLevel, LiftResult, fill, goal_level, lift_greedy, lift_stage, with_goal_floor
 from .milp import build_model, to_columns
 from .plans import Plan, evaluate, prune
 from .prepare import TOL, check_inputs, prepare_requirements, prepare_type
@@ -42,6 +45,7 @@ def plan_sites(
     max_types_per_site: int | None = None,
     requirements: Sequence[CoverageRequirement] = (),
     returns: DiminishingReturns | None = None,
+    goals: GoalLevel | None = None,
     method: Method = "benders",
     backend: Backend = "highs",
     time_limit: float | None = None,
@@ -83,6 +87,12 @@ def plan_sites(
         Credit each (type, group) by a concave function of its covered share instead of by
         covered weight (rows grouped by :attr:`TypeCoverage.groups`); None keeps the linear
         objective.
+    goals
+        A goal level above coverage (:mod:`.lifts`): first make as many goals hold as the
+        budget allows (meeting its hard counts), then maximise coverage with that many held,
+        then drop facilities that add neither. The time limit is shared: a fifth for the goals'
+        stand-alone costs when not given, 35 % of the rest for the goal level, a fifth of the
+        limit kept for pruning and reporting.
     method
         ``"benders"`` (default) solves the model by its Benders decomposition
         (:mod:`.benders`: facilities in a master problem, coverage as cuts, HiGHS), which scales
@@ -161,7 +171,10 @@ def plan_sites(
             existing_weight=np.array([tp.existing_weight for tp in prepared]),
             spend_by_phase=plan.spend, objective=plan.objective, bound=bound, status=status,
             backend=backend_used, method=method_used, seconds=clock.seconds,
-            reason=reason or describe_all(infeasible), infeasible=infeasible)
+            reason=reason or describe_all(infeasible), infeasible=infeasible,
+            goal_value=lift.value if lift is not None else 0.0,
+            goal_bound=lift.bound if lift is not None else 0.0,
+            goal_status=lift.status.value if lift is not None else "")
 
     # What the plan came from: HiGHS (or CBC, SCIP) solving the MILP, or the greedy heuristic.
     solver, algorithm = {"heuristic": ("heuristic", "greedy"), "benders": ("highs", "benders"),
@@ -172,43 +185,115 @@ def plan_sites(
         return finish(empty, bound, Status.INFEASIBLE, solver, algorithm, infeasible=records)
 
     empty = evaluate(np.full((n, n_types), -1, dtype=np.int64), inp, prepared, reqs)
+    lift: LiftResult | None = None
+    pg = None if goals is None else prepare_goals(goals.goals, goals.counts, types, prepared, inp)
+    if pg is not None and not pg.counts and \
+            not (pg.possible[:, -1] & ~pg.before & (pg.value > 0)).any():
+        goals = pg = None  # no goal can be gained: the plan is the coverage plan
+    if goals is not None and pg is not None:
+        blocked = reach_diagnosis(pg)
+        if blocked:
+            return finish(empty, float("inf"), Status.INFEASIBLE, solver, algorithm,
+                          describe(blocked, pg))
+        costs = goals.costs
+        if costs is None:
+            left = clock.remaining()
+            costs = goal_costs(Instance(inp, prepared, pg), backend=backend,
+                               time_limit=None if left is None else 0.2 * left)
+        start_plan = (np.full((n, n_types), -1, dtype=np.int64) if goals.start is None
+                      else np.asarray(goals.start, dtype=np.int64))
+        left = clock.remaining()
+        lift = lift_stage(inp, prepared, reqs, pg,
+                          [start_plan, lift_greedy(inp, prepared, pg, costs, start_plan)],
+                          backend=backend, time_limit=None if left is None else 0.35 * left,
+                          mip_rel_gap=mip_rel_gap)
+        if not np.isfinite(lift.value):
+            why = ("the goal counts cannot be met within the budget" if lift.status is
+                   Status.INFEASIBLE else "no plan meeting the goal counts found within the "
+                   f"time limit of {clock.limit} s (not proven infeasible); raise time_limit")
+            return finish(empty, float("inf"), Status.INFEASIBLE, solver, algorithm, why)
     if any(r.reachable < r.need * (1 - TOL) for r in reqs):
         return infeasible()
     broke = nothing_affordable(inp)
-    if broke and empty.meets_requirements:
+    if broke and empty.meets_requirements and lift is None:
         return finish(empty, 0.0, Status.OPTIMAL, solver, algorithm, broke)
 
-    greedy = best_greedy(inp, prepared, reqs, Clock(
-        None if clock.limit is None else clock.limit * GREEDY_SHARE))
     cheap_bound = knapsack_bound(inp, prepared)
-    candidates = [(greedy, "greedy")] if greedy.meets_requirements else []
-    if method == "milp":
-        model = build_model(inp, prepared, reqs)
-        warm = to_columns(greedy, inp, prepared, model) if greedy.meets_requirements else None
-        out: MilpOutcome = solve_milp(model.problem, backend=backend,
-                                      time_limit=clock.remaining(), mip_rel_gap=mip_rel_gap,
-                                      warm_start=warm)
+    if pg is not None and lift is not None and method != "heuristic":
+        # A goal level: the MILP with the goals held at the level reached (`.lifts`), from the
+        # coverage greedy on what the goal level leaves (unless time is short).
+        solver, algorithm = backend, "milp"
+        left = clock.remaining()
+        short = left is not None and clock.limit is not None and left < 0.3 * clock.limit
+        greedy = prune(evaluate(lift.build_phase if short else
+                                fill(types, inp, prepared, lift.build_phase), inp, prepared,
+                                reqs), inp, prepared, reqs)
+        model, goal_columns = with_goal_floor(build_model(inp, prepared, reqs), pg, inp,
+                                              lift.value)
+        warm = None
+        if greedy.meets_requirements:
+            x = to_columns(greedy, inp, prepared, model)
+            warm = np.asarray(np.r_[x, goal_values(pg, greedy.covered, n_phases, goal_columns,
+                                                   model.problem.num_col)[x.size:]],
+                              dtype=np.float64)
+        # A fifth of the limit stays for pruning and reporting the plan.
+        reserve = 0.2 * clock.limit if clock.limit is not None else 0.0
+        left = clock.remaining()
+        out: MilpOutcome = solve_milp(
+            model.problem, backend=backend,
+            time_limit=None if left is None else max(left - reserve, 1e-3),
+            mip_rel_gap=mip_rel_gap, warm_start=warm)
         if out.status is MilpStatus.INFEASIBLE:
             return infeasible()
         bound = min(cheap_bound,
                     -out.bound / model.weight_scale if np.isfinite(out.bound)
                     else lp_relaxation(model, clock.remaining())[0])
-        found = [] if out.x is None else [model.facilities.build_phase(out.x, (n, n_types))]
+        candidates = [(greedy, "greedy")] if greedy.meets_requirements else []
+        if out.x is not None:
+            found_plan = prune(evaluate(model.facilities.build_phase(out.x, (n, n_types)), inp,
+                                        prepared, reqs), inp, prepared, reqs)
+            holds = goal_holds(pg, found_plan.covered, n_phases)
+            if found_plan.meets_requirements and bool(counts_met(pg, holds).all()) and \
+                    goal_level(pg, holds, inp) >= lift.value - TOL * max(1.0, lift.value):
+                candidates.append((found_plan, algorithm))
         stopped = out.status is not MilpStatus.OPTIMAL
     else:
-        start = (greedy.build_phase, greedy.site_phase) if greedy.meets_requirements else None
-        decomposed = solve_benders(inp, prepared, reqs, clock, start,
-                                   greedy.objective if start else -np.inf,
-                                   integer=method == "benders", mip_rel_gap=mip_rel_gap)
-        if decomposed.infeasible:
-            return infeasible()
-        bound = min(cheap_bound, decomposed.bound)
-        found = list(decomposed.plans)
-        stopped = clock.expired or not decomposed.lp_converged
-    for build_phase in found:
-        plan = prune(evaluate(build_phase, inp, prepared, reqs), inp, prepared, reqs)
-        if plan.meets_requirements:
-            candidates.append((plan, algorithm))
+        if pg is not None and lift is not None:
+            greedy = prune(evaluate(fill(types, inp, prepared, lift.build_phase), inp, prepared,
+                                    reqs), inp, prepared, reqs)
+        else:
+            greedy = best_greedy(inp, prepared, reqs, Clock(
+                None if clock.limit is None else clock.limit * GREEDY_SHARE))
+        candidates = [(greedy, "greedy")] if greedy.meets_requirements else []
+        if method == "milp":
+            model = build_model(inp, prepared, reqs)
+            warm = to_columns(greedy, inp, prepared, model) if greedy.meets_requirements \
+                else None
+            out = solve_milp(model.problem, backend=backend, time_limit=clock.remaining(),
+                             mip_rel_gap=mip_rel_gap, warm_start=warm)
+            if out.status is MilpStatus.INFEASIBLE:
+                return infeasible()
+            bound = min(cheap_bound,
+                        -out.bound / model.weight_scale if np.isfinite(out.bound)
+                        else lp_relaxation(model, clock.remaining())[0])
+            found = [] if out.x is None else [model.facilities.build_phase(out.x, (n, n_types))]
+            stopped = out.status is not MilpStatus.OPTIMAL
+        else:
+            start = (greedy.build_phase, greedy.site_phase) if greedy.meets_requirements \
+                else None
+            decomposed = solve_benders(inp, prepared, reqs, clock, start,
+                                       greedy.objective if start else -np.inf,
+                                       integer=method == "benders", mip_rel_gap=mip_rel_gap)
+            if decomposed.infeasible:
+                return infeasible()
+            bound = min(cheap_bound, decomposed.bound)
+            found = list(decomposed.plans)
+            stopped = clock.expired or not decomposed.lp_converged
+        if lift is None:
+            for build_phase in found:
+                plan = prune(evaluate(build_phase, inp, prepared, reqs), inp, prepared, reqs)
+                if plan.meets_requirements:
+                    candidates.append((plan, algorithm))
     if not candidates:
         if method == "heuristic":
             missed = tuple(

@@ -194,6 +194,33 @@ SITE_KINDS = {
     "底商单元": (0.35, (80.0, 400.0), (500.0, 1200.0)),
     "闲置国有/集体房产": (0.15, (300.0, 1200.0), (300.0, 800.0)),
 }
+# What a project at each site kind is (项目类型): a new lease and fit-out, an upgrade or extension
+# of a building already in use (适老化改造, adding a type to an existing outlet), or revitalised
+# idle state/collective property (盘活存量房产).
+PROJECT_KIND = {
+    "临街商铺": "新建",
+    "底商单元": "新建",
+    "闲置国有/集体房产": "利用存量",
+    "社区服务中心": "改造",
+    "现有网点": "改造",
+}
+# Upgrade sites [A]: every community's service centre (社区党群服务中心; GB 50180 puts a 社区服务站
+# of 600–1000 m² in each 5-minute circle, older centres are smaller) can be extended, and a
+# share of existing outlets can add a type (a convenience store adds parcel lockers, a canteen
+# a breakfast counter). Floor area range m², refit cost range yuan/m², share of outlets offered.
+CENTRE_SITE = ((300.0, 900.0), (150.0, 400.0))
+OUTLET_SITE = ((40.0, 200.0), (100.0, 300.0), 0.2)
+# Pilot communities [A]: the action plan names them because 品质型 is within their reach by
+# 2025-12, so the demo gives each the premises a district would line up for it: a piece of idle
+# state property (盘活存量房产) and ground-floor units (底商单元), at most this many in all, each on
+# the block whose neighbours within the radius (m, straight line, well inside the 5-minute walk)
+# hold the most residents no premises is near yet.
+PILOT_UNITS = (10, 110.0)
+# Where every site cost comes from (the catalog's cost ranges carry their own source tags).
+COST_SOURCE = ("A: site cost = floor area × a per-m² range of this generator's site kinds; type "
+               "costs within siting/data/catalog.yaml cost_yuan ranges")
+# The upgrade sites are drawn from their own stream, so the other layers stay as they were.
+UPGRADE_SEED = (SEED, 1)
 SITE_COST_TYPES = ("canteen", "elderly_station", "childcare")
 PHASES = (("2025-09", 0.6), ("2025-12", 0.25), ("2026-09", 0.15))
 # 需求清单 type mix [A]: residents mostly ask for what is missing.
@@ -225,6 +252,7 @@ class SizeSpec:
     sites: int
     demand_items: int
     extent_m: tuple[float, float] = EXTENT_M
+    pilot_premises: bool = True
 
     def scaled(self, factor: float) -> SizeSpec:
         """This size with the area × ``factor`` (each side × √factor) and communities, outlets,
@@ -241,7 +269,7 @@ class SizeSpec:
 
 SIZES: dict[Size, SizeSpec] = {
     "full": SizeSpec((80.0, 120.0), (160.0, 220.0), 120, 1.0, 200, 60),
-    "small": SizeSpec((250.0, 320.0), (500.0, 650.0), 20, 0.1, 30, 15),
+    "small": SizeSpec((250.0, 320.0), (500.0, 650.0), 20, 0.1, 30, 15, pilot_premises=False),
 }
 
 
@@ -616,14 +644,84 @@ def build_sites(
             "first_phase": [phase_keys[p] for p in first_phase],
         }
     )
+    _type_costs(frame, catalog, rng)
+    frame["x"], frame["y"] = xy[:, 0], xy[:, 1]
+    return frame
+
+
+def _type_costs(frame: pd.DataFrame, catalog: Catalog, rng: np.random.Generator) -> None:
+    """Per-site costs of the types whose cost varies most by site, within the catalog's range."""
+    area = frame["floor_area_m2"].to_numpy()
     for ftype in SITE_COST_TYPES:
         cost = catalog.types[ftype].cost_yuan
         big_enough = area >= catalog.types[ftype].area_m2.min
         frame[f"cost_{ftype}"] = np.where(
-            big_enough, np.round(rng.uniform(cost.min, cost.max, size.sites), -3), np.nan
+            big_enough, np.round(rng.uniform(cost.min, cost.max, len(frame)), -3), np.nan
         )
-    frame["x"], frame["y"] = xy[:, 0], xy[:, 1]
-    return frame
+
+
+def _fitting(area: float, catalog: Catalog, exclude: Sequence[str] = ()) -> str:
+    """``allowed_types`` of a site: the catalog types whose minimum area fits ('' = all)."""
+    fits = [key for key, t in catalog.types.items()
+            if t.area_m2.min <= area and key not in exclude]
+    return "" if len(fits) == len(catalog.types) else ";".join(fits)
+
+
+def build_upgrade_sites(
+    demand: pd.DataFrame, outlets: pd.DataFrame, first_id: int, catalog: Catalog,
+    rng: np.random.Generator, *, pilot_premises: bool = True,
+) -> pd.DataFrame:
+    """Upgrade sites: each community's service centre and a share of existing outlets; and
+    the pilots' ground-floor units."""
+    weight = demand["population"].to_numpy(dtype=np.float64)
+    xy = demand[["x", "y"]].to_numpy()
+    centres = []
+    for name, members in demand.groupby("community", sort=True).groups.items():
+        idx = np.asarray(members)
+        middle = (xy[idx] * weight[idx, None]).sum(axis=0) / weight[idx].sum()
+        block = idx[np.argmin(((xy[idx] - middle) ** 2).sum(axis=1))]
+        centres.append((str(name), xy[block] + 8.0))  # on the block, off its centre point
+    (area_low, area_high), (cost_low, cost_high) = CENTRE_SITE
+    area = np.round(rng.uniform(area_low, area_high, len(centres)))
+    rows = [{"kind": "社区服务中心", "ownership": "state/collective", "floor_area_m2": a,
+             "base_cost_yuan": float(np.round(a * rng.uniform(cost_low, cost_high), -3)),
+             "allowed_types": _fitting(a, catalog), "first_phase": PHASES[0][0],
+             "x": p[0], "y": p[1]} for (_, p), a in zip(centres, area, strict=True)]
+    (area_low, area_high), (cost_low, cost_high), share = OUTLET_SITE
+    offered = np.flatnonzero(rng.random(len(outlets)) < share)
+    for i in offered:
+        a = float(np.round(rng.uniform(area_low, area_high)))
+        own = outlets["types"].iloc[i].split(";")
+        rows.append({"kind": "现有网点", "ownership": "private", "floor_area_m2": a,
+                     "base_cost_yuan": float(np.round(a * rng.uniform(cost_low, cost_high), -3)),
+                     "allowed_types": _fitting(a, catalog, own) or "", "first_phase": PHASES[0][0],
+                     "x": float(outlets["x"].iloc[i]), "y": float(outlets["y"].iloc[i])})
+    for name in PILOTS if pilot_premises else ():
+        idx = np.flatnonzero(demand["community"].to_numpy() == name)
+        if idx.size == 0:
+            continue
+        most, radius = PILOT_UNITS
+        near = ((xy[idx, None, :] - xy[None, idx, :]) ** 2).sum(axis=2) <= radius**2
+        open_people = weight[idx].copy()
+        for unit in range(most):
+            gain = near @ open_people
+            if gain.max() <= 0:
+                break
+            best = int(np.argmax(gain))
+            open_people[near[best]] = 0.0
+            block = idx[best]
+            kind = "闲置国有/集体房产" if unit == 0 else "底商单元"
+            _, area_range, cost_range = SITE_KINDS[kind]
+            a = float(np.round(rng.uniform(*area_range)))
+            rows.append({"kind": kind, "ownership": "state/collective" if unit == 0 else
+                         "private", "floor_area_m2": a,
+                         "base_cost_yuan": float(np.round(a * rng.uniform(*cost_range), -3)),
+                         "allowed_types": _fitting(a, catalog), "first_phase": PHASES[0][0],
+                         "x": float(xy[block, 0]), "y": float(xy[block, 1])})
+    frame = pd.DataFrame(rows)
+    frame.insert(0, "id", [f"S{first_id + i:04d}" for i in range(len(frame))])
+    _type_costs(frame, catalog, rng)
+    return frame[[c for c in frame.columns if c not in ("x", "y")] + ["x", "y"]]
 
 
 def build_demand_list(
@@ -722,6 +820,12 @@ def generate(out: Path, *, size: Size = "full", scale: float = 1.0) -> list[Path
     outlets = build_outlets(demand, town, spec, catalog, rng)
     sites = build_sites(town, spec, catalog, rng)
     demand_list = build_demand_list(demand, spec, rng)
+    upgrades = build_upgrade_sites(demand, outlets, len(sites) + 1, catalog,
+                                   np.random.default_rng(UPGRADE_SEED),
+                                   pilot_premises=spec.pilot_premises)
+    sites = pd.concat([sites, upgrades], ignore_index=True)
+    sites.insert(2, "project_kind", sites["kind"].map(PROJECT_KIND))
+    sites["cost_source"] = COST_SOURCE
 
     paths = [out / name for name in ("streets.gpkg", "demand.gpkg", "outlets.gpkg", "sites.gpkg")]
     for path in paths:

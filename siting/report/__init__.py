@@ -32,6 +32,7 @@ from .html_map import TileLayer, map_html
 from .overview_map import overview_map
 from .page import SECTIONS, ReportData, Section, report_html
 from .pdf import start_print
+from .what_it_takes import lift_curve_chart
 from .workbook import blind_spot_frame, workbook_bytes
 
 if TYPE_CHECKING:
@@ -120,7 +121,8 @@ def write_report(
     with ThreadPoolExecutor(max_workers=1) as pool:
         drawing = pool.submit(map_html, plan, context, tiles=tiles, notes=notes,
                               backdrop=backdrop)
-        charts = {**plan_charts(plan), "map": overview_map(plan, context, backdrop)}
+        charts = {**plan_charts(plan), "lift_curve": lift_curve_chart(plan),
+                  "map": overview_map(plan, context, backdrop)}
         data = ReportData(plan, context, tables, charts, "", notes, printing=True)
         printing = start_print(report_html(data, sections=sections)) if pdf else None
         page = drawing.result()

@@ -1,0 +1,166 @@
+"""Greedy plans that make goals hold: the warm start of the minimum-cost covering MILPs.
+
+A goal holds when each of its clauses holds, and a share condition of a clause is a partial
+set cover of the condition's rows by the sites that may host its type. :func:`make_hold` covers
+each condition still short with Chvátal's greedy rule [1]_ (the most missing amount per yuan
+first, a site's fixed charge counted only while it is unused, floor area and types per site
+respected), taking for an at-least clause the conditions whose greedy cover costs least.
+:func:`greedy_counts` meets counts of goals the same way, one goal at a time: the goal whose
+greedy cover adds the least cost to the plan so far, counts in order of their phase.
+
+References
+----------
+.. [1] Chvátal, V. (1979). A greedy heuristic for the set-covering problem. *Mathematics of
+   Operations Research* 4(3), 233–235.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from .._validate import IntArray
+from .goals import PreparedGoals, goal_holds
+from .plans import evaluate, first_cover
+from .prepare import TOL, Inputs, PreparedType
+
+
+def _cover(inp: Inputs, tp: PreparedType, t: int, coef: np.ndarray, need: float, phase: int,
+           build: IntArray) -> IntArray | None:
+    """``build`` plus type ``t`` at the sites the greedy picks until ``coef`` · covered ≥ need
+    by ``phase``; None when the allowed sites cannot get there."""
+    n_phases = inp.shape[2]
+    build = build.copy()
+    covered = first_cover(tp, build[:, t], n_phases) <= phase
+    missing = need - float(coef @ covered)
+    built = build >= 0
+    area_left = (None if inp.site_area is None or inp.type_area is None
+                 else inp.site_area - (inp.type_area * built).sum(axis=1))
+    slots = None if inp.max_types is None else inp.max_types - built.sum(axis=1)
+    usable = inp.allowed[:, t] & (inp.first_phase <= phase) & ~built[:, t]
+    if area_left is not None and inp.type_area is not None:
+        usable &= inp.type_area[:, t] <= area_left + TOL
+    if slots is not None:
+        usable &= slots > 0
+    cover = tp.cover.tocsc()
+    while missing > TOL * max(need, 1.0):
+        gain = np.asarray(cover.T @ (coef * ~covered), dtype=np.float64)
+        opened = built.any(axis=1)
+        cost = inp.type_cost[:, t] + np.where(opened, 0.0, inp.base_cost)
+        score = np.where(usable & (gain > 0),
+                         np.minimum(gain, missing) / np.maximum(cost, TOL), -1.0)
+        j = int(np.argmax(score))  # ties: the lower site index
+        if score[j] < 0:
+            return None
+        build[j, t] = phase
+        built[j, t] = True
+        usable[j] = False
+        rows = cover[:, [j]].indices
+        covered[rows] = True
+        missing = need - float(coef @ covered)
+    return build
+
+
+def _spend(inp: Inputs, build: IntArray) -> float:
+    built = build >= 0
+    return float((inp.type_cost * built).sum() + inp.base_cost[built.any(axis=1)].sum())
+
+
+def make_hold(inp: Inputs, prepared: Sequence[PreparedType], pg: PreparedGoals, g: int,
+              phase: int, build: IntArray) -> IntArray | None:
+    """``build`` plus greedy covers that make goal ``g`` (and the goals it requires) hold by
+    ``phase``; None when the greedy cannot."""
+    n_phases = inp.shape[2]
+    for h in pg.chain(g):
+        for clause in pg.clauses[h]:
+            if not clause.missing:
+                continue
+            covered = [first_cover(tp, build[:, t], n_phases) <= phase
+                       for t, tp in enumerate(prepared)]
+            short = [int(i) for i in clause.conditions
+                     if pg.conditions[i].coef @ covered[pg.conditions[i].type_index]
+                     < pg.conditions[i].need * (1 - TOL)]
+            needed = clause.missing - (clause.conditions.size - len(short))
+            if needed <= 0:
+                continue
+            # Large facilities first, so that small ones do not take the room they need.
+            area = inp.type_area.max(axis=0) if inp.type_area is not None else \
+                np.zeros(len(prepared))
+            short.sort(key=lambda i: -area[pg.conditions[i].type_index])
+            # Cover the cheapest conditions first, each on the plan so far.
+            options = []
+            for i in short:
+                c = pg.conditions[i]
+                found = _cover(inp, prepared[c.type_index], c.type_index, c.coef, c.need, phase,
+                               build)
+                if found is not None:
+                    options.append((_spend(inp, found) - _spend(inp, build), i))
+            if len(options) < needed:
+                return None
+            for _, i in sorted(options)[:needed]:
+                c = pg.conditions[i]
+                found = _cover(inp, prepared[c.type_index], c.type_index, c.coef, c.need, phase,
+                               build)
+                if found is None:
+                    return None
+                build = found
+    return build
+
+
+Hold = Callable[[int, int, IntArray], "IntArray | None"]
+"""``(goal, phase, build)`` → ``build`` plus what makes the goal hold by the phase, or None."""
+
+
+def greedy_counts(inp: Inputs, prepared: Sequence[PreparedType], pg: PreparedGoals,
+                  build: IntArray, *, fallback: Hold | None = None,
+                  deadline: float | None = None) -> IntArray | None:
+    """``build`` plus greedy covers until every count of ``pg`` is met; None when they cannot
+    be met this way, or not before ``deadline`` (a ``time.perf_counter()`` time). ``fallback``
+    makes a goal hold when the greedy cover cannot (floor area packed badly, say), e.g. by
+    solving the goal's own MILP.
+
+    Lazy: a goal's added cost is recomputed only when it comes to the top of the queue, and
+    taken when it is still no dearer than the next one (sharing sites with goals taken since
+    can only have made it cheaper or left it as it was, in the common case).
+    """
+    n_phases = inp.shape[2]
+
+    def hold(g: int, phase: int, build: IntArray) -> IntArray | None:
+        if deadline is not None and time.perf_counter() > deadline:
+            return None
+        found = make_hold(inp, prepared, pg, g, phase, build)
+        if found is None and fallback is not None:
+            found = fallback(g, phase, build)
+        return found
+
+    for members, need, phase in sorted(pg.counts, key=lambda c: c[2]):
+        holds = goal_holds(pg, evaluate(build, inp, prepared, []).covered, n_phases)
+        held = int(holds[members, phase].sum())
+        queue: list[tuple[float, int]] = []
+        base = _spend(inp, build)
+        for g in members:
+            if holds[g, phase] or not pg.possible[g, phase]:
+                continue
+            found = hold(int(g), phase, build)
+            if found is not None:
+                heapq.heappush(queue, (_spend(inp, found) - base, int(g)))
+        while held < need:
+            if not queue:
+                return None
+            _, g = heapq.heappop(queue)
+            if holds[g, phase]:
+                continue
+            found = hold(g, phase, build)
+            if found is None:
+                continue
+            extra = _spend(inp, found) - _spend(inp, build)
+            if queue and extra > queue[0][0] + TOL:
+                heapq.heappush(queue, (extra, g))
+                continue
+            build = found
+            holds = goal_holds(pg, evaluate(build, inp, prepared, []).covered, n_phases)
+            held = int(holds[members, phase].sum())
+    return build

@@ -1,0 +1,294 @@
+r"""The goal level of the objective: make as many goals hold as the budget allows.
+
+:func:`~.solve.plan_sites` with goals optimises lexicographically, as a planner ranks aims: first
+the goals (with hard counts as constraints), then weighted coverage with the goal value held at
+what the first level reached, then money (facilities that add neither are dropped). Sequential
+solves, each with the level above fixed, keep each objective in its own units; one MILP with
+weights big enough to order the levels would put coefficients 10⁶ apart and let the gap
+tolerance swallow the lower levels.
+
+Goal level
+----------
+:math:`\max \sum_g v_g \big(z_{g,F-1} + \epsilon \sum_{f < F-1} \pi_f z_{gf}\big)` with
+:math:`\epsilon = 1 / (1 + \sum_{f<F-1} \pi_f \sum_g v_g)`: goals holding at the end of the plan
+come first and holding them earlier only breaks ties, so the plan that lifts the most goals by
+the end wins. In particular, if the goals' stand-alone costs, cheapest first, fit in the total
+budget ``k`` at a time, the goal level reaches at least ``k`` of them: the union of their
+cheapest plans, built in the last phase, is feasible.
+
+Warm start (:func:`lift_greedy`): goals in order of stand-alone cost per value (:func:`~.cheapest.
+goal_costs`), each adding the facilities of its cheapest plan that are not built yet, in the
+earliest phase whose cumulative budget (and the sites' floor area and type limits) allows it.
+Goals whose required goal held before the plan go first, so each community is lifted once before
+any is lifted twice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from .._milp import Backend, MilpProblem, MilpStatus, solve_milp
+from .._result import OPTIMALITY_TOLERANCE, Status, relative_gap
+from .._validate import BoolArray, FloatArray, IntArray
+from ..coverage import Clock
+from .cheapest import GoalCosts
+from .goals import (
+    Goal,
+    GoalColumns,
+    GoalCount,
+    PreparedGoals,
+    add_goals,
+    counts_met,
+    covered_starts,
+    goal_holds,
+    goal_values,
+)
+from .greedy import greedy
+from .inputs import TypeCoverage
+from .milp import Model, build_model, to_columns
+from .plans import evaluate
+from .prepare import TOL, Inputs, PreparedType, Requirement, prepare_type
+
+
+@dataclass(frozen=True)
+class GoalLevel:
+    """The goal level of :func:`~.solve.plan_sites`' objective.
+
+    Attributes
+    ----------
+    goals
+        The goals (:class:`~.goals.Goal`); their ``value`` weighs them.
+    counts
+        Hard counts (:class:`~.goals.GoalCount`): the plan is ``INFEASIBLE`` when it cannot
+        meet them within the budget.
+    start
+        ``(n_sites, n_types)`` build phases (-1 unbuilt) of a plan that meets the counts within
+        the budget, e.g. :attr:`~.cheapest.CheapestPlan.build_phase`; the goal level starts
+        from it.
+    costs
+        Stand-alone goal costs (:func:`~.cheapest.goal_costs`) for the warm start; computed
+        when None.
+    """
+
+    goals: tuple[Goal, ...]
+    counts: tuple[GoalCount, ...] = ()
+    start: npt.ArrayLike | None = None
+    costs: GoalCosts | None = None
+
+
+def goal_weights(pg: PreparedGoals, inp: Inputs) -> FloatArray:
+    """``(G, F)`` objective weight of each goal holding at the end of each phase (docstring)."""
+    n_phases = inp.shape[2]
+    weights = np.zeros((pg.n_goals, n_phases))
+    early = inp.phase_weights[:-1]
+    epsilon = 1.0 / (1.0 + float(early.sum()) * float(pg.value.sum()))
+    weights[:, -1] = pg.value
+    weights[:, :-1] = epsilon * pg.value[:, None] * early[None, :]
+    return weights
+
+
+def goal_level(pg: PreparedGoals, holds: BoolArray, inp: Inputs) -> float:
+    """The goal level's value of a plan whose goals hold as ``holds`` (G, F)."""
+    return float((goal_weights(pg, inp) * holds).sum())
+
+
+@dataclass(frozen=True)
+class LiftResult:
+    """The goal level's plan, value and proven upper bound."""
+
+    build_phase: IntArray
+    value: float
+    bound: float
+    status: Status
+    seconds: float
+
+
+def _fits(build: IntArray, inp: Inputs, pairs: IntArray, phase: int) -> bool:
+    """Whether adding ``pairs`` (site, type) at ``phase`` keeps budgets and site limits."""
+    trial = build.copy()
+    trial[pairs[:, 0], pairs[:, 1]] = phase
+    built = trial >= 0
+    if inp.site_area is not None and inp.type_area is not None:
+        used = (inp.type_area * built).sum(axis=1)
+        if (used > inp.site_area * (1 + TOL)).any():
+            return False
+    if inp.max_types is not None and (built.sum(axis=1) > inp.max_types).any():
+        return False
+    n_phases = inp.shape[2]
+    site_phase = np.where(built.any(axis=1), np.where(built, trial, n_phases).min(axis=1), -1)
+    spend = np.bincount(site_phase[site_phase >= 0], weights=inp.base_cost[site_phase >= 0],
+                        minlength=n_phases)
+    spend += np.bincount(trial[built], weights=inp.type_cost[built], minlength=n_phases)
+    return bool((np.cumsum(spend) <= inp.budget_cum * (1 + TOL) + TOL).all())
+
+
+def lift_greedy(
+    inp: Inputs, prepared: Sequence[PreparedType], pg: PreparedGoals, costs: GoalCosts,
+    start: IntArray,
+) -> IntArray:
+    """A plan that adds goals' cheapest plans to ``start`` while the budget allows (docstring)."""
+    n_phases = inp.shape[2]
+    build = start.copy()
+    holds = goal_holds(pg, evaluate(build, inp, prepared, []).covered, n_phases)
+    first_tier = np.array([r < 0 or pg.before[r] for r in pg.requires], dtype=bool)
+    dropped = np.zeros(pg.n_goals, dtype=bool)
+    for tier_pass in (first_tier, np.ones(pg.n_goals, dtype=bool)):
+        while True:
+            open_ = ~holds[:, -1] & ~dropped & tier_pass & np.isfinite(costs.cost) & \
+                (pg.value > 0)
+            open_ &= np.array([r < 0 or holds[r, -1] for r in pg.requires], dtype=bool)
+            if not open_.any():
+                break
+            marginal = np.full(pg.n_goals, np.inf)
+            for h in np.flatnonzero(open_):
+                pairs = costs.builds[h]
+                new = pairs[build[pairs[:, 0], pairs[:, 1]] < 0]
+                fresh_sites = np.unique(new[:, 0])
+                fresh_sites = fresh_sites[(build[fresh_sites] < 0).all(axis=1)]
+                marginal[h] = (inp.type_cost[new[:, 0], new[:, 1]].sum()
+                               + inp.base_cost[fresh_sites].sum()) / pg.value[h]
+            g = int(np.argmin(marginal))  # ties: the lower goal index
+            pairs = costs.builds[g]
+            new = pairs[build[pairs[:, 0], pairs[:, 1]] < 0]
+            earliest = int(inp.first_phase[new[:, 0]].max(initial=0))
+            phase = next((f for f in range(earliest, n_phases) if _fits(build, inp, new, f)),
+                         None)
+            if phase is None:
+                dropped[g] = True
+                continue
+            build[new[:, 0], new[:, 1]] = phase
+            holds = goal_holds(pg, evaluate(build, inp, prepared, []).covered, n_phases)
+            if not holds[g, -1]:  # cannot happen: its cheapest plan is a subset of build
+                dropped[g] = True
+    return build
+
+
+def fill(types: Sequence[TypeCoverage], inp: Inputs, prepared: Sequence[PreparedType],
+         start: IntArray) -> IntArray:
+    """``start`` plus the coverage greedy's plan (new weight per yuan) for what ``start``
+    leaves: money, floor area, type slots and uncovered rows (rows ``start`` covers count as
+    covered by an outlet)."""
+    n_phases = inp.shape[2]
+    plan = evaluate(start, inp, prepared, [])
+    built = start >= 0
+    opened = plan.site_phase >= 0
+    # Money left by the end of each phase that no later phase needs back.
+    room = inp.budget_cum - np.cumsum(plan.spend)
+    room = np.maximum(np.minimum.accumulate(room[::-1])[::-1], 0.0)
+    allowed = inp.allowed & ~built
+    if inp.max_types is not None:
+        allowed &= (built.sum(axis=1) < inp.max_types)[:, None]
+    left = replace(
+        inp, base_cost=np.where(opened, 0.0, inp.base_cost), allowed=allowed,
+        first_phase=np.where(opened, np.maximum(inp.first_phase, plan.site_phase),
+                             inp.first_phase),
+        budget_cum=room,
+        site_area=None if inp.site_area is None or inp.type_area is None else
+        np.maximum(inp.site_area - (inp.type_area * built).sum(axis=1), 0.0))
+    rest = []
+    for k, (tc, tp) in enumerate(zip(types, prepared, strict=True)):
+        done = np.zeros(tp.row_map.size, dtype=bool)
+        live = tp.row_map >= 0
+        done[live] = plan.covered[k][tp.row_map[live]] < n_phases
+        existing = np.asarray(tc.existing if tc.existing is not None else
+                              np.zeros(done.size, dtype=bool), dtype=bool) | done
+        rest.append(prepare_type(k, replace(tc, existing=existing), left))
+    more = greedy(left, rest, [], "ratio", Clock(None))
+    out = np.where(built, start, more)
+    if inp.max_types is not None:
+        over = (out >= 0).sum(axis=1) > inp.max_types
+        out[over] = start[over]
+    return out
+
+
+def lift_model(
+    inp: Inputs, prepared: Sequence[PreparedType], reqs: Sequence[Requirement],
+    pg: PreparedGoals,
+) -> tuple[Model, MilpProblem, GoalColumns]:
+    """The plan's constraints (without diminishing returns) plus goal rows, goal level objective."""
+    model = build_model(replace(inp, returns=None), prepared, reqs)
+    base = replace(model.problem, c=np.zeros(model.problem.num_col))
+    problem, columns = add_goals(base, covered_starts(model), pg, inp.shape[2],
+                                 goal_cost=-goal_weights(pg, inp))
+    return model, problem, columns
+
+
+def _best_start(inp: Inputs, prepared: Sequence[PreparedType], reqs: Sequence[Requirement],
+                pg: PreparedGoals, builds: Sequence[IntArray]) -> tuple[float, IntArray] | None:
+    """The plan of ``builds`` meeting ``reqs`` and the counts with the highest goal level."""
+    best: tuple[float, IntArray] | None = None
+    for build in builds:
+        plan = evaluate(build, inp, prepared, reqs)
+        holds = goal_holds(pg, plan.covered, inp.shape[2])
+        if plan.meets_requirements and counts_met(pg, holds).all():
+            value = goal_level(pg, holds, inp)
+            if best is None or value > best[0] + TOL:
+                best = (value, build)
+    return best
+
+
+def lift_stage(
+    inp: Inputs, prepared: Sequence[PreparedType], reqs: Sequence[Requirement],
+    pg: PreparedGoals, starts: Sequence[IntArray], *, backend: Backend,
+    time_limit: float | None, mip_rel_gap: float,
+) -> LiftResult:
+    """Solve the goal level from the best of ``starts`` (plans meeting ``reqs`` and the counts)
+    within ``time_limit`` seconds, building the model included.
+
+    Returns the best plan found (a start when the MILP finds nothing better in time), its goal
+    level value and the MILP's proven upper bound.
+    """
+    begin = time.perf_counter()
+    n_phases = inp.shape[2]
+    model, problem, columns = lift_model(inp, prepared, reqs, pg)
+    best = _best_start(inp, prepared, reqs, pg, starts)
+    warm = None
+    if best is not None:
+        plan = evaluate(best[1], inp, prepared, reqs)
+        warm = to_columns(plan, replace(inp, returns=None), prepared, model)
+        warm = np.r_[warm, goal_values(pg, plan.covered, n_phases, columns,
+                                       problem.num_col)[warm.size:]]
+    left = None if time_limit is None else \
+        max(time_limit - (time.perf_counter() - begin), 1e-3)
+    out = solve_milp(problem, backend=backend, time_limit=left, mip_rel_gap=mip_rel_gap,
+                     warm_start=warm)
+    if out.status is MilpStatus.INFEASIBLE:
+        return LiftResult(np.full(inp.shape[:2], -1, dtype=np.int64), -np.inf, -np.inf,
+                          Status.INFEASIBLE, time.perf_counter() - begin)
+    bound = -out.bound if np.isfinite(out.bound) else np.inf
+    if out.x is not None:
+        chosen = model.facilities.build_phase(out.x, inp.shape[:2])
+        found = _best_start(inp, prepared, reqs, pg, [chosen])
+        if found is not None and (best is None or found[0] > best[0] + TOL):
+            best = found
+    if best is None:
+        return LiftResult(np.full(inp.shape[:2], -1, dtype=np.int64), -np.inf, bound,
+                          Status.FEASIBLE, time.perf_counter() - begin)
+    bound = max(bound, best[0])
+    gap = relative_gap(best[0], bound, "max")
+    status = Status.OPTIMAL if gap <= max(OPTIMALITY_TOLERANCE, mip_rel_gap) else \
+        Status.FEASIBLE
+    return LiftResult(best[1], best[0], bound, status, time.perf_counter() - begin)
+
+
+def with_goal_floor(model: Model, pg: PreparedGoals, inp: Inputs,
+                    value: float) -> tuple[Model, GoalColumns]:
+    """The plan's MILP with goal rows and the goal level held at ``value`` or more."""
+    problem, columns = add_goals(model.problem, covered_starts(model), pg, inp.shape[2])
+    weights = goal_weights(pg, inp).ravel()
+    live = weights > 0
+    floor = sp.csr_array((weights[live], (np.zeros(int(live.sum()), dtype=np.int64),
+                                          columns.z.ravel()[live])), shape=(1, problem.num_col))
+    # The plan found for the goal level meets the floor exactly; round-off gets a hair of slack.
+    problem = MilpProblem(
+        problem.c, sp.csr_array(sp.vstack([problem.A, floor], format="csr")),
+        np.r_[problem.row_lower, value - TOL * max(1.0, abs(value))],
+        np.r_[problem.row_upper, np.inf], problem.col_lower, problem.col_upper,
+        problem.integer, problem.offset)
+    return replace(model, problem=problem), columns

@@ -1,0 +1,322 @@
+"""Goals (all-or-nothing states such as a community at a tier), the goal level of plan_sites,
+and minimum-cost covering (goal_costs, cheapest_plan), each checked against brute force on
+tiny instances: every assignment of a phase (or none) to every allowed (site, type) pair."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+import scipy.sparse as sp
+
+from siting.models import ModelInputError, Status
+from siting.models.multitype import (
+    Clause,
+    Goal,
+    GoalCount,
+    ShareCondition,
+    TypeCoverage,
+    cheapest_plan,
+    goal_costs,
+    plan_sites,
+    prepare_instance,
+)
+from siting.models.multitype.lifts import GoalLevel
+
+N_PHASES = 2
+N_GROUPS = 3  # communities
+
+
+@dataclass(frozen=True)
+class Instance:
+    cover: tuple[npt.NDArray[np.bool_], ...]
+    weights: tuple[npt.NDArray[np.float64], ...]
+    amounts: tuple[npt.NDArray[np.float64], ...]
+    existing: tuple[npt.NDArray[np.bool_], ...]
+    group: tuple[npt.NDArray[np.int64], ...]
+    base_cost: npt.NDArray[np.float64]
+    type_cost: npt.NDArray[np.float64]
+    allowed: npt.NDArray[np.bool_]
+    phase_budgets: npt.NDArray[np.float64]
+    site_first_phase: npt.NDArray[np.int64]
+    site_area: npt.NDArray[np.float64] | None = None
+    type_area: npt.NDArray[np.float64] | None = None
+    max_types_per_site: int | None = None
+
+    def types(self) -> list[TypeCoverage]:
+        return [TypeCoverage(sp.csr_array(c), w, e, g) for c, w, e, g in
+                zip(self.cover, self.weights, self.existing, self.group, strict=True)]
+
+    def kwargs(self, scale: float = 1.0) -> dict[str, Any]:
+        return {"base_cost": self.base_cost, "type_cost": self.type_cost,
+                "allowed": self.allowed, "phase_budgets": self.phase_budgets * scale,
+                "site_first_phase": self.site_first_phase, "site_area": self.site_area,
+                "type_area": self.type_area, "max_types_per_site": self.max_types_per_site}
+
+    def goals(self) -> list[Goal]:
+        """Per community: 'basic' = type 0 reaches 60 % of its amounts; 'improved' requires it
+        and asks for one of type 1 at 50 % or type 0 at 100 %."""
+        out = []
+        for c in range(N_GROUPS):
+            rows = [np.flatnonzero(g == c) for g in self.group]
+
+            def cond(t: int, share: float, rows: list[npt.NDArray[np.int64]] = rows) -> \
+                    ShareCondition:
+                return ShareCondition(t, rows[t], self.amounts[t][rows[t]], share)
+
+            out.append(Goal((Clause((cond(0, 0.6),)),)))
+            out.append(Goal((Clause((cond(1, 0.5), cond(0, 1.0)), at_least=1),),
+                            requires=len(out) - 1))
+        return out
+
+
+def random_instance(seed: int) -> Instance:
+    """2 types, 4–5 sites, 2 phases, at most 8 allowed pairs, rows in 3 communities."""
+    rng = np.random.default_rng(seed)
+    n_sites = int(rng.integers(4, 6))
+    pairs = rng.choice(n_sites * 2, size=min(8, n_sites * 2), replace=False)
+    allowed = np.zeros(n_sites * 2, dtype=bool)
+    allowed[pairs] = True
+    rows = [int(rng.integers(5, 9)) for _ in range(2)]
+    options: dict[str, Any] = {}
+    if seed % 3 == 0:
+        options["site_area"] = rng.integers(50, 200, n_sites).astype(float)
+        options["type_area"] = rng.integers(30, 120, 2).astype(float)
+    if seed % 4 == 1:
+        options["max_types_per_site"] = 1
+    return Instance(
+        cover=tuple(rng.random((r, n_sites)) < 0.4 for r in rows),
+        weights=tuple(rng.integers(1, 20, r).astype(float) for r in rows),
+        amounts=tuple(rng.integers(1, 30, r).astype(float) for r in rows),
+        existing=tuple(rng.random(r) < 0.2 for r in rows),
+        group=tuple(rng.integers(0, N_GROUPS, r) for r in rows),
+        base_cost=rng.integers(0, 40, n_sites).astype(float),
+        type_cost=rng.integers(5, 40, (n_sites, 2)).astype(float),
+        allowed=allowed.reshape(n_sites, 2),
+        phase_budgets=rng.integers(30, 120, N_PHASES).astype(float),
+        site_first_phase=rng.integers(0, N_PHASES, n_sites),
+        **options,
+    )
+
+
+@dataclass(frozen=True)
+class Enumerated:
+    """Every plan of an instance: build phases, cumulative spend, feasibility of its site
+    limits, goal states per phase and coverage objective (linear, phase weights 1)."""
+
+    build: npt.NDArray[np.int64]  # (P, n, T)
+    spend_cum: npt.NDArray[np.float64]  # (P, F)
+    limits_ok: npt.NDArray[np.bool_]  # (P,) availability, floor area, types per site
+    holds: npt.NDArray[np.bool_]  # (P, G, F)
+    coverage: npt.NDArray[np.float64]  # (P,)
+
+    def within(self, budgets: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
+        return self.limits_ok & (self.spend_cum <= np.cumsum(budgets) + 1e-9).all(axis=1)
+
+
+def enumerate_plans(inst: Instance) -> Enumerated:
+    """Written from the problem statement, not from the MILP."""
+    n_sites, n_types = inst.allowed.shape
+    j_pair, t_pair = np.nonzero(inst.allowed)
+    choice = np.array(list(itertools.product(range(-1, N_PHASES), repeat=j_pair.size)))
+    build = np.full((choice.shape[0], n_sites, n_types), -1)
+    build[:, j_pair, t_pair] = choice
+    built = build >= 0
+    phase_or_never = np.where(built, build, N_PHASES)
+    ok = ~(built & (build < inst.site_first_phase[None, :, None])).any(axis=(1, 2))
+    if inst.site_area is not None and inst.type_area is not None:
+        ok &= ((built * inst.type_area).sum(axis=2) <= inst.site_area).all(axis=1)
+    if inst.max_types_per_site is not None:
+        ok &= (built.sum(axis=2) <= inst.max_types_per_site).all(axis=1)
+    site_phase = phase_or_never.min(axis=2)
+    spend = np.stack([((site_phase == f) * inst.base_cost).sum(axis=1)
+                      + ((build == f) * inst.type_cost).sum(axis=(1, 2))
+                      for f in range(N_PHASES)], axis=1)
+    first = [np.where(c[None], phase_or_never[:, None, :, t], N_PHASES).min(axis=2)
+             for t, c in enumerate(inst.cover)]
+    coverage = sum((np.where(inst.existing[t], 0.0, inst.weights[t])
+                    * np.maximum(N_PHASES - first[t], 0)).sum(axis=1) for t in range(n_types))
+    goals = inst.goals()
+    holds = np.zeros((choice.shape[0], len(goals), N_PHASES), dtype=bool)
+    for f in range(N_PHASES):
+        reached = [inst.existing[t][None] | (first[t] <= f) for t in range(n_types)]
+        for g, goal in enumerate(goals):
+            own = np.ones(choice.shape[0], dtype=bool)
+            for clause in goal.clauses:
+                met = np.zeros(choice.shape[0], dtype=int)
+                for cond in clause.conditions:
+                    rows = np.asarray(cond.rows)
+                    a = np.asarray(cond.amounts)
+                    got = (reached[cond.type_index][:, rows] * a).sum(axis=1)
+                    met += got >= cond.share * a.sum() - 1e-9
+                need = len(clause.conditions) if clause.at_least is None else clause.at_least
+                own &= met >= need
+            if goal.requires is not None:
+                own &= holds[:, goal.requires, f]
+            holds[:, g, f] = own
+    return Enumerated(build, np.cumsum(spend, axis=1), ok, holds, np.asarray(coverage))
+
+
+def level(holds: npt.NDArray[np.bool_], n_goals: int) -> npt.NDArray[np.float64]:
+    """The goal level (values 1): goals held at the end, earlier phases breaking ties."""
+    epsilon = 1.0 / (1.0 + (N_PHASES - 1) * n_goals)
+    return np.asarray(holds[..., -1].sum(axis=-1)
+                      + epsilon * holds[..., :-1].sum(axis=(-1, -2)), dtype=np.float64)
+
+
+SEEDS = range(30)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_goal_level_then_coverage_match_brute_force(seed: int) -> None:
+    inst = random_instance(seed)
+    every = enumerate_plans(inst)
+    ok = every.within(inst.phase_budgets)
+    goal_value = level(every.holds, len(inst.goals()))
+    best_goals = goal_value[ok].max()
+    top = ok & (goal_value >= best_goals - 1e-9)
+    solution = plan_sites(inst.types(), **inst.kwargs(), goals=GoalLevel(tuple(inst.goals())),
+                          mip_rel_gap=1e-9)
+    assert solution.status is Status.OPTIMAL
+    assert solution.goal_status == "optimal"
+    assert solution.goal_value == pytest.approx(best_goals, abs=1e-6)
+    assert solution.objective == pytest.approx(every.coverage[top].max(), abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_cheapest_plan_matches_brute_force_and_replans(seed: int) -> None:
+    inst = random_instance(seed)
+    every = enumerate_plans(inst)
+    goals = inst.goals()
+    count = GoalCount([1, 3, 5], 2, N_PHASES - 1)  # two communities at 'improved'
+    meets = every.limits_ok & (every.holds[:, [1, 3, 5], -1].sum(axis=1) >= 2)
+    budget_cum = np.cumsum(inst.phase_budgets)
+    found = cheapest_plan(prepare_instance(inst.types(), goals, [count], **inst.kwargs()))
+    if not meets.any():
+        assert found.status is Status.INFEASIBLE
+        assert found.diagnosis
+        return
+    scale = (every.spend_cum / budget_cum).max(axis=1)
+    assert found.status is Status.OPTIMAL
+    assert found.scale == pytest.approx(scale[meets].min(), rel=1e-6, abs=1e-9)
+    assert found.cost <= found.scale * budget_cum[-1] + 1e-6
+    # Planning again at that budget meets the count; at 99 % of it, nothing can.
+    again = plan_sites(inst.types(), **inst.kwargs(found.scale),
+                       goals=GoalLevel(tuple(goals), (count,), start=found.build_phase))
+    assert again.status is not Status.INFEASIBLE
+    if found.scale > 0:
+        short = plan_sites(inst.types(), **inst.kwargs(0.99 * found.scale),
+                           goals=GoalLevel(tuple(goals), (count,)))
+        assert short.status is Status.INFEASIBLE
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_goal_costs_match_brute_force(seed: int) -> None:
+    inst = random_instance(seed)
+    every = enumerate_plans(inst)
+    # No budget limit, every site available by the last phase: the cost is the total spend.
+    free = every.limits_ok
+    costs = goal_costs(prepare_instance(inst.types(), inst.goals(), [], **inst.kwargs()))
+    for g in range(len(inst.goals())):
+        can = free & every.holds[:, g, -1]
+        if not can.any():
+            assert costs.cost[g] == np.inf
+            assert costs.status[g] is Status.INFEASIBLE
+            assert costs.blockers[g] or not every.holds[:, g, -1].any()
+            continue
+        assert costs.cost[g] == pytest.approx(every.spend_cum[can, -1].min(), abs=1e-6)
+        assert costs.status[g] is Status.OPTIMAL
+
+
+def test_goal_out_of_reach_names_the_condition() -> None:
+    inst = random_instance(3)
+    # Community 0's type-1 rows lie beyond every site: its 'improved' goal can only use
+    # type 0 at 100 %, and with no type-0 site either it cannot hold at all.
+    cover = tuple(np.where((g == 0)[:, None], False, c) for c, g in
+                  zip(inst.cover, inst.group, strict=True))
+    existing = tuple(np.where(g == 0, False, e) for e, g in
+                     zip(inst.existing, inst.group, strict=True))
+    blocked = Instance(cover, inst.weights, inst.amounts, existing, inst.group, inst.base_cost,
+                       inst.type_cost, inst.allowed, inst.phase_budgets, inst.site_first_phase)
+    found = cheapest_plan(prepare_instance(blocked.types(), blocked.goals(),
+                                           [GoalCount([0], 1, 1)], **blocked.kwargs()))
+    assert found.status is Status.INFEASIBLE
+    (diagnosis,) = found.diagnosis
+    assert diagnosis.binding == "reach"
+    assert diagnosis.possible == 0
+    assert {(b.goal, b.clause, b.condition, b.type_index) for b in diagnosis.blockers} == \
+        {(0, 0, 0, 0)}
+
+
+def test_floor_area_binding_is_found() -> None:
+    cover = (np.array([[True, False]]), np.array([[True, False]]))
+    inst = Instance(
+        cover, (np.ones(1), np.ones(1)), (np.ones(1), np.ones(1)),
+        (np.zeros(1, dtype=bool),) * 2, (np.zeros(1, dtype=np.int64),) * 2,
+        base_cost=np.zeros(2), type_cost=np.ones((2, 2)), allowed=np.ones((2, 2), dtype=bool),
+        phase_budgets=np.array([10.0, 10.0]), site_first_phase=np.zeros(2, dtype=np.int64),
+        site_area=np.array([100.0, 100.0]), type_area=np.array([60.0, 60.0]))
+    goal = Goal((Clause((ShareCondition(0, [0], [1.0], 1.0), ShareCondition(1, [0], [1.0], 1.0))),))
+    found = cheapest_plan(prepare_instance(inst.types(), [goal], [GoalCount([0], 1, 0)],
+                                           **inst.kwargs()))
+    assert found.status is Status.INFEASIBLE
+    assert found.diagnosis[0].binding == "floor_area"
+
+
+def test_budget_released_too_late_says_how_much_is_missing() -> None:
+    cover = (np.array([[True]]),)
+    inst = Instance(
+        cover, (np.ones(1),), (np.ones(1),), (np.zeros(1, dtype=bool),),
+        (np.zeros(1, dtype=np.int64),), base_cost=np.array([5.0]), type_cost=np.array([[7.0]]),
+        allowed=np.ones((1, 1), dtype=bool), phase_budgets=np.array([0.0, 50.0]),
+        site_first_phase=np.zeros(1, dtype=np.int64))
+    goal = Goal((Clause((ShareCondition(0, [0], [1.0], 1.0),)),))
+    found = cheapest_plan(prepare_instance(inst.types(), [goal], [GoalCount([0], 1, 0)],
+                                           **inst.kwargs()))
+    assert found.status is Status.INFEASIBLE
+    (diagnosis,) = found.diagnosis
+    assert diagnosis.binding == "budget"
+    assert diagnosis.missing_yuan is not None
+    assert diagnosis.missing_yuan[0] == pytest.approx(12.0)
+
+
+@pytest.mark.parametrize(("goal", "match"), [
+    (Goal((Clause((ShareCondition(5, [0], [1.0], 0.5),)),)), "type_index"),
+    (Goal((Clause((ShareCondition(0, [9], [1.0], 0.5),)),)), "rows must lie"),
+    (Goal((Clause((ShareCondition(0, [0], [1.0, 2.0], 0.5),)),)), "amounts"),
+    (Goal((Clause((ShareCondition(0, [0], [1.0], 1.5),)),)), "share"),
+    (Goal((Clause((ShareCondition(0, [0], [1.0], 0.5),), at_least=2),)), "at_least"),
+    (Goal((), requires=0), "requires"),
+    (Goal((), value=-1.0), "value"),
+])
+def test_bad_goals_raise(goal: Goal, match: str) -> None:
+    inst = random_instance(0)
+    with pytest.raises(ModelInputError, match=match):
+        prepare_instance(inst.types(), [goal], [], **inst.kwargs())
+
+
+def test_bad_counts_raise() -> None:
+    inst = random_instance(0)
+    with pytest.raises(ModelInputError, match="count"):
+        prepare_instance(inst.types(), inst.goals(), [GoalCount([0], 0, 0)], **inst.kwargs())
+    with pytest.raises(ModelInputError, match=r"goal indices|lie in"):
+        prepare_instance(inst.types(), inst.goals(), [GoalCount([99], 1, 0)], **inst.kwargs())
+
+
+@pytest.mark.parametrize("seed", range(15))
+def test_goal_level_reaches_what_one_by_one_lifting_affords(seed: int) -> None:
+    """If the goals' stand-alone costs, cheapest first, fit the budget k at a time, the plan
+    holds at least k goals at its end (their union, built in the last phase, is a plan)."""
+    inst = random_instance(seed)
+    goals = inst.goals()
+    costs = goal_costs(prepare_instance(inst.types(), goals, [], **inst.kwargs()))
+    # Only goals whose required goal holds before any plan: lifting each by one step.
+    first = [g for g, goal in enumerate(goals) if goal.requires is None]
+    known = np.sort(costs.cost[first][np.isfinite(costs.cost[first])])
+    k = int((np.cumsum(known[known > 0]) <= inst.phase_budgets.sum() + 1e-9).sum())
+    solution = plan_sites(inst.types(), **inst.kwargs(), goals=GoalLevel(tuple(goals)))
+    assert solution.goal_value >= k - 1e-9
