@@ -460,6 +460,16 @@ def cheapest_plan(
     return result(scale, bound, whole, status, reason)
 
 
+
+def _dense_build(model: Model, n: int, n_types: int) -> IntArray:
+    """``(n_sites, n_types, F)`` columns of the cumulative built Y, -1 where a pair is not
+    allowed (the model holds columns for allowed pairs only)."""
+    fac = model.facilities
+    out = np.full((n, n_types, fac.build.shape[1]), -1, dtype=np.int64)
+    out[fac.site, fac.type] = fac.build
+    return out
+
+
 def _exact_hold(r: Restricted, g: int, phase: int, build: IntArray, backend: Backend,
                 time_limit: float | None) -> IntArray | None:
     """``build`` plus the least-cost facilities that make goal ``g`` of ``r`` hold by
@@ -468,11 +478,11 @@ def _exact_hold(r: Restricted, g: int, phase: int, build: IntArray, backend: Bac
     problem, model, budget, columns = _goal_problem(own)
     n, n_types, n_phases = own.inp.shape
     kept = build[np.ix_(own.sites, own.types)]
-    y = np.arange(model.columns["build"].start, model.columns["build"].stop).reshape(
-        n, n_types, n_phases)
-    u = np.arange(model.columns["open"].start, model.columns["open"].stop).reshape(n, n_phases)
+    y = _dense_build(model, n, n_types)
+    u = model.facilities.open
     col_lower = problem.col_lower.copy()
-    col_lower[y[(kept[:, :, None] >= 0) & (np.arange(n_phases) >= kept[:, :, None])]] = 1.0
+    on = (kept[:, :, None] >= 0) & (np.arange(n_phases) >= kept[:, :, None]) & (y >= 0)
+    col_lower[y[on]] = 1.0
     first = np.where(kept >= 0, kept, n_phases).min(axis=1)
     col_lower[u[np.arange(n_phases) >= first[:, None]]] = 1.0
     col_lower[columns.z[int(np.searchsorted(own.goal_index, g)), phase]] = 1.0
@@ -520,12 +530,10 @@ def _relax_and_fix(problem: MilpProblem, r: Restricted, z: IntArray, model: Mode
     col_lower = problem.col_lower.copy()
     if kept is not None:
         n, n_types, n_phases = r.inp.shape
-        build = model.columns["build"]
-        y = np.arange(build.start, build.stop).reshape(n, n_types, n_phases)
-        on = (kept[:, :, None] >= 0) & (np.arange(n_phases) >= kept[:, :, None])
+        y = _dense_build(model, n, n_types)
+        on = (kept[:, :, None] >= 0) & (np.arange(n_phases) >= kept[:, :, None]) & (y >= 0)
         col_lower[y[on]] = 1.0
-        opened = model.columns["open"]
-        u = np.arange(opened.start, opened.stop).reshape(n, n_phases)
+        u = model.facilities.open
         first = np.where(kept >= 0, kept, n_phases).min(axis=1)
         col_lower[u[np.arange(n_phases) >= first[:, None]]] = 1.0
         problem = replace(problem, col_lower=col_lower)
@@ -571,19 +579,17 @@ def _scaled_budget_rows(problem: MilpProblem, model: Model, r: Restricted) -> Mi
     """``problem`` minimising σ̃ with the budget rows ``spend_f / u - σ̃ B_f / B_last ≤ 0``
     (``u`` the cost unit), written from the inputs so that the MILP is the same, bit for bit,
     whatever the scale of the budgets: re-planning at σ × the budgets finds the same plan."""
-    n, n_types, n_phases = r.inp.shape
+    n, _, n_phases = r.inp.shape
     unit = _cost_unit(r.inp)
     last = float(r.inp.budget_cum[-1])
     share = r.inp.budget_cum / last if last > 0 else np.zeros(n_phases)
-    build = model.columns["build"]
-    opened = model.columns["open"]
-    y = np.arange(build.start, build.stop).reshape(n, n_types, n_phases)
-    u = np.arange(opened.start, opened.stop).reshape(n, n_phases)
+    fac = model.facilities
+    y, u = fac.build, fac.open
     phases = np.arange(n_phases)
     sigma = problem.num_col
     rows = np.r_[np.broadcast_to(phases, y.shape).ravel(), np.tile(phases, n), phases]
     cols = np.r_[y.ravel(), u.ravel(), np.full(n_phases, sigma)]
-    vals = np.r_[np.repeat(r.inp.type_cost.ravel() / unit, n_phases),
+    vals = np.r_[np.repeat(r.inp.type_cost[fac.site, fac.type] / unit, n_phases),
                  np.repeat(r.inp.base_cost / unit, n_phases), -share]
     budget = model.rows["budget"]
     head = sp.csr_array(problem.A[:budget.start])

@@ -198,6 +198,14 @@ def _demand_table(data: ReportData) -> str:
                         searchable_table(headers, rows, css="demand-list", name="demand")))
 
 
+def _lift_curve(data: ReportData) -> str:
+    """The budget → communities-lifted chart, where the plan has its curve."""
+    if "lift_curve" not in data.charts:
+        return ""
+    return chart(data, "lift_curve", Text("预算-达标社区曲线(万元)",
+                                          "Budget – communities lifted a tier (10,000 yuan)"))
+
+
 def targets_section(data: ReportData) -> str:
     """Tier rules, circles at each tier, city and scenario targets, and the demand list."""
     report = data.plan.tiers
@@ -209,6 +217,7 @@ def targets_section(data: ReportData) -> str:
     return (
         f'<section id="targets"><h2>{msg("section.targets")}</h2>'
         f"{targets}{targets_table(data)}{tier_costs_table(data)}"
+        f"{_lift_curve(data)}"
         f"<h3>{msg('tiers.counts')}</h3>{_counts_table(report)}"
         f"{chart(data, 'tiers', text('tiers.chart'))}"
         f"{_rules_note(report, data.context.scenario.tier_rules())}"
