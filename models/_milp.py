@@ -165,6 +165,34 @@ _Raw = tuple[MilpStatus, "npt.NDArray[np.float64] | None", float, float,
              "npt.NDArray[np.float64] | None"]
 
 
+def highs_lp(problem: MilpProblem) -> Any:
+    """``problem`` as a ``highspy.HighsLp`` (column-wise), for a HiGHS instance kept by a
+    caller that adds rows and solves again from the last basis."""
+    import highspy
+
+    csc = sp.csc_array(problem.A)
+    csc.sort_indices()
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    lp.num_col_ = problem.num_col
+    lp.num_row_ = problem.num_row
+    lp.col_cost_ = problem.c
+    lp.col_lower_ = np.where(np.isinf(problem.col_lower), -inf, problem.col_lower)
+    lp.col_upper_ = np.where(np.isinf(problem.col_upper), inf, problem.col_upper)
+    lp.row_lower_ = np.where(np.isinf(problem.row_lower), -inf, problem.row_lower)
+    lp.row_upper_ = np.where(np.isinf(problem.row_upper), inf, problem.row_upper)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
+    lp.a_matrix_.value_ = csc.data.astype(np.float64)
+    if problem.integer.any():
+        lp.integrality_ = [
+            highspy.HighsVarType.kInteger if f else highspy.HighsVarType.kContinuous
+            for f in problem.integer
+        ]
+    return lp
+
+
 def _solve_highs(
     problem: MilpProblem,
     time_limit: float | None,
@@ -183,28 +211,8 @@ def _solve_highs(
         h.setOptionValue("time_limit", float(time_limit))
     if threads is not None:
         h.setOptionValue("threads", int(threads))
-    csc = sp.csc_array(problem.A)
-    csc.sort_indices()
-    inf = highspy.kHighsInf
     is_mip = bool(problem.integer.any())
-    lp = highspy.HighsLp()
-    lp.num_col_ = problem.num_col
-    lp.num_row_ = problem.num_row
-    lp.col_cost_ = problem.c
-    lp.col_lower_ = np.where(np.isinf(problem.col_lower), -inf, problem.col_lower)
-    lp.col_upper_ = np.where(np.isinf(problem.col_upper), inf, problem.col_upper)
-    lp.row_lower_ = np.where(np.isinf(problem.row_lower), -inf, problem.row_lower)
-    lp.row_upper_ = np.where(np.isinf(problem.row_upper), inf, problem.row_upper)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
-    lp.a_matrix_.value_ = csc.data.astype(np.float64)
-    if is_mip:
-        lp.integrality_ = [
-            highspy.HighsVarType.kInteger if f else highspy.HighsVarType.kContinuous
-            for f in problem.integer
-        ]
-    h.passModel(lp)
+    h.passModel(highs_lp(problem))
     if warm_start is not None and is_mip:
         sol = highspy.HighsSolution()
         sol.col_value = np.asarray(warm_start, dtype=np.float64)

@@ -182,7 +182,7 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
             types, **arrays,
             returns=returns,
             goals=level if wanted else None,
-            method="heuristic" if solver.method == "heuristic" else "milp",
+            method="heuristic" if solver.method == "heuristic" else "benders",
             backend=solver.backend,
             time_limit=max(solver.time_limit_s - takes.seconds, 1e-3),
             mip_rel_gap=solver.mip_rel_gap,

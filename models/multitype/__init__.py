@@ -100,13 +100,24 @@ References
 .. [7] Marsh, M. T. & Schilling, D. A. (1994). Equity measurement in facility location analysis:
    a review and framework. *European Journal of Operational Research* 74(1), 1–17.
 
+Solving
+-------
+A lazy greedy (:mod:`.greedy`) gives the first plan. By default the model is then solved by its
+Benders decomposition (:mod:`.benders`): the facility variables in a master problem and the
+coverage, credit and requirements as supergradient cuts, so the master's size follows the
+facilities, not demand rows × phases; its LP rounds reach the LP relaxation's bound and its
+integer rounds search from the best plan. ``method="milp"`` solves the formulation above whole
+(one column per merged row and phase). Every reported bound is proven: the smallest of the
+master's LP value or MILP dual bound (or the whole MILP's), and a fractional-knapsack bound.
+
 Layout
 ------
 One job per module: :mod:`.inputs` (the input types), :mod:`.credit` (the diminishing-returns
-credit), :mod:`.solution` (the result), :mod:`.prepare` (validation and row merging),
-:mod:`.plans` (evaluating a plan), :mod:`.greedy`, :mod:`.milp` (the model builder),
-:mod:`.builder` (column and row blocks), :mod:`.bounds`, :mod:`.diagnosis` (why a plan is
-infeasible, as :class:`Infeasibility` records) and :mod:`.solve` (:func:`plan_sites`).
+credit), :mod:`.solution` (the result and its infeasibility records), :mod:`.prepare`
+(validation and row merging), :mod:`.plans` (evaluating a plan), :mod:`.greedy`,
+:mod:`.builder` (column and row blocks), :mod:`.milp` (the whole model and its facility
+block), :mod:`.benders`, :mod:`.bounds`, :mod:`.diagnosis` (why no plan meets the
+requirements) and :mod:`.solve` (:func:`plan_sites`).
 """
 
 from .cheapest import (

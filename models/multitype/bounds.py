@@ -8,6 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._milp import MilpStatus, solve_milp
+from .credit import site_credit
 from .milp import Model
 from .prepare import Inputs, PreparedType
 
@@ -24,7 +25,8 @@ def knapsack_bound(inp: Inputs, types: Sequence[PreparedType]) -> float:
     """
     tail = inp.tail_weight
     alone = np.column_stack([
-        tp.gain(tp.by_group(sp.csr_array(tp.cover.T @ sp.diags_array(tp.weight))), inp.returns)
+        site_credit(sp.csr_array(tp.cover.T), tp.weight, tp.group, np.zeros(tp.n_groups),
+                    tp.total_by_group, tp.existing_by_group, inp.returns)
         for tp in types])
     value = alone * tail[inp.first_phase, None]
     slots = inp.allowed.sum(axis=1)

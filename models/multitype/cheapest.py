@@ -49,7 +49,7 @@ from .goals import (
     goal_values,
 )
 from .inputs import TypeCoverage
-from .milp import Model, build_model, from_columns, to_columns
+from .milp import Model, build_model, to_columns
 from .plans import evaluate
 from .prepare import TOL, Inputs, PreparedType, check_inputs, prepare_type
 from .restrict import Restricted, collapse, restrict
@@ -331,7 +331,7 @@ def goal_costs(
             bound[g] = max(0.0, out.bound / scale) if np.isfinite(out.bound) else 0.0
             status[g] = Status.FEASIBLE
             continue
-        sub = from_columns(out.x, r.inp)
+        sub = model.facilities.build_phase(out.x, r.inp.shape[:2])
         own = int(np.searchsorted(r.goal_index, g))
         sub = _prune_for(r, sub, lambda holds, k=own: bool(holds[k, -1]))
         plan = evaluate(sub, r.inp, r.prepared, [])
@@ -392,7 +392,6 @@ def cheapest_plan(
     r = collapse(restrict(inp, instance.prepared, pg, members, due[-1] + 1), due)
     problem, model, budget, columns = _goal_problem(r)
     z = columns.z
-    sigma = problem.num_col
     full = _scaled_budget_rows(problem, model, r)
 
     def left(share: float) -> float | None:
@@ -434,7 +433,8 @@ def cheapest_plan(
             spend_row = full.A[[budget.stop - 1]].toarray().ravel()
             cheapest = solve_milp(replace(free, c=spend_row), time_limit=left(1.0))
             if cheapest.x is not None:
-                whole = r.lift(from_columns(cheapest.x[:sigma], r.inp), n, n_types)
+                whole = r.lift(model.facilities.build_phase(cheapest.x, r.inp.shape[:2]), n,
+                               n_types)
                 spend = np.cumsum(evaluate(whole, inp, instance.prepared, []).spend)
                 diagnosis = CountDiagnosis("budget", -1, 0,
                                            missing_yuan=np.maximum(0.0, spend - inp.budget_cum))
@@ -442,8 +442,8 @@ def cheapest_plan(
                       (diagnosis,))
     plans = [] if greedy is None else [r.lift(greedy, n, n_types)]
     if out.x is not None:
-        plans.append(r.lift(_prune_for(r, from_columns(out.x[:sigma], r.inp), meets), n,
-                            n_types))
+        plans.append(r.lift(_prune_for(r, model.facilities.build_phase(out.x, r.inp.shape[:2]),
+                                       meets), n, n_types))
     if not plans:
         return result(np.inf, max(out.bound, 0.0) / _scale_unit(r), empty, Status.FEASIBLE,
                       f"no plan meeting the counts found within {limit} s; raise time_limit")
@@ -464,15 +464,8 @@ def _exact_hold(r: Restricted, g: int, phase: int, build: IntArray, backend: Bac
     ``phase`` (the goal's own MILP, ``build`` kept); None when there are none."""
     own = restrict(r.inp, r.prepared, r.goals, [g], phase + 1, counts=False)
     problem, model, budget, columns = _goal_problem(own)
-    n, n_types, n_phases = own.inp.shape
-    kept = build[np.ix_(own.sites, own.types)]
-    y = np.arange(model.columns["build"].start, model.columns["build"].stop).reshape(
-        n, n_types, n_phases)
-    u = np.arange(model.columns["open"].start, model.columns["open"].stop).reshape(n, n_phases)
     col_lower = problem.col_lower.copy()
-    col_lower[y[(kept[:, :, None] >= 0) & (np.arange(n_phases) >= kept[:, :, None])]] = 1.0
-    first = np.where(kept >= 0, kept, n_phases).min(axis=1)
-    col_lower[u[np.arange(n_phases) >= first[:, None]]] = 1.0
+    _keep_built(col_lower, model, build[np.ix_(own.sites, own.types)])
     col_lower[columns.z[int(np.searchsorted(own.goal_index, g)), phase]] = 1.0
     upper = problem.row_upper.copy()
     upper[budget] = np.inf
@@ -482,11 +475,22 @@ def _exact_hold(r: Restricted, g: int, phase: int, build: IntArray, backend: Bac
                      backend=backend, time_limit=time_limit, threads=SMALL_MODEL_THREADS)
     if out.x is None:
         return None
-    found = from_columns(out.x, own.inp)
+    found = model.facilities.build_phase(out.x, own.inp.shape[:2])
     merged = build.copy()
     sub = merged[np.ix_(own.sites, own.types)]
     merged[np.ix_(own.sites, own.types)] = np.where(sub >= 0, sub, found)
     return merged
+
+
+def _keep_built(col_lower: FloatArray, model: Model, kept: IntArray) -> None:
+    """Lower bounds (in place) that keep the facilities of ``kept`` (build phases per site and
+    type) built from their phase on, and their sites open."""
+    fac = model.facilities
+    phases = np.arange(fac.build.shape[1])
+    first = kept[fac.site, fac.type]
+    col_lower[fac.build[(first[:, None] >= 0) & (phases >= first[:, None])]] = 1.0
+    opened = np.where(kept >= 0, kept, phases.size).min(axis=1)
+    col_lower[fac.open[phases >= opened[:, None]]] = 1.0
 
 
 def _sub_columns(build: IntArray, r: Restricted, model: Model, columns: GoalColumns,
@@ -517,15 +521,7 @@ def _relax_and_fix(problem: MilpProblem, r: Restricted, z: IntArray, model: Mode
     begin = time.perf_counter()
     col_lower = problem.col_lower.copy()
     if kept is not None:
-        n, n_types, n_phases = r.inp.shape
-        build = model.columns["build"]
-        y = np.arange(build.start, build.stop).reshape(n, n_types, n_phases)
-        on = (kept[:, :, None] >= 0) & (np.arange(n_phases) >= kept[:, :, None])
-        col_lower[y[on]] = 1.0
-        opened = model.columns["open"]
-        u = np.arange(opened.start, opened.stop).reshape(n, n_phases)
-        first = np.where(kept >= 0, kept, n_phases).min(axis=1)
-        col_lower[u[np.arange(n_phases) >= first[:, None]]] = 1.0
+        _keep_built(col_lower, model, kept)
         problem = replace(problem, col_lower=col_lower)
     lp = solve_milp(problem.relaxed(), backend="highs", lp_algorithm="simplex",
                     time_limit=None if time_limit is None else 0.5 * time_limit)
@@ -569,19 +565,16 @@ def _scaled_budget_rows(problem: MilpProblem, model: Model, r: Restricted) -> Mi
     """``problem`` minimising σ̃ with the budget rows ``spend_f / u - σ̃ B_f / B_last ≤ 0``
     (``u`` the cost unit), written from the inputs so that the MILP is the same, bit for bit,
     whatever the scale of the budgets: re-planning at σ × the budgets finds the same plan."""
-    n, n_types, n_phases = r.inp.shape
+    n, _, n_phases = r.inp.shape
     unit = _cost_unit(r.inp)
     last = float(r.inp.budget_cum[-1])
     share = r.inp.budget_cum / last if last > 0 else np.zeros(n_phases)
-    build = model.columns["build"]
-    opened = model.columns["open"]
-    y = np.arange(build.start, build.stop).reshape(n, n_types, n_phases)
-    u = np.arange(opened.start, opened.stop).reshape(n, n_phases)
+    fac = model.facilities
     phases = np.arange(n_phases)
     sigma = problem.num_col
-    rows = np.r_[np.broadcast_to(phases, y.shape).ravel(), np.tile(phases, n), phases]
-    cols = np.r_[y.ravel(), u.ravel(), np.full(n_phases, sigma)]
-    vals = np.r_[np.repeat(r.inp.type_cost.ravel() / unit, n_phases),
+    rows = np.r_[np.broadcast_to(phases, fac.build.shape).ravel(), np.tile(phases, n), phases]
+    cols = np.r_[fac.build.ravel(), fac.open.ravel(), np.full(n_phases, sigma)]
+    vals = np.r_[np.repeat(r.inp.type_cost[fac.site, fac.type] / unit, n_phases),
                  np.repeat(r.inp.base_cost / unit, n_phases), -share]
     budget = model.rows["budget"]
     head = sp.csr_array(problem.A[:budget.start])

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
+import scipy.sparse as sp
 
 from .._errors import ModelInputError
-from .._validate import FloatArray
+from .._validate import FloatArray, IntArray
 from .inputs import DiminishingReturns
 
 
@@ -79,3 +80,25 @@ def coverage_utility(
         raise ModelInputError(msg) from exc
     return float(group_gain(c, w, e, returns).sum())
 
+
+def site_credit(
+    reach: sp.csr_array, fresh: FloatArray, group: IntArray, done: FloatArray,
+    total: FloatArray, existing: FloatArray, returns: DiminishingReturns | None,
+) -> FloatArray:
+    """Credit each site would add by covering the rows it reaches, on top of what is covered.
+
+    ``reach`` is sites × rows (the rows each site reaches), ``fresh`` the weight each row would
+    add (0 for rows covered already), ``group`` each row's group and ``done`` the new weight
+    already covered per group. Works on the (site, group) pairs the sites reach, never on a
+    dense sites × groups array.
+    """
+    sub = reach.astype(np.float64)
+    if returns is None:
+        return np.asarray(sub @ fresh, dtype=np.float64)
+    by_group = sp.csr_array((fresh, (np.arange(fresh.size), group)),
+                            shape=(fresh.size, total.size))
+    delta = sp.coo_array(sub @ by_group)
+    g = delta.col
+    added = (group_gain(done[g] + delta.data, total[g], existing[g], returns)
+             - group_gain(done[g], total[g], existing[g], returns))
+    return np.bincount(delta.row, weights=added, minlength=reach.shape[0]).astype(np.float64)

@@ -20,11 +20,11 @@ from .prepare import Inputs, PreparedType, Requirement
 class Model:
     """The plan's MILP with the names of its column and row blocks.
 
-    Column blocks: ``build`` (Y, site × type × phase), ``open`` (U, site × phase),
+    Column blocks: ``build`` (Y, allowed (site, type) × phase), ``open`` (U, site × phase),
     ``covered[t]`` (merged row × phase of type t), ``credit[t]`` (group × phase, only with
     diminishing returns). Row blocks: ``build_monotone``, ``open_monotone``, ``build_opens``,
-    ``cover[t]``, ``credit``, ``budget`` (one per phase), ``floor_area`` and ``types_per_site``
-    (one per site, when given), ``requirements`` (one per requirement).
+    ``budget`` (one per phase), ``floor_area`` and ``types_per_site`` (one per site, when
+    given), ``cover[t]``, ``credit``, ``requirements`` (one per requirement).
     """
 
     problem: MilpProblem
@@ -32,6 +32,7 @@ class Model:
     rows: Mapping[str, slice]
     weight_scale: float  # the problem's objective is -weight_scale × the plan's objective
     money_scale: float  # budget rows are in yuan × money_scale
+    facilities: Facilities
 
     @property
     def spend(self) -> sp.csr_array:
@@ -100,63 +101,114 @@ def _credit_rows(
                    lower=-np.inf, upper=np.concatenate(rhs), size=n_rows)
 
 
-def build_model(inp: Inputs, types: Sequence[PreparedType], reqs: Sequence[Requirement]) -> Model:
-    """The plan's MILP (package docstring), weights and yuan scaled to units near 1."""
+@dataclass(frozen=True)
+class Facilities:
+    """Columns of the facilities that may be built, in any model with the facility block.
+
+    Attributes
+    ----------
+    site, type
+        ``(I,)`` the (site, type) pairs allowed, site-major.
+    index
+        ``(n_sites, n_types)`` each pair's position in ``site``/``type``, -1 when not allowed.
+    build, open
+        ``(I, F)`` columns of the cumulative built :math:`Y` and ``(n_sites, F)`` of the
+        cumulative opened :math:`U`.
+    """
+
+    site: IntArray
+    type: IntArray
+    index: IntArray
+    build: IntArray
+    open: IntArray
+
+    def plan_columns(self, build_phase: IntArray, site_phase: IntArray) -> tuple[
+            FloatArray, FloatArray]:
+        """Values of ``build`` and ``open`` for a plan given by its build and site phases."""
+        n_phases = self.build.shape[1]
+        phases = np.arange(n_phases)
+        first = build_phase[self.site, self.type]
+        y = (first[:, None] >= 0) & (phases >= first[:, None])
+        u = (site_phase[:, None] >= 0) & (phases >= site_phase[:, None])
+        return y.astype(np.float64), u.astype(np.float64)
+
+    def build_phase(self, x: FloatArray, shape: tuple[int, int]) -> IntArray:
+        """Build phase per (site, type) of a solution ``x`` (-1: not built)."""
+        y = x[self.build] > 0.5
+        out = np.full(shape, -1, dtype=np.int64)
+        built = y.any(axis=1)
+        out[self.site[built], self.type[built]] = y[built].argmax(axis=1)
+        return out
+
+
+def add_facilities(model: ModelBuilder, inp: Inputs, money: float) -> Facilities:
+    """The facility block: columns Y and U and the rows that involve only them (monotone in
+    phase, a type only at an opened site, cumulative budgets scaled by ``money``, floor area,
+    types per site)."""
     n, n_types, n_phases = inp.shape
-    # Weights and yuan in units near 1: HiGHS's root LP takes many times longer when weights
-    # are shares (≈1e-5) next to costs in yuan (≈1e6).
-    live = np.concatenate([tp.weight for tp in types])
-    scale = 1.0 / float(live[live > 0].mean()) if (live > 0).any() else 1.0
-    money = 1.0 / inp.budget_cum[-1] if inp.budget_cum[-1] > 0 else 1.0
     phases = np.arange(n_phases)
     available = phases >= inp.first_phase[:, None]  # (n, F)
+    site, kind = np.nonzero(inp.allowed)
+    index = np.full((n, n_types), -1, dtype=np.int64)
+    index[site, kind] = np.arange(site.size)
+    block = model.add_columns("build", site.size * n_phases, integer=True,
+                              upper=available[site].ravel())
+    y_cols = np.arange(block.start, block.stop).reshape(site.size, n_phases)
+    block = model.add_columns("open", n * n_phases, upper=available.ravel(), integer=True)
+    u_cols = np.arange(block.start, block.stop).reshape(n, n_phases)
+    model.add_rows("build_monotone", *_monotone(y_cols), lower=-np.inf, upper=0.0,
+                   size=site.size * (n_phases - 1))
+    model.add_rows("open_monotone", *_monotone(u_cols), lower=-np.inf, upper=0.0,
+                   size=n * (n_phases - 1))
+    n_y = y_cols.size
+    model.add_rows("build_opens", np.r_[np.arange(n_y), np.arange(n_y)],
+                   np.r_[y_cols.ravel(), u_cols[site].ravel()],
+                   np.r_[np.ones(n_y), -np.ones(n_y)], lower=-np.inf, upper=0.0, size=n_y)
+    model.add_rows(
+        "budget", np.r_[np.tile(phases, site.size), np.tile(phases, n)],
+        np.r_[y_cols.ravel(), u_cols.ravel()],
+        money * np.r_[np.repeat(inp.type_cost[site, kind], n_phases),
+                      np.repeat(inp.base_cost, n_phases)],
+        lower=-np.inf, upper=money * inp.budget_cum)
+    if inp.site_area is not None and inp.type_area is not None:
+        model.add_rows("floor_area", site, y_cols[:, -1], inp.type_area[site, kind],
+                       lower=-np.inf, upper=inp.site_area, size=n)
+    if inp.max_types is not None:
+        model.add_rows("types_per_site", site, y_cols[:, -1], 1.0, lower=-np.inf,
+                       upper=float(inp.max_types), size=n)
+    return Facilities(site.astype(np.int64), kind.astype(np.int64), index, y_cols, u_cols)
+
+
+def weight_scale(types: Sequence[PreparedType]) -> float:
+    """Factor that brings row weights near 1: HiGHS's root LP takes many times longer when
+    weights are shares (≈1e-5) next to costs in yuan (≈1e6)."""
+    live = np.concatenate([tp.weight for tp in types])
+    return 1.0 / float(live[live > 0].mean()) if (live > 0).any() else 1.0
+
+
+def build_model(inp: Inputs, types: Sequence[PreparedType], reqs: Sequence[Requirement]) -> Model:
+    """The plan's MILP (package docstring), weights and yuan scaled to units near 1."""
+    n_phases = inp.shape[2]
+    scale = weight_scale(types)
+    money = 1.0 / inp.budget_cum[-1] if inp.budget_cum[-1] > 0 else 1.0
+    phases = np.arange(n_phases)
     model = ModelBuilder()
-    # Y[j, t, f] at (j * T + t) * F + f, U[j, f] after them at j * F + f.
-    y_cols = np.arange(model.add_columns(
-        "build", n * n_types * n_phases, integer=True,
-        upper=(inp.allowed[:, :, None] & available[:, None, :]).ravel()).stop
-    ).reshape(n, n_types, n_phases)
-    u_block = model.add_columns("open", n * n_phases, upper=available.ravel(), integer=True)
-    u_cols = np.arange(u_block.start, u_block.stop).reshape(n, n_phases)
+    facilities = add_facilities(model, inp, money)
     for t, tp in enumerate(types):
         model.add_columns(f"covered[{t}]", tp.weight.size * n_phases, upper=1.0,
                           cost=0.0 if inp.returns is not None
                           else -np.outer(scale * tp.weight, inp.phase_weights).ravel())
-
-    model.add_rows("build_monotone", *_monotone(y_cols.reshape(-1, n_phases)), lower=-np.inf,
-                   upper=0.0, size=n * n_types * (n_phases - 1))
-    model.add_rows("open_monotone", *_monotone(u_cols), lower=-np.inf, upper=0.0,
-                   size=n * (n_phases - 1))
-    n_y = y_cols.size
-    u_of_y = np.broadcast_to(u_cols[:, None, :], y_cols.shape).ravel()
-    model.add_rows("build_opens", np.r_[np.arange(n_y), np.arange(n_y)],
-                   np.r_[y_cols.ravel(), u_of_y], np.r_[np.ones(n_y), -np.ones(n_y)],
-                   lower=-np.inf, upper=0.0, size=n_y)
     for t, tp in enumerate(types):
         coo = tp.cover.tocoo()
         z = np.arange(model.columns[f"covered[{t}]"].start, model.columns[f"covered[{t}]"].stop)
         # covered_{t,m,f} - sum_{j in S_m} Y_{j,t,f} <= 0, one row per (merged row m, phase f)
         cover_rows = coo.row.astype(np.int64)[:, None] * n_phases + phases
         model.add_rows(f"cover[{t}]", np.r_[np.arange(z.size), cover_rows.ravel()],
-                       np.r_[z, y_cols[coo.col, t].ravel()],
+                       np.r_[z, facilities.build[facilities.index[coo.col, t]].ravel()],
                        np.r_[np.ones(z.size), -np.ones(cover_rows.size)],
                        lower=-np.inf, upper=0.0, size=z.size)
     if inp.returns is not None:
         _credit_rows(inp, types, model, scale)
-    model.add_rows(
-        "budget", np.r_[np.broadcast_to(phases, y_cols.shape).ravel(), np.tile(phases, n)],
-        np.r_[y_cols.ravel(), u_cols.ravel()],
-        money * np.r_[np.repeat(inp.type_cost.ravel(), n_phases),
-                      np.repeat(inp.base_cost, n_phases)],
-        lower=-np.inf, upper=money * inp.budget_cum)
-    last_y = y_cols[:, :, -1].ravel()
-    site_rows = np.repeat(np.arange(n), n_types)
-    if inp.site_area is not None and inp.type_area is not None:
-        model.add_rows("floor_area", site_rows, last_y, inp.type_area.ravel(), lower=-np.inf,
-                       upper=inp.site_area)
-    if inp.max_types is not None:
-        model.add_rows("types_per_site", site_rows, last_y, 1.0, lower=-np.inf,
-                       upper=float(inp.max_types), size=n)
     model.add_rows(
         "requirements", np.repeat(np.arange(len(reqs)), [r.coef.size for r in reqs]),
         np.concatenate([model.columns[f"covered[{r.type_index}]"].start
@@ -164,24 +216,18 @@ def build_model(inp: Inputs, types: Sequence[PreparedType], reqs: Sequence[Requi
         if reqs else np.empty(0, dtype=np.int64),
         scale * np.concatenate([r.coef for r in reqs]) if reqs else np.empty(0),
         lower=[scale * r.need for r in reqs], upper=np.inf, size=len(reqs))
-    return Model(model.build(), dict(model.columns), dict(model.rows), scale, money)
+    return Model(model.build(), dict(model.columns), dict(model.rows), scale, money, facilities)
 
 
 def to_columns(plan: Plan, inp: Inputs, types: Sequence[PreparedType], model: Model) -> FloatArray:
+    """The plan as a solution of ``model`` (a MILP warm start)."""
     n_phases = inp.shape[2]
     phases = np.arange(n_phases)
-    y = (plan.build_phase[:, :, None] >= 0) & (phases >= plan.build_phase[:, :, None])
-    u = (plan.site_phase[:, None] >= 0) & (phases >= plan.site_phase[:, None])
+    y, u = model.facilities.plan_columns(plan.build_phase, plan.site_phase)
     z = [(c[:, None] <= phases) for c in plan.covered]
     v = [] if inp.returns is None else [
         model.weight_scale * group_gain(tp.by_group(tp.weight * zt.T), tp.total_by_group,
-                                         tp.existing_by_group, inp.returns).T
+                                        tp.existing_by_group, inp.returns).T
         for tp, zt in zip(types, z, strict=True)]
     return np.concatenate([y.ravel(), u.ravel(), *(zt.ravel() for zt in z),
                            *(vt.ravel() for vt in v)]).astype(np.float64)
-
-
-def from_columns(x: FloatArray, inp: Inputs) -> IntArray:
-    n, n_types, n_phases = inp.shape
-    y = x[: n * n_types * n_phases].reshape(n, n_types, n_phases) > 0.5
-    return np.where(y.any(axis=2), y.argmax(axis=2), -1).astype(np.int64)

@@ -26,6 +26,14 @@ class Plan:
         return bool((self.shortfall <= 0).all())
 
 
+def site_phases(build_phase: IntArray) -> IntArray:
+    """Phase in which each site is first used (its fixed charge paid), -1 when unused."""
+    built = build_phase >= 0
+    never = np.iinfo(np.int64).max
+    first = np.where(built, build_phase, never).min(axis=1, initial=never)
+    return np.where(built.any(axis=1), first, -1).astype(np.int64)
+
+
 def first_cover(tp: PreparedType, build_phase: IntArray, n_phases: int) -> IntArray:
     if tp.weight.size == 0:
         return np.empty(0, dtype=np.int64)
@@ -46,7 +54,7 @@ def evaluate(
 ) -> Plan:
     n_phases = inp.shape[2]
     built = build_phase >= 0
-    site_phase = np.where(built.any(axis=1), np.where(built, build_phase, n_phases).min(axis=1), -1)
+    site_phase = site_phases(build_phase)
     spend = np.bincount(site_phase[site_phase >= 0], weights=inp.base_cost[site_phase >= 0],
                         minlength=n_phases).astype(np.float64)
     spend += np.bincount(build_phase[built], weights=inp.type_cost[built], minlength=n_phases)

@@ -10,22 +10,33 @@ import numpy as np
 import numpy.typing as npt
 
 from .._errors import ModelInputError
-from .._milp import Backend, MilpOutcome, MilpStatus, solve_milp
+from .._milp import BACKENDS, Backend, MilpOutcome, MilpStatus, solve_milp
 from .._result import OPTIMALITY_TOLERANCE, Status, relative_gap
 from ..coverage import Clock
+from .benders import solve_benders
 from .bounds import knapsack_bound, lp_relaxation
 from .cheapest import Instance, describe, goal_costs, reach_diagnosis
 from .diagnosis import diagnose, nothing_affordable
-from .goals import counts_met, goal_holds, goal_values, prepare_goals
+from .goals import PreparedGoals, counts_met, goal_holds, goal_values, prepare_goals
 from .greedy import best_greedy
 from .inputs import CoverageRequirement, DiminishingReturns, TypeCoverage
 from .lifts import GoalLevel, LiftResult, fill, goal_level, lift_greedy, lift_stage, with_goal_floor
-from .milp import build_model, from_columns, to_columns
+from .milp import build_model, to_columns
 from .plans import Plan, evaluate, prune
-from .prepare import TOL, check_inputs, prepare_requirements, prepare_type
+from .prepare import (
+    TOL,
+    Inputs,
+    PreparedType,
+    Requirement,
+    check_inputs,
+    prepare_requirements,
+    prepare_type,
+)
 from .solution import NOT_COVERED, Infeasibility, MultiTypeSolution, describe_all
 
-Method = Literal["milp", "heuristic"]
+Method = Literal["benders", "milp", "heuristic"]
+#: Share of the time limit the greedy warm start may take; the bound and search get the rest.
+GREEDY_SHARE = 0.3
 
 
 def plan_sites(
@@ -43,7 +54,7 @@ def plan_sites(
     requirements: Sequence[CoverageRequirement] = (),
     returns: DiminishingReturns | None = None,
     goals: GoalLevel | None = None,
-    method: Method = "milp",
+    method: Method = "benders",
     backend: Backend = "highs",
     time_limit: float | None = None,
     mip_rel_gap: float = 1e-6,
@@ -86,16 +97,21 @@ def plan_sites(
         objective.
     goals
         A goal level above coverage (:mod:`.lifts`): first make as many goals hold as the
-        budget allows (meeting its hard counts), then maximise coverage with that many held,
-        then drop facilities that add neither. The time limit is shared: a fifth for the goals'
-        stand-alone costs when not given, 35 % of the rest for the goal level, a fifth of the
-        limit kept for pruning and reporting.
+        budget allows (meeting its hard counts), then maximise coverage with that many held
+        (the whole MILP with the goal rows, whatever ``method``), then drop facilities that add
+        neither. The time limit is shared: a fifth for the goals' stand-alone costs when not
+        given, 35 % of the rest for the goal level, a fifth of the limit kept for pruning and
+        reporting.
     method
-        ``"milp"`` solves the model (warm-started from the greedy plan); ``"heuristic"`` returns
-        the greedy plan with the LP-relaxation bound (HiGHS interior point). The greedy plan is
-        also returned when it beats the MILP incumbent at ``time_limit``.
+        ``"benders"`` (default) solves the model by its Benders decomposition
+        (:mod:`.benders`: facilities in a master problem, coverage as cuts, HiGHS), which scales
+        with the facilities and the coverage matrix's entries; ``"milp"`` solves the whole MILP
+        with ``backend``; ``"heuristic"`` returns the greedy plan with the LP bound of the
+        decomposition's cut rounds. Both solving methods start from the greedy plan, which is
+        returned when nothing better is found within ``time_limit``.
     backend
-        MILP solver: ``"highs"``, ``"cbc"`` or ``"scip"``. LP bounds always come from HiGHS.
+        MILP solver of ``method="milp"``: ``"highs"``, ``"cbc"`` or ``"scip"``. Bounds and the
+        decomposition always use HiGHS.
     time_limit
         Seconds for the whole call: greedy, MILP, LP bound and the solves that explain an
         infeasible requirement share this one deadline.
@@ -122,16 +138,21 @@ def plan_sites(
     -----
     Rows already covered by an existing outlet get ``covered_phase`` :data:`EXISTING_COVERED`
     and no credit. Facilities that cover nothing earlier than the rest of the plan are dropped
-    from the returned plan (objective unchanged, spending lower). The greedy runs in
-    O(builds × (n_sites·n_types + nnz)); the MILP has ``n_sites·n_types·n_phases`` binaries
-    and one continuous column per merged row and phase.
+    from the returned plan (objective unchanged, spending lower). The greedy (lazy, at most
+    :data:`GREEDY_SHARE` of the time limit) costs about the coverage matrix's entries plus
+    picks × log(candidates); the decomposition's master has ``allowed pairs × n_phases``
+    binaries plus one credit column per (type, group, phase), the whole MILP also one
+    continuous column per merged row and phase.
     """
     clock = Clock(time_limit)
     if len(types) == 0:
         msg = "types is empty; give one TypeCoverage per facility type"
         raise ModelInputError(msg)
-    if method not in ("milp", "heuristic"):
-        msg = f"method must be 'milp' or 'heuristic', got {method!r}"
+    if method not in ("benders", "milp", "heuristic"):
+        msg = f"method must be 'benders', 'milp' or 'heuristic', got {method!r}"
+        raise ModelInputError(msg)
+    if backend not in BACKENDS:
+        msg = f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}"
         raise ModelInputError(msg)
     inp = check_inputs(len(types), base_cost, type_cost, allowed, phase_budgets,
                        site_first_phase, phase_weights, site_area, type_area, max_types_per_site)
@@ -165,11 +186,12 @@ def plan_sites(
             goal_status=lift.status.value if lift is not None else "")
 
     # What the plan came from: HiGHS (or CBC, SCIP) solving the MILP, or the greedy heuristic.
-    solver, algorithm = ("heuristic", "greedy") if method == "heuristic" else (backend, "milp")
+    solver, algorithm = {"heuristic": ("heuristic", "greedy"), "benders": ("highs", "benders"),
+                         "milp": (backend, "milp")}[method]
 
     def infeasible(bound: float = float("inf")) -> MultiTypeSolution:
-        return finish(empty, bound, Status.INFEASIBLE, solver, algorithm,
-                      infeasible=diagnose(model, inp, reqs, clock))
+        records = diagnose(build_model(inp, prepared, reqs), inp, reqs, clock)
+        return finish(empty, bound, Status.INFEASIBLE, solver, algorithm, infeasible=records)
 
     empty = evaluate(np.full((n, n_types), -1, dtype=np.int64), inp, prepared, reqs)
     lift: LiftResult | None = None
@@ -200,85 +222,89 @@ def plan_sites(
                    f"time limit of {clock.limit} s (not proven infeasible); raise time_limit")
             return finish(empty, float("inf"), Status.INFEASIBLE, solver, algorithm, why)
     if any(r.reachable < r.need * (1 - TOL) for r in reqs):
-        model = build_model(inp, prepared, reqs)
         return infeasible()
     broke = nothing_affordable(inp)
     if broke and empty.meets_requirements and lift is None:
         return finish(empty, 0.0, Status.OPTIMAL, solver, algorithm, broke)
 
-    model = build_model(inp, prepared, reqs)
     if pg is not None and lift is not None:
         # The coverage greedy on what the goal level leaves, unless time is short.
         left = clock.remaining()
         short = left is not None and clock.limit is not None and left < 0.3 * clock.limit
-        greedy = prune(evaluate(lift.build_phase if short else
-                                fill(types, inp, prepared, lift.build_phase), inp, prepared,
-                                reqs), inp, prepared, reqs)
-        model, goal_columns = with_goal_floor(model, pg, inp, lift.value)
-
-        def extend(x: npt.NDArray[np.float64], plan: Plan) -> npt.NDArray[np.float64]:
-            return np.asarray(np.r_[x, goal_values(pg, plan.covered, n_phases, goal_columns,
-                                                   model.problem.num_col)[x.size:]],
-                              dtype=np.float64)
-
-        def keeps_goals(plan: Plan) -> bool:
-            holds = goal_holds(pg, plan.covered, n_phases)
-            return bool(counts_met(pg, holds).all()) and \
-                goal_level(pg, holds, inp) >= lift.value - TOL * max(1.0, lift.value)
+        greedy = prune(evaluate(lift.build_phase if short else fill(
+            types, inp, prepared, lift.build_phase, clock), inp, prepared, reqs),
+            inp, prepared, reqs)
     else:
-        greedy = best_greedy(inp, prepared, reqs)
-
-        def extend(x: npt.NDArray[np.float64], plan: Plan) -> npt.NDArray[np.float64]:
-            return x
-
-        def keeps_goals(plan: Plan) -> bool:
-            return True
+        greedy = best_greedy(inp, prepared, reqs, Clock(
+            None if clock.limit is None else clock.limit * GREEDY_SHARE))
     cheap_bound = knapsack_bound(inp, prepared)
-    if method == "heuristic":
-        lp_bound, lp_infeasible = lp_relaxation(model, clock.remaining())
-        bound = min(lp_bound, cheap_bound)
-        if lp_infeasible:
-            return infeasible(bound)
-        if not greedy.meets_requirements:
+    candidates = [(greedy, "greedy")] if greedy.meets_requirements else []
+    if method == "milp" or lift is not None:
+        model = build_model(inp, prepared, reqs)
+        if pg is not None and lift is not None:
+            model, goal_columns = with_goal_floor(model, pg, inp, lift.value)
+        warm = to_columns(greedy, inp, prepared, model) if greedy.meets_requirements else None
+        if warm is not None and pg is not None and lift is not None:
+            warm = np.r_[warm, goal_values(pg, greedy.covered, n_phases, goal_columns,
+                                           model.problem.num_col)[warm.size:]]
+        # With a goal level, a fifth of the limit stays for pruning and reporting the plan.
+        reserve = 0.2 * clock.limit if lift is not None and clock.limit is not None else 0.0
+        left = clock.remaining()
+        out: MilpOutcome = solve_milp(
+            model.problem, backend=backend,
+            time_limit=None if left is None else max(left - reserve, 1e-3),
+            mip_rel_gap=mip_rel_gap, warm_start=warm)
+        if out.status is MilpStatus.INFEASIBLE:
+            return infeasible()
+        bound = min(cheap_bound,
+                    -out.bound / model.weight_scale if np.isfinite(out.bound)
+                    else lp_relaxation(model, clock.remaining())[0])
+        found = [] if out.x is None else [model.facilities.build_phase(out.x, (n, n_types))]
+        if pg is not None and lift is not None:
+            # Keep only plans that hold the goal level (round-off can break a row by a hair).
+            found = [b for b in found if _keeps_goals(b, inp, prepared, reqs, pg, lift)]
+        stopped = out.status is not MilpStatus.OPTIMAL
+    else:
+        start = (greedy.build_phase, greedy.site_phase) if greedy.meets_requirements else None
+        decomposed = solve_benders(inp, prepared, reqs, clock, start,
+                                   greedy.objective if start else -np.inf,
+                                   integer=method == "benders", mip_rel_gap=mip_rel_gap)
+        if decomposed.infeasible:
+            return infeasible()
+        bound = min(cheap_bound, decomposed.bound)
+        found = list(decomposed.plans)
+        stopped = clock.expired or not decomposed.lp_converged
+    for build_phase in found:
+        plan = prune(evaluate(build_phase, inp, prepared, reqs), inp, prepared, reqs)
+        if plan.meets_requirements:
+            candidates.append((plan, algorithm))
+    if not candidates:
+        if method == "heuristic":
             missed = tuple(
                 Infeasibility(k, r.type_index, r.by_phase, "heuristic", "weight", r.need,
                               r.need - float(short))
                 for k, (r, short) in enumerate(zip(reqs, greedy.shortfall, strict=True))
                 if short > 0)
-            return finish(empty, bound, Status.INFEASIBLE, "heuristic", "greedy",
-                          infeasible=missed)
-        gap = relative_gap(greedy.objective, bound, "max")
-        status = Status.OPTIMAL if gap <= OPTIMALITY_TOLERANCE else Status.FEASIBLE
-        return finish(greedy, bound, status, "heuristic", "greedy", f"greedy plan; gap {gap:.3%}")
-
-    warm = extend(to_columns(greedy, inp, prepared, model), greedy) \
-        if greedy.meets_requirements else None
-    # With a goal level, a fifth of the limit stays for pruning and reporting the plan.
-    reserve = 0.2 * clock.limit if lift is not None and clock.limit is not None else 0.0
-    left = clock.remaining()
-    out: MilpOutcome = solve_milp(model.problem, backend=backend,
-                                  time_limit=None if left is None else max(left - reserve, 1e-3),
-                                  mip_rel_gap=mip_rel_gap, warm_start=warm)
-    if out.status is MilpStatus.INFEASIBLE:
-        return infeasible()
-    bound = min(cheap_bound,
-                -out.bound / model.weight_scale if np.isfinite(out.bound)
-                else lp_relaxation(model, clock.remaining())[0])
-    candidates = []
-    if out.x is not None:
-        found = prune(evaluate(from_columns(out.x, inp), inp, prepared, reqs), inp, prepared,
-                      reqs)
-        if keeps_goals(found):
-            candidates.append((found, "milp"))
-    if greedy.meets_requirements:
-        candidates.append((greedy, "greedy"))
-    if not candidates:
-        return finish(empty, bound, Status.INFEASIBLE, backend, "milp",
+            return finish(empty, bound, Status.INFEASIBLE, solver, algorithm, infeasible=missed)
+        return finish(empty, bound, Status.INFEASIBLE, solver, algorithm,
                       infeasible=(Infeasibility(None, None, None, "deadline"),))
     plan, used = max(candidates, key=lambda c: c[0].objective)
     gap = relative_gap(plan.objective, bound, "max")
     if gap <= OPTIMALITY_TOLERANCE:
-        return finish(plan, bound, Status.OPTIMAL, backend, used)
-    why = (f"stopped by the time limit of {clock.limit} s" if out.status is not MilpStatus.OPTIMAL
-           else f"stopped at mip_rel_gap={mip_rel_gap}")
-    return finish(plan, bound, Status.FEASIBLE, backend, used, f"{why}; gap {gap:.3%}")
+        return finish(plan, bound, Status.OPTIMAL, solver, used)
+    if method == "heuristic":
+        why = "greedy plan"
+    elif stopped:
+        why = f"stopped by the time limit of {clock.limit} s"
+    else:
+        why = f"stopped at mip_rel_gap={mip_rel_gap}"
+    return finish(plan, bound, Status.FEASIBLE, solver, used, f"{why}; gap {gap:.3%}")
+
+
+def _keeps_goals(build_phase: npt.NDArray[np.int64], inp: Inputs,
+                 prepared: Sequence[PreparedType], reqs: Sequence[Requirement],
+                 pg: PreparedGoals, lift: LiftResult) -> bool:
+    """Whether a plan meets the goal counts and the goal level the first level reached."""
+    holds = goal_holds(pg, evaluate(build_phase, inp, prepared, reqs).covered, inp.shape[2])
+    return bool(counts_met(pg, holds).all()) and \
+        goal_level(pg, holds, inp) >= lift.value - TOL * max(1.0, lift.value)

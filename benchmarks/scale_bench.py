@@ -1,0 +1,158 @@
+"""Benchmark: the whole joint plan on the Kaifeng demo scaled up 1×, 4×, 16× (and 50×).
+
+The demo generator (``scenarios/kaifeng-demo/generate.py --scale S``) makes a city S times the
+demo: each side of the area × √S, communities, candidate sites, outlets and 需求清单 items × S,
+the budget unchanged; the demo's scenario file with its 15 s solver limit. Each scale is planned
+in a fresh process (so peak memory is the run's own) by this checkout's code and, with
+``--baseline PYTHON``, by another checkout's interpreter (e.g. the base commit's venv) on the
+same files, side by side. Every run is bounded by ``--timeout`` seconds of wall time.
+
+Run from the repository root::
+
+    .venv/bin/python -m benchmarks.scale_bench --scales 1 4 16 \\
+        [--baseline /path/to/base/.venv/bin/python] [--long 16:45 50:240] [--timeout 900]
+
+Records per run: demand points, communities, sites; seconds per plan stage and in total; peak
+resident memory; objective, proven bound, reported gap, status, method and reason; and, where
+``--best-known`` gives a plan's objective for a scale (from a long run), the run's distance to
+it. ``--long SCALE:SECONDS`` adds a run of this checkout with a longer solver limit (``--out``
+sets the JSON path). Writes ``benchmarks/results/scale.json`` and prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO = ROOT / "scenarios" / "kaifeng-demo"
+DEFAULT_OUT = ROOT / "benchmarks" / "results" / "scale.json"
+DEFAULT_CACHE = ROOT / "benchmarks" / ".scale-cache"
+
+
+def prepare(scale: float, cache: Path, time_limit: float) -> Path:
+    """The scaled demo's folder (generated once into ``cache``) with its scenario file."""
+    folder = cache / f"x{scale:g}"
+    scenario = folder / "scenario.yaml"
+    if not (folder / "scenario.base.yaml").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, str(DEMO / "generate.py"), "--scale", f"{scale:g}",
+                        "--out", str(folder)], check=True, capture_output=True)
+        shutil.copy(DEMO / "scenario.yaml", folder / "scenario.base.yaml")
+    text = (folder / "scenario.base.yaml").read_text(encoding="utf-8")
+    text = text.replace("name: kaifeng-demo", f"name: kaifeng-demo-x{scale:g}")
+    text = text.replace("time_limit_s: 15,", f"time_limit_s: {time_limit:g},")
+    scenario.write_text(text, encoding="utf-8")
+    return scenario
+
+
+def child(scenario_path: str) -> None:
+    """Plan one scenario in this process and print the measurements as one JSON line.
+
+    Imports only ``siting``, so that another checkout's interpreter can run this file.
+    """
+    import numpy as np
+
+    from siting.planning import plan_with_context
+    from siting.scenario import load_scenario
+
+    start = time.perf_counter()
+    scenario = load_scenario(Path(scenario_path))
+    ctx = plan_with_context(scenario)
+    total = time.perf_counter() - start
+    sol = ctx.solution
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({
+        "demand_points": len(ctx.inputs.demand),
+        "communities": int(ctx.inputs.demand["community"].nunique()),
+        "sites": int(sol.site_phase.size),
+        "seconds": {**{k: round(v, 2) for k, v in ctx.seconds.items()},
+                    "total": round(total, 2)},
+        "peak_mb": round(peak_kb / 1024),
+        "objective": sol.objective,
+        "bound": sol.bound if np.isfinite(sol.bound) else None,
+        "gap": sol.gap if np.isfinite(sol.gap) else None,
+        "status": str(sol.status), "method": sol.method, "reason": sol.reason,
+        "built": int(sol.build.sum()), "spend_yuan": float(sol.spend_by_phase.sum()),
+    }))
+
+
+def run(python: str, scenario: Path, timeout: float) -> dict[str, Any]:
+    """Measurements of one plan in a fresh ``python`` process, or why there are none."""
+    start = time.perf_counter()
+    try:
+        done = subprocess.run([python, str(Path(__file__).resolve()), "--child", str(scenario)],
+                              capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        return {"error": f"not finished in {timeout:g} s", "wall_s": round(timeout, 1)}
+    wall = time.perf_counter() - start
+    lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
+    if done.returncode != 0 or not lines:
+        return {"error": (done.stderr.strip().splitlines() or ["no output"])[-1],
+                "wall_s": round(wall, 1)}
+    return {**json.loads(lines[-1]), "wall_s": round(wall, 1)}
+
+
+def _fmt(r: dict[str, Any]) -> str:
+    if "error" in r:
+        return f"{r['error']:>58}"
+    gap = "—" if r["gap"] is None else f"{100 * r['gap']:.2f} %"
+    return (f"{r['seconds']['total']:7.1f} s  opt {r['seconds']['optimization']:6.1f} s  "
+            f"{r['peak_mb']:6d} MB  gap {gap:>9}  obj {r['objective']:12.1f}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 4.0, 16.0])
+    parser.add_argument("--baseline", help="Python of another checkout to run side by side")
+    parser.add_argument("--timeout", type=float, default=900.0, help="wall seconds per run")
+    parser.add_argument("--time-limit", type=float, default=15.0, help="solver seconds")
+    parser.add_argument("--long", nargs="*", default=[], metavar="SCALE:SECONDS",
+                        help="also run this checkout at SCALE with a SECONDS solver limit")
+    parser.add_argument("--best-known", type=str, default="{}",
+                        help='JSON {"1": objective, …}: best plan known per scale')
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.child)
+        return
+    best = {float(k): float(v) for k, v in json.loads(args.best_known).items()}
+    versions = {"new": sys.executable, **({"baseline": args.baseline} if args.baseline else {})}
+    long = {float(k): float(v) for k, v in (item.split(":") for item in args.long)}
+    results = []
+    for scale in args.scales:
+        runs = [(name, python, args.time_limit) for name, python in versions.items()]
+        if scale in long:
+            runs.append((f"new_{long[scale]:g}s", sys.executable, long[scale]))
+        row: dict[str, Any] = {"scale": scale}
+        for name, python, limit in runs:
+            r = run(python, prepare(scale, args.cache, limit), args.timeout)
+            r["time_limit_s"] = limit
+            if scale in best and "error" not in r:
+                r["below_best_known"] = (best[scale] - r["objective"]) / best[scale]
+            row[name] = r
+            print(f"{scale:>4g}× {name:>9}: {_fmt(r)}", flush=True)
+        if scale in best:
+            row["best_known_objective"] = best[scale]
+        results.append(row)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({
+        "benchmark": "scale_bench", "machine": platform.platform(),
+        "python": platform.python_version(), "time_limit_s": args.time_limit,
+        "timeout_s": args.timeout, "versions": versions, "results": results,
+    }, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()

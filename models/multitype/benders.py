@@ -1,0 +1,372 @@
+r"""Benders decomposition of the plan: the facilities in a master problem, coverage as cuts.
+
+The plan's MILP (package docstring) spends most of its columns and rows on coverage: one
+``covered`` column per merged row and phase, one credit column per group and phase. Projected on
+the facility variables :math:`Y, U`, the credit of type :math:`t`, group :math:`g` and phase
+:math:`f` is the concave function
+
+.. math:: F_{tgf}(Y) = \pi_f\, credit_{tg}\Big(\sum_{r \in g} w_r
+   \min\big(1, \textstyle\sum_{j \in S_r} Y_{jtf}\big)\Big),
+
+so the master keeps the facility block (:func:`~.milp.add_facilities`: phases, fixed charges,
+budgets, floor area, types per site) and one variable :math:`\theta_{tgf}` per group, bounded by
+supergradient cuts :math:`\theta_{tgf} \le F_{tgf}(\bar Y) + s\,\sum_{r \in g,\ \bar s_r < 1}
+w_r \big(\sum_{j \in S_r} Y_{jtf} - \bar s_r\big)` at visited points :math:`\bar Y` (``s`` the
+credit's slope right of the covered weight, :math:`\bar s_r` the row's coverage). Each cut
+overestimates :math:`F` everywhere (concave of concave, non-decreasing), so the master is a
+relaxation: its LP value and its MILP dual bound are proven upper bounds at every iteration.
+A requirement's covered weight is concave in :math:`Y` too and gets the same cuts, as ``≥``
+rows (an outer approximation of the plans meeting it). This is the Benders approach of Cordeau,
+Furini and Ljubić (2019) for budgeted maximal covering, with its combinatorial cut separation
+(a pass over the coverage matrix, no LP per demand row), here with phases, fixed charges and
+the diminishing-returns credit.
+
+The LP master is solved first, cut rounds adding rows to one HiGHS instance and re-solving
+from the last basis (Kelley's cutting planes): it reaches the LP relaxation's bound with a
+model the size of the facility block. Then integer rounds solve the master as a MILP from the
+best plan known, add cuts at its incumbent and solve again, until the time is up or the
+incumbent's true value meets the master's bound.
+
+References
+----------
+.. [1] Cordeau, J.-F., Furini, F. & Ljubić, I. (2019). Benders decomposition for very large
+   scale partial set covering and maximal covering location problems. *European Journal of
+   Operational Research* 275(3), 882–896.
+.. [2] Kelley, J. E. (1960). The cutting-plane method for solving convex programs. *Journal of
+   the SIAM* 8(4), 703–712.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from .._milp import MilpProblem, _warm_start_misreported, highs_lp, new_highs
+from .._result import OPTIMALITY_TOLERANCE
+from .._validate import BoolArray, FloatArray, IntArray
+from ..coverage import Clock
+from .builder import ModelBuilder
+from .credit import group_gain
+from .milp import Facilities, add_facilities, weight_scale
+from .plans import site_phases
+from .prepare import Inputs, PreparedType, Requirement
+
+#: Relative violation under which a cut is not added (float round-off).
+_CUT_TOL = 1e-7
+
+
+@dataclass
+class _Cuts:
+    """Rows to add, as triplets over the master's columns."""
+
+    rows: list[IntArray] = field(default_factory=list)
+    cols: list[IntArray] = field(default_factory=list)
+    vals: list[FloatArray] = field(default_factory=list)
+    lower: list[FloatArray] = field(default_factory=list)
+    upper: list[FloatArray] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, rows: IntArray, cols: IntArray, vals: FloatArray, lower: FloatArray,
+            upper: FloatArray) -> None:
+        self.rows.append(self.count + rows)
+        self.cols.append(cols)
+        self.vals.append(vals)
+        self.lower.append(lower)
+        self.upper.append(upper)
+        self.count += lower.size
+
+
+@dataclass(frozen=True)
+class BendersOutcome:
+    """What the decomposition proved and found.
+
+    Attributes
+    ----------
+    bound
+        Best proven upper bound on the plan's objective (LP master or MILP master).
+    lp_bound
+        The LP master's last value (the LP relaxation's bound when ``lp_converged``).
+    lp_converged
+        The cut rounds reached the LP relaxation.
+    plans
+        Build phases ``(n_sites, n_types)`` of the master's integer incumbents.
+    proven
+        An incumbent's true value met the master's bound: the best plan is optimal.
+    infeasible
+        The master LP is infeasible, so are the requirements (the master is a relaxation).
+    """
+
+    bound: float
+    lp_bound: float
+    lp_converged: bool
+    plans: tuple[IntArray, ...]
+    proven: bool
+    infeasible: bool = False
+
+
+class Master:
+    """The master problem in a HiGHS instance that keeps its rows between solves."""
+
+    def __init__(self, inp: Inputs, types: Sequence[PreparedType],
+                 reqs: Sequence[Requirement]) -> None:
+        self.inp, self.types, self.reqs = inp, types, reqs
+        self.scale = weight_scale(types)
+        money = 1.0 / inp.budget_cum[-1] if inp.budget_cum[-1] > 0 else 1.0
+        model = ModelBuilder()
+        self.facilities: Facilities = add_facilities(model, inp, money)
+        pw = inp.phase_weights
+        self.theta: list[IntArray] = []
+        for t, tp in enumerate(types):
+            cap = self.credit(t, tp.by_group(tp.weight))
+            block = model.add_columns(f"credit[{t}]", tp.n_groups * pw.size, cost=-1.0,
+                                      upper=self.scale * np.outer(cap, pw).ravel())
+            self.theta.append(np.arange(block.start, block.stop).reshape(tp.n_groups, pw.size))
+        self.problem: MilpProblem = model.build()
+        self.integer = self.problem.integer.copy()
+        self.highs: Any = new_highs()
+        self.highs.setOptionValue("random_seed", 0)
+        self.highs.passModel(highs_lp(MilpProblem(
+            self.problem.c, self.problem.A, self.problem.row_lower, self.problem.row_upper,
+            self.problem.col_lower, self.problem.col_upper, np.zeros_like(self.integer))))
+        self.relaxed = True
+        # Cuts at Y = 0: every row counts as uncovered, so the master starts bounded.
+        self.add(self.separate(np.zeros(self.problem.num_col), every=True)[1])
+
+    def credit(self, t: int, covered: FloatArray) -> FloatArray:
+        """Credit per group of type ``t`` for new covered weight ``covered`` (per group)."""
+        tp = self.types[t]
+        return group_gain(covered, tp.total_by_group, tp.existing_by_group, self.inp.returns)
+
+    def slope(self, t: int, covered: FloatArray) -> FloatArray:
+        """Right derivative of each group's credit at new covered weight ``covered``."""
+        if self.inp.returns is None:
+            return np.ones_like(covered)
+        tp = self.types[t]
+        share = np.divide(tp.existing_by_group + covered, tp.total_by_group,
+                          out=np.zeros_like(covered), where=tp.total_by_group > 0)
+        slopes = np.array(self.inp.returns.slopes)
+        return slopes[np.searchsorted(np.array(self.inp.returns.breakpoints), share, "right")]
+
+    def separate(self, x: FloatArray, *, every: bool = False) -> tuple[float, _Cuts]:
+        """True objective of the facilities in ``x`` and the cuts it violates (all of them at
+        every group with ``every``)."""
+        fac, pw = self.facilities, self.inp.phase_weights
+        n = self.inp.shape[0]
+        y = x[fac.build]
+        cuts = _Cuts()
+        value = 0.0
+        for t, tp in enumerate(self.types):
+            mine = np.flatnonzero(fac.type == t)
+            on = np.zeros((n, pw.size))
+            on[fac.site[mine]] = y[mine]
+            reach = np.asarray(tp.cover @ on)  # (M, F) facilities over each merged row
+            short = reach < 1 - 1e-12
+            for f in range(pw.size):
+                covered = np.bincount(tp.group, weights=tp.weight * np.minimum(1, reach[:, f]),
+                                      minlength=tp.n_groups).astype(np.float64)
+                credit = pw[f] * self.credit(t, covered)
+                value += float(credit.sum())
+                theta = x[self.theta[t][:, f]]
+                violated = theta > self.scale * credit * (1 + _CUT_TOL) + _CUT_TOL
+                groups = np.arange(tp.n_groups) if every else np.flatnonzero(violated)
+                if groups.size:
+                    self._objective_cut(cuts, t, f, groups, reach[:, f], short[:, f], covered,
+                                        credit)
+            for r in self.reqs:
+                if r.type_index == t:
+                    self._requirement_cut(cuts, r, reach[:, r.by_phase], short[:, r.by_phase],
+                                          every)
+        return value, cuts
+
+    def _objective_cut(self, cuts: _Cuts, t: int, f: int, groups: IntArray, reach: FloatArray,
+                       short: BoolArray, covered: FloatArray, credit: FloatArray) -> None:
+        """θ_tgf − s·Σ_{r short} w_r Σ_{j∈S_r} Y_jtf ≤ credit − s·Σ_{r short} w_r s_r."""
+        tp, pw = self.types[t], self.inp.phase_weights
+        slope = self.scale * pw[f] * self.slope(t, covered)[groups]
+        local = np.full(tp.n_groups, -1, dtype=np.int64)
+        local[groups] = np.arange(groups.size)
+        rows = np.flatnonzero(short & (local[tp.group] >= 0))
+        per_site = sp.coo_array(
+            sp.csr_array((tp.weight[rows], (local[tp.group[rows]], rows)),
+                         shape=(groups.size, tp.weight.size)) @ tp.cover)
+        start = np.bincount(local[tp.group[rows]], weights=tp.weight[rows] * reach[rows],
+                            minlength=groups.size)
+        y_col = self.facilities.build[self.facilities.index[per_site.col, t], f]
+        cuts.add(np.r_[np.arange(groups.size), per_site.row],
+                 np.r_[self.theta[t][groups, f], y_col],
+                 np.r_[np.ones(groups.size), -slope[per_site.row] * per_site.data],
+                 np.full(groups.size, -np.inf),
+                 self.scale * credit[groups] - slope * start)
+
+    def _requirement_cut(self, cuts: _Cuts, r: Requirement, reach: FloatArray,
+                         short: BoolArray, every: bool) -> None:
+        """Σ_{m short} c_m Σ_{j∈S_m} Y_j,p ≥ need − Σ_{m not short} c_m, when violated."""
+        met = float(r.coef @ np.minimum(1.0, reach))
+        if not every and met >= r.need * (1 - _CUT_TOL) - _CUT_TOL:
+            return
+        tp = self.types[r.type_index]
+        weight = r.coef * short
+        per_site = sp.coo_array(sp.csr_array(weight[None, :]) @ tp.cover)
+        y_col = self.facilities.build[self.facilities.index[per_site.col, r.type_index],
+                                      r.by_phase]
+        lower = self.scale * (r.need - float(r.coef[~short].sum()))
+        cuts.add(np.zeros(per_site.nnz, dtype=np.int64), y_col, self.scale * per_site.data,
+                 np.array([lower]), np.array([np.inf]))
+
+    def add(self, cuts: _Cuts) -> None:
+        """Append ``cuts`` to the HiGHS model (it keeps its basis)."""
+        if not cuts.count:
+            return
+        import highspy
+
+        matrix = sp.csr_array((np.concatenate(cuts.vals),
+                               (np.concatenate(cuts.rows), np.concatenate(cuts.cols))),
+                              shape=(cuts.count, self.problem.num_col))
+        matrix.sort_indices()
+        inf = highspy.kHighsInf
+        lower, upper = np.concatenate(cuts.lower), np.concatenate(cuts.upper)
+        self.highs.addRows(cuts.count, np.where(np.isinf(lower), -inf, lower),
+                           np.where(np.isinf(upper), inf, upper), matrix.nnz,
+                           matrix.indptr[:-1].astype(np.int32),
+                           matrix.indices.astype(np.int32), matrix.data)
+
+    @contextmanager
+    def only(self, keep: BoolArray) -> Iterator[None]:
+        """Within the block, facilities outside ``keep`` cannot be built."""
+        cols = self.facilities.build[~keep].ravel().astype(np.int32)
+        lower = np.zeros(cols.size)
+        self.highs.changeColsBounds(cols.size, cols, lower, lower)
+        try:
+            yield
+        finally:
+            self.highs.changeColsBounds(cols.size, cols, lower, self.problem.col_upper[cols])
+
+    def plan_x(self, build_phase: IntArray, site_phase: IntArray) -> FloatArray:
+        """A plan as a master solution, each θ at its true credit (a MILP warm start)."""
+        x = np.zeros(self.problem.num_col)
+        y, u = self.facilities.plan_columns(build_phase, site_phase)
+        x[self.facilities.build], x[self.facilities.open] = y, u
+        n, pw = self.inp.shape[0], self.inp.phase_weights
+        for t, tp in enumerate(self.types):
+            mine = np.flatnonzero(self.facilities.type == t)
+            on = np.zeros((n, pw.size))
+            on[self.facilities.site[mine]] = y[mine]
+            reach = np.minimum(1.0, np.asarray(tp.cover @ on))
+            for f in range(pw.size):
+                covered = np.bincount(tp.group, weights=tp.weight * reach[:, f],
+                                      minlength=tp.n_groups).astype(np.float64)
+                x[self.theta[t][:, f]] = self.scale * pw[f] * self.credit(t, covered) * \
+                    (1 - 1e-9)
+        return x
+
+    def solve(self, time_limit: float | None, *, integer: bool, mip_rel_gap: float = 1e-4,
+              start: FloatArray | None = None) -> tuple[FloatArray | None, float, bool]:
+        """Solve the master (LP or MILP); its solution, proven bound on the plan's objective
+        (inf when none was proven) and whether it is infeasible."""
+        import highspy
+
+        h = self.highs
+        if integer == self.relaxed:
+            cols = np.flatnonzero(self.integer).astype(np.int32)
+            kind = highspy.HighsVarType.kInteger if integer else highspy.HighsVarType.kContinuous
+            h.changeColsIntegrality(cols.size, cols, np.full(cols.size, kind))
+            self.relaxed = not integer
+        h.setOptionValue("time_limit", float(time_limit) if time_limit is not None else np.inf)
+        h.setOptionValue("mip_rel_gap", mip_rel_gap)
+        if start is not None:
+            sol = highspy.HighsSolution()
+            sol.col_value = start
+            sol.value_valid = True
+            h.setSolution(sol)
+        h.run()
+        status, info = h.getModelStatus(), h.getInfo()
+        if status == highspy.HighsModelStatus.kInfeasible:
+            return None, np.inf, True
+        has_x = info.primal_solution_status == 2
+        x = np.asarray(h.getSolution().col_value, dtype=np.float64) if has_x else None
+        if integer:
+            trusted = not (start is not None and _warm_start_misreported(h, self.problem))
+            bound = -float(info.mip_dual_bound) / self.scale if trusted else np.inf
+            return (x if trusted else None), (bound if np.isfinite(bound) else np.inf), False
+        if status != highspy.HighsModelStatus.kOptimal:
+            return None, np.inf, False
+        return x, -float(info.objective_function_value) / self.scale, False
+
+
+def solve_benders(
+    inp: Inputs, types: Sequence[PreparedType], reqs: Sequence[Requirement], clock: Clock,
+    start: tuple[IntArray, IntArray] | None, best: float, *, integer: bool = True,
+    mip_rel_gap: float = 1e-6,
+) -> BendersOutcome:
+    """Bound (and, with ``integer``, search) the plan by the decomposition of the module
+    docstring.
+
+    ``start`` is the best plan known as (build phases, site phases), ``best`` its objective;
+    both warm-start the integer rounds, which stop at ``mip_rel_gap``. Stops when ``clock``
+    runs out.
+    """
+    master = Master(inp, types, reqs)
+    bound = lp_bound = np.inf
+    converged = False
+    # Cut rounds on the LP master until no cut is violated.
+    lp_x = None
+    while not clock.expired:
+        x, value, infeasible = master.solve(clock.remaining(), integer=False)
+        if infeasible:
+            return BendersOutcome(np.inf, np.inf, False, (), False, infeasible=True)
+        if x is None:
+            break
+        lp_x, lp_bound = x, value
+        bound = min(bound, value)
+        _, cuts = master.separate(x)
+        if not cuts.count:
+            converged = True
+            break
+        master.add(cuts)
+    plans: list[IntArray] = []
+    proven = False
+
+    def incumbent(x: FloatArray) -> _Cuts:
+        """Record the master's integer solution ``x``; the cuts it violates."""
+        nonlocal best, start
+        build_phase = master.facilities.build_phase(x, inp.shape[:2])
+        plans.append(build_phase)
+        true_value, cuts = master.separate(x)
+        if true_value > best:
+            best, start = true_value, (build_phase, site_phases(build_phase))
+        return cuts
+
+    if integer and converged and lp_x is not None and not clock.expired:
+        # A plan first among the facilities the LP uses (and the best plan's): a small MILP
+        # that finds good plans fast (relaxation-induced neighbourhood). Its bound proves
+        # nothing about the whole master and is not used.
+        keep = lp_x[master.facilities.build[:, -1]] > 1e-6
+        if start is not None:
+            keep |= start[0][master.facilities.site, master.facilities.type] >= 0
+        remaining = clock.remaining()
+        with master.only(keep):
+            x, _, _ = master.solve(None if remaining is None else remaining / 3, integer=True,
+                                   start=None if start is None else master.plan_x(*start),
+                                   mip_rel_gap=mip_rel_gap)
+        if x is not None:
+            master.add(incumbent(x))
+    # Integer rounds: solve the master as a MILP from the best plan known, cut its incumbent
+    # off where the master overrated it, and solve again.
+    while integer and converged and not clock.expired and not proven:
+        point = None if start is None else master.plan_x(*start)
+        x, value, _ = master.solve(clock.remaining(), integer=True, start=point,
+                                   mip_rel_gap=mip_rel_gap)
+        bound = min(bound, value)
+        if x is None:
+            break
+        cuts = incumbent(x)
+        proven = bound <= best + OPTIMALITY_TOLERANCE * max(1.0, abs(best))
+        if not cuts.count:
+            break
+        master.add(cuts)
+    return BendersOutcome(float(bound), float(lp_bound), converged, tuple(plans), proven)
