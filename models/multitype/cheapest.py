@@ -398,9 +398,9 @@ def cheapest_plan(
         return None if limit is None else \
             max(share * (limit - (time.perf_counter() - begin)), 1e-3)
 
-    # The greedy warm start (its per-goal MILPs a quarter of what is left each) or, when it
-    # fails, a quarter of the time for relax-and-fix; a quarter of what then remains stays for
-    # pruning the plan and evaluating it.
+    # The greedy warm start, run to the end so that re-planning at the least budget finds the
+    # same plan (it may overrun a short limit), or when it fails a quarter of the time for
+    # relax-and-fix; a quarter of what then remains stays for pruning and evaluating the plan.
     kept = None
     if start is not None:
         given = np.asarray(start, dtype=np.int64)[np.ix_(r.sites, r.types)]
@@ -411,8 +411,7 @@ def cheapest_plan(
         r.inp, r.prepared, r.goals, kept if kept is not None else
         np.full((len(r.sites), len(r.types)), -1, dtype=np.int64),
         fallback=lambda g, phase, build: _exact_hold(r, g, phase, build, backend,
-                                                     left(0.25)),
-        deadline=None if limit is None else begin + 0.6 * limit)
+                                                     _small_limit(left(0.25))))
     warm: FloatArray | None = None
     if greedy is not None:
         greedy = _prune_for(r, greedy, meets)
@@ -456,6 +455,16 @@ def cheapest_plan(
         Status.FEASIBLE
     reason = "" if status is Status.OPTIMAL else f"stopped by the time limit; gap {gap:.3%}"
     return result(scale, bound, whole, status, reason)
+
+
+#: Seconds a goal's own MILP may always take in the greedy warm start, whatever the time left:
+#: these solve in well under a second, and a plan that depends on the clock would not be found
+#: again by re-planning at the least budget (`cheapest_plan` must be reproducible).
+SMALL_MODEL_SECONDS = 5.0
+
+
+def _small_limit(left: float | None) -> float | None:
+    return None if left is None else max(left, SMALL_MODEL_SECONDS)
 
 
 def _exact_hold(r: Restricted, g: int, phase: int, build: IntArray, backend: Backend,
