@@ -58,7 +58,7 @@ REPORT_REACH_FACTOR = 2.0
 
 #: Share of ``solver.time_limit_s`` for what it would take (`siting.what_it_takes`); the plan
 #: gets the rest, so the whole optimization step honours the limit.
-WHAT_IT_TAKES_SHARE = 0.6
+WHAT_IT_TAKES_SHARE = 0.7
 
 
 def _phase_budgets(scenario: Scenario) -> npt.NDArray[np.float64]:

@@ -14,7 +14,9 @@ def test_scale_multiplies_sites_communities_outlets_and_area(
 ) -> None:
     one = demo_generator.generate(tmp_path / "x1", size="small")
     four = demo_generator.generate(tmp_path / "x4", size="small", scale=4)
-    sites = [len(gpd.read_file(p[3])) for p in (one, four)]
+    frames = [gpd.read_file(p[3]) for p in (one, four)]
+    # New premises scale with S; upgrade sites follow the communities and outlets.
+    sites = [int((f["project_kind"] != "改造").sum()) for f in frames]
     assert sites == [30, 120]
     demand = [gpd.read_file(p[1]) for p in (one, four)]
     communities = [d["community"].nunique() for d in demand]

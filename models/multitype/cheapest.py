@@ -392,16 +392,15 @@ def cheapest_plan(
     r = collapse(restrict(inp, instance.prepared, pg, members, due[-1] + 1), due)
     problem, model, budget, columns = _goal_problem(r)
     z = columns.z
-    sigma = problem.num_col
     full = _scaled_budget_rows(problem, model, r)
 
     def left(share: float) -> float | None:
         return None if limit is None else \
             max(share * (limit - (time.perf_counter() - begin)), 1e-3)
 
-    # The greedy warm start (its per-goal MILPs a quarter of what is left each) or, when it
-    # fails, a quarter of the time for relax-and-fix; a quarter of what then remains stays for
-    # pruning the plan and evaluating it.
+    # The greedy warm start, run to the end so that re-planning at the least budget finds the
+    # same plan (it may overrun a short limit), or when it fails a quarter of the time for
+    # relax-and-fix; a quarter of what then remains stays for pruning and evaluating the plan.
     kept = None
     if start is not None:
         given = np.asarray(start, dtype=np.int64)[np.ix_(r.sites, r.types)]
@@ -412,8 +411,7 @@ def cheapest_plan(
         r.inp, r.prepared, r.goals, kept if kept is not None else
         np.full((len(r.sites), len(r.types)), -1, dtype=np.int64),
         fallback=lambda g, phase, build: _exact_hold(r, g, phase, build, backend,
-                                                     left(0.25)),
-        deadline=None if limit is None else begin + 0.6 * limit)
+                                                     _small_limit(left(0.25))))
     warm: FloatArray | None = None
     if greedy is not None:
         greedy = _prune_for(r, greedy, meets)
@@ -434,8 +432,8 @@ def cheapest_plan(
             spend_row = full.A[[budget.stop - 1]].toarray().ravel()
             cheapest = solve_milp(replace(free, c=spend_row), time_limit=left(1.0))
             if cheapest.x is not None:
-                chosen = model.facilities.build_phase(cheapest.x[:sigma], r.inp.shape[:2])
-                whole = r.lift(chosen, n, n_types)
+                whole = r.lift(model.facilities.build_phase(cheapest.x, r.inp.shape[:2]), n,
+                               n_types)
                 spend = np.cumsum(evaluate(whole, inp, instance.prepared, []).spend)
                 diagnosis = CountDiagnosis("budget", -1, 0,
                                            missing_yuan=np.maximum(0.0, spend - inp.budget_cum))
@@ -443,9 +441,8 @@ def cheapest_plan(
                       (diagnosis,))
     plans = [] if greedy is None else [r.lift(greedy, n, n_types)]
     if out.x is not None:
-        chosen = model.facilities.build_phase(out.x[:sigma], r.inp.shape[:2])
-        plans.append(r.lift(_prune_for(r, chosen, meets), n,
-                            n_types))
+        plans.append(r.lift(_prune_for(r, model.facilities.build_phase(out.x, r.inp.shape[:2]),
+                                       meets), n, n_types))
     if not plans:
         return result(np.inf, max(out.bound, 0.0) / _scale_unit(r), empty, Status.FEASIBLE,
                       f"no plan meeting the counts found within {limit} s; raise time_limit")
@@ -460,14 +457,14 @@ def cheapest_plan(
     return result(scale, bound, whole, status, reason)
 
 
+#: Seconds a goal's own MILP may always take in the greedy warm start, whatever the time left:
+#: these solve in well under a second, and a plan that depends on the clock would not be found
+#: again by re-planning at the least budget (`cheapest_plan` must be reproducible).
+SMALL_MODEL_SECONDS = 5.0
 
-def _dense_build(model: Model, n: int, n_types: int) -> IntArray:
-    """``(n_sites, n_types, F)`` columns of the cumulative built Y, -1 where a pair is not
-    allowed (the model holds columns for allowed pairs only)."""
-    fac = model.facilities
-    out = np.full((n, n_types, fac.build.shape[1]), -1, dtype=np.int64)
-    out[fac.site, fac.type] = fac.build
-    return out
+
+def _small_limit(left: float | None) -> float | None:
+    return None if left is None else max(left, SMALL_MODEL_SECONDS)
 
 
 def _exact_hold(r: Restricted, g: int, phase: int, build: IntArray, backend: Backend,
@@ -476,15 +473,8 @@ def _exact_hold(r: Restricted, g: int, phase: int, build: IntArray, backend: Bac
     ``phase`` (the goal's own MILP, ``build`` kept); None when there are none."""
     own = restrict(r.inp, r.prepared, r.goals, [g], phase + 1, counts=False)
     problem, model, budget, columns = _goal_problem(own)
-    n, n_types, n_phases = own.inp.shape
-    kept = build[np.ix_(own.sites, own.types)]
-    y = _dense_build(model, n, n_types)
-    u = model.facilities.open
     col_lower = problem.col_lower.copy()
-    on = (kept[:, :, None] >= 0) & (np.arange(n_phases) >= kept[:, :, None]) & (y >= 0)
-    col_lower[y[on]] = 1.0
-    first = np.where(kept >= 0, kept, n_phases).min(axis=1)
-    col_lower[u[np.arange(n_phases) >= first[:, None]]] = 1.0
+    _keep_built(col_lower, model, build[np.ix_(own.sites, own.types)])
     col_lower[columns.z[int(np.searchsorted(own.goal_index, g)), phase]] = 1.0
     upper = problem.row_upper.copy()
     upper[budget] = np.inf
@@ -499,6 +489,17 @@ def _exact_hold(r: Restricted, g: int, phase: int, build: IntArray, backend: Bac
     sub = merged[np.ix_(own.sites, own.types)]
     merged[np.ix_(own.sites, own.types)] = np.where(sub >= 0, sub, found)
     return merged
+
+
+def _keep_built(col_lower: FloatArray, model: Model, kept: IntArray) -> None:
+    """Lower bounds (in place) that keep the facilities of ``kept`` (build phases per site and
+    type) built from their phase on, and their sites open."""
+    fac = model.facilities
+    phases = np.arange(fac.build.shape[1])
+    first = kept[fac.site, fac.type]
+    col_lower[fac.build[(first[:, None] >= 0) & (phases >= first[:, None])]] = 1.0
+    opened = np.where(kept >= 0, kept, phases.size).min(axis=1)
+    col_lower[fac.open[phases >= opened[:, None]]] = 1.0
 
 
 def _sub_columns(build: IntArray, r: Restricted, model: Model, columns: GoalColumns,
@@ -529,13 +530,7 @@ def _relax_and_fix(problem: MilpProblem, r: Restricted, z: IntArray, model: Mode
     begin = time.perf_counter()
     col_lower = problem.col_lower.copy()
     if kept is not None:
-        n, n_types, n_phases = r.inp.shape
-        y = _dense_build(model, n, n_types)
-        on = (kept[:, :, None] >= 0) & (np.arange(n_phases) >= kept[:, :, None]) & (y >= 0)
-        col_lower[y[on]] = 1.0
-        u = model.facilities.open
-        first = np.where(kept >= 0, kept, n_phases).min(axis=1)
-        col_lower[u[np.arange(n_phases) >= first[:, None]]] = 1.0
+        _keep_built(col_lower, model, kept)
         problem = replace(problem, col_lower=col_lower)
     lp = solve_milp(problem.relaxed(), backend="highs", lp_algorithm="simplex",
                     time_limit=None if time_limit is None else 0.5 * time_limit)
@@ -584,11 +579,10 @@ def _scaled_budget_rows(problem: MilpProblem, model: Model, r: Restricted) -> Mi
     last = float(r.inp.budget_cum[-1])
     share = r.inp.budget_cum / last if last > 0 else np.zeros(n_phases)
     fac = model.facilities
-    y, u = fac.build, fac.open
     phases = np.arange(n_phases)
     sigma = problem.num_col
-    rows = np.r_[np.broadcast_to(phases, y.shape).ravel(), np.tile(phases, n), phases]
-    cols = np.r_[y.ravel(), u.ravel(), np.full(n_phases, sigma)]
+    rows = np.r_[np.broadcast_to(phases, fac.build.shape).ravel(), np.tile(phases, n), phases]
+    cols = np.r_[fac.build.ravel(), fac.open.ravel(), np.full(n_phases, sigma)]
     vals = np.r_[np.repeat(r.inp.type_cost[fac.site, fac.type] / unit, n_phases),
                  np.repeat(r.inp.base_cost / unit, n_phases), -share]
     budget = model.rows["budget"]

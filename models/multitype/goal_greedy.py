@@ -17,7 +17,6 @@ References
 from __future__ import annotations
 
 import heapq
-import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -115,12 +114,10 @@ Hold = Callable[[int, int, IntArray], "IntArray | None"]
 
 
 def greedy_counts(inp: Inputs, prepared: Sequence[PreparedType], pg: PreparedGoals,
-                  build: IntArray, *, fallback: Hold | None = None,
-                  deadline: float | None = None) -> IntArray | None:
+                  build: IntArray, *, fallback: Hold | None = None) -> IntArray | None:
     """``build`` plus greedy covers until every count of ``pg`` is met; None when they cannot
-    be met this way, or not before ``deadline`` (a ``time.perf_counter()`` time). ``fallback``
-    makes a goal hold when the greedy cover cannot (floor area packed badly, say), e.g. by
-    solving the goal's own MILP.
+    be met this way. ``fallback`` makes a goal hold when the greedy cover cannot (floor area
+    packed badly, say), e.g. by solving the goal's own MILP.
 
     Lazy: a goal's added cost is recomputed only when it comes to the top of the queue, and
     taken when it is still no dearer than the next one (sharing sites with goals taken since
@@ -129,8 +126,6 @@ def greedy_counts(inp: Inputs, prepared: Sequence[PreparedType], pg: PreparedGoa
     n_phases = inp.shape[2]
 
     def hold(g: int, phase: int, build: IntArray) -> IntArray | None:
-        if deadline is not None and time.perf_counter() > deadline:
-            return None
         found = make_hold(inp, prepared, pg, g, phase, build)
         if found is None and fallback is not None:
             found = fallback(g, phase, build)

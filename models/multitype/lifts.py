@@ -170,10 +170,10 @@ def lift_greedy(
 
 
 def fill(types: Sequence[TypeCoverage], inp: Inputs, prepared: Sequence[PreparedType],
-         start: IntArray) -> IntArray:
+         start: IntArray, clock: Clock) -> IntArray:
     """``start`` plus the coverage greedy's plan (new weight per yuan) for what ``start``
     leaves: money, floor area, type slots and uncovered rows (rows ``start`` covers count as
-    covered by an outlet)."""
+    covered by an outlet); it stops with what it has when ``clock`` runs out."""
     n_phases = inp.shape[2]
     plan = evaluate(start, inp, prepared, [])
     built = start >= 0
@@ -199,7 +199,7 @@ def fill(types: Sequence[TypeCoverage], inp: Inputs, prepared: Sequence[Prepared
         existing = np.asarray(tc.existing if tc.existing is not None else
                               np.zeros(done.size, dtype=bool), dtype=bool) | done
         rest.append(prepare_type(k, replace(tc, existing=existing), left))
-    more = greedy(left, rest, [], "ratio", Clock(None))
+    more = greedy(left, rest, [], "ratio", clock)
     out = np.where(built, start, more)
     if inp.max_types is not None:
         over = (out >= 0).sum(axis=1) > inp.max_types
@@ -263,8 +263,8 @@ def lift_stage(
                           Status.INFEASIBLE, time.perf_counter() - begin)
     bound = -out.bound if np.isfinite(out.bound) else np.inf
     if out.x is not None:
-        chosen = model.facilities.build_phase(out.x, inp.shape[:2])
-        found = _best_start(inp, prepared, reqs, pg, [chosen])
+        found = _best_start(inp, prepared, reqs, pg,
+                            [model.facilities.build_phase(out.x, inp.shape[:2])])
         if found is not None and (best is None or found[0] > best[0] + TOL):
             best = found
     if best is None:

@@ -17,13 +17,21 @@ from .benders import solve_benders
 from .bounds import knapsack_bound, lp_relaxation
 from .cheapest import Instance, describe, goal_costs, reach_diagnosis
 from .diagnosis import diagnose, nothing_affordable
-from .goals import counts_met, goal_holds, goal_values, prepare_goals
+from .goals import PreparedGoals, counts_met, goal_holds, goal_values, prepare_goals
 from .greedy import best_greedy
 from .inputs import CoverageRequirement, DiminishingReturns, TypeCoverage
 from .lifts import GoalLevel, LiftResult, fill, goal_level, lift_greedy, lift_stage, with_goal_floor
 from .milp import build_model, to_columns
 from .plans import Plan, evaluate, prune
-from .prepare import TOL, check_inputs, prepare_requirements, prepare_type
+from .prepare import (
+    TOL,
+    Inputs,
+    PreparedType,
+    Requirement,
+    check_inputs,
+    prepare_requirements,
+    prepare_type,
+)
 from .solution import NOT_COVERED, Infeasibility, MultiTypeSolution, describe_all
 
 Method = Literal["benders", "milp", "heuristic"]
@@ -89,10 +97,11 @@ def plan_sites(
         objective.
     goals
         A goal level above coverage (:mod:`.lifts`): first make as many goals hold as the
-        budget allows (meeting its hard counts), then maximise coverage with that many held,
-        then drop facilities that add neither. The time limit is shared: a fifth for the goals'
-        stand-alone costs when not given, 35 % of the rest for the goal level, a fifth of the
-        limit kept for pruning and reporting.
+        budget allows (meeting its hard counts), then maximise coverage with that many held
+        (the whole MILP with the goal rows, whatever ``method``), then drop facilities that add
+        neither. The time limit is shared: a fifth for the goals' stand-alone costs when not
+        given, 35 % of the rest for the goal level, a fifth of the limit kept for pruning and
+        reporting.
     method
         ``"benders"`` (default) solves the model by its Benders decomposition
         (:mod:`.benders`: facilities in a master problem, coverage as cuts, HiGHS), which scales
@@ -218,26 +227,28 @@ def plan_sites(
     if broke and empty.meets_requirements and lift is None:
         return finish(empty, 0.0, Status.OPTIMAL, solver, algorithm, broke)
 
-    cheap_bound = knapsack_bound(inp, prepared)
-    if pg is not None and lift is not None and method != "heuristic":
-        # A goal level: the MILP with the goals held at the level reached (`.lifts`), from the
-        # coverage greedy on what the goal level leaves (unless time is short).
-        solver, algorithm = backend, "milp"
+    if pg is not None and lift is not None:
+        # The coverage greedy on what the goal level leaves, unless time is short.
         left = clock.remaining()
         short = left is not None and clock.limit is not None and left < 0.3 * clock.limit
-        greedy = prune(evaluate(lift.build_phase if short else
-                                fill(types, inp, prepared, lift.build_phase), inp, prepared,
-                                reqs), inp, prepared, reqs)
-        model, goal_columns = with_goal_floor(build_model(inp, prepared, reqs), pg, inp,
-                                              lift.value)
-        warm = None
-        if greedy.meets_requirements:
-            x = to_columns(greedy, inp, prepared, model)
-            warm = np.asarray(np.r_[x, goal_values(pg, greedy.covered, n_phases, goal_columns,
-                                                   model.problem.num_col)[x.size:]],
-                              dtype=np.float64)
-        # A fifth of the limit stays for pruning and reporting the plan.
-        reserve = 0.2 * clock.limit if clock.limit is not None else 0.0
+        greedy = prune(evaluate(lift.build_phase if short else fill(
+            types, inp, prepared, lift.build_phase, clock), inp, prepared, reqs),
+            inp, prepared, reqs)
+    else:
+        greedy = best_greedy(inp, prepared, reqs, Clock(
+            None if clock.limit is None else clock.limit * GREEDY_SHARE))
+    cheap_bound = knapsack_bound(inp, prepared)
+    candidates = [(greedy, "greedy")] if greedy.meets_requirements else []
+    if method == "milp" or lift is not None:
+        model = build_model(inp, prepared, reqs)
+        if pg is not None and lift is not None:
+            model, goal_columns = with_goal_floor(model, pg, inp, lift.value)
+        warm = to_columns(greedy, inp, prepared, model) if greedy.meets_requirements else None
+        if warm is not None and pg is not None and lift is not None:
+            warm = np.r_[warm, goal_values(pg, greedy.covered, n_phases, goal_columns,
+                                           model.problem.num_col)[warm.size:]]
+        # With a goal level, a fifth of the limit stays for pruning and reporting the plan.
+        reserve = 0.2 * clock.limit if lift is not None and clock.limit is not None else 0.0
         left = clock.remaining()
         out: MilpOutcome = solve_milp(
             model.problem, backend=backend,
@@ -248,52 +259,25 @@ def plan_sites(
         bound = min(cheap_bound,
                     -out.bound / model.weight_scale if np.isfinite(out.bound)
                     else lp_relaxation(model, clock.remaining())[0])
-        candidates = [(greedy, "greedy")] if greedy.meets_requirements else []
-        if out.x is not None:
-            found_plan = prune(evaluate(model.facilities.build_phase(out.x, (n, n_types)), inp,
-                                        prepared, reqs), inp, prepared, reqs)
-            holds = goal_holds(pg, found_plan.covered, n_phases)
-            if found_plan.meets_requirements and bool(counts_met(pg, holds).all()) and \
-                    goal_level(pg, holds, inp) >= lift.value - TOL * max(1.0, lift.value):
-                candidates.append((found_plan, algorithm))
+        found = [] if out.x is None else [model.facilities.build_phase(out.x, (n, n_types))]
+        if pg is not None and lift is not None:
+            # Keep only plans that hold the goal level (round-off can break a row by a hair).
+            found = [b for b in found if _keeps_goals(b, inp, prepared, reqs, pg, lift)]
         stopped = out.status is not MilpStatus.OPTIMAL
     else:
-        if pg is not None and lift is not None:
-            greedy = prune(evaluate(fill(types, inp, prepared, lift.build_phase), inp, prepared,
-                                    reqs), inp, prepared, reqs)
-        else:
-            greedy = best_greedy(inp, prepared, reqs, Clock(
-                None if clock.limit is None else clock.limit * GREEDY_SHARE))
-        candidates = [(greedy, "greedy")] if greedy.meets_requirements else []
-        if method == "milp":
-            model = build_model(inp, prepared, reqs)
-            warm = to_columns(greedy, inp, prepared, model) if greedy.meets_requirements \
-                else None
-            out = solve_milp(model.problem, backend=backend, time_limit=clock.remaining(),
-                             mip_rel_gap=mip_rel_gap, warm_start=warm)
-            if out.status is MilpStatus.INFEASIBLE:
-                return infeasible()
-            bound = min(cheap_bound,
-                        -out.bound / model.weight_scale if np.isfinite(out.bound)
-                        else lp_relaxation(model, clock.remaining())[0])
-            found = [] if out.x is None else [model.facilities.build_phase(out.x, (n, n_types))]
-            stopped = out.status is not MilpStatus.OPTIMAL
-        else:
-            start = (greedy.build_phase, greedy.site_phase) if greedy.meets_requirements \
-                else None
-            decomposed = solve_benders(inp, prepared, reqs, clock, start,
-                                       greedy.objective if start else -np.inf,
-                                       integer=method == "benders", mip_rel_gap=mip_rel_gap)
-            if decomposed.infeasible:
-                return infeasible()
-            bound = min(cheap_bound, decomposed.bound)
-            found = list(decomposed.plans)
-            stopped = clock.expired or not decomposed.lp_converged
-        if lift is None:
-            for build_phase in found:
-                plan = prune(evaluate(build_phase, inp, prepared, reqs), inp, prepared, reqs)
-                if plan.meets_requirements:
-                    candidates.append((plan, algorithm))
+        start = (greedy.build_phase, greedy.site_phase) if greedy.meets_requirements else None
+        decomposed = solve_benders(inp, prepared, reqs, clock, start,
+                                   greedy.objective if start else -np.inf,
+                                   integer=method == "benders", mip_rel_gap=mip_rel_gap)
+        if decomposed.infeasible:
+            return infeasible()
+        bound = min(cheap_bound, decomposed.bound)
+        found = list(decomposed.plans)
+        stopped = clock.expired or not decomposed.lp_converged
+    for build_phase in found:
+        plan = prune(evaluate(build_phase, inp, prepared, reqs), inp, prepared, reqs)
+        if plan.meets_requirements:
+            candidates.append((plan, algorithm))
     if not candidates:
         if method == "heuristic":
             missed = tuple(
@@ -315,3 +299,12 @@ def plan_sites(
     else:
         why = f"stopped at mip_rel_gap={mip_rel_gap}"
     return finish(plan, bound, Status.FEASIBLE, solver, used, f"{why}; gap {gap:.3%}")
+
+
+def _keeps_goals(build_phase: npt.NDArray[np.int64], inp: Inputs,
+                 prepared: Sequence[PreparedType], reqs: Sequence[Requirement],
+                 pg: PreparedGoals, lift: LiftResult) -> bool:
+    """Whether a plan meets the goal counts and the goal level the first level reached."""
+    holds = goal_holds(pg, evaluate(build_phase, inp, prepared, reqs).covered, inp.shape[2])
+    return bool(counts_met(pg, holds).all()) and \
+        goal_level(pg, holds, inp) >= lift.value - TOL * max(1.0, lift.value)
