@@ -16,9 +16,6 @@ import scipy.sparse as sp
 from ._errors import ModelInputError
 from .arrays import BoolArray, FloatArray, IntArray
 
-# Re-exported for models.multitype until its modules import models.arrays directly.
-__all__ = ["BoolArray", "FloatArray", "IntArray"]
-
 Matrix = FloatArray | sp.csr_matrix | sp.csr_array | sp.spmatrix | sp.sparray
 
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from .._coverage_matrix import select
 from .._milp import MilpProblem
 from .._result import Solution
 from ..arrays import BoolArray, FloatArray, IntArray
 from ..coverage import Sites
+from ._pairs import modelled_pairs
 
 #: Relative slack when comparing a demand with a capacity (both in weight units).
 _FIT_TOLERANCE = 1e-9
@@ -148,14 +148,7 @@ def assignment_pairs(
     Returns the model (pair costs as stored in ``pairs``), the rows no allowed site reaches and
     the reachable rows of positive weight that no reachable site is large enough to hold.
     """
-    columns = np.concatenate((sites.candidates, sites.existing))
-    allowed = np.zeros(pairs.shape[1], dtype=np.bool_)
-    allowed[columns] = True
-    usable = select(pairs, allowed[pairs.indices])
-    reachable = np.diff(usable.indptr) > 0
-    rows = np.flatnonzero(reachable & (w > 0))
-    sub = sp.csr_array(usable[rows][:, columns])
-    sub.sort_indices()
+    sub, rows, columns, unreachable = modelled_pairs(pairs, w, sites)
     row_of = np.repeat(np.arange(rows.size), np.diff(sub.indptr))
     col_cap = capacity[columns]
     fits = w[rows][row_of] <= col_cap[sub.indices] * (1 + _FIT_TOLERANCE)
@@ -165,7 +158,7 @@ def assignment_pairs(
         capacity=col_cap, pair_row=row_of[fits], pair_col=sub.indices[fits].astype(np.int64),
         pair_cost=sub.data[fits].astype(np.float64),
     )
-    return model, np.flatnonzero(~reachable), rows[too_big]
+    return model, unreachable, rows[too_big]
 
 
 def greedy_assignment(model: Assignment, open_columns: BoolArray) -> IntArray:

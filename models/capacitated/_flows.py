@@ -12,11 +12,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 import scipy.sparse as sp
 
-from .._coverage_matrix import merge_rows, select
-from .._milp import Backend, MilpProblem, MilpStatus, solve_milp
-from .._result import Solution, Status
+from .._coverage_matrix import merge_rows
+from .._milp import MilpProblem, MilpStatus, solve_milp
+from .._result import Solution
 from ..arrays import BoolArray, FloatArray, IntArray
-from ..coverage import Clock, Sites, solve_with_fallback
+from ..coverage import Sites, solve_with_fallback
+from ._pairs import CallContext, modelled_pairs
 
 
 @dataclass(frozen=True)
@@ -105,53 +106,24 @@ class Flows:
 
 def flows(pairs: sp.csr_array, w: FloatArray, sites: Sites) -> tuple[Flows, IntArray]:
     """The flow model of ``pairs`` (demand × all sites); returns it and the unreachable rows."""
-    columns = np.concatenate((sites.candidates, sites.existing))
-    allowed = np.zeros(pairs.shape[1], dtype=np.bool_)
-    allowed[columns] = True
-    usable = select(pairs, allowed[pairs.indices])
-    reachable = np.diff(usable.indptr) > 0
-    rows = np.flatnonzero(reachable & (w > 0))
-    merged, mw, group = merge_rows(sp.csr_array(usable[rows][:, columns]), w[rows])
-    return Flows(merged, mw, group, rows, columns, sites.candidates.size), np.flatnonzero(
-        ~reachable
-    )
+    sub, rows, columns, unreachable = modelled_pairs(pairs, w, sites)
+    merged, mw, group = merge_rows(sub, w[rows])
+    return Flows(merged, mw, group, rows, columns, sites.candidates.size), unreachable
 
 
 def solve_flows(
-    name: str,
-    model: Flows,
-    problem: MilpProblem,
-    warm_sites: BoolArray,
-    *,
-    n_rows: int,
-    sites: Sites,
-    unreachable: IntArray,
-    sign: float,
-    backend: Backend,
-    clock: Clock,
+    name: str, model: Flows, problem: MilpProblem, warm_sites: BoolArray, call: CallContext
 ) -> Solution:
-    """Solve the flow ``problem`` from ``warm_sites`` open and return its Solution.
-
-    ``sign`` is -1 when the caller maximises (``problem`` minimises minus the objective).
-    """
+    """Solve the flow ``problem`` from ``warm_sites`` open and return its Solution."""
     warm = model.with_sites(problem, warm_sites)
-    solved = solve_with_fallback(problem, warm, backend=backend, clock=clock)
-    common = {
-        "backend": backend, "method": "milp", "sense": "max" if sign < 0 else "min",
-        "unreachable": unreachable,
-    }
+    solved = solve_with_fallback(problem, warm, backend=call.backend, clock=call.clock)
     if solved.x is None:
-        return Solution(
-            problem=name, sites=sites.existing, assignment=np.full(n_rows, -1),
-            objective=np.inf * sign, bound=np.inf * sign, status=Status.INFEASIBLE,
-            seconds=clock.seconds,
-            reason=f"{solved.note}: capacities or reach cannot serve all demand with these sites",
-            **common,  # type: ignore[arg-type]
-        )
+        why = "capacities or reach cannot serve all demand with these sites"
+        return call.infeasible(name, f"{solved.note}: {why}")
     served = float(solved.x[model.n_new:].sum())
     note = f"{served:g} of {float(model.w.sum()):g} weight units served"
     return model.solution(
-        name, solved.x, n_rows, sites, objective=sign * solved.objective,
-        bound=sign * solved.bound, status=solved.status, seconds=clock.seconds,
-        reason="; ".join(t for t in (solved.note, note) if t), **common,
+        name, solved.x, call.n_rows, call.sites, objective=call.sign * solved.objective,
+        bound=call.sign * solved.bound, status=solved.status, seconds=call.clock.seconds,
+        reason="; ".join(t for t in (solved.note, note) if t), **call.fields(),
     )

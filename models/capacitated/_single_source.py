@@ -26,11 +26,12 @@ from typing import Any
 
 import numpy as np
 
-from .._milp import Backend, MilpProblem, MilpStatus, highs_lp, new_highs, solve_milp
-from .._result import Solution, Status
+from .._milp import MilpProblem, MilpStatus, highs_lp, new_highs, solve_milp
+from .._result import Solution
 from ..arrays import FloatArray, IntArray
-from ..coverage import Clock, Sites, solve_with_fallback
+from ..coverage import Clock, solve_with_fallback
 from ._assignment import Assignment
+from ._pairs import CallContext
 
 #: A y value this close to 0 or 1 counts as integral in the dive.
 _INTEGRAL = 1e-6
@@ -114,48 +115,29 @@ def _root(
 
 
 def solve_single_source(
-    name: str,
-    model: Assignment,
-    problem: MilpProblem,
-    warm: FloatArray | None,
-    *,
-    n_rows: int,
-    sites: Sites,
-    unreachable: IntArray,
-    sign: float,
-    backend: Backend,
-    clock: Clock,
+    name: str, model: Assignment, problem: MilpProblem, warm: FloatArray | None,
+    call: CallContext,
 ) -> Solution:
     """Solve ``problem`` (a minimisation over ``model``'s variables) and return its Solution.
 
-    ``sign`` is -1 when the caller maximises (``problem`` minimises minus the objective).
     ``warm`` is a feasible variable vector or None.
     """
-    root = _root(problem, model.n_new, clock, warm) if backend == "highs" else None
+    root = _root(problem, model.n_new, call.clock, warm) if call.backend == "highs" else None
     upper = np.inf
     if root is not None:
         upper, warm = root.upper, root.incumbent
         upper_bounds = problem.col_upper.copy()
         upper_bounds[root.fixed_out] = 0.0
         problem = replace(problem, col_upper=upper_bounds)
-    solved = solve_with_fallback(problem, warm, backend=backend, clock=clock)
-    common = {
-        "backend": backend, "method": "milp", "sense": "max" if sign < 0 else "min",
-        "unreachable": unreachable,
-    }
+    solved = solve_with_fallback(problem, warm, backend=call.backend, clock=call.clock)
     if solved.x is None:
-        return Solution(
-            problem=name, sites=sites.existing, assignment=np.full(n_rows, -1),
-            objective=np.inf * sign, bound=np.inf * sign, status=Status.INFEASIBLE,
-            seconds=clock.seconds,
-            reason=(f"{solved.note}: no assignment of whole rows to sites fits the capacities "
-                    f"with these sites"),
-            **common,  # type: ignore[arg-type]
-        )
+        why = "no assignment of whole rows to sites fits the capacities with these sites"
+        return call.infeasible(name, f"{solved.note}: {why}")
     served = float(model.w[model.column_of_rows(solved.x) >= 0].sum())
     note = f"{served:g} of {float(model.w.sum()):g} weight units served, each row by one site"
     return model.solution(
-        name, solved.x, n_rows, sites, objective=sign * solved.objective,
-        bound=sign * min(solved.bound, upper), status=solved.status, seconds=clock.seconds,
-        reason="; ".join(t for t in (solved.note, note) if t), **common,
+        name, solved.x, call.n_rows, call.sites, objective=call.sign * solved.objective,
+        bound=call.sign * min(solved.bound, upper), status=solved.status,
+        seconds=call.clock.seconds, reason="; ".join(t for t in (solved.note, note) if t),
+        **call.fields(),
     )

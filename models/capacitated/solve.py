@@ -13,12 +13,13 @@ import scipy.sparse as sp
 from .._coverage_matrix import all_pairs, coverage
 from .._errors import ModelInputError
 from .._milp import Backend
-from .._result import Solution, Status
+from .._result import Solution
 from .._validate import check_cost_matrix, check_count, check_site_costs, check_weights
 from ..arrays import BoolArray, FloatArray, IntArray
-from ..coverage import Clock, Sites, check_site_sets, greedy, limits
+from ..coverage import Clock, check_site_sets, greedy, limits
 from ._assignment import Assignment, assignment_pairs, greedy_assignment
 from ._flows import flows, solve_flows
+from ._pairs import CallContext
 from ._single_source import solve_single_source
 
 CostPer = Literal["weight_unit", "row"]
@@ -45,18 +46,12 @@ def _site_capacity(
     return cap
 
 
-def _rows_too_big(rows: IntArray, n_rows: int, sites: Sites, w: FloatArray, seconds: float,
-                  backend: Backend) -> Solution:
-    """INFEASIBLE p-median: rows whose whole demand fits no site they can reach."""
+def _rows_too_big(rows: IntArray, w: FloatArray) -> str:
+    """Why a single-source p-median is infeasible when ``rows`` fit no site they reach."""
     shown = ", ".join(f"{int(r)} ({w[r]:g})" for r in rows[:10])
     more = f" and {rows.size - 10} more" if rows.size > 10 else ""
-    return Solution(
-        problem="capacitated_pmedian", sites=sites.existing, assignment=np.full(n_rows, -1),
-        objective=np.inf, bound=np.inf, sense="min", status=Status.INFEASIBLE,
-        backend=backend, method="milp", seconds=seconds,
-        reason=(f"single_source: demand rows {shown}{more} (row (weight)) are larger than "
-                f"every site they can reach; raise those sites' capacities or split the rows"),
-    )
+    return (f"single_source: demand rows {shown}{more} (row (weight)) are larger than every "
+            f"site they can reach; raise those sites' capacities or split the rows")
 
 
 def _check_choice(value: object, name: str, allowed: tuple[str, ...]) -> None:
@@ -157,20 +152,16 @@ def capacitated_max_cover(
         open_new = greedy(sp.csr_array(new_cover), model.w, costs, max_sites=max_sites,
                           budget=cap_budget, per_cost=p is None)
         warm = _assigned_start(model, open_new)
-        return solve_single_source(
-            "capacitated_max_cover", model, problem, warm, n_rows=n, sites=sites,
-            unreachable=unreachable, sign=-1.0, backend=backend, clock=clock,
-        )
+        call = CallContext(n, sites, unreachable, -1.0, backend, clock)
+        return solve_single_source("capacitated_max_cover", model, problem, warm, call)
     split, unreachable = flows(pairs, w, sites)
     problem = split.problem(cap[split.columns], pair_cost=-np.ones(split.pairs.nnz),
                             serve_all=False, limit_row=limit_row, limit=limit)
     cover_new = sp.csr_array(split.pairs[:, :k]).astype(np.bool_)
     warm_sites = greedy(cover_new, split.w, costs, max_sites=max_sites, budget=cap_budget,
                         per_cost=p is None)
-    return solve_flows(
-        "capacitated_max_cover", split, problem, warm_sites, n_rows=n, sites=sites,
-        unreachable=unreachable, sign=-1.0, backend=backend, clock=clock,
-    )
+    call = CallContext(n, sites, unreachable, -1.0, backend, clock)
+    return solve_flows("capacitated_max_cover", split, problem, warm_sites, call)
 
 
 def _assigned_start(model: Assignment, open_new: BoolArray) -> FloatArray:
@@ -287,31 +278,23 @@ def capacitated_pmedian(
     reach = np.diff(sp.csr_array(pairs[:, sites.allowed]).indptr) > 0
     demand = float(w[reach].sum())
     if most < demand * (1 - 1e-9):
-        return Solution(
-            problem="capacitated_pmedian", sites=sites.existing, assignment=np.full(n, -1),
-            objective=np.inf, bound=np.inf, sense="min", status=Status.INFEASIBLE,
-            backend=backend, method="milp", seconds=clock.seconds,
-            unreachable=np.flatnonzero(~reach),
-            reason=(
-                f"the {p} largest allowed capacities hold {most:g} but the demand is "
-                f"{demand:g}; raise p or capacities"
-            ),
-        )
+        reason = (f"the {p} largest allowed capacities hold {most:g} but the demand is "
+                  f"{demand:g}; raise p or capacities")
+        shortfall = CallContext(n, sites, np.flatnonzero(~reach), 1.0, backend, clock)
+        return shortfall.infeasible("capacitated_pmedian", reason)
     k = sites.candidates.size
     warm = np.zeros(k, dtype=np.bool_)
     warm[by_capacity[:new]] = True
     if single_source:
         model, unreachable, too_big = assignment_pairs(pairs, w, sites, cap)
+        call = CallContext(n, sites, unreachable, 1.0, backend, clock)
         if too_big.size:
-            return _rows_too_big(too_big, n, sites, w, clock.seconds, backend)
+            return call.infeasible("capacitated_pmedian", _rows_too_big(too_big, w))
         model = model.with_cost(model.pair_cost * (model.w[model.pair_row]
                                                    if cost_per == "weight_unit" else 1.0))
         problem = model.problem(serve_all=True, limit_row=np.ones(k),
                                limit=(float(new), float(new)))
-        return solve_single_source(
-            "capacitated_pmedian", model, problem, None, n_rows=n, sites=sites,
-            unreachable=unreachable, sign=1.0, backend=backend, clock=clock,
-        )
+        return solve_single_source("capacitated_pmedian", model, problem, None, call)
     if cost_per == "row":
         row_of = np.repeat(np.arange(n), np.diff(pairs.indptr))
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -322,7 +305,5 @@ def capacitated_pmedian(
         cap[split.columns], pair_cost=split.pairs.data, serve_all=True,
         limit_row=np.ones(k), limit=(float(new), float(new)),
     )
-    return solve_flows(
-        "capacitated_pmedian", split, problem, warm, n_rows=n, sites=sites,
-        unreachable=unreachable, sign=1.0, backend=backend, clock=clock,
-    )
+    call = CallContext(n, sites, unreachable, 1.0, backend, clock)
+    return solve_flows("capacitated_pmedian", split, problem, warm, call)

@@ -48,7 +48,7 @@ import scipy.sparse as sp
 
 from .._milp import MilpProblem, _warm_start_misreported, highs_lp, new_highs
 from .._result import OPTIMALITY_TOLERANCE
-from .._validate import BoolArray, FloatArray, IntArray
+from ..arrays import BoolArray, FloatArray, IntArray
 from ..coverage import Clock
 from .builder import ModelBuilder
 from .credit import group_gain
