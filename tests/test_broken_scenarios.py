@@ -447,7 +447,7 @@ RUN_KINDS: dict[str, Kind] = {
         _quick(lambda r: r.update(targets=[{
             "name": "all quality", "communities": ["西苑社区", "东苑社区"], "tier": "quality",
             "by_phase": _phases(r)[0]["key"]}])),
-        ExitCode.INFEASIBLE, ("no plan meets the targets", "target 'all quality': 西苑社区")),
+        ExitCode.INFEASIBLE, ("no plan meets the targets", "hard target 'all quality'")),
     "scenario and demand list in GBK": Kind(
         both(_quick(lambda r: r.update(title=GBK_TITLE)), reencode("scenario.yaml", "gbk"),
              reencode("demand_list.csv", "gbk")),

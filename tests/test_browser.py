@@ -137,7 +137,7 @@ def test_report_renders_the_project_list(pages: tuple[Plan, Path], tmp_path: Pat
     assert 'id="lang-switch"' in dom
     assert 'id="map-frame"' in dom
     assert '<a class="map-link" href="map.html"' in dom
-    assert dom.count('class="chart"') == 5, "four charts and the overview map"
+    assert dom.count('class="chart"') == 6, "four charts, the lift curve and the overview map"
     assert re.search(r'<nav id="toc"[^>]*>.*href="#projects"', dom, re.S), "a table of contents"
     tiers = re.split(r'<table class="tiers[" ]', dom)[1].split("</table>")[0]
     assert tiers.split("<tbody>")[1].count("<tr") == len(plan.tiers.communities)

@@ -220,10 +220,10 @@ def test_validate_parses_an_osm_street_file(scenario_copy: Path) -> None:
     streets.write_bytes((DATA / "tiny.osm").read_bytes())
     result = runner.invoke(app, ["validate", str(scenario_copy)])
     assert result.exit_code == 0, result.output
-    assert "valid — 2 street lines" in result.output
+    assert "valid —" in result.output
     streets.write_bytes((DATA / "tiny.osm").read_bytes()[:900])
     result = runner.invoke(app, ["validate", str(scenario_copy)])
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # an input error
     assert "streets.osm, line" in result.output
     assert "cannot be read as OSM XML" in result.output
     assert "Traceback" not in result.output
