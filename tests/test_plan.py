@@ -64,11 +64,24 @@ def test_plan_round_trips_through_json(plan: Plan) -> None:
     assert Plan.model_validate_json(plan.model_dump_json()) == plan
 
 
+def _projects(result: Plan) -> list[tuple[str, list[str], str]]:
+    return [(p.site_id, p.types, p.phase) for p in result.projects]
+
+
 def test_plan_is_deterministic(small_demo: Path, plan: Plan) -> None:
-    again = assemble_plan(plan_with_context(load_scenario(small_demo)))
-    assert [(p.site_id, p.types, p.phase) for p in again.projects] == [
-        (p.site_id, p.types, p.phase) for p in plan.projects
-    ]
+    """Same input, same plan: always for the greedy coverage plan; for the default solve
+    whenever both runs finish within their time limit (a solve stopped by wall-clock time can
+    stop at another incumbent on a loaded machine, and says so in its status)."""
+    scenario = load_scenario(small_demo)
+    greedy = scenario.model_copy(update={
+        "objective": "coverage",
+        "solver": scenario.solver.model_copy(update={"method": "heuristic"})})
+    first, second = (assemble_plan(plan_with_context(greedy)) for _ in range(2))
+    assert first.projects, "the greedy plan builds projects"
+    assert _projects(first) == _projects(second)
+    again = assemble_plan(plan_with_context(scenario))
+    if "time limit" not in again.solver.reason + plan.solver.reason:
+        assert _projects(again) == _projects(plan)
 
 
 def test_outputs_are_written_with_chinese_headers(
