@@ -13,6 +13,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
@@ -91,6 +92,7 @@ def solve_milp(
     warm_start: npt.NDArray[np.float64] | None = None,
     threads: int | None = None,
     lp_algorithm: LpAlgorithm = "choose",
+    highs_options: Mapping[str, bool | int | float | str] | None = None,
 ) -> MilpOutcome:
     """Solve ``problem`` with ``backend`` and return the best solution with its proven bound.
 
@@ -107,13 +109,17 @@ def solve_milp(
     lp_algorithm
         HiGHS algorithm for a pure LP: interior point (``"ipm"``) is much faster than simplex on
         large, degenerate coverage relaxations. Ignored by the other backends and for MILPs.
+    highs_options
+        Further HiGHS options by name (e.g. ``{"mip_heuristic_run_rens": False}``); ignored by
+        the other backends.
     """
     if backend not in BACKENDS:
         msg = f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}"
         raise ModelInputError(msg)
     start = time.perf_counter()
     if backend == "highs":
-        out = _solve_highs(problem, time_limit, mip_rel_gap, warm_start, threads, lp_algorithm)
+        out = _solve_highs(problem, time_limit, mip_rel_gap, warm_start, threads, lp_algorithm,
+                           highs_options or {})
     elif backend == "cbc":
         out = _solve_cbc(problem, time_limit, mip_rel_gap)
     else:
@@ -267,10 +273,13 @@ def _solve_highs(
     warm_start: npt.NDArray[np.float64] | None,
     threads: int | None,
     lp_algorithm: LpAlgorithm,
+    options: Mapping[str, bool | int | float | str],
 ) -> _Raw:
     import highspy
 
     h = new_highs()
+    for name, value in options.items():
+        h.setOptionValue(name, value)
     h.setOptionValue("solver", lp_algorithm)
     h.setOptionValue("random_seed", 0)
     h.setOptionValue("mip_rel_gap", mip_rel_gap)

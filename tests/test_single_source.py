@@ -231,10 +231,10 @@ def test_bad_cost_per_names_the_argument() -> None:
 
 
 def test_time_limited_single_source_reports_feasible_with_its_gap() -> None:
-    """pmedcap08 takes HiGHS far more than 3 s to prove: the result must say so."""
+    """pmedcap08 takes HiGHS far more than 5 s to prove: the result must say so."""
     inst = read_pmedcap(PMEDCAP / "pmedcap08.txt")
     sol = capacitated_pmedian(inst.cost, inst.p, inst.demand, inst.capacity, single_source=True,
-                              cost_per="row", time_limit=3.0)
+                              cost_per="row", time_limit=5.0)
     assert sol.status is Status.FEASIBLE
     assert sol.gap > 0
     assert sol.bound <= 820 <= sol.objective
