@@ -190,9 +190,10 @@ def plan_sites(
                                       warm_start=warm)
         if out.status is MilpStatus.INFEASIBLE:
             return infeasible()
+        # HiGHS can overrun a tiny time limit on a large LP: no fallback once time is up.
         bound = min(cheap_bound,
                     -out.bound / model.weight_scale if np.isfinite(out.bound)
-                    else lp_relaxation(model, clock.remaining())[0])
+                    else np.inf if clock.expired else lp_relaxation(model, clock.remaining())[0])
         found = [] if out.x is None else [model.facilities.build_phase(out.x, (n, n_types))]
         stopped = out.status is not MilpStatus.OPTIMAL
     else:
