@@ -96,8 +96,8 @@ def run(python: str, scenario: Path, timeout: float) -> dict[str, Any]:
     wall = time.perf_counter() - start
     lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
     if done.returncode != 0 or not lines:
-        return {"error": (done.stderr.strip().splitlines() or ["no output"])[-1],
-                "wall_s": round(wall, 1)}
+        said = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"error": f"exit {done.returncode}: {said}", "wall_s": round(wall, 1)}
     return {**json.loads(lines[-1]), "wall_s": round(wall, 1)}
 
 
