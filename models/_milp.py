@@ -193,6 +193,21 @@ def highs_lp(problem: MilpProblem) -> Any:
     return lp
 
 
+#: Threads HiGHS's global scheduler was last started for (None: its default). HiGHS refuses a
+#: solve whose ``threads`` differs from the running scheduler's, so a change restarts it.
+_scheduler_threads: int | None = None
+
+
+def _use_threads(threads: int | None) -> None:
+    """Restart HiGHS's scheduler when a solve asks for another number of threads."""
+    import highspy
+
+    global _scheduler_threads
+    if threads != _scheduler_threads:
+        highspy.Highs.resetGlobalScheduler(True)
+        _scheduler_threads = threads
+
+
 def _solve_highs(
     problem: MilpProblem,
     time_limit: float | None,
@@ -209,6 +224,7 @@ def _solve_highs(
     h.setOptionValue("mip_rel_gap", mip_rel_gap)
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
+    _use_threads(threads)
     if threads is not None:
         h.setOptionValue("threads", int(threads))
     is_mip = bool(problem.integer.any())

@@ -78,7 +78,7 @@ def test_report_renders_the_project_list(pages: tuple[Plan, Path], tmp_path: Pat
     assert body.count("<tr>") == len(plan.projects) + 1
     assert 'id="lang-switch"' in dom
     assert 'id="map-frame"' in dom
-    assert dom.count('class="chart"') == 4
+    assert dom.count('class="chart"') == 5
     tiers = dom.split('<table class="tiers">')[1].split("</table>")[0].split("<tbody>")[1]
     assert tiers.count("<tr>") == len(plan.tiers.communities)
     targets = dom.split('<table class="city-targets">')[1].split("</table>")[0]
