@@ -33,19 +33,17 @@ from pathlib import Path
 from typing import ClassVar, Literal
 
 import numpy as np
-import numpy.typing as npt
 import scipy.sparse as sp
 from scipy.sparse.csgraph import shortest_path
 from scipy.spatial.distance import cdist
 
 from siting._errors import InputFileError
 from siting.models._result import Solution
+from siting.models.arrays import FloatArray, IntArray
 from siting.models.coverage import set_cover
-from siting.models.median import Method, pmedian
+from siting.models.pmedian import Method, pmedian
 
 Format = Literal["pmed", "scp", "tsp"]
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
 
 _PMED_FIX = "an OR-Library p-median file holds 'n m p', then m lines 'i j cost' (1-based vertices)"
 _SCP_FIX = (
@@ -514,7 +512,7 @@ def solve_instance(
 ) -> Solution:
     """Solve a standard instance with the project's models.
 
-    p-median instances go to :func:`siting.models.median.pmedian` (unit demand, every point a
+    p-median instances go to :func:`siting.models.pmedian.pmedian` (unit demand, every point a
     candidate); set covering instances to :func:`siting.models.coverage.set_cover` with the
     column costs as site costs (``method`` does not apply to them: they are always solved
     exactly, within ``time_limit``).

@@ -25,7 +25,7 @@ from benchmarks._memory import peak_mb
 from benchmarks.orlib import read_instance, solve_instance
 from siting._errors import InputFileError
 from siting.models import ModelInputError, SolverError
-from siting.models.median import Method
+from siting.models.pmedian import Method
 
 
 def _finite(value: float) -> float | None:

@@ -28,17 +28,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import numpy.typing as npt
 from scipy.spatial.distance import cdist
 
 from benchmarks._memory import peak_mb
 from benchmarks.orlib import PMedianInstance, read_instance
+from siting.models.arrays import FloatArray
 from siting.models.coverage import max_cover, set_cover
-from siting.models.median import pmedian
+from siting.models.pmedian import pmedian
 
 Solver = Literal["ours", "spopt"]
 Model = Literal["pmedian", "lscp", "mclp"]
-FloatArray = npt.NDArray[np.float64]
 
 #: Side of the square the random points are drawn in, m (a district-sized area).
 SIDE_M = 5_000.0

@@ -23,7 +23,7 @@ from scipy.spatial.distance import cdist
 
 from benchmarks.orlib import read_pmed
 from benchmarks.orlib_runner import catalogue
-from siting.models.median import pmedian
+from siting.models.pmedian import pmedian
 
 #: Clients (= candidate sites) and p of the random instance.
 RANDOM_N, RANDOM_P = 1000, 10

@@ -12,7 +12,6 @@ from ._result import Solution, Status
 from .capacitated import capacitated_max_cover, capacitated_pmedian
 from .center import pcenter
 from .coverage import max_cover, partial_cover, set_cover
-from .median import pmedian
 from .multitype import (
     CoverageRequirement,
     DiminishingReturns,
@@ -21,6 +20,7 @@ from .multitype import (
     coverage_utility,
     plan_sites,
 )
+from .pmedian import pmedian
 
 __all__ = [
     "BACKENDS",

@@ -17,7 +17,8 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from ._errors import ModelInputError
-from ._validate import BoolArray, FloatArray, IntArray, check_cost_matrix
+from ._validate import check_cost_matrix
+from .arrays import BoolArray, FloatArray, IntArray
 
 #: Seed of the random column keys used to hash rows; fixed so that merging is deterministic.
 _HASH_SEED = 20_240_901

@@ -9,8 +9,11 @@ variable, so use them on small and medium models.
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Literal
@@ -89,6 +92,7 @@ def solve_milp(
     warm_start: npt.NDArray[np.float64] | None = None,
     threads: int | None = None,
     lp_algorithm: LpAlgorithm = "choose",
+    highs_options: Mapping[str, bool | int | float | str] | None = None,
 ) -> MilpOutcome:
     """Solve ``problem`` with ``backend`` and return the best solution with its proven bound.
 
@@ -105,13 +109,17 @@ def solve_milp(
     lp_algorithm
         HiGHS algorithm for a pure LP: interior point (``"ipm"``) is much faster than simplex on
         large, degenerate coverage relaxations. Ignored by the other backends and for MILPs.
+    highs_options
+        Further HiGHS options by name (e.g. ``{"mip_heuristic_run_rens": False}``); ignored by
+        the other backends.
     """
     if backend not in BACKENDS:
         msg = f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}"
         raise ModelInputError(msg)
     start = time.perf_counter()
     if backend == "highs":
-        out = _solve_highs(problem, time_limit, mip_rel_gap, warm_start, threads, lp_algorithm)
+        out = _solve_highs(problem, time_limit, mip_rel_gap, warm_start, threads, lp_algorithm,
+                           highs_options or {})
     elif backend == "cbc":
         out = _solve_cbc(problem, time_limit, mip_rel_gap)
     else:
@@ -152,22 +160,10 @@ def new_highs() -> Any:
     return h
 
 
-def _warm_start_misreported(h: Any, problem: MilpProblem) -> bool:
-    """True when HiGHS reports an objective that is not the objective of its solution."""
-    x = np.asarray(h.getSolution().col_value, dtype=np.float64)
-    if x.size != problem.num_col:
-        return False
-    reported = float(h.getInfo().objective_function_value)
-    return not np.isclose(float(problem.c @ x), reported, rtol=1e-7, atol=1e-7)
-
-
-_Raw = tuple[MilpStatus, "npt.NDArray[np.float64] | None", float, float,
-             "npt.NDArray[np.float64] | None"]
-
-
 def highs_lp(problem: MilpProblem) -> Any:
-    """``problem`` as a ``highspy.HighsLp`` (column-wise), for a HiGHS instance kept by a
-    caller that adds rows and solves again from the last basis."""
+    """``problem`` as a ``highspy.HighsLp`` (column-wise matrix, HiGHS infinities, integrality),
+    also for a HiGHS instance kept by a caller that adds rows and solves again from the last
+    basis."""
     import highspy
 
     csc = sp.csc_array(problem.A)
@@ -193,8 +189,86 @@ def highs_lp(problem: MilpProblem) -> Any:
     return lp
 
 
+def _warm_start_misreported(h: Any, problem: MilpProblem) -> bool:
+    """True when HiGHS reports an objective that is not the objective of its solution."""
+    x = np.asarray(h.getSolution().col_value, dtype=np.float64)
+    if x.size != problem.num_col:
+        return False
+    reported = float(h.getInfo().objective_function_value)
+    return not np.isclose(float(problem.c @ x), reported, rtol=1e-7, atol=1e-7)
+
+
+#: After Ctrl-C, how long to wait for HiGHS to notice its interrupt flag before giving up on it
+#: (seconds): HiGHS checks the flag often while branching, but presolve and the root node can
+#: run for many seconds without a check.
+_STOP_GRACE_S = 0.5
+
+
+def _run_stopping_on_ctrl_c(h: Any) -> None:
+    """``h.run()``, given up within a moment when Ctrl-C is pressed.
+
+    Python turns Ctrl-C into `KeyboardInterrupt` only between bytecodes, so a solve inside HiGHS
+    would otherwise ignore it until its time limit. On the main thread, HiGHS runs in a worker
+    thread (it releases the GIL) while the main thread waits, so Ctrl-C is raised at once. HiGHS
+    is then asked to stop through its simplex, interior-point and branch-and-bound interrupt
+    callbacks and given `_STOP_GRACE_S` to do so; a solve still running after that (presolve
+    and the root node can go seconds without a check) stops at its next check in the
+    background, and the interpreter waits for it before exiting (``siting run`` exits at once,
+    see `siting.cli.main`). Off the main thread, or when SIGINT has a handler other than
+    Python's default, HiGHS runs on the calling thread as usual.
+
+    Raises
+    ------
+    KeyboardInterrupt
+        When Ctrl-C was pressed during the run.
+    """
+    import highspy
+
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        h.run()
+        return
+    stop = threading.Event()
+
+    def interrupt(event: Any) -> None:
+        if stop.is_set():
+            event.interrupt()
+
+    done = threading.Event()
+
+    def solve() -> None:
+        try:
+            h.run()
+            # HiGHS keeps a task scheduler per thread that ran it; release this one's, as
+            # highspy's own threaded solve does.
+            highspy.Highs.resetThreadScheduler(False)
+        finally:
+            done.set()
+
+    hooks = (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt)
+    for hook in hooks:
+        hook.subscribe(interrupt)
+    # Not a daemon: a process must not end while HiGHS runs (its threads abort the exit). Waits
+    # use an Event: an interrupted Thread.join can report a running thread as finished (3.11).
+    threading.Thread(target=solve, name="highs-solve").start()
+    try:
+        while not done.wait(0.05):
+            pass
+    except KeyboardInterrupt:
+        stop.set()
+        done.wait(_STOP_GRACE_S)
+        raise
+    for hook in hooks:
+        hook.unsubscribe(interrupt)
+
+
+_Raw = tuple[MilpStatus, "npt.NDArray[np.float64] | None", float, float,
+             "npt.NDArray[np.float64] | None"]
+
+
 #: Threads HiGHS's global scheduler was last started for (None: its default). HiGHS refuses a
-#: solve whose ``threads`` differs from the running scheduler's, so a change restarts it.
+#: solve whose ``threads`` differs from the running scheduler's, so a change restarts it (a solve
+#: run on the calling thread shares that scheduler; a worker thread's is released after it).
 _scheduler_threads: int | None = None
 
 
@@ -215,10 +289,13 @@ def _solve_highs(
     warm_start: npt.NDArray[np.float64] | None,
     threads: int | None,
     lp_algorithm: LpAlgorithm,
+    options: Mapping[str, bool | int | float | str],
 ) -> _Raw:
     import highspy
 
     h = new_highs()
+    for name, value in options.items():
+        h.setOptionValue(name, value)
     h.setOptionValue("solver", lp_algorithm)
     h.setOptionValue("random_seed", 0)
     h.setOptionValue("mip_rel_gap", mip_rel_gap)
@@ -234,13 +311,13 @@ def _solve_highs(
         sol.col_value = np.asarray(warm_start, dtype=np.float64)
         sol.value_valid = True
         h.setSolution(sol)
-    h.run()
+    _run_stopping_on_ctrl_c(h)
     if warm_start is not None and is_mip and _warm_start_misreported(h, problem):
         # HiGHS 1.16 can return a warm start as "optimal" with a wrong objective and dual bound
         # when presolve settles the model; such a claim proves nothing, so solve again cold.
         h.clearSolver()
         h.setSolution(highspy.HighsSolution())
-        h.run()
+        _run_stopping_on_ctrl_c(h)
     ms = h.getModelStatus()
     info = h.getInfo()
     M = highspy.HighsModelStatus

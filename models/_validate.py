@@ -14,10 +14,8 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from ._errors import ModelInputError
+from .arrays import BoolArray, FloatArray, IntArray
 
-FloatArray = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 Matrix = FloatArray | sp.csr_matrix | sp.csr_array | sp.spmatrix | sp.sparray
 
 

@@ -11,7 +11,8 @@ import scipy.sparse as sp
 from ._coverage_matrix import all_pairs, covered_by, merge_rows, nearest_open, select, within
 from ._milp import Backend
 from ._result import Solution, Status
-from ._validate import FloatArray, IntArray, check_cost_matrix, check_count, check_weights
+from ._validate import check_cost_matrix, check_count, check_weights
+from .arrays import FloatArray, IntArray
 from .coverage import Clock, Sites, check_site_sets, greedy_cover, min_cover
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,9 +25,6 @@ from ._errors import ModelInputError
 from ._milp import Backend, MilpOutcome, MilpProblem, MilpStatus, solve_milp
 from ._result import OPTIMALITY_TOLERANCE, Sense, Solution, Status, relative_gap
 from ._validate import (
-    BoolArray,
-    FloatArray,
-    IntArray,
     check_count,
     check_disjoint,
     check_site_costs,
@@ -35,6 +32,7 @@ from ._validate import (
     check_time_limit,
     check_weights,
 )
+from .arrays import BoolArray, FloatArray, IntArray
 
 Method = Literal["auto", "exact", "heuristic"]
 
@@ -103,6 +101,7 @@ def solve_with_fallback(
     *,
     backend: Backend,
     clock: Clock,
+    highs_options: Mapping[str, bool | int | float | str] | None = None,
 ) -> Solved:
     """Solve ``problem`` (a minimisation), falling back on ``warm`` when the solver has nothing.
 
@@ -110,7 +109,8 @@ def solve_with_fallback(
     time-limited run returns ``FEASIBLE`` with the solver's proven bound rather than nothing.
     Integer columns are rounded to remove solver tolerance noise.
     """
-    out = solve_milp(problem, backend=backend, time_limit=clock.remaining(), warm_start=warm)
+    out = solve_milp(problem, backend=backend, time_limit=clock.remaining(), warm_start=warm,
+                     highs_options=highs_options)
     if out.status is MilpStatus.INFEASIBLE:
         return Solved(None, Status.INFEASIBLE, np.inf, np.inf, "the model is infeasible")
     candidates = [x for x in (out.x, warm) if x is not None]

@@ -10,43 +10,9 @@ The public API is `siting.api`, re-exported here. The optimization models on mat
 :mod:`siting.models`; the layers of the package are described in ARCHITECTURE.md.
 """
 
-from .api import (
-    Catalog,
-    FacilityType,
-    Plan,
-    PlanContext,
-    Problem,
-    Progress,
-    Project,
-    Scenario,
-    ScenarioError,
-    ScenarioInputs,
-    assemble_plan,
-    load_catalog,
-    load_inputs,
-    load_scenario,
-    plan,
-    plan_with_context,
-)
+from .api import *  # noqa: F403  (the public API is siting.api's __all__)
+from .api import __all__ as _api
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Catalog",
-    "FacilityType",
-    "Plan",
-    "PlanContext",
-    "Problem",
-    "Progress",
-    "Project",
-    "Scenario",
-    "ScenarioError",
-    "ScenarioInputs",
-    "__version__",
-    "assemble_plan",
-    "load_catalog",
-    "load_inputs",
-    "load_scenario",
-    "plan",
-    "plan_with_context",
-]
+__all__ = [*_api, "__version__"]

@@ -1,4 +1,4 @@
-"""Exception types that ``siting`` raises to its users (files, commands, configuration)."""
+"""Exception types that ``siting`` raises to its users (files, output folders, configuration)."""
 
 from __future__ import annotations
 
@@ -44,3 +44,27 @@ class InputFileError(ValueError):
             where = f"{where}, field {field}"
         msg = f"{where}: {problem}" + (f"; {fix}" if fix else "")
         super().__init__(msg)
+
+
+class OutputFolderError(ValueError):
+    """siting will not, or cannot, write its output into a folder.
+
+    Raised before anything is written when the folder is a file, the current folder, holds the
+    scenario's inputs or content siting did not write, or cannot be written to; the message
+    names the folder, the reason and what to do instead (Chinese first, then English).
+
+    Parameters
+    ----------
+    path
+        The output folder.
+    problem
+        Why siting refuses or failed.
+    fix
+        What to do instead.
+    """
+
+    def __init__(self, path: str | Path, problem: str, fix: str) -> None:
+        self.path = Path(path)
+        self.problem = problem
+        self.fix = fix
+        super().__init__(f"输出文件夹 output folder {self.path}: {problem}\n  {fix}")

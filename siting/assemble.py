@@ -12,10 +12,20 @@ import numpy as np
 import pyproj
 from scipy.spatial import cKDTree
 
+from .catalog import FacilityType
 from .context import PlanContext
 from .demand_answers import demand_answers
+from .messages import Text, solver_note, text
 from .phase_progress import phase_progress
-from .plan_model import CoverageRow, PhaseSpend, Plan, Project, SolverReport, TypeSummary
+from .plan_model import (
+    CoverageRow,
+    Notice,
+    PhaseSpend,
+    Plan,
+    Project,
+    SolverReport,
+    TypeSummary,
+)
 from .ranking import RankedProject
 from .target_results import community_costs, lift_curve, target_results
 from .tier_status import evaluate_tiers
@@ -56,11 +66,13 @@ def _project(
             requests = asked.get((community, keys[t]))
             if requests:
                 name = inputs.catalog.types[keys[t]].name.zh
-                answered.append(f"{community} · {name} ×{requests}")
+                answered.append(demand_item_label(community, name, requests))
     total = sum(newly.values())
     names_zh = [inputs.catalog.types[keys[t]].name.zh for t in chosen.types]
     names_en = [inputs.catalog.types[keys[t]].name.en for t in chosen.types]
     base_included = chosen.phase == int(context.solution.site_phase[chosen.site])
+    site = inputs.sites.iloc[chosen.site]
+    types = [inputs.catalog.types[keys[t]] for t in chosen.types]
     return Project(
         rank=ranked.rank,
         phase=phase.key,
@@ -88,7 +100,40 @@ def _project(
                              base_included),
         reason_en=_reason_en(names_en, newly, newly_60, keys, chosen.types, answered,
                              base_included),
+        floor_area_m2=float(site["floor_area_m2"]),
+        site_kind=str(site.get("kind", "")),
+        site_ownership=str(site.get("ownership", "")),
+        **_delivery(types, str(site.get("responsible_unit", "")), str(site.get("funding", ""))),
+        running_cost_yuan_per_year=_running_cost(types),
     )
+
+
+def _delivery(types: list[FacilityType], unit: str, funding: str) -> dict[str, list[str]]:
+    """责任单位 and 资金来源 of a project: the site's when given, else its types' defaults."""
+
+    def distinct(values: list[str]) -> list[str]:
+        return list(dict.fromkeys(v for v in values if v))
+
+    defaults = [t.delivery for t in types if t.delivery is not None]
+    return {
+        "responsible_units_zh": [unit] if unit else distinct(
+            [d.responsible_unit.zh for d in defaults]),
+        "responsible_units_en": [unit] if unit else distinct(
+            [d.responsible_unit.en for d in defaults]),
+        "funding_zh": [funding] if funding else distinct([d.funding.zh for d in defaults]),
+        "funding_en": [funding] if funding else distinct([d.funding.en for d in defaults]),
+    }
+
+
+def _running_cost(types: list[FacilityType]) -> float | None:
+    """Typical yearly running cost summed over the types whose catalog entry gives one."""
+    known = [t.running_cost_yuan.typical for t in types if t.running_cost_yuan is not None]
+    return float(sum(known)) if known else None
+
+
+def demand_item_label(community: str, type_name_zh: str, requests: int) -> str:
+    """How a project names a demand-list item it answers (`Project.demand_items`)."""
+    return f"{community} · {type_name_zh} ×{requests}"
 
 
 def _best_type(newly: dict[str, int], keys: list[str], types: tuple[int, ...]) -> int:
@@ -163,31 +208,38 @@ def _coverage_tables(context: PlanContext) -> tuple[list[CoverageRow], list[Type
     return rows_out, summary
 
 
-def _warnings(context: PlanContext) -> list[str]:
+def _notice(key: str, **fields: object) -> Notice:
+    zh, en = text(key, **fields)
+    return Notice(key=key, zh=zh, en=en)
+
+
+def _notices(context: PlanContext) -> list[Notice]:
+    """The plan's warnings in both languages (`siting.messages`)."""
     inputs = context.inputs
     tolerance = context.scenario.snap_tolerance_m
     found = []
     for what, frame, snap in (
-        ("demand points", inputs.demand, context.to_sites.demand),
-        ("candidate sites", inputs.sites, context.to_sites.sites),
-        ("existing outlets", inputs.outlets, context.to_outlets.sites),
+        ("notice.what_demand", inputs.demand, context.to_sites.demand),
+        ("notice.what_sites", inputs.sites, context.to_sites.sites),
+        ("notice.what_outlets", inputs.outlets, context.to_outlets.sites),
     ):
         if snap.too_far.size:
             ids = ", ".join(str(i) for i in frame["id"].iloc[snap.too_far[:10]])
-            more = f" and {snap.too_far.size - 10} more" if snap.too_far.size > 10 else ""
-            found.append(
-                f"{snap.too_far.size} {what} are more than {tolerance:g} m from the walking "
-                f"network and were left out: {ids}{more}"
-            )
-    unreachable = np.flatnonzero(np.diff(context.to_sites.metres.indptr) == 0)
+            more = (text("notice.too_far_more", n=snap.too_far.size - 10)
+                    if snap.too_far.size > 10 else Text("", ""))
+            found.append(_notice("notice.too_far", n=snap.too_far.size, what=text(what),
+                                 tolerance=f"{tolerance:g}", ids=ids, more=more))
+    # Points left out above have no distances either; they are not counted again here.
+    no_site = np.diff(context.to_sites.metres.indptr) == 0
+    no_site[context.to_sites.demand.too_far] = False
+    unreachable = np.flatnonzero(no_site)
     if unreachable.size:
-        found.append(
-            f"{unreachable.size} demand points have no candidate site within walking reach "
-            "(other side of a barrier, or a network fragment with no site)"
-        )
-    found.extend(context.goals.not_enforced)
+        found.append(_notice("notice.unreachable", n=unreachable.size))
+    found.extend(_notice("solver.untranslated", text=t) for t in context.goals.not_enforced)
     if context.solution.reason:
-        found.append(context.solution.reason)
+        # The English text stays the optimizer's own words (``warnings`` before notices).
+        note = solver_note(context.solution.reason)
+        found.append(Notice(key="solver.note", zh=note.zh, en=context.solution.reason))
     return found
 
 
@@ -207,6 +259,7 @@ def assemble_plan(context: PlanContext) -> Plan:
     ]
     title = scenario.title
     tiers = evaluate_tiers(context)
+    notices = _notices(context)
     costs = community_costs(context, tiers)
     plan = Plan(
         scenario=scenario.name,
@@ -230,8 +283,9 @@ def assemble_plan(context: PlanContext) -> Plan:
         tier_costs=costs,
         lift_curve=lift_curve(costs),
         demand_answers=demand_answers(context),
-        warnings=_warnings(context),
+        warnings=[n.en for n in notices],
         seconds={k: round(v, 3) for k, v in context.seconds.items()},
+        notices=notices,
     )
     # Progress is computed from the plan's own project list, so it is filled in second.
     return plan.model_copy(update={"progress": phase_progress(plan, context, tiers=tiers)})

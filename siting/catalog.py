@@ -25,7 +25,9 @@ from pydantic import (
 )
 
 from ._base import Record
+from ._errors import InputFileError
 from .findings import Problem, ScenarioError, did_you_mean, problems_from_validation
+from .text_files import read_text
 
 Group = Literal["general", "elderly", "child"]
 """Population groups: residents under 60, residents aged 60+, children aged 0–3 with carers."""
@@ -46,11 +48,21 @@ class LocalizedText(Record):
 
 
 class Source(Record):
-    """A document a number comes from, with its confidence tag (V, M or A)."""
+    """A document a number comes from, with its confidence tag (V, M or A).
+
+    ``document`` is the short name planners cite (a document number such as 汴政办〔2025〕11号
+    or a standard's code); pages show it instead of the source's key.
+    """
 
     title: str
     confidence: Literal["V", "M", "A"]
     url: str | None = None
+    document: str | None = None
+
+    @property
+    def label(self) -> str:
+        """``document`` when given, else ``title``."""
+        return self.document or self.title
 
 
 class Speeds(Record):
@@ -112,6 +124,17 @@ class Range(Record):
         return self
 
 
+class Delivery(Record):
+    """Who is responsible for a type's projects (责任单位) and who pays (资金来源) by default.
+
+    Sites may override both (`siting.scenario.SitesSpec.responsible_unit` / ``funding``).
+    """
+
+    responsible_unit: LocalizedText
+    funding: LocalizedText
+    source: str
+
+
 class FacilityType(Record):
     """One facility type of the catalog.
 
@@ -129,6 +152,9 @@ class FacilityType(Record):
     capacity: Capacity | None = None
     area_m2: Range
     cost_yuan: Range
+    #: Yearly running cost (operation, rent or operating subsidy), yuan per year.
+    running_cost_yuan: Range | None = None
+    delivery: Delivery | None = None
     osm_tags: tuple[dict[str, str], ...] = ()
     mode: ThresholdMode = "kaifeng"
 
@@ -177,8 +203,9 @@ class FacilityType(Record):
             self.area_m2.source,
             self.cost_yuan.source,
         }
-        if self.capacity is not None:
-            keys.add(self.capacity.source)
+        for optional in (self.capacity, self.running_cost_yuan, self.delivery):
+            if optional is not None:
+                keys.add(optional.source)
         return keys
 
 
@@ -288,8 +315,8 @@ def load_catalog(mode: ThresholdMode = "kaifeng", path: str | Path | None = None
     """
     file = Path(path) if path is not None else default_catalog_path()
     try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        raw = yaml.safe_load(read_text(file))
+    except (OSError, InputFileError, yaml.YAMLError) as exc:
         problem = Problem(
             str(file), "(file)", f"cannot read the catalog: {exc}", "give a YAML file"
         )

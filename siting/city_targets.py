@@ -15,8 +15,10 @@ import yaml
 from pydantic import Field, PositiveInt, ValidationError, model_validator
 
 from ._base import Record
+from ._errors import InputFileError
 from .catalog import Source
 from .findings import Problem, ScenarioError, problems_from_validation
+from .text_files import read_text
 
 
 class CityTarget(Record):
@@ -56,9 +58,9 @@ def load_city_targets(path: str | Path | None = None) -> CityTargets:
     file = Path(path) if path is not None else \
         Path(str(resources.files("siting") / "data" / "kaifeng_targets.yaml"))
     try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+        raw = yaml.safe_load(read_text(file))
         return CityTargets.model_validate(raw)
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, InputFileError, yaml.YAMLError) as exc:
         problem = Problem(str(file), "(file)", f"cannot read the targets: {exc}",
                           "give a readable YAML file")
         raise ScenarioError([problem]) from exc

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float64]
+from .models.arrays import FloatArray
 
 _A = 6378245.0  # Krasovsky 1940 semi-major axis, metres, as used by the GCJ-02 algorithm
 _EE = 0.00669342162296594323  # Krasovsky 1940 first eccentricity squared
@@ -27,12 +27,13 @@ _INVERSE_MAX_ITER = 30
 
 
 def _in_china(lon: FloatArray, lat: FloatArray) -> npt.NDArray[np.bool_]:
-    return (
+    inside: npt.NDArray[np.bool_] = (
         (lon >= _LON_RANGE[0])
         & (lon <= _LON_RANGE[1])
         & (lat >= _LAT_RANGE[0])
         & (lat <= _LAT_RANGE[1])
     )
+    return inside
 
 
 def _shift(lon: FloatArray, lat: FloatArray) -> tuple[FloatArray, FloatArray]:

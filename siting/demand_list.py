@@ -25,7 +25,9 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from ._errors import InputFileError
 from .findings import Problem, ScenarioError, did_you_mean
+from .text_files import read_text
 
 REQUIRED_COLUMNS = ("community", "type", "requests")
 URGENCY_LEVELS = (1, 2, 3)
@@ -90,16 +92,18 @@ def _parse_row(
 
 
 def parse_demand_list(path: str | Path) -> tuple[list[DemandItem], list[Problem]]:
-    """Read a 需求清单 CSV (UTF-8, optional BOM); returns the good rows and every problem.
+    """Read a 需求清单 CSV (UTF-8 or GBK, `siting.text_files`); return the good rows and every
+    problem.
 
     Each problem names the file and ``row N: field`` (N is the CSV line, header = 1); a file
     without the required columns gives no rows.
     """
     file = Path(path)
     try:
-        text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        return [], [Problem(str(file), "(file)", f"cannot read: {exc}", "give a UTF-8 CSV file")]
+        text = read_text(file)
+    except (OSError, InputFileError) as exc:
+        problem = Problem(str(file), "(file)", f"cannot read: {exc}", "give a UTF-8 or GBK CSV")
+        return [], [problem]
     reader = csv.DictReader(text.splitlines())
     header = [name.strip() for name in reader.fieldnames or []]
     missing = [name for name in REQUIRED_COLUMNS if name not in header]

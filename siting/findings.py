@@ -9,12 +9,15 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
+import pandas as pd
 from pydantic import BaseModel, ValidationError
 
 _MAX_LISTED = 20  # names listed in a hint before it is cut short
+_MAX_IDS = 10  # row ids named in one problem
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ class Problem:
     fix: str
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.field}: {self.message} (fix: {self.fix})"
+        return f"{self.file}: {self.field}: {self.message} (修改 fix: {self.fix})"
 
 
 class ScenarioError(ValueError):
@@ -48,8 +51,21 @@ class ScenarioError(ValueError):
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
         count = len(self.problems)
-        header = f"{count} problem{'s' if count != 1 else ''} in the scenario inputs:"
+        header = (f"场景输入有 {count} 处问题 · {count} problem{'s' if count != 1 else ''} "
+                  "in the scenario inputs:")
         super().__init__("\n".join([header, *(f"- {p}" for p in self.problems)]))
+
+
+def rows_problem(
+    file: str | Path, field: str, bad: pd.Series, ids: pd.Series, message: str, fix: str
+) -> list[Problem]:
+    """One problem naming the ids of the rows where ``bad`` holds (the first ten), or none."""
+    count = int(bad.sum())
+    if not count:
+        return []
+    named = ", ".join(str(i) for i in ids[bad.to_numpy()].head(_MAX_IDS))
+    more = f" and {count - _MAX_IDS} more" if count > _MAX_IDS else ""
+    return [Problem(str(file), field, f"{message}: ids {named}{more}", fix)]
 
 
 def _element_type(tp: Any) -> Any:

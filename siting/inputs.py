@@ -10,7 +10,8 @@ the engine's names, so later stages never see a user's column names:
 - outlets: ``id, types`` (tuple of catalog keys), ``capacity``;
 - sites: ``id, floor_area_m2, base_cost_yuan, allowed_types`` (tuple; empty in the file means
   every planned type), ``first_phase`` (phase index), ``cost_yuan_<type>`` per planned type
-  (the file's column, else the catalog's typical cost).
+  (the file's column, else the catalog's typical cost), and the text columns
+  `SITE_TEXT_COLUMNS` (empty where the scenario names no column or a cell is empty).
 """
 
 from __future__ import annotations
@@ -28,14 +29,21 @@ import shapely
 from pyproj import CRS
 
 from .catalog import Catalog, Group
+from .coordinates import crs_problems, geometry_problems
 from .datum import gcj02_to_wgs84
 from .demand_list import DemandItem, read_demand_list, weight_multipliers
-from .findings import Problem, ScenarioError
+from .findings import Problem, ScenarioError, rows_problem
 from .scenario import Datum, LayerSpec, Scenario, split_types
 
 WGS84 = "EPSG:4326"
 CGCS2000 = "EPSG:4490"
 LOCATION_CONFIDENCE = ("surveyed", "assumed")
+MAX_RESIDENTS_PER_POINT = 1_000_000
+"""More residents than this at one demand point is taken for a typing error: a block, an estate
+or a community (社区, a few thousand residents) holds far fewer, and 15-minute circles are not
+planned on larger units. A sanity bound of this engine, not a standard."""
+#: Sites' optional text columns (`siting.scenario.SitesSpec`): kind, ownership, 责任单位, 资金来源.
+SITE_TEXT_COLUMNS = ("kind", "ownership", "responsible_unit", "funding")
 _MAX_IDS = 10  # ids named in one problem
 
 
@@ -115,10 +123,37 @@ def metric_crs(scenario: Scenario, demand: gpd.GeoDataFrame) -> CRS:
     return CRS.from_user_input(utm)
 
 
-def _read(spec: LayerSpec, crs: CRS | None = None) -> gpd.GeoDataFrame:
-    frame = read_layer(spec.path, layer=spec.layer, datum=spec.datum)
-    frame = frame.set_geometry(frame.geometry.representative_point())
-    return frame if crs is None else frame.to_crs(crs)
+def _read(
+    name: str, spec: LayerSpec, prefix: str
+) -> tuple[gpd.GeoDataFrame | None, list[Problem]]:
+    """A layer as read (datum applied, not yet projected) and the problems of its geometries."""
+    try:
+        frame = read_layer(spec.path, layer=spec.layer, datum=spec.datum)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
+        return None, [Problem(str(spec.path), f"{name}.path",
+                              f"无法读取该图层 · cannot read the layer: {exc}",
+                              "提供完好的矢量文件 · give an intact vector file")]
+    ids = _ids(frame, getattr(spec, "id", None), prefix)
+    return frame, geometry_problems(frame, ids, file=spec.path, field=f"{name}.geometry")
+
+
+def _points(frame: gpd.GeoDataFrame, crs: CRS) -> gpd.GeoDataFrame:
+    """``frame`` with polygons at their representative point, in ``crs``."""
+    return frame.set_geometry(frame.geometry.representative_point()).to_crs(crs)
+
+
+def _checked_crs(scenario: Scenario, layers: Sequence[gpd.GeoDataFrame]) -> CRS:
+    """The metric CRS to plan in, checked against where the layers lie."""
+    crs = metric_crs(scenario, layers[0])
+    if scenario.crs is None:
+        return crs
+    bounds = np.array([frame.to_crs(WGS84).total_bounds for frame in layers if len(frame)])
+    lonlat = (*bounds[:, :2].min(axis=0), *bounds[:, 2:].max(axis=0))
+    file = scenario.source_file() or Path(f"{scenario.name} (scenario)")
+    problems = crs_problems(crs, lonlat, file=file)
+    if problems:
+        raise ScenarioError(problems)
+    return crs
 
 
 def _ids(frame: pd.DataFrame, column: str | None, prefix: str) -> pd.Series:
@@ -127,25 +162,17 @@ def _ids(frame: pd.DataFrame, column: str | None, prefix: str) -> pd.Series:
     return frame[column].astype(str)
 
 
-def _rows_problem(
-    file: Path, field: str, bad: pd.Series, ids: pd.Series, message: str, fix: str
-) -> list[Problem]:
-    if not bad.any():
-        return []
-    named = ", ".join(ids[bad].head(_MAX_IDS))
-    more = f" and {int(bad.sum()) - _MAX_IDS} more" if bad.sum() > _MAX_IDS else ""
-    return [Problem(str(file), field, f"{message}: ids {named}{more}", fix)]
-
-
 def _duplicates(file: Path, field: str, ids: pd.Series) -> list[Problem]:
-    return _rows_problem(
+    return rows_problem(
         file, field, ids.duplicated(keep=False), ids, "repeated ids", "give every row its own id"
     )
 
 
-def _demand(scenario: Scenario, crs: CRS) -> tuple[gpd.GeoDataFrame, list[Problem]]:
+def _demand(
+    scenario: Scenario, raw: gpd.GeoDataFrame
+) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     spec = scenario.demand
-    raw = _read(spec, crs)
+    crs = raw.crs
     ids = _ids(raw, spec.id, "demand-")
     frame = gpd.GeoDataFrame(
         {
@@ -169,7 +196,7 @@ def _demand(scenario: Scenario, crs: CRS) -> tuple[gpd.GeoDataFrame, list[Proble
     pop, old, young = frame["population"], frame["pop_60_plus"], frame["pop_0_3"]
     file = spec.path
     problems = _duplicates(file, "demand.id", ids)
-    problems += _rows_problem(
+    problems += rows_problem(
         file,
         "demand.population",
         ~(pop >= 0),
@@ -177,7 +204,16 @@ def _demand(scenario: Scenario, crs: CRS) -> tuple[gpd.GeoDataFrame, list[Proble
         "population missing or negative",
         "give persons ≥ 0",
     )
-    problems += _rows_problem(
+    problems += rows_problem(
+        file,
+        "demand.population",
+        pop > MAX_RESIDENTS_PER_POINT,
+        ids,
+        f"人口超过 {MAX_RESIDENTS_PER_POINT:,},不像一个街区或社区 · more than "
+        f"{MAX_RESIDENTS_PER_POINT:,} residents at one point is not a block or a community",
+        "核对单位与数值(多打了几个 0?) · check the value and its unit (extra zeros?)",
+    )
+    problems += rows_problem(
         file,
         "demand.pop_60_plus",
         ~((old >= 0) & (old <= pop)),
@@ -185,7 +221,7 @@ def _demand(scenario: Scenario, crs: CRS) -> tuple[gpd.GeoDataFrame, list[Proble
         "60+ population missing, negative or above the population",
         "give 0 ≤ pop_60_plus ≤ population",
     )
-    problems += _rows_problem(
+    problems += rows_problem(
         file,
         "demand.pop_0_3",
         ~((young >= 0) & (old + young <= pop)),
@@ -193,7 +229,7 @@ def _demand(scenario: Scenario, crs: CRS) -> tuple[gpd.GeoDataFrame, list[Proble
         "0–3 population missing, negative or above the residents under 60",
         "give 0 ≤ pop_0_3 ≤ population − pop_60_plus",
     )
-    problems += _rows_problem(
+    problems += rows_problem(
         file,
         "demand.location_confidence",
         ~frame["location_confidence"].isin(LOCATION_CONFIDENCE),
@@ -217,11 +253,12 @@ def _osm_types(raw: pd.DataFrame, catalog: Catalog) -> list[tuple[str, ...]]:
     return [tuple(table.columns[row]) for row in table.to_numpy()]
 
 
-def _outlets(scenario: Scenario, crs: CRS, catalog: Catalog) -> gpd.GeoDataFrame:
+def _outlets(
+    scenario: Scenario, raw: gpd.GeoDataFrame | None, crs: CRS, catalog: Catalog
+) -> gpd.GeoDataFrame:
     spec = scenario.outlets
-    if spec is None:
+    if spec is None or raw is None:
         return gpd.GeoDataFrame({"id": [], "types": [], "capacity": []}, geometry=[], crs=crs)
-    raw = _read(spec, crs)
     if spec.types is not None:
         types = [split_types(str(v)) if pd.notna(v) else () for v in raw[spec.types]]
     else:
@@ -238,10 +275,10 @@ def _outlets(scenario: Scenario, crs: CRS, catalog: Catalog) -> gpd.GeoDataFrame
 
 
 def _sites(
-    scenario: Scenario, crs: CRS, catalog: Catalog
+    scenario: Scenario, raw: gpd.GeoDataFrame, catalog: Catalog
 ) -> tuple[gpd.GeoDataFrame, list[Problem]]:
     spec = scenario.sites
-    raw = _read(spec, crs)
+    crs = raw.crs
     ids = _ids(raw, spec.id, "site-")
     planned = tuple(catalog.types)
     if spec.allowed_types is not None:
@@ -265,6 +302,10 @@ def _sites(
         "project_kind": (raw[spec.project_kind].fillna("").astype(str)
                          if spec.project_kind is not None else pd.Series("", index=raw.index)),
     }
+    for name in SITE_TEXT_COLUMNS:
+        column = getattr(spec, name)
+        columns[name] = (raw[column].astype(object).where(raw[column].notna(), "").astype(str)
+                         if column else pd.Series("", index=raw.index))
     for key, ftype in catalog.types.items():
         typical = ftype.cost_yuan.typical
         column = spec.type_cost_yuan.get(key)
@@ -276,22 +317,23 @@ def _sites(
     frame = gpd.GeoDataFrame(columns, geometry=raw.geometry.array, crs=crs)
     file = spec.path
     problems = _duplicates(file, "sites.id", ids)
-    problems += _rows_problem(
+    problems += rows_problem(
         file,
         "sites.floor_area_m2",
-        ~(frame["floor_area_m2"] > 0),
+        ~((frame["floor_area_m2"] > 0) & np.isfinite(frame["floor_area_m2"])),
         ids,
-        "floor area missing or not positive",
+        "floor area missing, not positive or not finite",
         "give m² > 0",
     )
     cost_columns = ["base_cost_yuan", *(f"cost_yuan_{k}" for k in catalog.types)]
-    negative = ~(frame[cost_columns] >= 0).all(axis=1)
-    problems += _rows_problem(
+    costs = frame[cost_columns].to_numpy(dtype=np.float64)
+    negative = pd.Series(~((costs >= 0) & np.isfinite(costs)).all(axis=1), index=frame.index)
+    problems += rows_problem(
         file,
         "sites.base_cost_yuan",
         negative,
         ids,
-        "a cost is missing or negative",
+        "a cost is missing, negative or not finite",
         "give costs in yuan ≥ 0",
     )
     return frame, problems
@@ -324,13 +366,30 @@ def load_inputs(scenario: Scenario, *, catalog: Catalog | None = None) -> Scenar
     Raises
     ------
     ScenarioError
-        Listing every bad value found (negative or missing populations, 60+ above population,
-        repeated ids, non-positive floor areas, negative costs).
+        Listing every bad value found: unreadable layers, rows without a geometry or with
+        coordinates that are not longitude/latitude (swapped axes), a scenario CRS that does
+        not fit the data (`siting.coordinates.crs_problems`), negative, missing or implausibly
+        large populations, 60+ above population, repeated ids, non-positive floor areas,
+        negative or infinite costs.
     """
     catalog = catalog if catalog is not None else scenario.load_catalog()
-    crs = metric_crs(scenario, _read(scenario.demand))
-    demand, problems = _demand(scenario, crs)
-    sites, site_problems = _sites(scenario, crs, catalog)
+    raw: dict[str, gpd.GeoDataFrame] = {}
+    problems: list[Problem] = []
+    for name, spec, prefix in (
+        ("demand", scenario.demand, "demand-"),
+        ("sites", scenario.sites, "site-"),
+        ("outlets", scenario.outlets, "outlet-"),
+    ):
+        if spec is not None:
+            frame, layer_problems = _read(name, spec, prefix)
+            problems += layer_problems
+            if frame is not None:
+                raw[name] = frame
+    if problems:
+        raise ScenarioError(problems)
+    crs = _checked_crs(scenario, list(raw.values()))
+    demand, problems = _demand(scenario, _points(raw["demand"], crs))
+    sites, site_problems = _sites(scenario, _points(raw["sites"], crs), catalog)
     problems += site_problems
     if problems:
         raise ScenarioError(problems)
@@ -339,7 +398,9 @@ def load_inputs(scenario: Scenario, *, catalog: Catalog | None = None) -> Scenar
     return ScenarioInputs(
         crs=crs,
         demand=demand,
-        outlets=_outlets(scenario, crs, catalog),
+        outlets=_outlets(
+            scenario, _points(raw["outlets"], crs) if "outlets" in raw else None, crs, catalog
+        ),
         sites=sites,
         catalog=catalog,
         demand_items=items,

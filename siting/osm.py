@@ -1,23 +1,35 @@
 """Read OpenStreetMap files: the walking network and shops/amenities as existing outlets.
 
-Formats: ``.osm.pbf`` through pyrosm, ``.osm`` (XML) and ``.graphml`` through osmnx. Both
-libraries are optional dependencies (``pip install siting[osm]``); they are imported when a
-file is read. Everything returned is in EPSG:4326 as stored in OSM (WGS 84, not GCJ-02).
-OSM data is under the ODbL 1.0: outputs must credit "© OpenStreetMap contributors".
+Formats: ``.osm.pbf`` through pyrosm, ``.graphml`` through osmnx, ``.osm`` (XML) through the
+standard library's streaming parser for streets and osmnx for features. Both libraries are
+optional dependencies (``pip install siting[osm]``); they are imported when a file is read.
+Streets of every format pass the same walk filter (:mod:`siting.walk_filter`) and are drawn
+from each way's node list, so the same ways give the same lines. A corrupt file raises
+:class:`~siting._errors.InputFileError` with the reader's reason. Everything returned is in
+EPSG:4326 as stored in OSM (WGS 84, not GCJ-02). OSM data is under the ODbL 1.0: outputs
+must credit "© OpenStreetMap contributors".
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+import warnings
+import xml.etree.ElementTree as ET
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from itertools import chain
 from pathlib import Path
 from typing import Literal
 
 import geopandas as gpd
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
+import shapely
 
 from ._errors import InputFileError
+from .models.arrays import BoolArray, FloatArray, IntArray
+from .walk_filter import walk_filter, walk_filter_file
 
 __all__ = [
     "OUTLET_KEYS",
@@ -28,7 +40,6 @@ __all__ = [
     "read_osm_walk_network",
 ]
 
-BoolArray = npt.NDArray[np.bool_]
 
 TagValue = str | bool | Sequence[str]
 TagMap = Mapping[str, Sequence[Mapping[str, TagValue]]]
@@ -42,14 +53,6 @@ OUTLET_KEYS: tuple[str, ...] = ("shop", "amenity", "craft", "leisure")
 """OSM keys whose features are read as candidate outlets."""
 
 OsmFormat = Literal["pbf", "xml", "graphml"]
-
-# osmnx's own "walk" network filter (osmnx 2.x, _overpass._get_network_filter), applied to
-# the edges of .osm/.graphml inputs so that every OSM reader keeps the same walking ways.
-# pyrosm's "walking" network follows the same filter.
-_NOT_WALKABLE_HIGHWAY = (
-    "abandoned|bus_guideway|construction|cycleway|motor|no|planned|platform|proposed|raceway|razed"
-)
-_NOT_WALKABLE = {"foot": "no", "service": "private", "access": "private", "area": "yes"}
 
 
 def osm_format(path: Path) -> OsmFormat | None:
@@ -74,63 +77,223 @@ def _require(path: str | Path) -> tuple[Path, OsmFormat]:
     return path, fmt
 
 
+def _corrupt_file_errors(fmt: OsmFormat) -> tuple[type[Exception], ...]:
+    """What each reader raises on a file that is not what its name says (truncated, edited)."""
+    if fmt == "xml":  # plus bad or missing id/lat/lon/ref attributes
+        return (ET.ParseError, KeyError, ValueError)
+    if fmt == "pbf":
+        from google.protobuf.message import Error as ProtobufError
+        from pyrosm.exceptions import PBFException
+
+        return (PBFException, ProtobufError, zlib.error, EOFError)
+    import networkx as nx
+
+    return (ET.ParseError, nx.NetworkXError, KeyError, ValueError, TypeError)
+
+
+@contextmanager
+def _reader_errors(path: Path, fmt: OsmFormat) -> Iterator[None]:
+    """Turn a reader's failure on a corrupt file into an InputFileError naming the file."""
+    what = {"xml": "OSM XML", "pbf": "OSM PBF", "graphml": "osmnx GraphML"}[fmt]
+    try:
+        yield
+    except _corrupt_file_errors(fmt) as err:
+        line = err.position[0] if isinstance(err, ET.ParseError) else None
+        raise InputFileError(
+            path,
+            f"cannot be read as {what} ({type(err).__name__}: {err})",
+            line=line,
+            fix="re-export or re-download it (a partial download or a hand edit breaks it)",
+        ) from err
+
+
 def read_osm_walk_network(path: str | Path) -> gpd.GeoDataFrame:
     """Read the walkable ways of an OSM file as lines.
+
+    Every format goes through the same tag filter, :func:`siting.walk_filter.walk_filter`
+    (osmnx's "walk" network filter, kept as data in ``siting/data/walk_filter.yaml``), so the
+    same ways give the same lines whatever the format.
 
     Parameters
     ----------
     path
-        ``.osm.pbf`` (pyrosm ``OSM(path).get_network(network_type="walking")``: one row per
-        way, vertices shared between ways mark junctions), ``.osm`` (osmnx ``graph_from_xml``,
-        both directions, all components) or ``.graphml`` (osmnx ``load_graphml``).
+        ``.osm`` (OSM XML, read with the standard library's XML parser), ``.osm.pbf`` (pyrosm,
+        every way with a ``highway`` tag) or ``.graphml`` (an osmnx graph, ``load_graphml``;
+        edges of both directions are kept once).
 
     Returns
     -------
     geopandas.GeoDataFrame
-        Columns ``highway``, ``name`` and ``geometry`` (LineString, EPSG:4326). For
-        ``.osm``/``.graphml`` the edges of both directions are returned; the network builder
-        keeps one.
+        One row per way (per edge for ``.graphml``) with columns ``osm_id`` (way id, int64;
+        the first one for an edge of a simplified graph that merges ways), ``highway``,
+        ``name`` and LineString ``geometry`` in EPSG:4326, sorted by ``osm_id``. Vertices are
+        the way's nodes in order; a way that references nodes missing from the file (an
+        extract clipped at its edge) is split there, never bridged by a straight line.
 
     Raises
     ------
     siting._errors.InputFileError
-        If the file is missing, of another format or has no walkable way.
+        If the file is missing, of another format, corrupt (the reader's reason is given) or
+        has no walkable way.
     """
     path, fmt = _require(path)
-    if fmt == "pbf":
-        from pyrosm import OSM
-
-        lines = OSM(str(path)).get_network(network_type="walking")
-    else:
-        import osmnx as ox
-
-        graph = (
-            ox.graph_from_xml(path, bidirectional=True, retain_all=True)
-            if fmt == "xml"
-            else ox.load_graphml(path)
+    with _reader_errors(path, fmt):
+        if fmt == "xml":
+            ways = _xml_ways(path)
+        elif fmt == "pbf":
+            ways = _pbf_ways(path)
+        else:
+            ways = _graphml_edges(path)
+    rule = walk_filter()
+    lines = ways[rule.keeps(ways.drop(columns="geometry"))]
+    if len(lines) == 0:
+        raise InputFileError(
+            path,
+            f"no walkable way: none of the {len(ways)} ways passes the walk filter "
+            f"{rule.overpass()} ({walk_filter_file().name})",
+            fix="give an extract that holds streets or footpaths",
         )
-        lines = ox.graph_to_gdfs(graph, nodes=False, fill_edge_geometry=True).reset_index()
-        lines = lines[_walkable(lines)]
-    if lines is None or len(lines) == 0:
-        raise InputFileError(path, "no walkable ways (highway=*) in the file")
-    columns = [c for c in ("highway", "name") if c in lines.columns]
     out = gpd.GeoDataFrame(
-        lines[columns].astype("string"), geometry=lines.geometry.to_numpy(), crs=lines.crs
+        {
+            "osm_id": lines["osm_id"].astype("int64").to_numpy(),
+            "highway": lines["highway"].astype("string").to_numpy(),
+            "name": lines["name"].astype("string").to_numpy(),
+        },
+        geometry=lines.geometry.to_numpy(),
+        crs=4326,
     )
-    return out.reset_index(drop=True)
+    return out.sort_values("osm_id", kind="stable").reset_index(drop=True)
 
 
-def _walkable(edges: pd.DataFrame) -> BoolArray:
-    """Mask of edges osmnx's walk filter keeps (values of merged edges are list strings)."""
-    keep = np.ones(len(edges), dtype=bool)
-    if "highway" in edges.columns:
-        highway = edges["highway"].astype("string").fillna("")
-        keep &= ~highway.str.contains(_NOT_WALKABLE_HIGHWAY, regex=True).to_numpy(dtype=bool)
-    for key, value in _NOT_WALKABLE.items():
-        if key in edges.columns:
-            text = edges[key].astype("string").fillna("")
-            keep &= ~text.str.contains(value, regex=False).to_numpy(dtype=bool)
-    return keep
+def _tag_keys() -> list[str]:
+    """Tags read from each way: the filter's keys and the street name."""
+    return list(dict.fromkeys([*walk_filter().keys, "name"]))
+
+
+def _xml_ways(path: Path) -> gpd.GeoDataFrame:
+    """Ways with every key the walk filter requires, from an OSM XML file (streamed)."""
+    keys = _tag_keys()
+    required = walk_filter().require
+    node_ids: list[int] = []
+    node_xy: list[tuple[float, float]] = []
+    way_ids: list[int] = []
+    refs: list[list[int]] = []
+    tags: list[dict[str, str]] = []
+    events, root = _osm_xml_events(path)
+    for event, element in events:
+        if event != "end" or element.tag not in {"node", "way", "relation"}:
+            continue
+        if element.get("action") != "delete" and element.get("visible") != "false":
+            if element.tag == "node":
+                node_ids.append(int(element.attrib["id"]))
+                node_xy.append((float(element.attrib["lon"]), float(element.attrib["lat"])))
+            elif element.tag == "way":
+                way_tags = {t.attrib["k"]: t.attrib["v"] for t in element.iter("tag")}
+                if all(key in way_tags for key in required):
+                    way_ids.append(int(element.attrib["id"]))
+                    refs.append([int(nd.attrib["ref"]) for nd in element.iter("nd")])
+                    tags.append({key: way_tags[key] for key in keys if key in way_tags})
+        root.clear()  # keep memory flat on large files
+    ids = np.asarray(node_ids, dtype=np.int64)
+    xy = np.asarray(node_xy, dtype=np.float64).reshape(-1, 2)
+    frame = pd.DataFrame(tags, columns=keys).assign(osm_id=np.asarray(way_ids, dtype=np.int64))
+    return _way_lines(frame, refs, ids, xy)
+
+
+def _osm_xml_events(path: Path) -> tuple[Iterator[tuple[str, ET.Element]], ET.Element]:
+    """Streamed (event, element) pairs of an OSM XML file after its root, and the root.
+
+    Raises
+    ------
+    ValueError
+        If the root element is not ``<osm>`` (an HTML error page saved as ``.osm``).
+    """
+    events = ET.iterparse(path, events=("start", "end"))
+    _, root = next(events)
+    if root.tag != "osm":
+        msg = f"the root element is <{root.tag}>, not <osm>"
+        raise ValueError(msg)
+    return events, root
+
+
+def _way_lines(
+    ways: pd.DataFrame, refs: list[list[int]], node_ids: IntArray, node_xy: FloatArray
+) -> gpd.GeoDataFrame:
+    """One LineString per run of at least two consecutive nodes present in the file."""
+    counts = np.fromiter(map(len, refs), dtype=np.int64, count=len(refs))
+    flat = np.fromiter(chain.from_iterable(refs), dtype=np.int64, count=int(counts.sum()))
+    way_of = np.repeat(np.arange(len(refs)), counts)
+    order = np.argsort(node_ids, kind="stable")
+    slot = np.minimum(np.searchsorted(node_ids[order], flat), max(node_ids.size - 1, 0))
+    present = (node_ids[order][slot] == flat) if node_ids.size else np.zeros(flat.size, bool)
+    starts = present.copy()
+    starts[1:] &= ~present[:-1] | (way_of[1:] != way_of[:-1])
+    piece = np.cumsum(starts) - 1
+    piece_size = np.bincount(piece[present], minlength=int(starts.sum()))
+    kept = present & (piece_size[piece] >= 2)
+    pieces, piece_index = np.unique(piece[kept], return_inverse=True)
+    lines = shapely.linestrings(node_xy[order][slot[kept]], indices=piece_index)
+    rows = way_of[kept][np.searchsorted(piece[kept], pieces)]
+    return gpd.GeoDataFrame(
+        ways.iloc[rows].reset_index(drop=True), geometry=lines, crs=4326
+    )
+
+
+def _pbf_ways(path: Path) -> gpd.GeoDataFrame:
+    """Ways with every key the walk filter requires, from an OSM PBF file.
+
+    pyrosm decodes the file: each way's node list and the coordinates of the nodes present;
+    the lines are drawn from them as for OSM XML (pyrosm's own way geometry bridges missing
+    nodes with a straight line).
+    """
+    from pyrosm import OSM
+
+    keys = _tag_keys()
+    required = "".join(f'["{key}"]' for key in walk_filter().require)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # pyrosm warns when nothing is found
+        found = OSM(str(path), keep_node_info=True, progress=False).get_network(
+            custom_filter=required, extra_attributes=keys, tags_to_keep=keys, nodes=True
+        )
+    if found is None or found[1] is None or len(found[1]) == 0:
+        return gpd.GeoDataFrame({key: [] for key in [*keys, "osm_id"]}, geometry=[], crs=4326)
+    nodes, segments = found
+    ways = segments.drop_duplicates("id").reset_index(drop=True)  # a row per segment
+    # Tags pyrosm did not make columns (keys with a colon) are in its JSON "tags" column.
+    texts = ways["tags"] if "tags" in ways.columns else pd.Series(None, index=ways.index)
+    other = [json.loads(t) if isinstance(t, str) else {} for t in texts]
+    frame = pd.DataFrame(
+        {
+            key: ways[key].to_numpy() if key in ways.columns else [t.get(key) for t in other]
+            for key in keys
+        }
+    ).assign(osm_id=ways["id"].astype("int64").to_numpy())
+    return _way_lines(
+        frame,
+        [list(refs) for refs in ways["nodes"]],
+        nodes["id"].to_numpy(dtype=np.int64),
+        nodes[["lon", "lat"]].to_numpy(dtype=np.float64),
+    )
+
+
+def _graphml_edges(path: Path) -> gpd.GeoDataFrame:
+    """Edges of an osmnx GraphML file, each street once (not once per direction)."""
+    import osmnx as ox
+
+    keys = _tag_keys()
+    graph = ox.load_graphml(path)
+    if graph.number_of_edges() == 0:
+        return gpd.GeoDataFrame({key: [] for key in [*keys, "osm_id"]}, geometry=[], crs=4326)
+    edges = ox.graph_to_gdfs(graph, nodes=False, fill_edge_geometry=True)
+    geometry = edges.geometry.to_crs(4326).to_numpy()
+    osmid = edges["osmid"] if "osmid" in edges.columns else pd.Series(0, index=edges.index)
+    frame = pd.DataFrame(
+        {key: edges[key].to_numpy() if key in edges.columns else None for key in keys}
+    ).assign(osm_id=[int(v[0]) if isinstance(v, list) else int(v) for v in osmid])
+    # The two directions of a street are one edge; parallel edges of different ways stay.
+    drawn = pd.Series(shapely.to_wkb(shapely.normalize(geometry)))
+    once = ~pd.DataFrame({"way": frame["osm_id"], "drawn": drawn}).duplicated().to_numpy()
+    return gpd.GeoDataFrame(frame[once], geometry=geometry[once], crs=4326)
 
 
 def read_osm_outlets(path: str | Path, tag_map: TagMap) -> gpd.GeoDataFrame:
@@ -196,21 +359,24 @@ def _read_features(
     if fmt == "pbf":
         from pyrosm import OSM
 
-        osm = OSM(str(path))
-        found = (
-            osm.get_pois(custom_filter=tags, extra_attributes=extra or None)
-            if what == "pois"
-            else osm.get_buildings(extra_attributes=extra or None)
-        )
+        with _reader_errors(path, fmt):
+            osm = OSM(str(path), progress=False)
+            found = (
+                osm.get_pois(custom_filter=tags, extra_attributes=extra or None)
+                if what == "pois"
+                else osm.get_buildings(extra_attributes=extra or None)
+            )
         kind, number = "osm_type", "id"
     else:
         import osmnx as ox
         from osmnx._errors import InsufficientResponseError
 
-        try:
-            found = ox.features_from_xml(path, tags=tags).reset_index()
-        except InsufficientResponseError:  # raised when the file has no matching feature
-            found = None
+        with _reader_errors(path, fmt):
+            _osm_xml_events(path)
+            try:
+                found = ox.features_from_xml(path, tags=tags).reset_index()
+            except InsufficientResponseError:  # raised when the file has no matching feature
+                found = None
         kind, number = "element", "id"
     if found is None or len(found) == 0:
         found = gpd.GeoDataFrame({kind: [], number: []}, geometry=[], crs=4326)

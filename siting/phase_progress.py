@@ -94,4 +94,5 @@ def phase_progress(
         spend=rows, spend_by_phase=_sum_by(rows, "phase"), spend_by_type=_sum_by(rows, "type"),
         spend_by_district=_sum_by(rows, "district"), at_least=at_least,
         city_targets=_city_progress(report, context, city), scenario_targets=mine,
+        sources={key: source.label for key, source in city.sources.items()},
     )

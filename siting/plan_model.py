@@ -47,6 +47,16 @@ class Project(Record):
     policy_groups: list[str] = Field(default_factory=list)
     reason_zh: str
     reason_en: str
+    # What an approval needs (domain brief §11.5): the site, who is responsible, who pays and
+    # the yearly running cost (sum over the types whose catalog entry gives one, yuan/year).
+    floor_area_m2: float | None = None
+    site_kind: str = ""
+    site_ownership: str = ""
+    responsible_units_zh: list[str] = Field(default_factory=list)
+    responsible_units_en: list[str] = Field(default_factory=list)
+    funding_zh: list[str] = Field(default_factory=list)
+    funding_en: list[str] = Field(default_factory=list)
+    running_cost_yuan_per_year: float | None = None
 
 
 class CoverageRow(Record):
@@ -147,6 +157,16 @@ class ProgressReport(Record):
     at_least: dict[str, dict[str, int]]
     city_targets: list[TargetProgress]
     scenario_targets: dict[str, dict[str, int]]
+    #: Citation of each source key of ``city_targets`` (document number or title).
+    sources: dict[str, str] = Field(default_factory=dict)
+
+
+class Notice(Record):
+    """A note on the plan in both languages; ``key`` names its message in `siting.messages`."""
+
+    key: str
+    zh: str
+    en: str
 
 
 class TargetResult(Record):
@@ -266,3 +286,5 @@ class Plan(Record):
     demand_answers: list[DemandAnswer] = Field(default_factory=list)
     warnings: list[str]
     seconds: dict[str, float]
+    #: ``warnings`` in both languages (same order); empty in plans written before it existed.
+    notices: list[Notice] = Field(default_factory=list)

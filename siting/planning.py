@@ -16,6 +16,8 @@ The steps, each in its own module:
 
 from __future__ import annotations
 
+import dataclasses
+import re
 import time
 from collections.abc import Callable
 
@@ -25,7 +27,7 @@ import scipy.sparse as sp
 
 from .context import PlanContext
 from .coverage_rows import TypeRows, build_type_rows, nearest_outlet_metres
-from .inputs import ScenarioInputs, apply_datum, load_inputs
+from .inputs import ScenarioInputs, load_inputs
 from .models import Status
 from .models.multitype import (
     EXISTING_COVERED,
@@ -37,14 +39,18 @@ from .models.multitype import (
     plan_sites,
     prepare_instance,
 )
-from .network import build_network, load_streets, travel_matrix
+from .network import travel_matrix
 from .ranking import ChosenProject, rank_projects
 from .scenario import Scenario
+from .scenario_streets import scenario_network
 from .targets import target_counts
 from .tier_goals import tier_goals
 from .what_it_takes import what_it_takes
 
 Progress = Callable[[str], None]
+
+#: "site 12" in the optimizer's words: a row index, named by its id for people.
+_SITE_INDEX = re.compile(r"\bsite (\d+)\b")
 
 #: Walking distances are computed up to this multiple of the longest threshold, so that blind-spot
 #: tables can say how far the nearest facility is even where it is out of reach.
@@ -104,12 +110,7 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
     catalog = inputs.catalog
     lap("inputs")
     say("building the walking network")
-    streets = load_streets(
-        scenario.streets.path, layer=scenario.streets.layer,
-        walkable_field=scenario.streets.walkable_field,
-    )
-    streets = apply_datum(streets, scenario.streets.datum, scenario.streets.path).to_crs(inputs.crs)
-    network = build_network(streets)
+    network = scenario_network(scenario, inputs)
     lap("network")
     say("computing walking distances")
     speeds = scenario.speeds_m_per_s
@@ -187,6 +188,9 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
             time_limit=max(solver.time_limit_s - takes.seconds, 1e-3),
             mip_rel_gap=solver.mip_rel_gap,
         )
+    # Sites by their ids in the optimizer's reason, not row indices.
+    reason = _SITE_INDEX.sub(lambda m: f"site {sites['id'].iloc[int(m[1])]}", solution.reason)
+    solution = dataclasses.replace(solution, reason=reason)
     lap("optimization")
     say("ranking projects")
     ranked = rank_projects(

@@ -8,11 +8,21 @@ the data: over a city (a few km) its scale error is below 0.1 %.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import geopandas as gpd
-from pyproj import CRS
+import numpy as np
+from pyproj import CRS, Transformer
 
-__all__ = ["is_metric", "project", "utm_crs", "utm_epsg"]
+__all__ = ["crs_misfit", "is_metric", "project", "utm_crs", "utm_epsg"]
+
+AREA_OF_USE_MARGIN_DEG = 10.0
+"""Degrees a projected layer may reach beyond its CRS's area of use: a city beside the edge of
+a UTM zone is still measured well in that zone; much farther, the CRS label is wrong."""
+
+DEGREES_SPAN_M = 1.0
+"""A layer in a metric CRS spanning less than this (metres) with every coordinate inside
+±180/±90 holds degrees: no street network is under a metre across."""
 
 
 def utm_epsg(lon_min: float, lat_min: float, lon_max: float, lat_max: float) -> int:
@@ -55,6 +65,63 @@ def is_metric(crs: CRS | str | int) -> bool:
     crs = CRS.from_user_input(crs)
     unit = crs.axis_info[0].unit_name if crs.axis_info else ""
     return bool(crs.is_projected) and unit in {"metre", "meter"}
+
+
+def crs_misfit(bounds: Sequence[float], crs: CRS | str | int) -> str | None:
+    """Why coordinates within ``bounds`` cannot be in ``crs``, or None if they fit.
+
+    Parameters
+    ----------
+    bounds
+        ``(xmin, ymin, xmax, ymax)`` of a layer in the CRS it declares (x = easting or
+        longitude).
+    crs
+        The declared CRS.
+
+    Returns
+    -------
+    str or None
+        A sentence for the user: degrees outside ±180/±90 in a geographic CRS (metres labelled
+        WGS-84), coordinates that cannot be converted to longitude/latitude, a projected layer
+        more than :data:`AREA_OF_USE_MARGIN_DEG` beyond the CRS's area of use, or degrees in a
+        metric CRS (see :data:`DEGREES_SPAN_M`).
+    """
+    xmin, ymin, xmax, ymax = (float(b) for b in bounds)
+    crs = CRS.from_user_input(crs)
+    name = f"{crs.name} ({crs.to_string()})"
+    span = f"x runs {xmin:.10g} to {xmax:.10g} and y {ymin:.10g} to {ymax:.10g}"
+    if not np.isfinite([xmin, ymin, xmax, ymax]).all():
+        return f"{span}: coordinates are not finite numbers"
+    in_degrees = bool(np.all(np.abs([xmin, xmax]) <= 180) and np.all(np.abs([ymin, ymax]) <= 90))
+    if crs.is_geographic:
+        if in_degrees:
+            return None
+        return (
+            f"{span}, but {name} is longitude/latitude in degrees (x within ±180, y within "
+            "±90): the coordinates look projected (metres)"
+        )
+    if in_degrees and max(xmax - xmin, ymax - ymin) < DEGREES_SPAN_M and is_metric(crs):
+        return f"{span}, less than {DEGREES_SPAN_M:g} m across in {name}: they look like degrees"
+    area = crs.area_of_use
+    if area is None:
+        return None
+    to_lonlat = Transformer.from_crs(crs, 4326, always_xy=True)
+    lon_min, lat_min, lon_max, lat_max = to_lonlat.transform_bounds(xmin, ymin, xmax, ymax)
+    if not np.isfinite([lon_min, lat_min, lon_max, lat_max]).all():
+        return f"{span}: these are not valid coordinates of {name}"
+    margin = AREA_OF_USE_MARGIN_DEG
+    if (
+        lon_min < area.west - margin
+        or lon_max > area.east + margin
+        or lat_min < area.south - margin
+        or lat_max > area.north + margin
+    ):
+        return (
+            f"{span}, which is longitude {lon_min:.2f} to {lon_max:.2f}, latitude "
+            f"{lat_min:.2f} to {lat_max:.2f}: far outside where {name} is used "
+            f"({area.west:g} to {area.east:g} E, {area.south:g} to {area.north:g} N)"
+        )
+    return None
 
 
 def _require_crs(gdf: gpd.GeoDataFrame) -> None:

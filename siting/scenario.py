@@ -35,9 +35,11 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError
 
 from ._base import Record
+from ._errors import InputFileError
 from .catalog import Catalog, LocalizedText, Speeds, ThresholdMode, load_catalog
 from .demand_list import check_demand_list, parse_demand_list
 from .findings import Problem, ScenarioError, did_you_mean, problems_from_validation
+from .text_files import read_text
 from .tier_rules import TierRules, default_tier_rules_path, load_tier_rules
 
 Datum = Literal["wgs84", "gcj02", "cgcs2000"]
@@ -139,6 +141,13 @@ class SitesSpec(LayerSpec):
     """Column saying what a project there is: 新建 (new), 改造 (upgrade or extend a building in
     use) or 利用存量 (idle state or collective property)."""
     type_cost_yuan: dict[str, str] = Field(default_factory=dict)
+    #: Optional text columns carried into the project list: site kind (e.g. 闲置国有/集体房产),
+    #: ownership (state, collective, private), and 责任单位 / 资金来源 overriding the catalog's
+    #: per-type defaults for projects at the site.
+    kind: str | None = None
+    ownership: str | None = None
+    responsible_unit: str | None = None
+    funding: str | None = None
     geometry_kinds = ("Point", "Polygon")
     numeric = ("floor_area_m2", "base_cost_yuan")
 
@@ -151,6 +160,19 @@ class SitesSpec(LayerSpec):
     def numeric_columns(self) -> set[str]:
         """The options whose columns must be numeric, per-type cost columns included."""
         return super().numeric_columns() | {f"type_cost_yuan.{k}" for k in self.type_cost_yuan}
+
+
+class BarriersSpec(LayerSpec):
+    """Lines or areas walking cannot cross (city wall, railway, water), drawn on the maps.
+
+    The walking network already leaves out what crosses them; this layer only shows them.
+    ``kind`` names the column telling what each is (a value containing ``wall``, ``rail`` or a
+    water word such as ``lake``, ``river`` or ``water``), ``name`` the column of its name.
+    """
+
+    kind: str | None = None
+    name: str | None = None
+    geometry_kinds = ("LineString", "Polygon")
 
 
 class DemandListSpec(Record):
@@ -295,6 +317,7 @@ class Scenario(Record):
     # Keyed by the fields they were read from, so a copy with other files reads those.
     _catalog: tuple[object, Catalog] | None = PrivateAttr(default=None)
     _tier_rules: tuple[object, TierRules] | None = PrivateAttr(default=None)
+    _file: Path | None = PrivateAttr(default=None)  # the YAML file it was read from
 
     def __eq__(self, other: object) -> bool:
         """Equal when every field is (the cached catalog and tier rules do not count)."""
@@ -311,6 +334,7 @@ class Scenario(Record):
     demand: DemandSpec
     outlets: OutletsSpec | None = None
     sites: SitesSpec
+    barriers: BarriersSpec | None = None
     demand_list: DemandListSpec | None = None
     catalog: CatalogSpec = CatalogSpec()
     speeds_m_per_s: Speeds
@@ -399,6 +423,17 @@ class Scenario(Record):
             self._tier_rules = (self.tiers.path, load_tier_rules(self.tiers.path))
         return self._tier_rules[1]
 
+    def source_file(self) -> Path | None:
+        """The YAML file `load_scenario` read this scenario from (None if built otherwise)."""
+        return self._file
+
+    def input_files(self) -> list[Path]:
+        """The scenario file and every file it names: what an output folder must not hold."""
+        specs = (self.streets, self.demand, self.outlets, self.sites, self.demand_list)
+        named = [spec.path for spec in specs if spec is not None]
+        named += [p for p in (self.catalog.path, self.tiers.path) if p is not None]
+        return [*([self._file] if self._file is not None else []), *named]
+
     def tier_rules_file(self) -> Path:
         """Where the tier rules come from."""
         return self.tiers.path if self.tiers.path is not None else default_tier_rules_path()
@@ -409,6 +444,7 @@ _LAYERS: dict[str, type[LayerSpec]] = {
     "demand": DemandSpec,
     "outlets": OutletsSpec,
     "sites": SitesSpec,
+    "barriers": BarriersSpec,
 }
 
 
@@ -439,7 +475,9 @@ def _check_layer(
         return [], None
     file = str(spec.path)
     try:
-        info = pyogrio.read_info(spec.path, layer=spec.layer)
+        layers = [str(layer) for layer in pyogrio.list_layers(spec.path)[:, 0]]
+        several = spec.layer is None and len(layers) > 1
+        info = None if several else pyogrio.read_info(spec.path, layer=spec.layer)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         return [
             Problem(
@@ -447,6 +485,15 @@ def _check_layer(
                 f"{name}.layer",
                 f"cannot read the layer: {exc}",
                 "give a readable vector file and an existing layer name",
+            )
+        ], None
+    if info is None:
+        return [
+            Problem(
+                file,
+                f"{name}.layer",
+                f"文件中有多个图层 · the file holds several layers: {', '.join(layers)}",
+                "用 layer: 指明其中一个 · name one with `layer:`",
             )
         ], None
     fields = [str(f) for f in info["fields"]]
@@ -685,8 +732,8 @@ def load_scenario(path: str | Path) -> Scenario:
     file = Path(path)
     scenario_file = str(file)
     try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        raw = yaml.safe_load(read_text(file))
+    except (OSError, InputFileError, yaml.YAMLError) as exc:
         raise ScenarioError(
             [Problem(scenario_file, "(file)", f"cannot read: {exc}", "give a readable YAML file")]
         ) from exc
@@ -729,6 +776,7 @@ def load_scenario(path: str | Path) -> Scenario:
     problems += _check_keys(raw, context, scenario_file, catalog, rules, columns)
     if problems or scenario is None:
         raise ScenarioError(problems)
+    scenario._file = file.resolve()
     # Keep what was read, so that a run reads the catalog and the tier rules once.
     scenario._catalog = ((scenario.catalog.mode, scenario.catalog.path), catalog)
     if rules is not None:

@@ -28,8 +28,10 @@ import yaml
 from pydantic import Field, PositiveInt, ValidationError, model_validator
 
 from ._base import Record
+from ._errors import InputFileError
 from .catalog import Catalog, Category, LocalizedText, Source
 from .findings import Problem, ScenarioError, problems_from_validation
+from .text_files import read_text
 
 RuleGroup = Literal["all", "general", "elderly", "child"]
 """Whose coverage a rule judges: every group the type serves, or one population group."""
@@ -72,12 +74,21 @@ class Rule(Record):
 
 
 class Flag(Record):
-    """A tier condition the engine cannot compute (survey, equipment): never counted as met."""
+    """A tier condition the engine cannot compute (survey, equipment): never counted as met.
+
+    ``name`` is the condition in both languages for pages; ``description`` the file's own note.
+    """
 
     key: str
     description: str
+    name: LocalizedText | None = None
     min_value: float | None = None
     source: str
+
+    @property
+    def text(self) -> LocalizedText:
+        """``name``, or ``description`` in both languages when the file gives no name."""
+        return self.name or LocalizedText(zh=self.description, en=self.description)
 
 
 class Tier(Record):
@@ -171,8 +182,8 @@ def load_tier_rules(path: str | Path | None = None, *, catalog: Catalog | None =
     """
     file = Path(path) if path is not None else default_tier_rules_path()
     try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        raw = yaml.safe_load(read_text(file))
+    except (OSError, InputFileError, yaml.YAMLError) as exc:
         problem = Problem(str(file), "(file)", f"cannot read the tier rules: {exc}",
                           "give a readable YAML file")
         raise ScenarioError([problem]) from exc

@@ -8,6 +8,7 @@ asks and how unassessed flags are treated.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -15,7 +16,17 @@ import numpy.typing as npt
 
 from ._base import Record
 from .catalog import Catalog
-from .tier_rules import GROUPS, Rule, RuleGroup, RuleStatus, Tier, TierRules, rule_types
+from .messages import floor_percent
+from .tier_rules import (
+    GROUPS,
+    Rule,
+    RuleGroup,
+    RuleStatus,
+    Tier,
+    TierRules,
+    default_tier_rules_path,
+    rule_types,
+)
 
 if TYPE_CHECKING:
     from .context import PlanContext
@@ -171,7 +182,8 @@ def coverage_by_community(
 
 
 def _percent(share: float) -> str:
-    return f"{100 * share:.0f}%"
+    # Rounded down: a share just under its target never prints as the target ("80% < 80%").
+    return floor_percent(share)
 
 
 def _shortfalls(tier: Tier, k: int, rule: Rule, shares: dict[str, float], met: int,
@@ -234,8 +246,8 @@ def _flag_items(tier: Tier) -> list[Unassessed]:
         limit = f" ≥ {flag.min_value:g}" if flag.min_value is not None else ""
         out.append(Unassessed(
             tier=tier.key, key=flag.key,
-            text_zh=f"未评估(引擎无法计算): {flag.description}{limit}",
-            text_en=f"not assessed (the engine cannot compute it): {flag.description}{limit}"))
+            text_zh=f"未评估(引擎无法计算): {flag.text.zh}{limit}",
+            text_en=f"not assessed (the engine cannot compute it): {flag.text.en}{limit}"))
     return out
 
 
@@ -371,5 +383,10 @@ def evaluate_tiers(context: PlanContext, *, rules: TierRules | None = None) -> T
         communities=[str(c) for c in context.inputs.community_weights.index],
         places={str(c): (str(d), str(s)) for c, (d, s) in places.iterrows()},
         catalog=context.inputs.catalog, rules=rules,
-        rules_file=str(scenario.tier_rules_file()),
+        rules_file=_shown_path(scenario.tier_rules_file()),
     )
+
+
+def _shown_path(file: Path) -> str:
+    """The rules file as outputs name it: no folder of the machine that made them."""
+    return "siting/data/tiers.yaml" if file == default_tier_rules_path() else file.name

@@ -98,9 +98,10 @@ class WhatItTakes:
 
 
 def _tiers_before(goals: TierGoals, before: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
-    if before.size == 0:  # no tier can be planned
-        return np.full(goals.index.shape[0], -1, dtype=np.int64)
-    held = np.where(goals.index >= 0, before[np.maximum(goals.index, 0)], False)
+    if before.size == 0:  # no goal at all (e.g. a catalog without the tier rules' types)
+        held = np.zeros(goals.index.shape, dtype=bool)
+    else:
+        held = np.where(goals.index >= 0, before[np.maximum(goals.index, 0)], False)
     # Tiers chain upwards, so the number held from the bottom is the index of the highest + 1.
     return np.asarray(np.cumprod(held, axis=1).sum(axis=1) - 1, dtype=np.int64)
 

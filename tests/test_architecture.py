@@ -17,19 +17,21 @@ REPO = Path(__file__).parents[1]
 #: siting's layers, lowest first; a module may import modules of its own layer or lower ones.
 #: A name stands for the module and, for a package, everything inside it.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("base", ("siting._base", "siting._errors", "siting.findings")),
-    ("loading", ("siting.datum", "siting.projection", "siting.catalog", "siting.tier_rules",
-                 "siting.city_targets", "siting.demand_list", "siting.scenario",
-                 "siting.inputs")),
-    ("network", ("siting.osm", "siting.network", "siting.coverage_rows")),
+    ("base", ("siting._base", "siting._errors", "siting.findings", "siting.text_files",
+              "siting.messages")),
+    ("loading", ("siting.datum", "siting.projection", "siting.coordinates", "siting.catalog",
+                 "siting.tier_rules", "siting.city_targets", "siting.demand_list",
+                 "siting.scenario", "siting.inputs")),
+    ("network", ("siting.walk_filter", "siting.osm", "siting.streets", "siting.network",
+                 "siting.scenario_streets", "siting.coverage_rows")),
     ("planning", ("siting.ranking", "siting.tier_goals", "siting.targets",
                   "siting.what_it_takes", "siting.context", "siting.tier_status",
                   "siting.planning", "siting.target_costs")),
     ("results", ("siting.plan_model", "siting.phase_progress", "siting.target_results",
-                 "siting.demand_answers", "siting.assemble")),
-    ("report", ("siting.report", "siting.outputs")),
-    ("interface", ("siting.api", "siting.compare", "siting.bundle", "siting.compare_charts",
-                   "siting.cli", "siting")),
+                 "siting.demand_answers", "siting.assemble", "siting.plan_diff")),
+    ("report", ("siting.output_folder", "siting.report", "siting.outputs")),
+    ("interface", ("siting.api", "siting.compare", "siting.diff_command", "siting.cli",
+                   "siting")),
 )
 
 
@@ -131,3 +133,15 @@ def test_models_never_import_siting(path: Path) -> None:
     outside = sorted(m for m in _imports(path, name)
                      if m.startswith("siting") and not m.startswith("siting.models"))
     assert outside == [], f"{path} imports {outside}: models must know nothing of siting"
+
+
+def test_array_aliases_are_defined_once() -> None:
+    """FloatArray, IntArray and BoolArray live in models/arrays.py and nowhere else."""
+    import re
+
+    pattern = re.compile(r"^(FloatArray|IntArray|BoolArray)\s*=", re.MULTILINE)
+    defined = sorted(
+        str(p.relative_to(REPO)) for folder in ("siting", "models", "benchmarks")
+        for p in (REPO / folder).rglob("*.py") if pattern.search(p.read_text(encoding="utf-8"))
+    )
+    assert defined == ["models/arrays.py"]

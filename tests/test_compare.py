@@ -1,8 +1,13 @@
-"""Batches of plans on a two-worker Dask cluster: same numbers as single runs, resumable."""
+"""Batches of plans on a two-worker Dask cluster: same numbers as single runs, resumable.
+
+Clusters that lose workers are tested in test_compare_cluster.py.
+"""
 
 from __future__ import annotations
 
 import io
+import shutil
+import socket
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,16 +18,22 @@ import yaml
 from distributed import Client, LocalCluster
 
 from siting import plan
-from siting.bundle import BundleError, pack_scenario, unpack_scenario, unpacked_scenario
 from siting.compare import (
     RESULTS_CSV,
     RESULTS_PARQUET,
+    ExitCode,
     ResultTable,
     RunParams,
     compare_command,
     expand,
     load_compare_spec,
     run_compare,
+)
+from siting.compare.scenario_archive import (
+    ScenarioArchiveError,
+    pack_scenario,
+    unpack_scenario,
+    unpacked_scenario,
 )
 from siting.findings import ScenarioError
 from siting.scenario import load_scenario
@@ -33,15 +44,18 @@ TYPES = ["canteen", "elderly_station", "childcare"]
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[LocalCluster]:
     with LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
     ) as local:
         yield local
 
 
 @pytest.fixture(scope="module")
 def spec(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two budgets of the small demo and one run that fails (a type the catalog lacks)."""
+    """Two budgets of the small demo, one run that fails (a type the catalog lacks) and an
+    invalid scenario (its two runs fail without reaching a worker)."""
     path = tmp_path_factory.mktemp("compare") / "spec.yaml"
+    invalid = path.with_name("invalid.yaml")
+    invalid.write_text("name: invalid\nphases: not a list\n", encoding="utf-8")
     path.write_text(yaml.safe_dump({
         "name": "test",
         "sweep": {"budget_scale": [0.1, 0.25], "types": [TYPES]},
@@ -49,6 +63,7 @@ def spec(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
             {"name": "small", "path": str(small_demo)},
             {"name": "broken", "path": str(small_demo),
              "sweep": {"types": [["no_such_type"]], "budget_scale": [1.0]}},
+            {"name": "invalid", "path": str(invalid)},
         ],
     }), encoding="utf-8")
     return path
@@ -61,7 +76,7 @@ def batch(spec: Path, cluster: LocalCluster) -> tuple[int, Path]:
     return code, out
 
 
-@pytest.mark.slow  # starts a 2-worker cluster and plans 3 runs: ~30 s in all
+@pytest.mark.slow  # starts a 2-worker cluster and plans 3 runs (5 rows): ~30 s in all
 def test_distributed_table_equals_single_local_runs(
     batch: tuple[int, Path], small_demo: Path
 ) -> None:
@@ -87,15 +102,19 @@ def test_distributed_table_equals_single_local_runs(
     assert (ok["coverage_after"] >= ok["coverage_before"]).all()
 
 
-@pytest.mark.slow  # starts a 2-worker cluster and plans 3 runs: ~30 s in all
-def test_failing_run_is_recorded_and_others_finish(batch: tuple[int, Path]) -> None:
+@pytest.mark.slow  # starts a 2-worker cluster and plans 3 runs (5 rows): ~30 s in all
+def test_failing_runs_are_recorded_and_others_finish(batch: tuple[int, Path]) -> None:
     code, out = batch
     table = pd.read_parquet(out / RESULTS_PARQUET)
-    assert code == 1
-    assert list(table["status"]) == ["ok", "ok", "error"]
+    assert code == ExitCode.RUNS_FAILED
+    assert list(table["status"]) == ["ok", "ok", "error", "error", "error"]
     broken = table.iloc[2]
     assert broken["scenario"] == "broken"
     assert "no_such_type" in broken["error"]
+    invalid = table.iloc[3:]
+    assert list(invalid["scenario"]) == ["invalid", "invalid"]
+    assert invalid["error"].str.startswith("ScenarioError: ").all()
+    assert invalid["error"].str.contains("phases").all()
     ranked = pd.read_csv(out / "ranking.csv", encoding="utf-8-sig")
     assert list(ranked["variant"]) == ["small"]
     assert ranked["budget_total_yuan"].iloc[0] == table["budget_total_yuan"].iloc[1]
@@ -103,7 +122,7 @@ def test_failing_run_is_recorded_and_others_finish(batch: tuple[int, Path]) -> N
         assert (out / name).read_bytes().startswith(b"\x89PNG")
 
 
-@pytest.mark.slow  # starts a 2-worker cluster and plans 3 runs: ~30 s in all
+@pytest.mark.slow  # starts a 2-worker cluster and plans 3 runs (5 rows): ~30 s in all
 def test_rerun_skips_finished_runs(batch: tuple[int, Path], spec: Path,
                                    cluster: LocalCluster) -> None:
     _, out = batch
@@ -111,7 +130,7 @@ def test_rerun_skips_finished_runs(batch: tuple[int, Path], spec: Path,
     messages: list[str] = []
     with Client(cluster) as client:  # type: ignore[no-untyped-call]
         frame = run_compare(spec, out=out, client=client, progress=messages.append)
-    assert messages == ["3 runs, 3 already finished"]
+    assert messages == ["5 次运行，5 次已完成 / 5 runs, 5 already finished"]
     assert (out / RESULTS_CSV).read_text(encoding="utf-8-sig") == before
     assert list(frame["key"]) == [run.key for run in expand(load_compare_spec(spec)).runs]
 
@@ -130,7 +149,7 @@ def test_interrupted_row_is_dropped_and_rerun(tmp_path: Path) -> None:
 
 def test_keys_follow_inputs_and_parameters(spec: Path, small_demo: Path) -> None:
     runs = expand(load_compare_spec(spec)).runs
-    assert len({run.key for run in runs}) == len(runs) == 3
+    assert len({run.key for run in runs}) == len(runs) == 5
     assert [run.key for run in expand(load_compare_spec(spec)).runs] == [r.key for r in runs]
     base = load_scenario(small_demo)
     scaled = RunParams(budget_yuan=1e6, speed_scale=0.5).apply(base)
@@ -166,22 +185,83 @@ def test_bad_spec_names_file_and_field(
     assert message in f"{problem.message} {problem.fix}"
 
 
-def test_bundle_is_reproducible_and_self_contained(small_demo: Path) -> None:
-    bundle = pack_scenario(small_demo)
-    assert pack_scenario(small_demo) == bundle
+def test_archive_is_reproducible_and_self_contained(small_demo: Path) -> None:
+    archive = pack_scenario(small_demo)
+    assert pack_scenario(small_demo) == archive
     original = load_scenario(small_demo)
-    with unpacked_scenario(bundle) as copy:
+    with unpacked_scenario(archive) as copy:
         assert copy.streets.path.parent != small_demo.parent
         assert copy.streets.path.read_bytes() == original.streets.path.read_bytes()
         assert copy.phases == original.phases
         assert copy.speeds_m_per_s == original.speeds_m_per_s
 
 
-def test_bundle_rejects_members_outside_its_folder(tmp_path: Path) -> None:
+def test_archive_rejects_members_outside_its_folder(tmp_path: Path) -> None:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("scenario.yaml", "name: x\n")
         archive.writestr("../escape.txt", "x")
-    with pytest.raises(BundleError, match="outside"):
+    with pytest.raises(ScenarioArchiveError, match="outside"):
         unpack_scenario(buffer.getvalue(), tmp_path)
     assert not (tmp_path.parent / "escape.txt").exists()
+
+
+def test_broken_scenario_fails_its_own_runs(scenario_copy: Path, tmp_path: Path) -> None:
+    broken = scenario_copy.with_name("broken.yaml")  # beside the layers its fixed copy names
+    broken.write_text("name: broken\nphases: not a list\n", encoding="utf-8")
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump({
+        "name": "x", "sweep": {"budget_scale": [0.5, 1.0]},
+        "scenarios": [{"name": "fine", "path": str(scenario_copy)},
+                      {"name": "broken", "path": str(broken)}],
+    }), encoding="utf-8")
+    batch = expand(load_compare_spec(spec))
+    assert set(batch.archives) == {"fine"}
+    assert batch.problems["broken"].startswith("ScenarioError: ")
+    assert str(broken) in batch.problems["broken"]
+    broken_keys = {run.key for run in batch.runs if run.scenario == "broken"}
+    assert len(broken_keys) == 2
+    # Fixing the scenario gives its runs new keys, so a re-run plans them instead of skipping.
+    shutil.copy(scenario_copy, broken)
+    fixed = expand(load_compare_spec(spec))
+    assert set(fixed.archives) == {"fine", "broken"}
+    assert not broken_keys & {run.key for run in fixed.runs}
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_unreachable_scheduler_is_one_line_and_exit_3(
+    spec: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("siting.compare.cluster.CONNECT_TIMEOUT_S", 0.5)
+    address = f"tcp://127.0.0.1:{_free_port()}"  # closed again: nothing listens there
+    code = compare_command(spec, out=tmp_path / "out", scheduler=address, workers=None)
+    captured = capsys.readouterr()
+    assert code == ExitCode.NO_SCHEDULER == 3
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        f"无法连接调度器 {address}（0.5 秒内无响应）/ cannot reach the scheduler {address} "
+        "(no answer within 0.5 s): start `dask scheduler` there or check the address"
+    ]
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("scheduler", "workers", "message"),
+    [("htp://127.0.0.1:8786", None, "invalid scheduler address"),
+     ("tcp://127.0.0.1:8786", 2, "--workers sizes the local cluster")],
+)
+def test_bad_cluster_options_exit_2(
+    spec: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    scheduler: str, workers: int | None, message: str,
+) -> None:
+    code = compare_command(spec, out=tmp_path / "out", scheduler=scheduler, workers=workers)
+    err = capsys.readouterr().err
+    assert code == ExitCode.INVALID
+    assert message in err
+    assert len(err.splitlines()) == 1

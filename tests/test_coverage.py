@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from siting.models._coverage_matrix import all_pairs, coverage, merge_rows
 from siting.models._errors import ModelInputError
@@ -14,23 +17,34 @@ from siting.models._result import Status
 from siting.models.coverage import max_cover, partial_cover, set_cover
 
 
-def _instance(seed: int, *, sparse: bool):
-    """Random small instance: costs (dense or sparse with stored zeros), weights, site sets."""
-    rng = np.random.default_rng(seed)
-    n, m = int(rng.integers(3, 11)), int(rng.integers(2, 7))
-    cost = np.round(rng.random((n, m)) * 10, 1)
-    cost[rng.random((n, m)) < 0.15] = 0.0
-    reach = rng.random((n, m)) < (0.7 if sparse else 1.0)
+@st.composite
+def instances(draw: st.DrawFn, *, sparse: bool | None = None) -> dict[str, Any]:
+    """Small instances: costs (dense, or sparse with stored zeros), weights, site sets, and a
+    random generator for the test's own choices (p, share)."""
+    n, m = draw(st.integers(3, 10)), draw(st.integers(2, 6))
+    if sparse is None:
+        sparse = draw(st.booleans())
+    tenths = st.integers(0, 100).map(lambda v: v / 10)
+    cost = np.array(draw(st.lists(tenths, min_size=n * m, max_size=n * m))).reshape(n, m)
+    flags = st.lists(st.booleans(), min_size=n * m, max_size=n * m)
+    reach = np.array(draw(flags)).reshape(n, m) if sparse else np.ones((n, m), dtype=bool)
     matrix = sp.csr_array((cost[reach], np.nonzero(reach)), shape=(n, m)) if sparse else cost
-    existing = [int(j) for j in rng.choice(m, int(rng.integers(0, 2)), replace=False)]
-    forbidden = [int(j) for j in rng.choice(m, int(rng.integers(0, 2)), replace=False)
-                 if j not in existing]
+    existing = draw(st.lists(st.integers(0, m - 1), max_size=1, unique=True))
+    forbidden = draw(st.lists(st.integers(0, m - 1).filter(lambda j: j not in existing),
+                              max_size=1, unique=True))
     covers = reach & (cost <= 4.0)
+    weights = np.array(draw(st.lists(st.integers(0, 4), min_size=n, max_size=n)), dtype=float)
+    costs = np.array(draw(st.lists(st.integers(0, 3), min_size=m, max_size=m)), dtype=float)
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     return {
-        "matrix": matrix, "covers": covers, "weights": rng.integers(0, 5, n).astype(float),
-        "costs": rng.integers(0, 4, m).astype(float), "existing": existing,
-        "forbidden": forbidden, "rng": rng,
+        "matrix": matrix, "covers": covers, "weights": weights, "costs": costs,
+        "existing": existing, "forbidden": forbidden, "rng": rng,
     }
+
+
+#: Property tests run a fixed, reproducible sequence of examples (CI and laptops agree).
+PROPERTY = settings(max_examples=60, deadline=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.too_slow])
 
 
 def _subsets(inst, largest=None):
@@ -44,13 +58,9 @@ def _covered(inst, new):
     return inst["covers"][:, list(inst["existing"]) + list(new)].any(axis=1)
 
 
-SEEDS = range(40)
-
-
-@pytest.mark.parametrize("sparse", [False, True])
-@pytest.mark.parametrize("seed", SEEDS)
-def test_set_cover_matches_brute_force(seed, sparse):
-    inst = _instance(seed, sparse=sparse)
+@PROPERTY
+@given(inst=instances())
+def test_set_cover_matches_brute_force(inst: dict[str, Any]) -> None:
     allowed = [j for j in range(inst["covers"].shape[1]) if j not in inst["forbidden"]]
     reach = inst["covers"][:, allowed].any(axis=1)
     best = min(
@@ -67,10 +77,9 @@ def test_set_cover_matches_brute_force(seed, sparse):
     assert set(inst["existing"]) <= set(sol.sites)
 
 
-@pytest.mark.parametrize("sparse", [False, True])
-@pytest.mark.parametrize("seed", SEEDS)
-def test_max_cover_matches_brute_force(seed, sparse):
-    inst = _instance(seed, sparse=sparse)
+@PROPERTY
+@given(inst=instances())
+def test_max_cover_matches_brute_force(inst: dict[str, Any]) -> None:
     w = inst["weights"]
     p = int(inst["rng"].integers(1, min(3, inst["covers"].shape[1]) + 1))
     best = max(w[_covered(inst, s)].sum() for s in _subsets(inst, p))
@@ -87,9 +96,9 @@ def test_max_cover_matches_brute_force(seed, sparse):
     assert heur.status is (Status.OPTIMAL if heur.gap <= 1e-6 else Status.FEASIBLE)
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_budgeted_max_cover_matches_brute_force(seed):
-    inst = _instance(seed, sparse=seed % 2 == 1)
+@PROPERTY
+@given(inst=instances())
+def test_budgeted_max_cover_matches_brute_force(inst: dict[str, Any]) -> None:
     w, costs = inst["weights"], inst["costs"] + 1.0
     cand_costs = [costs[j] for s in _subsets(inst, 1) for j in s]
     budget = float(max(cand_costs, default=1.0)) + 1.0
@@ -106,9 +115,9 @@ def test_budgeted_max_cover_matches_brute_force(seed):
     assert heur.objective <= best + 1e-9 <= heur.bound + 2e-9
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_partial_cover_matches_brute_force(seed):
-    inst = _instance(seed, sparse=seed % 2 == 0)
+@PROPERTY
+@given(inst=instances())
+def test_partial_cover_matches_brute_force(inst: dict[str, Any]) -> None:
     w = inst["weights"] + 1.0
     share = float(inst["rng"].choice([0.3, 0.6, 0.9, 1.0]))
     feasible = [inst["costs"][list(s)].sum() for s in _subsets(inst)

@@ -13,9 +13,9 @@ import scipy.sparse as sp
 
 from benchmarks.orlib import read_pmed
 from siting.models._errors import ModelInputError
-from siting.models._nearest import MedianCore
 from siting.models._result import Status
-from siting.models.median import pmedian
+from siting.models.pmedian import pmedian
+from siting.models.pmedian._sorted_rows import MedianCore
 
 PMED = Path(__file__).parents[1] / "benchmarks" / "orlib" / "pmed"
 
@@ -218,11 +218,11 @@ def test_bad_input_names_argument(kwargs: dict[str, object], name: str) -> None:
 
 @pytest.mark.parametrize("seed", [0, 8, 14])
 def test_branch_and_bound_matches_cbc_from_a_poor_incumbent(seed: int) -> None:
-    from siting.models._benders import BendersMaster
     from siting.models._milp import MilpStatus
-    from siting.models._pmedian_heuristics import open_mask
-    from siting.models._pmedian_tree import branch_and_bound
-    from siting.models.median import _prepare
+    from siting.models.pmedian._benders import BendersMaster
+    from siting.models.pmedian._branch_and_bound import branch_and_bound
+    from siting.models.pmedian._heuristics import open_mask
+    from siting.models.pmedian.solve import _prepare
 
     rng = np.random.default_rng(seed)
     pts = rng.integers(0, 100, (60, 2))
@@ -248,7 +248,7 @@ def test_branch_and_bound_matches_cbc_from_a_poor_incumbent(seed: int) -> None:
 
 
 def _random_core(seed: int, n: int, p: int, scale: float = 1.0) -> MedianCore:
-    from siting.models.median import _prepare
+    from siting.models.pmedian.solve import _prepare
 
     rng = np.random.default_rng(seed)
     pts = rng.integers(0, 100, (n, 2))
@@ -259,7 +259,7 @@ def _random_core(seed: int, n: int, p: int, scale: float = 1.0) -> MedianCore:
 
 
 def test_master_copy_purge_and_dropped_cuts_keep_the_lp_value() -> None:
-    from siting.models._benders import BendersMaster
+    from siting.models.pmedian._benders import BendersMaster
 
     core = _random_core(3, 50, 4)
     master = BendersMaster(core, np.arange(4), np.inf)
@@ -284,10 +284,10 @@ def test_tree_search_does_not_depend_on_worker_timing(monkeypatch: pytest.Monkey
     import threading
     import time
 
-    from siting.models import _pmedian_tree
+    from siting.models.pmedian import _branch_and_bound
 
     inst = read_pmed(PMED / "pmed16.txt")
-    solve, merge = _pmedian_tree._Search._solve, _pmedian_tree._Search._merge
+    solve, merge = _branch_and_bound._Search._solve, _branch_and_bound._Search._merge
     runs = []
     for delay_seed in range(3):
         trace: list[tuple[int, int, int, float, int]] = []
@@ -304,8 +304,8 @@ def test_tree_search_does_not_depend_on_worker_timing(monkeypatch: pytest.Monkey
                           result.bound, result.branch))
             return merge(self, result)
 
-        monkeypatch.setattr(_pmedian_tree._Search, "_solve", slow_solve)
-        monkeypatch.setattr(_pmedian_tree._Search, "_merge", traced_merge)
+        monkeypatch.setattr(_branch_and_bound._Search, "_solve", slow_solve)
+        monkeypatch.setattr(_branch_and_bound._Search, "_merge", traced_merge)
         sol = pmedian(inst.cost, inst.p, method="exact")
         runs.append((trace, tuple(sol.sites.tolist()), workers))
     assert len(runs[0][0]) > 20  # a real tree
@@ -316,9 +316,9 @@ def test_tree_search_does_not_depend_on_worker_timing(monkeypatch: pytest.Monkey
 def test_second_master_inherits_valid_cuts() -> None:
     """The stage's master seeded with the first master's binding cuts has the same LP value
     and never cuts off the optimum (found by CBC on Elloumi's compact model)."""
-    from siting.models._benders import BendersMaster, fix_level
-    from siting.models._pmedian_heuristics import open_mask
-    from siting.models.median import _compact, _fixed
+    from siting.models.pmedian._benders import BendersMaster, fix_level
+    from siting.models.pmedian._heuristics import open_mask
+    from siting.models.pmedian.solve import _compact, _fixed
 
     core = _random_core(0, 60, 6)
     sites, _, _ = _compact(core, "cbc", None, np.inf)
@@ -346,7 +346,7 @@ def test_cut_slack_and_keys_match_the_cuts_written_out() -> None:
     """The tree picks pool cuts by their slack at a parent's LP point: that slack, computed
     from the open sites' entries, equals the cut's row evaluated in full; equal cuts share a
     key, and cuts sharing a key have the same row and the same entries."""
-    from siting.models._benders import BendersMaster
+    from siting.models.pmedian._benders import BendersMaster
 
     core = _random_core(5, 40, 4)
     rows = core.rows
@@ -380,7 +380,7 @@ def test_cut_slack_and_keys_match_the_cuts_written_out() -> None:
 
 
 def test_cut_rows_taken_and_extended_equal_the_rows_built_directly() -> None:
-    from siting.models._benders import BendersMaster
+    from siting.models.pmedian._benders import BendersMaster
 
     core = _random_core(6, 30, 3)
     master = BendersMaster(core, np.arange(3), np.inf)
@@ -398,7 +398,7 @@ def test_cut_rows_taken_and_extended_equal_the_rows_built_directly() -> None:
 
 @pytest.mark.parametrize("sparse", [False, True])
 def test_subset_of_sorted_rows_equals_sorting_the_subset(sparse: bool) -> None:
-    from siting.models._nearest import sorted_rows
+    from siting.models.pmedian._sorted_rows import sorted_rows
 
     rng = np.random.default_rng(4)
     dense = rng.integers(0, 20, (30, 25)).astype(np.float64)

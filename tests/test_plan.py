@@ -14,6 +14,7 @@ import scipy.sparse as sp
 from siting import Plan, PlanContext, assemble_plan, plan_with_context
 from siting.outputs import write_outputs
 from siting.ranking import ChosenProject, rank_projects
+from siting.report.pdf import find_chromium
 from siting.scenario import load_scenario
 
 
@@ -63,11 +64,24 @@ def test_plan_round_trips_through_json(plan: Plan) -> None:
     assert Plan.model_validate_json(plan.model_dump_json()) == plan
 
 
+def _projects(result: Plan) -> list[tuple[str, list[str], str]]:
+    return [(p.site_id, p.types, p.phase) for p in result.projects]
+
+
 def test_plan_is_deterministic(small_demo: Path, plan: Plan) -> None:
-    again = assemble_plan(plan_with_context(load_scenario(small_demo)))
-    assert [(p.site_id, p.types, p.phase) for p in again.projects] == [
-        (p.site_id, p.types, p.phase) for p in plan.projects
-    ]
+    """Same input, same plan: always for the greedy coverage plan; for the default solve
+    whenever both runs finish within their time limit (a solve stopped by wall-clock time can
+    stop at another incumbent on a loaded machine, and says so in its status)."""
+    scenario = load_scenario(small_demo)
+    greedy = scenario.model_copy(update={
+        "objective": "coverage",
+        "solver": scenario.solver.model_copy(update={"method": "heuristic"})})
+    first, second = (assemble_plan(plan_with_context(greedy)) for _ in range(2))
+    assert first.projects, "the greedy plan builds projects"
+    assert _projects(first) == _projects(second)
+    again = assemble_plan(plan_with_context(scenario))
+    if "time limit" not in again.solver.reason + plan.solver.reason:
+        assert _projects(again) == _projects(plan)
 
 
 def test_outputs_are_written_with_chinese_headers(
@@ -75,10 +89,12 @@ def test_outputs_are_written_with_chinese_headers(
 ) -> None:
     out = tmp_path / "out"
     files = {f.name for f in write_outputs(plan, context, out)}
-    assert files == {
+    # report.pdf needs Chromium (tests/test_browser.py); the run goes on without it.
+    assert files - {"report.pdf"} == {
         "projects.csv", "projects.xlsx", "coverage.csv", "layers.gpkg", "result.json",
         "report.html", "map.html", "charts", "blindspots.csv",
     }
+    assert ("report.pdf" in files) == (find_chromium() is not None)
     table = pd.read_csv(out / "projects.csv", encoding="utf-8-sig")
     assert list(table.columns[:4]) == ["排名", "分期", "完成时限", "点位编号"]
     assert len(table) == len(plan.projects)
@@ -86,8 +102,7 @@ def test_outputs_are_written_with_chinese_headers(
     assert layers == {"demand", "outlets", "sites", "projects", "demand_to_project"}
     with pd.ExcelFile(out / "projects.xlsx") as workbook:
         sheets = workbook.sheet_names
-    assert sheets == ["项目清单", "覆盖率汇总", "社区覆盖", "分期预算", "达标所需投资",
-                      "需求清单回应"]
+    assert sheets[:3] == ["项目清单", "覆盖率汇总", "社区覆盖"], "tests/test_workbook.py: all"
     assert Plan.model_validate_json((out / "result.json").read_text(encoding="utf-8")) == plan
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import shapely
 
-from siting import Plan, PlanContext
+from siting import Plan, PlanContext, assemble_plan
 from siting.network import WalkNetwork
 from siting.report import data_notes, write_report
 from siting.report.charts import before_after_bars, cjk_family, tier_chart
@@ -25,13 +25,18 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 @pytest.fixture(scope="module")
 def written(plan: Plan, context: PlanContext, tmp_path_factory: pytest.TempPathFactory) -> Path:
     outdir = tmp_path_factory.mktemp("report")
-    files = write_report(plan, context, outdir)
+    files = write_report(plan, context, outdir, pdf=False)
     assert {f.relative_to(outdir).as_posix() for f in files} == {
-        "report.html", "map.html", "blindspots.csv", "charts/coverage.png",
-        "charts/budget.png", "charts/budget_coverage.png", "charts/tiers.png",
+        "report.html", "map.html", "blindspots.csv", "projects.xlsx", "charts/coverage.png",
+        "charts/budget.png", "charts/budget_coverage.png", "charts/tiers.png", "charts/map.png",
         "charts/lift_curve.png",
     }
     return outdir
+
+
+def _table(text: str, css: str) -> str:
+    """The HTML of the report table whose first class is ``css``."""
+    return re.split(rf'<table class="{css}[" ]', text)[1].split("</table>")[0]
 
 
 def test_pages_need_no_network(written: Path) -> None:
@@ -49,17 +54,17 @@ def test_report_holds_both_languages_and_every_project(written: Path, plan: Plan
     assert '<html lang="zh-CN">' in text
     assert 'id="lang-switch"' in text
     assert text.count('<span lang="zh-CN">') == text.count('<span lang="en">') > 50
-    body = text.split('<table class="projects">')[1].split("</table>")[0]
+    body = _table(text, "projects")
     assert body.count("<tr>") == len(plan.projects) + 1
     for p in plan.projects[:5]:
-        assert f"<td>{p.rank}</td>" in body
+        assert f'<td class="n">{p.rank}</td>' in body
         assert p.site_id in body
     assert "synthetic data" in text, "the demo's data must be labelled synthetic"
 
 
 def test_charts_in_the_report_are_the_files_on_disk(written: Path) -> None:
     text = (written / "report.html").read_text(encoding="utf-8")
-    for name in ("coverage", "budget", "budget_coverage", "tiers"):
+    for name in ("coverage", "budget", "budget_coverage", "tiers", "map"):
         png = (written / "charts" / f"{name}.png").read_bytes()
         assert png.startswith(PNG_MAGIC)
         assert base64.b64encode(png).decode("ascii") in text, name
@@ -69,12 +74,12 @@ def test_blind_spot_csv_matches_the_report(written: Path, plan: Plan) -> None:
     import pandas as pd
 
     table = pd.read_csv(written / "blindspots.csv", encoding="utf-8-sig")
-    assert set(table["level"]) == {"district", "street", "community"}
-    district = table[table["level"] == "district"]
+    assert set(table["统计层级"]) == {"区", "街道", "社区"}
+    district = table[table["统计层级"] == "区"]
     text = (written / "report.html").read_text(encoding="utf-8")
-    html_table = text.split('class="blind-spots blind-spots-district"')[1].split("</table>")[0]
+    html_table = _table(text, "blind-spots blind-spots-district")
     assert html_table.count("<tr>") == len(district) + 1
-    assert set(district["type"]) == {s.type for s in plan.type_summary}
+    assert set(district["设施类型"]) == {s.name_zh for s in plan.type_summary}
 
 
 def test_map_data_layers(plan: Plan, context: PlanContext) -> None:
@@ -146,8 +151,9 @@ def test_map_page_embeds_valid_json(plan: Plan, context: PlanContext) -> None:
 
 def _rows(text: str, css: str) -> list[list[str]]:
     """Body rows of the report table ``css`` as lists of cell HTML."""
-    body = text.split(f'<table class="{css}">')[1].split("</table>")[0].split("<tbody>")[1]
-    return [re.findall(r"<td>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", body)]
+    body = _table(text, css).split("<tbody>")[1]
+    return [re.findall(r"<td[^>]*>(.*?)</td>", row)
+            for row in re.findall(r"<tr>(.*?)</tr>", body)]
 
 
 def _zh(cell: str) -> str:
@@ -197,19 +203,25 @@ def test_targets_and_placeholder_rules_are_stated(written: Path, plan: Plan) -> 
     text = (written / "report.html").read_text(encoding="utf-8")
     assert plan.progress is not None
     rows = _rows(text, "city-targets")
-    assert [(r[0], _count(r[3])) for r in rows] == [
-        (t.key, t.required) for t in plan.progress.city_targets]
+    names = dict(zip(plan.tiers.tiers, plan.tiers.tier_names_zh, strict=True))
+    assert [(_zh(r[0]), _count(r[3])) for r in rows] == [
+        (f"{t.deadline} 前 {t.required} 个{names[t.tier]}", t.required)
+        for t in plan.progress.city_targets]
     kaifeng = [(t.required, t.deadline[:7]) for t in plan.progress.city_targets]
     assert kaifeng == [(20, "2025-09"), (10, "2025-12"), (40, "2026-09")]
     assert [_count(r[5]) for r in rows] == [t.reached for t in plan.progress.city_targets]
-    section = text.split('<section id="tiers">')[1].split("</section>")[0]
+    assert {r[7] for r in rows} == {"汴政办〔2025〕11号"}, "sources by document number"
+    section = text.split('<section id="targets">')[1].split("</section>")[0]
     assert "占位假设" in section
     assert "placeholders" in section
     assert "siting/data/tiers.yaml" in section
-    for flag in ("smart_terminals", "satisfaction"):
-        assert flag in section.split('class="unassessed"')[1], flag
+    unassessed = section.split('class="unassessed"')[1]
+    for flag in ("设有智能快件箱和智能零售终端", "居民满意度调查结果", "satisfaction survey",
+                 "≥ 0.9"):
+        assert flag in unassessed, flag
     assert "The scenario sets no targets." in section, "the demo has no scenario targets"
-    assert text.index('id="summary"') < text.index('id="tiers"') < text.index('id="projects"')
+    assert (text.index('id="summary"') < text.index('id="projects"') < text.index('id="targets"')
+            < text.index('id="appendix"'))
 
 
 def test_spend_table_adds_up_to_the_plans_spend(written: Path, plan: Plan) -> None:
@@ -218,11 +230,12 @@ def test_spend_table_adds_up_to_the_plans_spend(written: Path, plan: Plan) -> No
     rows = _rows(text, "spend")
     items = [r for r in rows if r[0] and "<b>" not in r[1]]
     assert len(items) == len({(s.phase, s.type) for s in plan.progress.spend})
-    total = _count(re.sub(r"</?b>", "", rows[-1][-1]))
-    assert total == round(sum(plan.progress.spend_by_phase.values()))
-    assert total == pytest.approx(sum(p.spent_yuan for p in plan.phases), abs=len(items))
-    districts = [_count(re.sub(r"</?b>", "", c)) for c in rows[-1][2:-1]]
-    assert districts == [round(v) for v in plan.progress.spend_by_district.values()]
+    wan = 1e4  # the table is in 万元 with one decimal
+    total = float(re.sub(r"</?b>|,", "", rows[-1][-1]))
+    assert total == round(sum(plan.progress.spend_by_phase.values()) / wan, 1)
+    assert total == pytest.approx(sum(p.spent_yuan for p in plan.phases) / wan, abs=0.05)
+    districts = [float(re.sub(r"</?b>|,", "", c)) for c in rows[-1][2:-1]]
+    assert districts == [round(v / wan, 1) for v in plan.progress.spend_by_district.values()]
 
 
 def test_tier_chart_draws_the_counts(plan: Plan) -> None:
@@ -231,3 +244,73 @@ def test_tier_chart_draws_the_counts(plan: Plan) -> None:
     more = {s: {**c, "none": c["none"] + 3} for s, c in plan.tiers.counts.items()}
     other = plan.tiers.model_copy(update={"counts": more})
     assert png != tier_chart(plan.model_copy(update={"tiers": other}))
+
+
+def test_without_chromium_the_report_is_written_and_says_why(
+    plan: Plan, context: PlanContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from siting.report import ReportWarning, pdf
+
+    monkeypatch.setattr(pdf, "find_chromium", lambda: None)
+    with pytest.warns(ReportWarning) as caught:
+        files = write_report(plan, context, tmp_path)
+    assert "未生成 report.pdf" in str(caught[0].message)
+    assert "report.pdf was not written" in str(caught[0].message)
+    assert {f.name for f in files} >= {"report.html", "map.html", "projects.xlsx"}
+    assert not (tmp_path / "report.pdf").exists()
+
+
+def test_plan_json_is_stable_and_names_no_machine_folder(context: PlanContext) -> None:
+    first = assemble_plan(context).model_dump_json(indent=1)
+    assert first == assemble_plan(context).model_dump_json(indent=1)
+    for folder in (str(Path.cwd()), str(Path.home()), str(context.scenario.streets.path.parent)):
+        assert folder not in first, folder
+    assert '"rules_file": "siting/data/tiers.yaml"' in first
+
+
+def test_projects_carry_what_an_approval_needs(plan: Plan, context: PlanContext) -> None:
+    sites = context.inputs.sites.set_index("id")
+    catalog = context.inputs.catalog
+    for p in plan.projects:
+        site = sites.loc[p.site_id]
+        assert p.floor_area_m2 == site["floor_area_m2"]
+        assert (p.site_kind, p.site_ownership) == (site["kind"], site["ownership"])
+        units = {catalog.types[t].delivery.responsible_unit.zh  # type: ignore[union-attr]
+                 for t in p.types}
+        assert set(p.responsible_units_zh) == units
+        running = [catalog.types[t].running_cost_yuan for t in p.types]
+        known = [r.typical for r in running if r is not None]
+        assert p.running_cost_yuan_per_year == (sum(known) if known else None)
+    idle = sites[sites["ownership"] == "state/collective"]
+    assert len(idle) > 0, "idle state/collective premises are read, not dropped"
+    assert "闲置国有/集体房产" in set(idle["kind"])
+
+
+def test_what_it_would_take_reads_the_plans_target_records() -> None:
+    from types import SimpleNamespace
+
+    from siting.report.needs import targets_table, tier_costs_table
+
+    target = SimpleNamespace(
+        text_zh="2025-09-30 前 20 个提升型", text_en="20 improved circles by 2025-09-30",
+        required=20, reached=3, met=False, min_budget_yuan=12_345_000.0,
+        min_budget_status="optimal", source="V: 汴政办〔2025〕11号")
+
+    def cost(community: str, yuan: float | None) -> SimpleNamespace:
+        return SimpleNamespace(district="鼓楼区", street="州桥街道", community=community,
+                               next_tier="improved", cost_to_next_tier_yuan=yuan,
+                               status="optimal" if yuan else "infeasible",
+                               text_zh="说明", text_en="note")
+
+    plan = SimpleNamespace(targets=[target],
+                           tier_costs=[cost("甲社区", 900_000.0), cost("乙社区", None),
+                                       cost("丙社区", 300_000.0)])
+    data = SimpleNamespace(plan=plan)
+    shown = targets_table(data)  # type: ignore[arg-type]
+    assert "1,234.5" in shown, "least budget in 万元"
+    assert "已证明最少" in shown
+    assert "proven least" in shown
+    costs = tier_costs_table(data)  # type: ignore[arg-type]
+    order = [costs.index(name) for name in ("丙社区", "甲社区", "乙社区")]
+    assert order == sorted(order), "cheapest first, impossible last"
+    assert targets_table(SimpleNamespace(plan=SimpleNamespace())) == ""  # type: ignore[arg-type]

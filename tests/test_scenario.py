@@ -10,8 +10,10 @@ import numpy as np
 import pytest
 import shapely
 import yaml
-from pyproj import Geod
+from pyproj import CRS, Geod
 
+from siting._errors import InputFileError
+from siting.coordinates import crs_problems, extent_problems, geometry_problems
 from siting.datum import gcj02_to_wgs84, wgs84_to_gcj02
 from siting.demand_list import (
     DemandItem,
@@ -22,6 +24,7 @@ from siting.demand_list import (
 from siting.findings import ScenarioError
 from siting.inputs import load_inputs, read_layer
 from siting.scenario import Scenario, load_scenario
+from siting.text_files import detect_encoding, read_text
 
 DEMO = Path(__file__).resolve().parents[1] / "scenarios" / "kaifeng-demo"
 
@@ -291,3 +294,75 @@ def test_outlet_types_from_osm_tags(copy: Path, demo: Scenario) -> None:
         ("convenience_store",),
     ]
     assert inputs.outlets["id"].tolist() == ["outlet-1", "outlet-2", "outlet-3"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16", "gbk", "gb18030"])
+def test_text_files_read_in_every_encoding_planners_save(tmp_path: Path, encoding: str) -> None:
+    text = "name: 开封老城区\ntitle: {zh: 一刻钟便民生活圈, en: 15-minute circles}\n"
+    path = tmp_path / "s.yaml"
+    path.write_bytes(text.encode(encoding))
+    assert read_text(path) == text
+    assert detect_encoding(text.encode(encoding)) in {"utf-8", "utf-8-sig", "utf-16", "gb18030"}
+
+
+def test_text_that_is_no_text_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "s.yaml"
+    path.write_bytes(bytes(range(128, 256)) * 2)
+    with pytest.raises(InputFileError, match="UTF-8"):
+        read_text(path)
+
+
+def test_plain_ascii_and_utf8_stay_utf8() -> None:
+    assert detect_encoding(b"name: x\n") == "utf-8"
+    assert detect_encoding("社区".encode()) == "utf-8"
+
+
+KAIFENG = (114.30, 34.76, 114.40, 34.82)
+
+
+@pytest.mark.parametrize(
+    ("crs", "words"),
+    [
+        ("EPSG:32650", None),
+        ("EPSG:4547", None),  # CGCS2000 3-degree Gauss-Krüger, central meridian 114°E
+        ("+proj=utm +zone=50 +datum=WGS84 +units=m", None),  # no area of use: scale only
+        ("EPSG:32649", "meant for 108°E–114°E, 0°N–84°N, but the data lie around 114.350°E"),
+        ("EPSG:32633", "meant for 12°E–18°E"),
+        ("EPSG:3857", "stretches distances by 21.8%"),
+        ("+proj=utm +zone=33 +datum=WGS84 +units=m", "stretches distances"),
+    ],
+)
+def test_a_crs_must_fit_the_data(crs: str, words: str | None) -> None:
+    problems = crs_problems(CRS.from_user_input(crs), KAIFENG, file="s.yaml")
+    if words is None:
+        assert problems == []
+    else:
+        assert len(problems) == 1
+        assert words in problems[0].message
+        assert "EPSG:32650" in problems[0].fix
+
+
+def test_impossible_coordinates_are_named_with_a_hint() -> None:
+    frame = gpd.GeoDataFrame(
+        {"id": ["a", "b", "c", "d"]},
+        geometry=[shapely.Point(114.3, 34.8), shapely.Point(34.8, 114.3),
+                  shapely.Point(500000.0, 3850000.0), None],
+        crs="EPSG:4326",
+    )
+    problems = geometry_problems(frame, frame["id"], file="d.gpkg", field="demand.geometry")
+    messages = {p.message.rsplit(": ids ", 1)[1]: p.message for p in problems}
+    assert set(messages) == {"b", "c", "d"}
+    assert "swapped" in messages["b"]
+    assert "projected metres" in messages["c"]
+    assert "no geometry" in messages["d"]
+
+
+def test_points_beyond_the_streets() -> None:
+    inside = gpd.GeoSeries([shapely.Point(5, 5), shapely.Point(50, 50)])
+    outside = gpd.GeoSeries([shapely.Point(500, 500)])
+    streets = (0.0, 0.0, 10.0, 10.0)
+    found = extent_problems({"demand": (inside, "d"), "sites": (outside, "s")}, streets,
+                            streets_file="streets.gpkg", margin_m=100)
+    assert [p.field for p in found] == ["sites.geometry"]
+    assert extent_problems({"demand": (inside, "d")}, (np.inf, 0, 1, 1),
+                           streets_file="streets.gpkg", margin_m=100)[0].field == "streets.path"

@@ -98,7 +98,8 @@ def test_the_report_has_the_what_it_takes_section(plan: Plan, tmp_path: Path,
 
     write_report(plan, context, tmp_path)
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
-    assert 'id="what-it-takes"' in page
-    assert "达标所需投资" in page
-    assert "What it would take" in page
+    assert 'id="targets"' in page
+    assert "达标所需" in page
+    assert "what it would take" in page.lower()
+    assert 'id="chart-lift_curve"' in page
     assert (tmp_path / "charts" / "lift_curve.png").read_bytes().startswith(b"\x89PNG")

@@ -13,7 +13,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from .._milp import MilpProblem
-from .._validate import FloatArray, IntArray
+from ..arrays import FloatArray, IntArray
 
 
 class ModelBuilder:

@@ -35,7 +35,8 @@ import scipy.sparse as sp
 from .._errors import ModelInputError
 from .._milp import Backend, MilpProblem, MilpStatus, solve_milp
 from .._result import OPTIMALITY_TOLERANCE, Status, relative_gap
-from .._validate import FloatArray, IntArray, check_index, check_time_limit
+from .._validate import check_index, check_time_limit
+from ..arrays import FloatArray, IntArray
 from .goal_greedy import greedy_counts
 from .goals import (
     Goal,

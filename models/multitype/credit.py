@@ -7,7 +7,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from .._errors import ModelInputError
-from .._validate import FloatArray, IntArray
+from ..arrays import FloatArray, IntArray
 from .inputs import DiminishingReturns
 
 

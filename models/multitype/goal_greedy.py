@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .._validate import IntArray
+from ..arrays import IntArray
 from .goals import PreparedGoals, goal_holds
 from .plans import evaluate, first_cover
 from .prepare import TOL, Inputs, PreparedType

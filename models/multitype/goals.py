@@ -39,7 +39,8 @@ import scipy.sparse as sp
 
 from .._errors import ModelInputError
 from .._milp import MilpProblem
-from .._validate import BoolArray, FloatArray, IntArray, check_index
+from .._validate import check_index
+from ..arrays import BoolArray, FloatArray, IntArray
 from .inputs import TypeCoverage
 from .milp import Model
 from .prepare import TOL, Inputs, PreparedType

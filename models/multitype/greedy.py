@@ -28,7 +28,7 @@ from typing import Literal
 import numpy as np
 import scipy.sparse as sp
 
-from .._validate import BoolArray, FloatArray, IntArray
+from ..arrays import BoolArray, FloatArray, IntArray
 from ..coverage import Clock
 from .credit import group_gain, site_credit
 from .plans import Plan, evaluate, prune

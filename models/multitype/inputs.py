@@ -10,7 +10,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from .._errors import ModelInputError
-from .._validate import FloatArray
+from ..arrays import FloatArray
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ import scipy.sparse as sp
 
 from .._milp import Backend, MilpProblem, MilpStatus, solve_milp
 from .._result import OPTIMALITY_TOLERANCE, Status, relative_gap
-from .._validate import BoolArray, FloatArray, IntArray
+from ..arrays import BoolArray, FloatArray, IntArray
 from ..coverage import Clock
 from .cheapest import GoalCosts
 from .goals import (

@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .._milp import MilpProblem
-from .._validate import FloatArray, IntArray
+from ..arrays import FloatArray, IntArray
 from .builder import ModelBuilder
 from .credit import group_gain
 from .plans import Plan

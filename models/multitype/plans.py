@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import FloatArray, IntArray
+from ..arrays import FloatArray, IntArray
 from .prepare import TOL, Inputs, PreparedType, Requirement
 
 

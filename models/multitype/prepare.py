@@ -17,9 +17,6 @@ import scipy.sparse as sp
 from .._coverage_matrix import merge_rows
 from .._errors import ModelInputError
 from .._validate import (
-    BoolArray,
-    FloatArray,
-    IntArray,
     check_index,
     check_mask,
     check_nonnegative,
@@ -28,6 +25,7 @@ from .._validate import (
     check_weights,
     check_whole,
 )
+from ..arrays import BoolArray, FloatArray, IntArray
 from .credit import group_gain
 from .inputs import CoverageRequirement, DiminishingReturns, TypeCoverage
 from .solution import EXISTING_COVERED, NOT_COVERED

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import scipy.sparse as sp
 
-from .._validate import IntArray
+from ..arrays import IntArray
 from .goals import Condition, PreparedClause, PreparedGoals
 from .prepare import Inputs, PreparedType
 from .solution import NOT_COVERED

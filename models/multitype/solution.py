@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._result import Sense, Status, relative_gap
-from .._validate import BoolArray, FloatArray, IntArray
+from ..arrays import BoolArray, FloatArray, IntArray
 
 #: ``covered_phase`` marker of a row no plan covers (never, or beyond every allowed site).
 NOT_COVERED = -1

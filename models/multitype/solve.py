@@ -256,9 +256,10 @@ def plan_sites(
             mip_rel_gap=mip_rel_gap, warm_start=warm)
         if out.status is MilpStatus.INFEASIBLE:
             return infeasible()
+        # HiGHS can overrun a tiny time limit on a large LP: no fallback once time is up.
         bound = min(cheap_bound,
                     -out.bound / model.weight_scale if np.isfinite(out.bound)
-                    else lp_relaxation(model, clock.remaining())[0])
+                    else np.inf if clock.expired else lp_relaxation(model, clock.remaining())[0])
         found = [] if out.x is None else [model.facilities.build_phase(out.x, (n, n_types))]
         if pg is not None and lift is not None:
             # Keep only plans that hold the goal level (round-off can break a row by a hair).

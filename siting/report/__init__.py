@@ -1,35 +1,51 @@
 """What planners look at: the HTML report, the interactive map, charts and blind-spot tables.
 
-`write_report` writes, into an existing output folder (after `siting.outputs.write_outputs`):
+`write_report` writes, into an output folder (by itself, or with `siting.outputs.write_outputs`;
+either way through `siting.output_folder`, which never loses a file siting did not write):
 
 - ``report.html``: one self-contained page, Chinese first with an English switch;
+- ``report.pdf``: the same page printed on A4 by headless Chromium (`siting.report.pdf`);
+  where Chromium is missing the run goes on and a `ReportWarning` says so in both languages;
 - ``map.html``: the interactive map (Leaflet inlined, no network needed);
 - ``charts/*.png``: coverage before/after per type, budget by phase, budget–coverage curve,
-  circles at each tier per stage;
-- ``blindspots.csv``: the blind-spot tables behind the report, every level in one file.
+  circles at each tier per stage, and the overview map (``map.png``);
+- ``projects.xlsx``: the plan's tables as a formatted workbook (`siting.report.workbook`);
+- ``blindspots.csv``: the blind-spot tables behind the report, every level in one file
+  (Chinese headers; walking minutes blank where no facility is within the computed reach).
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
+import dataclasses
+import warnings
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
+from ..output_folder import OutputFolder
 from ..plan_model import Plan
+from .backdrop import plan_backdrop
 from .blindspots import blind_spot_tables
 from .charts import plan_charts
 from .html_map import TileLayer, map_html
+from .overview_map import overview_map
 from .page import SECTIONS, ReportData, Section, report_html
+from .pdf import start_print
 from .what_it_takes import lift_curve_chart
+from .workbook import blind_spot_frame, workbook_bytes
 
 if TYPE_CHECKING:
     from ..context import PlanContext
 
-__all__ = ["SECTIONS", "ReportData", "Section", "TileLayer", "data_notes", "write_report"]
+__all__ = [
+    "SECTIONS", "ReportData", "ReportWarning", "Section", "TileLayer", "data_notes",
+    "write_report",
+]
+
+
+class ReportWarning(UserWarning):
+    """An output of the report could not be written (the run itself succeeded)."""
 
 #: Credit required by the ODbL wherever OpenStreetMap data is shown.
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
@@ -54,26 +70,14 @@ def data_notes(context: PlanContext) -> tuple[str, ...]:
     return tuple(notes)
 
 
-def _write_atomic(path: Path, content: str | bytes) -> None:
-    """Write through a temporary file in the same folder, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content.encode("utf-8") if isinstance(content, str) else content)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def write_report(
     plan: Plan,
     context: PlanContext,
-    outdir: str | Path,
+    outdir: str | Path | OutputFolder,
     *,
     tiles: TileLayer | None = None,
     sections: Sequence[Section] = SECTIONS,
+    pdf: bool = True,
 ) -> list[Path]:
     """Write the report, the map, the charts and the blind-spot tables into ``outdir``.
 
@@ -82,35 +86,58 @@ def write_report(
     plan, context
         A finished plan and its context (`siting.plan_with_context`).
     outdir
-        Output folder (created if missing; other files in it are left alone).
+        Output folder: a new or empty folder, or one siting wrote (its other files are kept;
+        see `siting.output_folder`); or an `OutputFolder` being staged, whose commit the files
+        then join.
     tiles
         Optional base-map tiles for the map (the default needs no network).
     sections
-        Report sections in page order (`siting.report.page.SECTIONS` plus e.g. the tier
-        dashboard).
+        Report sections in page order (`siting.report.page.SECTIONS` or another choice).
+    pdf
+        Also print ``report.pdf``; when it cannot be printed a `ReportWarning` says why.
 
     Returns
     -------
     list of Path
-        The files written.
+        The files written (for a staged folder: where they will be once it is committed).
+
+    Raises
+    ------
+    siting._errors.OutputFolderError
+        If siting may not write into ``outdir`` (`siting.output_folder.check_output_folder`).
     """
-    outdir = Path(outdir)
+    if not isinstance(outdir, OutputFolder):
+        with OutputFolder(outdir, mode="add") as folder:
+            write_report(plan, context, folder, tiles=tiles, sections=sections, pdf=pdf)
+            return folder.commit()
     notes = data_notes(context)
     if tiles:
         notes = (*notes, tiles.attribution)
     tables = blind_spot_tables(context)
-    charts = {**plan_charts(plan), "lift_curve": lift_curve_chart(plan)}
-    page = map_html(plan, context, tiles=tiles, notes=notes)
-    data = ReportData(plan, context, tables, charts, page, notes)
-    written: list[Path] = []
-    for name, png in charts.items():
-        written.append(outdir / "charts" / f"{name}.png")
-        _write_atomic(written[-1], png)
-    blind = pd.concat([t.assign(level=level) for level, t in tables.items()], ignore_index=True)
-    written.append(outdir / "blindspots.csv")
-    _write_atomic(written[-1], blind.to_csv(index=False).encode("utf-8-sig"))
-    written.append(outdir / "map.html")
-    _write_atomic(written[-1], page)
-    written.append(outdir / "report.html")
-    _write_atomic(written[-1], report_html(data, sections=sections))
-    return written
+    backdrop = plan_backdrop(context)
+    # The map is mostly geometry (shapely works outside the GIL): drawn beside the charts, and
+    # Chromium prints the page drawn for paper (what report.html shows when printed, less what
+    # its print stylesheet hides, the map among them) while the rest is made.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        drawing = pool.submit(map_html, plan, context, tiles=tiles, notes=notes,
+                              backdrop=backdrop)
+        charts = {**plan_charts(plan), "lift_curve": lift_curve_chart(plan),
+                  "map": overview_map(plan, context, backdrop)}
+        data = ReportData(plan, context, tables, charts, "", notes, printing=True)
+        printing = start_print(report_html(data, sections=sections)) if pdf else None
+        page = drawing.result()
+    data = dataclasses.replace(data, map_html=page, printing=False)
+    files = {f"charts/{name}.png": png for name, png in charts.items()}
+    files["map.html"] = page.encode("utf-8")
+    files["report.html"] = report_html(data, sections=sections).encode("utf-8")
+    files["blindspots.csv"] = blind_spot_frame(tables).to_csv(index=False).encode("utf-8-sig")
+    files["projects.xlsx"] = workbook_bytes(plan, context, tables)
+    if printing is not None:
+        printed = printing.result()
+        if isinstance(printed, bytes):
+            files["report.pdf"] = printed
+        else:
+            warnings.warn(f"{printed.zh}\n{printed.en}", ReportWarning, stacklevel=2)
+    for name, content in files.items():
+        outdir.write(name, content)
+    return [outdir.target / name for name in files]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from matplotlib import font_manager, rc_context
@@ -19,8 +19,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from matplotlib.typing import RcKeyType
 
+from ..messages import YUAN_PER_WAN, Text, text
 from ..plan_model import Plan
 from ._parts import stage_names
+from .dashboard import NO_TIER, tier_name
 
 #: Font families tried for Chinese labels, in order; the first installed one is used.
 CJK_FAMILIES = (
@@ -31,7 +33,6 @@ BEFORE_COLOUR = "#9e9e9e"
 AFTER_COLOUR = "#1f77b4"
 #: Tier bar colours from the lowest tier up (below the lowest tier is `BEFORE_COLOUR`).
 TIER_COLOURS = ("#90caf9", "#1e88e5", "#0d47a1", "#311b92", "#1a237e")
-YUAN_PER_WAN = 1e4
 
 
 @cache
@@ -50,24 +51,30 @@ def cjk_family() -> str | None:
     return next((family for family in CJK_FAMILIES if family in known), None)
 
 
-def label(zh: str, en: str) -> str:
-    """``"中文 English"`` when Chinese can be drawn, else ``en``."""
-    return f"{zh} {en}" if cjk_family() else en
+def label(words: Text) -> str:
+    """``"中文 English"`` when Chinese can be drawn, else the English."""
+    return f"{words.zh} {words.en}" if cjk_family() else words.en
 
 
-def _figure(height_in: float) -> Figure:
-    figure = Figure(figsize=(8.0, height_in), dpi=100, layout="constrained")
+def _label(key: str, **fields: object) -> str:
+    return label(text(key, **fields))
+
+
+def new_figure(height_in: float, *, layout: Literal["constrained"] | None = "constrained"
+               ) -> Figure:
+    """An 8-inch-wide figure at 100 dpi drawn by Agg (no pyplot state)."""
+    figure = Figure(figsize=(8.0, height_in), dpi=100, layout=layout)
     FigureCanvasAgg(figure)
     return figure
 
 
-def _png(figure: Figure) -> bytes:
+def png_bytes(figure: Figure) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
 
 
-def _fonts() -> dict[RcKeyType, Any]:
+def font_settings() -> dict[RcKeyType, Any]:
     """rc settings drawing with the CJK family, falling back to DejaVu for Latin glyphs."""
     family = cjk_family()
     return {"font.family": [family, "DejaVu Sans"]} if family else {}
@@ -96,15 +103,15 @@ def before_after_bars(
         Format the value axis and the bar ends as percentages.
     """
     n = len(labels)
-    with rc_context(_fonts()):
-        figure = _figure(1.2 + 0.32 * max(n, 1))
+    with rc_context(font_settings()):
+        figure = new_figure(1.2 + 0.32 * max(n, 1))
         axes = figure.add_subplot()
         y = np.arange(n)[::-1]
         scale = 100.0 if percent else 1.0
         old = np.asarray(before, dtype=np.float64) * scale
         new = np.asarray(after, dtype=np.float64) * scale
-        axes.barh(y + 0.2, old, height=0.38, color=BEFORE_COLOUR, label=label("规划前", "before"))
-        axes.barh(y - 0.2, new, height=0.38, color=AFTER_COLOUR, label=label("规划后", "after"))
+        axes.barh(y + 0.2, old, height=0.38, color=BEFORE_COLOUR, label=_label("chart.before"))
+        axes.barh(y - 0.2, new, height=0.38, color=AFTER_COLOUR, label=_label("chart.after"))
         for yi, value in zip(y - 0.2, new, strict=True):
             axes.annotate(f"{value:.1f}%" if percent else f"{value:,.0f}", (value, yi),
                           xytext=(3, 0), textcoords="offset points", va="center", fontsize=7)
@@ -115,54 +122,54 @@ def before_after_bars(
         axes.set_title(title, fontsize=10)
         axes.legend(loc="lower right", fontsize=8)
         axes.grid(axis="x", alpha=0.3)
-        return _png(figure)
+        return png_bytes(figure)
 
 
 def coverage_chart(plan: Plan) -> bytes:
     """Share of served residents within each type's walking threshold, before and after."""
-    names = [label(s.name_zh, s.name_en) for s in plan.type_summary]
+    names = [label(Text(s.name_zh, s.name_en)) for s in plan.type_summary]
     return before_after_bars(
         names, [s.share_before for s in plan.type_summary],
         [s.share_after for s in plan.type_summary],
-        title=label("各类设施步行覆盖率", "Walking coverage per facility type"),
-        axis_label=label("覆盖率", "residents covered") + " (%)", percent=True,
+        title=_label("chart.coverage_title"), axis_label=_label("chart.coverage_axis"),
+        percent=True,
     )
 
 
 def budget_chart(plan: Plan) -> bytes:
     """Budget and spend per phase, 万元 (10 000 yuan)."""
-    with rc_context(_fonts()):
-        figure = _figure(3.4)
+    with rc_context(font_settings()):
+        figure = new_figure(3.4)
         axes = figure.add_subplot()
         x = np.arange(len(plan.phases))
         budget = np.array([p.budget_yuan for p in plan.phases]) / YUAN_PER_WAN
         spent = np.array([p.spent_yuan for p in plan.phases]) / YUAN_PER_WAN
-        axes.bar(x - 0.2, budget, width=0.38, color=BEFORE_COLOUR, label=label("预算", "budget"))
-        axes.bar(x + 0.2, spent, width=0.38, color=AFTER_COLOUR, label=label("支出", "spent"))
+        axes.bar(x - 0.2, budget, width=0.38, color=BEFORE_COLOUR, label=_label("chart.budget"))
+        axes.bar(x + 0.2, spent, width=0.38, color=AFTER_COLOUR, label=_label("chart.spent"))
         for xi, value in zip(x + 0.2, spent, strict=True):
             axes.annotate(f"{value:,.1f}", (xi, value), xytext=(0, 2),
                           textcoords="offset points", ha="center", fontsize=7)
         axes.set_xticks(x, [f"{p.phase}\n({p.projects})" for p in plan.phases])
-        axes.set_xlabel(label("分期(项目数)", "phase (projects)"))
-        axes.set_ylabel(label("万元", "10,000 yuan"))
-        axes.set_title(label("分期预算与支出", "Budget and spend by phase"), fontsize=10)
+        axes.set_xlabel(_label("chart.phase_axis"))
+        axes.set_ylabel(_label("chart.wan"))
+        axes.set_title(_label("chart.budget_title"), fontsize=10)
         axes.legend(fontsize=8)
         axes.grid(axis="y", alpha=0.3)
-        return _png(figure)
+        return png_bytes(figure)
 
 
 def budget_coverage_chart(plan: Plan) -> bytes:
     """Residents newly covered against cumulative cost, projects in funding (rank) order.
 
     Each step is one project of the list; a project's newly covered residents are summed over
-    its types (人次: a resident newly reached by two types counts twice), so the curve shows what
+    its types (a resident newly reached by two types counts twice), so the curve shows what
     each further 万元 of the ranked list buys.
     """
     projects = sorted(plan.projects, key=lambda p: p.rank)
     cost = np.concatenate([[0.0], np.cumsum([p.cost_yuan for p in projects])]) / YUAN_PER_WAN
     covered = np.concatenate([[0.0], np.cumsum([p.newly_covered_total for p in projects])])
-    with rc_context(_fonts()):
-        figure = _figure(3.6)
+    with rc_context(font_settings()):
+        figure = new_figure(3.6)
         axes = figure.add_subplot()
         axes.step(cost, covered, where="post", color=AFTER_COLOUR)
         axes.plot(cost[1:], covered[1:], "o", ms=3, color=AFTER_COLOUR)
@@ -172,12 +179,11 @@ def budget_coverage_chart(plan: Plan) -> bytes:
             axes.axvline(limit, color=BEFORE_COLOUR, ls="--", lw=0.8)
             axes.annotate(phase.phase, (limit, 0), xytext=(-3, 3), textcoords="offset points",
                           rotation=90, ha="right", va="bottom", fontsize=7)
-        axes.set_xlabel(label("累计投资(万元)", "cumulative cost (10,000 yuan)"))
-        axes.set_ylabel(label("新增覆盖(人次)", "newly covered"))
-        axes.set_title(label("投资-覆盖曲线(按项目排名)", "Budget–coverage curve (by rank)"),
-                       fontsize=10)
+        axes.set_xlabel(_label("chart.cumulative"))
+        axes.set_ylabel(_label("chart.newly_axis"))
+        axes.set_title(_label("chart.curve_title"), fontsize=10)
         axes.grid(alpha=0.3)
-        return _png(figure)
+        return png_bytes(figure)
 
 
 def tier_chart(plan: Plan) -> bytes:
@@ -187,15 +193,13 @@ def tier_chart(plan: Plan) -> bytes:
     below the lowest tier (grey) up to the highest.
     """
     report = plan.tiers
-    keys = ["none", *report.tiers]
-    names = [label(f"未达{report.tier_names_zh[0]}", f"below {report.tier_names_en[0]}"),
-             *(label(zh, en) for zh, en in zip(report.tier_names_zh, report.tier_names_en,
-                                                strict=True))]
+    keys = [NO_TIER, *report.tiers]
+    names = [label(tier_name(report, key)) for key in keys]
     counts = np.array([[report.counts[s].get(k, 0) for s in report.stages] for k in keys])
     colours = [BEFORE_COLOUR, *TIER_COLOURS[:len(report.tiers)]]
     width = 0.8 / len(keys)
-    with rc_context(_fonts()):
-        figure = _figure(3.6)
+    with rc_context(font_settings()):
+        figure = new_figure(3.6)
         axes = figure.add_subplot()
         x = np.arange(len(report.stages))
         for k, (name, colour) in enumerate(zip(names, colours, strict=True)):
@@ -204,16 +208,16 @@ def tier_chart(plan: Plan) -> bytes:
             for xi, value in zip(offset, counts[k], strict=True):
                 axes.annotate(f"{value:d}", (xi, value), xytext=(0, 2),
                               textcoords="offset points", ha="center", fontsize=7)
-        axes.set_xticks(x, ["\n".join(stage_names(s)) if cjk_family() else stage_names(s)[1]
+        axes.set_xticks(x, ["\n".join(stage_names(s)) if cjk_family() else stage_names(s).en
                             for s in report.stages])
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
         # Headroom above the tallest bar for the legend row.
         axes.set_ylim(0, max(int(counts.max()), 1) * 1.3)
-        axes.set_ylabel(label("生活圈(社区)数", "circles (communities)"))
-        axes.set_title(label("各等级生活圈数量", "Circles at each tier"), fontsize=10)
+        axes.set_ylabel(_label("chart.circles_axis"))
+        axes.set_title(_label("chart.tiers_title"), fontsize=10)
         axes.legend(fontsize=8, ncols=len(keys), loc="upper center")
         axes.grid(axis="y", alpha=0.3)
-        return _png(figure)
+        return png_bytes(figure)
 
 
 def plan_charts(plan: Plan) -> dict[str, bytes]:

@@ -1,117 +1,125 @@
-"""The report's tier dashboard and spend table, drawn from ``plan.tiers`` / ``plan.progress``.
+"""The report's tiers, targets and spend, drawn from ``plan.tiers`` / ``plan.progress``.
 
-`tiers_section` shows how many circles (communities) stand at each tier before the plan and at
-the end of each phase, the plan against the city's dated targets and the scenario's own
-targets, and per community its tier at every stage and what blocks its next tier.
-`spend_section` breaks the spend down by phase × facility type × district. Every number in
-both is a field of `siting.tier_status.TierReport` or `siting.plan_model.ProgressReport`, so it
-can be traced to ``result.json``; nothing is recomputed here.
+`targets_section` shows the tier rules, how many circles (communities) stand at each tier
+before the plan and at the end of each phase, the plan against the city's dated targets and
+the scenario's own targets, and the demand list answered and unanswered;
+`community_tiers_table` (the appendix) gives each community's tier at every stage and what
+blocks its next tier; `spend_table` breaks the spend down by phase × facility type × district.
+Every number is a field of `siting.tier_status.TierReport` or `siting.plan_model.ProgressReport`
+(or the scenario's demand list), so it can be traced to ``result.json``; nothing is recomputed.
 """
 
 from __future__ import annotations
 
 import html
 from collections import defaultdict
-from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
-from ..plan_model import ProgressReport
-from ..tier_rules import TierRules, default_tier_rules_path
+from ..assemble import demand_item_label
+from ..messages import Text, text, wan
+from ..plan_model import Plan, ProgressReport
+from ..tier_rules import TierRules
 from ..tier_status import CommunityTiers, StageTier, TierReport
-from ._parts import ReportData, bi, chart, number, stage_names, table
+from ._parts import (
+    ReportData,
+    bi,
+    chart,
+    collapsed,
+    msg,
+    number,
+    place,
+    searchable_table,
+    stage_names,
+    table,
+)
+from .needs import DEMAND_STATUS, plan_records, targets_table, tier_costs_table
+
+if TYPE_CHECKING:
+    from ..context import PlanContext
 
 #: Key of the "below the lowest tier" count in `TierReport.counts`.
 NO_TIER = "none"
 #: Confidence tag of an assumption in a rules file's sources (`siting.catalog.Source`).
 ASSUMPTION = "A"
 
-_UNASSESSED = (
-    "以下条件引擎无法计算,未评估,从不计为达标;标 * 的等级表示除这些条件外已达标:",
-    "These conditions cannot be computed by the engine: they are not assessed and never "
-    "counted as met; a tier marked * is met except for them:",
-)
-_REACHED = (
-    "达到数为本情景各社区在目标时限前最后一期期末达到该等级或更高等级的个数;"
-    "情景只含部分社区时,全市目标按构成必然无法达成。",
-    "Reached: the scenario's communities at the tier or higher at the end of the last phase "
-    "ending by the deadline; a scenario covering part of the city cannot meet city-wide "
-    "targets by construction.",
-)
-_TIER_CHART = ("各等级生活圈数量(规划前与各期末)",
-               "Circles at each tier, before and after each phase")
 
-
-def _tier_names(report: TierReport, key: str | None) -> tuple[str, str]:
+def tier_name(report: TierReport, key: str | None) -> Text:
+    """Name of tier ``key``; below the lowest tier for None or `NO_TIER`."""
     if key is None or key == NO_TIER:
-        return f"未达{report.tier_names_zh[0]}", f"below {report.tier_names_en[0]}"
+        return text("tiers.below", tier=Text(report.tier_names_zh[0], report.tier_names_en[0]))
     i = report.tiers.index(key)
-    return report.tier_names_zh[i], report.tier_names_en[i]
+    return Text(report.tier_names_zh[i], report.tier_names_en[i])
 
 
 def _tier_cell(report: TierReport, stage: StageTier) -> str:
-    zh, en = _tier_names(report, stage.tier)
     # An asterisk marks a tier held except for conditions the engine cannot assess.
     mark = "" if stage.confirmed else "*"
-    return f'<span class="tier tier-{stage.tier or NO_TIER}">{bi(zh, en)}{mark}</span>'
+    return (f'<span class="tier tier-{stage.tier or NO_TIER}">'
+            f"{bi(tier_name(report, stage.tier))}{mark}</span>")
 
 
-def _stage_header(report: TierReport, stage: str) -> str:
-    zh, en = stage_names(stage)
+def stage_header(report: TierReport, stage: str) -> Text:
+    """Column name of a stage; the last phase is called "after the plan"."""
+    name = stage_names(stage)
     if stage == report.stages[-1] and len(report.stages) > 1:
-        zh, en = f"规划后({zh})", f"after the plan ({en})"
-    return bi(zh, en)
+        return text("tiers.after_plan", stage=name)
+    return name
 
 
 def _rules_note(report: TierReport, rules: TierRules) -> str:
     """Where the rules come from, whether they are placeholders, and the unassessed flags."""
     source = rules.sources[rules.source]
-    shown = ("siting/data/tiers.yaml" if Path(report.rules_file) == default_tier_rules_path()
-             else report.rules_file)
     if source.confidence == ASSUMPTION:
-        zh = (f"等级规则为占位假设(规则文件 {shown},来源 {rules.source} [A]):开封市的量化标准"
-              "所在附件未获取,须在取得区级标准后替换,本节等级仅供示意。")
-        en = (f"The tier rules are placeholders (rules file {shown}, source {rules.source} "
-              "[A]): Kaifeng's quantitative criteria sit in an annex that was not retrieved; "
-              "replace the file once they are known. Tiers here are indicative only.")
+        words = text("tiers.placeholder", file=report.rules_file)
     else:
-        zh = f"等级规则:{shown}(来源 {rules.source} [{source.confidence}])。"
-        en = f"Tier rules: {shown} (source {rules.source} [{source.confidence}])."
+        words = text("tiers.rules", file=report.rules_file, source=source.label,
+                     confidence=source.confidence)
     flags = [(t, f) for t in rules.tiers for f in t.flags]
     items = "".join(
-        "<li>" + bi(f"{t.name.zh}: {f.key}", f"{t.name.en}: {f.key}") + html.escape(
-            f" — {f.description}" + (f" ≥ {f.min_value:g}" if f.min_value is not None else ""))
-        + "</li>"
+        "<li>" + bi(f"{t.name.zh}:{f.text.zh}", f"{t.name.en}: {f.text.en}")
+        + html.escape(f" ≥ {f.min_value:g}" if f.min_value is not None else "") + "</li>"
         for t, f in flags)
-    unassessed = (f"<p>{bi(*_UNASSESSED)}</p>"
+    unassessed = (f"<p>{msg('tiers.unassessed_intro')}</p>"
                   f'<ul class="unassessed">{items}</ul>' if flags else "")
-    circle = bi("每个社区按一个生活圈计;达标比例按居民人数计算。",
-                "Each community is treated as one circle; shares count residents.")
-    return (f'<div class="note tier-rules"><p class="placeholder">{bi(zh, en)}</p>'
-            f"{unassessed}<p>{circle}</p></div>")
+    return (f'<div class="note tier-rules"><p class="placeholder">{bi(words)}</p>'
+            f"{unassessed}<p>{msg('tiers.one_circle')}</p></div>")
 
 
 def _counts_table(report: TierReport) -> str:
     keys = [*reversed(report.tiers), NO_TIER]
-    headers = [bi("等级", "Tier"), *(_stage_header(report, s) for s in report.stages)]
-    rows = [[bi(*_tier_names(report, key)),
+    headers = [msg("tiers.tier"), *(bi(stage_header(report, s)) for s in report.stages)]
+    rows = [[bi(tier_name(report, key)),
              *(number(report.counts[s].get(key, 0)) for s in report.stages)] for key in keys]
-    rows.append([bi("社区合计", "Communities"),
+    rows.append([msg("tiers.total"),
                  *(number(sum(report.counts[s].values())) for s in report.stages)])
     return table(headers, rows, css="tier-counts")
 
 
+def target_name(report: TierReport, tier: str, count: int, deadline: str) -> Text:
+    """A city target in words: "2025-09-30 前 20 个提升型"."""
+    name = tier_name(report, tier) if tier in report.tiers else Text(tier, tier)
+    return text("targets.name", deadline=deadline, count=count, tier=name)
+
+
 def _city_targets_table(report: TierReport, progress: ProgressReport) -> str:
-    headers = [bi("目标", "Target"), bi("时限", "Deadline"), bi("等级(及以上)", "Tier (or higher)"),
-               bi("要求(个)", "Required"), bi("评估分期", "Judged at phase"),
-               bi("达到(个)", "Reached"), bi("是否达成", "Met"), bi("来源", "Source"),
-               bi("备注", "Note")]
-    rows = [
-        [html.escape(t.key), html.escape(t.deadline),
-         bi(*_tier_names(report, t.tier)) if t.tier in report.tiers else html.escape(t.tier),
-         number(t.required), html.escape(t.phase or "—"), number(t.reached),
-         bi("达成", "met") if t.met else bi("未达成", "not met"), html.escape(t.source),
-         html.escape(t.note)]
-        for t in progress.city_targets
-    ]
+    headers = [msg("targets.target"), msg("col.deadline"), msg("targets.tier_or_higher"),
+               msg("targets.required"), msg("targets.judged_at"), msg("targets.reached"),
+               msg("targets.met"), msg("col.source"), msg("col.note")]
+    rows = []
+    for t in progress.city_targets:
+        if t.tier not in report.tiers:
+            note = msg("targets.unknown_tier", tier=t.tier)
+        elif t.phase is None:
+            note = msg("targets.no_phase")
+        else:
+            note = ""
+        rows.append([
+            bi(target_name(report, t.tier, t.required, t.deadline)), html.escape(t.deadline),
+            bi(tier_name(report, t.tier)) if t.tier in report.tiers else html.escape(t.tier),
+            number(t.required), html.escape(t.phase or "—"), number(t.reached),
+            msg("targets.yes") if t.met else msg("targets.no"),
+            html.escape(progress.sources.get(t.source, t.source)), note,
+        ])
     return table(headers, rows, css="city-targets")
 
 
@@ -119,13 +127,11 @@ def _scenario_targets_table(data: ReportData, progress: ProgressReport) -> str:
     report = data.plan.tiers
     specs = {t.name: t for t in data.context.scenario.targets}
     if not progress.scenario_targets:
-        none = bi("本情景未设定社区目标。", "The scenario sets no targets.")
-        return f'<p class="note">{none}</p>'
-    headers = [bi("情景目标", "Scenario target"), bi("等级(及以上)", "Tier (or higher)"),
-               bi("完成分期", "By phase"), bi("社区数", "Communities"),
-               *(_stage_header(report, s) for s in report.stages)]
+        return f'<p class="note">{msg("targets.none")}</p>'
+    headers = [msg("targets.scenario"), msg("targets.tier_or_higher"), msg("targets.by_phase"),
+               msg("targets.communities"), *(bi(stage_header(report, s)) for s in report.stages)]
     rows = [
-        [html.escape(name), bi(*_tier_names(report, specs[name].tier)),
+        [html.escape(name), bi(tier_name(report, specs[name].tier)),
          html.escape(specs[name].by_phase), number(len(specs[name].communities)),
          *(number(reached[s]) for s in report.stages)]
         for name, reached in progress.scenario_targets.items()
@@ -133,77 +139,144 @@ def _scenario_targets_table(data: ReportData, progress: ProgressReport) -> str:
     return table(headers, rows, css="scenario-targets")
 
 
-def _texts(items: list[tuple[str, str]]) -> str:
-    return "<br>".join(bi(zh, en) for zh, en in items) or "—"
+class DemandAnswer(NamedTuple):
+    """A demand-list item (需求清单), how the plan answers it (``existing``, ``project`` or
+    ``unanswered``, `needs.DEMAND_STATUS`), the ranks of the projects answering it and why
+    not when unanswered."""
+
+    community: str
+    type: str
+    requests: int
+    urgency: int
+    status: str
+    ranks: tuple[int, ...]
+    reason: Text
+
+
+def demand_answers(plan: Plan, context: PlanContext) -> list[DemandAnswer]:
+    """The scenario's demand list and how the plan answers each item.
+
+    From the plan's ``demand_answers`` where it has them; otherwise each item with the ranks
+    of the projects naming it (`Project.demand_items`).
+    """
+    given = plan_records(plan, "demand_answers")
+    if given:
+        return [DemandAnswer(a.community, a.type, a.requests, a.urgency, a.status,
+                             tuple(a.project_ranks), Text(a.reason_zh, a.reason_en))
+                for a in given]
+    catalog = context.inputs.catalog
+    by_label: dict[str, list[int]] = defaultdict(list)
+    for p in plan.projects:
+        for label in p.demand_items:
+            by_label[label].append(p.rank)
+    out = []
+    for item in context.inputs.demand_items:
+        name = catalog.types[item.type].name.zh if item.type in catalog.types else item.type
+        label = demand_item_label(item.community, name, item.requests)
+        ranks = tuple(by_label.get(label, ()))
+        out.append(DemandAnswer(item.community, item.type, item.requests, item.urgency,
+                                "project" if ranks else "unanswered", ranks, Text("", "")))
+    return out
+
+
+def _demand_table(data: ReportData) -> str:
+    answers = demand_answers(data.plan, data.context)
+    if not answers:
+        return ""
+    names = {s.type: Text(s.name_zh, s.name_en) for s in data.plan.type_summary}
+    headers = [msg("col.community"), msg("col.type"), msg("col.requests"), msg("col.urgency"),
+               msg("col.answered"), msg("col.answered_by"), msg("col.note")]
+    rows = [[html.escape(a.community), bi(names.get(a.type, Text(a.type, a.type))),
+             number(a.requests), number(a.urgency), msg(DEMAND_STATUS[a.status]),
+             html.escape(", ".join(f"#{k}" for k in a.ranks)) or "—",
+             bi(a.reason) if a.reason.zh else ""]
+            for a in answers]
+    answered = sum(1 for a in answers if a.status != "unanswered")
+    summary = msg("demand.summary", total=len(answers), answered=answered)
+    return (f"<h3>{msg('demand.title')}</h3><p>{summary}</p>"
+            + collapsed(msg("demand.items", n=len(rows)),
+                        searchable_table(headers, rows, css="demand-list", name="demand")))
+
+
+def _lift_curve(data: ReportData) -> str:
+    """The budget → communities-lifted chart, where the plan has its curve."""
+    if "lift_curve" not in data.charts:
+        return ""
+    return chart(data, "lift_curve", Text("预算-达标社区曲线(万元)",
+                                          "Budget – communities lifted a tier (10,000 yuan)"))
+
+
+def targets_section(data: ReportData) -> str:
+    """Tier rules, circles at each tier, city and scenario targets, and the demand list."""
+    report = data.plan.tiers
+    progress = data.plan.progress
+    targets = ("" if progress is None else
+               f"<h3>{msg('targets.city')}</h3>{_city_targets_table(report, progress)}"
+               f'<p class="note">{msg("targets.reached_note")}</p>'
+               f"<h3>{msg('targets.scenario')}</h3>{_scenario_targets_table(data, progress)}")
+    return (
+        f'<section id="targets"><h2>{msg("section.targets")}</h2>'
+        f"{targets}{targets_table(data)}{tier_costs_table(data)}"
+        f"{_lift_curve(data)}"
+        f"<h3>{msg('tiers.counts')}</h3>{_counts_table(report)}"
+        f"{chart(data, 'tiers', text('tiers.chart'))}"
+        f"{_rules_note(report, data.context.scenario.tier_rules())}"
+        f"{_demand_table(data)}</section>"
+    )
+
+
+def _texts(items: list[Text]) -> str:
+    return "<br>".join(bi(t) for t in items) or "—"
 
 
 def _community_row(report: TierReport, community: CommunityTiers) -> list[str]:
     end = community.at(report.stages[-1])
     return [
-        html.escape(f"{community.district} {community.street} {community.community}"),
+        place(community.district, community.street, community.community),
         number(community.residents),
         *(_tier_cell(report, community.at(s)) for s in report.stages),
-        bi(*_tier_names(report, end.next_tier)) if end.next_tier is not None else "—",
-        _texts([(s.text_zh, s.text_en) for s in end.blocking]),
-        _texts([(u.text_zh, u.text_en) for u in end.not_assessed]),
+        bi(tier_name(report, end.next_tier)) if end.next_tier is not None else "—",
+        _texts([Text(s.text_zh, s.text_en) for s in end.blocking]),
+        _texts([Text(u.text_zh, u.text_en) for u in end.not_assessed]),
     ]
 
 
-def tiers_section(data: ReportData) -> str:
-    """Circle tiers (生活圈等级): counts per stage, targets and per-community tiers and gaps."""
+def community_tiers_table(data: ReportData) -> str:
+    """Each community's tier at every stage and what blocks its next tier (searchable)."""
     report = data.plan.tiers
-    progress = data.plan.progress
-    targets = ("" if progress is None else
-               f"<h3>{bi('开封市建设目标', 'Kaifeng city targets')}</h3>"
-               f"{_city_targets_table(report, progress)}"
-               f'<p class="note">{bi(*_REACHED)}</p>'
-               f"<h3>{bi('情景目标', 'Scenario targets')}</h3>"
-               f"{_scenario_targets_table(data, progress)}")
-    headers = [bi("区/街道/社区", "District / street / community"), bi("人口", "Residents"),
-               *(_stage_header(report, s) for s in report.stages),
-               bi("下一等级", "Next tier"),
-               bi("规划后差距(下一等级未满足的规则)", "What blocks the next tier after the plan"),
-               bi("未评估条件", "Not assessed")]
+    headers = [msg("col.place"), msg("col.population"),
+               *(bi(stage_header(report, s)) for s in report.stages),
+               msg("tiers.next"), msg("tiers.blocking"), msg("tiers.not_assessed")]
     rows = [_community_row(report, c) for c in report.communities]
-    return (
-        f'<section id="tiers"><h2>{bi("生活圈等级与建设进度", "Circle tiers and progress")}</h2>'
-        f"{_rules_note(report, data.context.scenario.tier_rules())}"
-        f"<h3>{bi('各等级生活圈数量', 'Circles at each tier')}</h3>{_counts_table(report)}"
-        f"{chart(data, 'tiers', *_TIER_CHART)}"
-        f"{targets}"
-        f"<h3>{bi('各社区等级', 'Tier of each community')}</h3>"
-        f"<details open><summary>{bi(f'{len(rows)} 个社区', f'{len(rows)} communities')}"
-        f"</summary>{table(headers, rows, css='tiers')}</details></section>"
-    )
+    return (f"<h3>{msg('tiers.each')}</h3>"
+            + collapsed(msg("tiers.n_communities", n=len(rows)),
+                        searchable_table(headers, rows, css="tiers", name="tiers")))
 
 
-def spend_section(data: ReportData) -> str:
-    """Spend by phase × facility type × district (yuan), with phase and district totals."""
+def spend_table(data: ReportData) -> str:
+    """Spend by phase × facility type × district (万元), with phase and district totals."""
     progress = data.plan.progress
     if progress is None:
         return ""
-    names = {s.type: (s.name_zh, s.name_en) for s in data.plan.type_summary}
+    names = {s.type: Text(s.name_zh, s.name_en) for s in data.plan.type_summary}
     districts = list(progress.spend_by_district)
     cells: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
     for row in progress.spend:
         cells[(row.phase, row.type)][row.district] = row.yuan
-    headers = [bi("分期", "Phase"), bi("设施类型", "Type"), *(html.escape(d) for d in districts),
-               bi("合计(元)", "Total (yuan)")]
+    headers = [msg("col.phase"), msg("col.type"), *(html.escape(d) for d in districts),
+               msg("col.total_wan")]
     rows: list[list[str]] = []
     for phase, phase_total in progress.spend_by_phase.items():
         for (p, key), by_district in cells.items():
             if p == phase:
-                rows.append([html.escape(phase), bi(*names.get(key, (key, key))),
-                             *(number(by_district.get(d)) for d in districts),
-                             number(sum(by_district.values()))])
-        rows.append([html.escape(phase), f"<b>{bi('分期小计', 'Phase total')}</b>",
-                     *("" for _ in districts), f"<b>{number(phase_total)}</b>"])
-    rows.append(["", f"<b>{bi('区合计', 'District total')}</b>",
-                 *(f"<b>{number(progress.spend_by_district[d])}</b>" for d in districts),
-                 f"<b>{number(sum(progress.spend_by_phase.values()))}</b>"])
-    note = bi("每类设施计其在该点位的造价;点位基础造价由首次使用该点位的项目所增各类设施均摊。",
-              "Each type is charged its cost at the site; a site's base cost is shared equally "
-              "by the types of the project that first uses it.")
-    title = bi("分期×设施类型×区 投资", "Spend by phase × type × district")
-    return (f'<section id="spend"><h2>{title}</h2>'
-            f'<p class="note">{note}</p>{table(headers, rows, css="spend")}</section>')
+                rows.append([html.escape(phase), bi(names.get(key, Text(key, key))),
+                             *(wan(by_district[d]) if d in by_district else "—"
+                               for d in districts),
+                             wan(sum(by_district.values()))])
+        rows.append([html.escape(phase), f"<b>{msg('spend.phase_total')}</b>",
+                     *("" for _ in districts), f"<b>{wan(phase_total)}</b>"])
+    rows.append(["", f"<b>{msg('spend.district_total')}</b>",
+                 *(f"<b>{wan(progress.spend_by_district[d])}</b>" for d in districts),
+                 f"<b>{wan(sum(progress.spend_by_phase.values()))}</b>"])
+    return (f"<h3>{msg('spend.title')}</h3><p class=\"note\">{msg('spend.note')}</p>"
+            f"{table(headers, rows, css='spend')}")

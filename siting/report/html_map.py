@@ -3,12 +3,20 @@
 The file opens from disk with no network: Leaflet 1.9.4 (``static/leaflet``, BSD-2-Clause) and
 its images are inlined, and every layer is GeoJSON in WGS-84 inside the page. Layers:
 
+- the backdrop from the scenario's own data (`siting.report.backdrop`): streets, barriers (city
+  wall, railway, water) and district / street-office / community limits drawn from the demand
+  points;
 - demand points coloured by coverage of the facility type chosen in a select box: covered
   before the plan, newly covered, partly covered (some served groups only), not covered;
 - existing outlets; projects numbered by rank and coloured by phase, with popups (rank, phase,
   types, cost, residents newly covered);
-- walking isochrones (5/10/15 min by default, general walking speed) around project sites;
-- community labels at the residents-weighted centre of each community's demand points.
+- walking isochrones (5/10/15 min by default, general walking speed) around the sites of the
+  projects that build the selected type;
+- community labels at the residents-weighted centre of each community's demand points, thinned
+  so that none overlaps another (larger communities first).
+
+Chinese first with a language switch (``map.html#lang=en`` opens it in English; the report
+tells its embedded map which language it shows). Every text comes from `siting.messages`.
 
 Base-map tiles are optional (`TileLayer`). Chinese tile services (AMap/高德, Tianditu/天地图 in
 some styles, Baidu) draw the map in GCJ-02 or BD-09, which is shifted by hundreds of metres from
@@ -32,7 +40,10 @@ import numpy.typing as npt
 import shapely
 
 from ..datum import wgs84_to_gcj02
+from ..messages import MESSAGES
 from ..plan_model import Plan
+from ._parts import script_json
+from .backdrop import Backdrop, plan_backdrop
 from .isochrones import DEFAULT_MINUTES, isochrones
 
 if TYPE_CHECKING:
@@ -40,14 +51,13 @@ if TYPE_CHECKING:
 
 #: Colours of a demand point's state for the selected type (letters as in the page data).
 COVERAGE_COLOURS = {"c": "#2e7d32", "n": "#1565c0", "p": "#f9a825", "b": "#c62828"}
-COVERAGE_LABELS = {
-    "c": ("规划前已覆盖", "covered before"),
-    "n": ("规划新增覆盖", "newly covered"),
-    "p": ("部分覆盖", "partly covered"),
-    "b": ("盲区(未覆盖)", "blind spot"),
-}
 PHASE_COLOURS = ("#6a1b9a", "#ef6c00", "#00838f", "#ad1457", "#558b2f", "#4e342e")
 COORDINATE_GRID = 1e-6  # degrees, ≈ 0.1 m: enough for a city map, keeps the page small
+BACKDROP_GRID = 1e-5  # degrees, ≈ 1 m: streets, barriers and limits
+#: Tolerance for simplifying drawn limits and water, metres.
+SIMPLIFY_M = 5.0
+#: Catalogue keys the page's script uses (``T[key] = [zh, en]``).
+_MAP_KEYS = ("map.", "coverage.", "page.language")
 
 
 @dataclass(frozen=True)
@@ -84,7 +94,9 @@ def _leaflet_css() -> str:
     return re.sub(r"url\((images/[\w-]+\.png)\)", inline, _asset("leaflet.css"))
 
 
-def _to_map_lonlat(frame: gpd.GeoSeries, datum: Literal["wgs84", "gcj02"]) -> gpd.GeoSeries:
+def _to_map_lonlat(
+    frame: gpd.GeoSeries, datum: Literal["wgs84", "gcj02"], grid: float = COORDINATE_GRID
+) -> gpd.GeoSeries:
     lonlat = frame.to_crs("EPSG:4326")
     if datum == "gcj02":
         def shift(coords: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -92,7 +104,7 @@ def _to_map_lonlat(frame: gpd.GeoSeries, datum: Literal["wgs84", "gcj02"]) -> gp
             return np.column_stack([lon, lat])
 
         lonlat = gpd.GeoSeries(shapely.transform(lonlat.array, shift), crs=lonlat.crs)
-    return gpd.GeoSeries(shapely.set_precision(lonlat.array, COORDINATE_GRID), crs=lonlat.crs)
+    return gpd.GeoSeries(shapely.set_precision(lonlat.array, grid), crs=lonlat.crs)
 
 
 def _features(
@@ -132,21 +144,48 @@ def _coverage_states(context: PlanContext) -> tuple[list[str], npt.NDArray[np.fl
     return ["".join(column) for column in letters.T], metres
 
 
+def _backdrop_layers(
+    backdrop: Backdrop, datum: Literal["wgs84", "gcj02"], crs: Any
+) -> dict[str, Any]:
+    """Streets, barriers and limits as GeoJSON (limits as outlines)."""
+    streets = gpd.GeoSeries([shapely.line_merge(backdrop.streets)], crs=crs)
+    barriers = backdrop.barriers
+    simple = gpd.GeoSeries(shapely.simplify(barriers.geometry.array, SIMPLIFY_M), crs=crs)
+    limits = {}
+    for level, frame in backdrop.limits.items():
+        outlines = shapely.simplify(shapely.boundary(frame.geometry.array), SIMPLIFY_M)
+        names = frame[frame.columns[frame.columns != "geometry"][-1]].astype(str)
+        limits[level] = _features(
+            _to_map_lonlat(gpd.GeoSeries(outlines, crs=crs), datum, BACKDROP_GRID),
+            [{"name": n} for n in names])
+    return {
+        "streets": _features(_to_map_lonlat(streets, datum, BACKDROP_GRID), [{}]),
+        "barriers": _features(
+            _to_map_lonlat(simple, datum, BACKDROP_GRID),
+            [{"kind": k, "name": n} for k, n in zip(barriers["kind"], barriers["name"],
+                                                    strict=True)]),
+        "limits": limits,
+    }
+
+
 def map_data(
     plan: Plan,
     context: PlanContext,
     *,
     datum: Literal["wgs84", "gcj02"] = "wgs84",
     minutes: tuple[float, ...] = DEFAULT_MINUTES,
+    backdrop: Backdrop | None = None,
 ) -> dict[str, Any]:
     """Everything the map page draws, as JSON-ready GeoJSON collections (WGS-84 or GCJ-02).
 
     Walking distances in properties are metres (``null``: beyond the computed reach); the page
-    converts them to minutes at the general walking speed given in ``speed_m_per_s``.
+    converts them to minutes at the general walking speed given in ``speed_m_per_s``. An
+    isochrone's ``types`` are the positions (in ``types``) of the types built at its site.
     """
     inputs = context.inputs
     catalog = inputs.catalog
     demand = inputs.demand
+    keys = list(catalog.types)
     states, metres = _coverage_states(context)
     near = np.where(np.isfinite(metres), np.round(metres), -1).astype(np.int64)
     # Per point, per type [before, after] metres; null beyond the computed reach.
@@ -165,7 +204,8 @@ def map_data(
     outlets = inputs.outlets
     outlet_props = [
         {"id": str(o.id),
-         "types": [catalog.types[k].name.zh for k in o.types if k in catalog.types]}
+         "zh": [catalog.types[k].name.zh for k in o.types if k in catalog.types],
+         "en": [catalog.types[k].name.en for k in o.types if k in catalog.types]}
         for o in outlets.itertuples(index=False)
     ]
     sites = inputs.sites.set_index("id")
@@ -183,6 +223,9 @@ def map_data(
     ]
     site_rows = sites.index.get_indexer([p.site_id for p in plan.projects])
     unique_sites, first = np.unique(site_rows, return_index=True)
+    built: dict[int, set[int]] = {}
+    for row, project in zip(site_rows, plan.projects, strict=True):
+        built.setdefault(int(row), set()).update(keys.index(k) for k in project.types)
     snap = context.to_sites.sites
     bands = isochrones(
         context.network, snap.node[unique_sites],
@@ -191,21 +234,26 @@ def map_data(
     )
     bands = bands[~bands.geometry.is_empty]
     band_props = [
-        {"rank": plan.projects[first[s]].rank, "minutes": m, "metres": round(d)}
+        {"rank": plan.projects[first[s]].rank, "minutes": m, "metres": round(d),
+         "types": sorted(built[int(unique_sites[s])])}
         for s, m, d in zip(bands["source"], bands["minutes"], bands["metres"], strict=True)
     ]
     weights = demand["population"].to_numpy(dtype=np.float64)
     xy = np.column_stack([demand.geometry.x, demand.geometry.y])
     codes, names = demand["community"].astype(str).factorize(sort=True)
     total = np.bincount(codes, weights=weights, minlength=len(names))
-    total = np.where(total > 0, total, 1.0)
     centre = np.column_stack([
-        np.bincount(codes, weights=weights * xy[:, k], minlength=len(names)) / total
+        np.bincount(codes, weights=weights * xy[:, k], minlength=len(names))
+        / np.where(total > 0, total, 1.0)
         for k in range(2)
     ])
     communities = gpd.GeoSeries(shapely.points(centre), crs=inputs.crs)
+    backdrop = backdrop if backdrop is not None else plan_backdrop(context)
+    built_by_type = [sum(k in p.types for p in plan.projects) for k in keys]
     return {
         "types": [{"key": k, "zh": t.name.zh, "en": t.name.en} for k, t in catalog.types.items()],
+        # The map opens on the type the most projects build (ties: catalog order).
+        "initial": int(np.argmax(built_by_type)) if keys else 0,
         "speed_m_per_s": context.scenario.speeds_m_per_s.general,
         "phases": [
             {"key": p.key, "deadline": p.deadline.isoformat(),
@@ -218,134 +266,21 @@ def map_data(
         "projects": _features(_to_map_lonlat(project_geometry, datum), project_props),
         "isochrones": _features(_to_map_lonlat(bands.geometry, datum), band_props),
         "communities": _features(
-            _to_map_lonlat(communities, datum), [{"name": str(n)} for n in names]
-        ),
+            _to_map_lonlat(communities, datum),
+            [{"name": str(n), "population": round(float(w))} for n, w in zip(
+                names, total, strict=True)]),
+        **_backdrop_layers(backdrop, datum, inputs.crs),
     }
 
 
-_PAGE = Template("""<!DOCTYPE html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>$title</title>
-<style>$leaflet_css</style>
-<style>
-html, body, #map { height: 100%; margin: 0; }
-body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; }
-.legend, .type-select { background: #fff; padding: 6px 8px; border-radius: 4px;
-  box-shadow: 0 1px 4px rgba(0,0,0,.3); font-size: 12px; line-height: 1.5; }
-.legend i { display: inline-block; width: 11px; height: 11px; margin-right: 4px;
-  vertical-align: -1px; border-radius: 50%; }
-.rank-icon { background: #fff; border: 2px solid; border-radius: 50%; text-align: center;
-  font: bold 11px/18px sans-serif; }
-.community-label { color: #333; font-size: 11px; white-space: nowrap;
-  text-shadow: 0 0 3px #fff, 0 0 3px #fff; }
-.note { position: absolute; bottom: 0; left: 50%; transform: translateX(-50%); z-index: 1000;
-  background: rgba(255,255,255,.8); font-size: 11px; padding: 2px 6px; }
-</style>
-</head>
-<body>
-<div id="map"></div>
-<div class="note" id="note">$note</div>
-<script>$leaflet_js</script>
-<script id="map-data" type="application/json">$data</script>
-<script>
-"use strict";
-const D = JSON.parse(document.getElementById("map-data").textContent);
-const C = $colours, CL = $colour_labels;
-const map = L.map("map", {renderer: L.svg()});
-$tiles
-const ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"};
-const esc = (v) => String(v).replace(/[&<>"]/g, (c) => ENTITIES[c]);
-const minutes = (m) => m === null ? "—" : (m / (D.speed_m_per_s * 60)).toFixed(1);
-let current = 0;
-const demandStyle = (f) => {
-  const s = f.properties.state[current];
-  return {radius: 4, weight: 0.5, color: "#333", fillOpacity: 0.85,
-          fillColor: s === "-" ? "#bdbdbd" : C[s]};
-};
-const demand = L.geoJSON(D.demand, {
-  pointToLayer: (f, ll) => L.circleMarker(ll, {className: "demand-point"}),
-  style: demandStyle,
-  onEachFeature: (f, layer) => layer.bindPopup(() => {
-    const p = f.properties, t = D.types[current], s = p.state[current], m = p.m[current];
-    return `<b>$${esc(p.id)}</b> $${esc(p.community)}<br>人口 population $${p.population}` +
-      ` (60+ $${p.pop60})<br>$${t.zh} $${t.en}: $${s === "-" ? "—" : CL[s]}<br>` +
-      `最近设施步行 nearest walk: $${minutes(m[0])} → $${minutes(m[1])} min`;
-  }),
-});
-const outlets = L.geoJSON(D.outlets, {
-  pointToLayer: (f, ll) => L.circleMarker(ll, {radius: 3, color: "#555", weight: 1,
-    fillColor: "#fff", fillOpacity: 1, className: "outlet-point"}),
-  onEachFeature: (f, layer) => layer.bindTooltip(
-    `$${esc(f.properties.id)}: $${esc(f.properties.types.join("、"))}`),
-});
-const projects = L.geoJSON(D.projects, {
-  pointToLayer: (f, ll) => L.marker(ll, {icon: L.divIcon({className: "rank-icon",
-    html: String(f.properties.rank), iconSize: [22, 22]})}),
-  onEachFeature: (f, layer) => {
-    const p = f.properties;
-    layer.on("add", () => { layer.getElement().style.borderColor = p.colour; });
-    layer.bindPopup(`<b>#$${p.rank}</b> $${esc(p.site_id)} · $${esc(p.community)}<br>` +
-      `分期 phase $${p.phase} (≤ $${p.deadline})<br>$${esc(p.type_names_zh.join("、"))}<br>` +
-      `$${esc(p.type_names_en.join(", "))}<br>投资 cost ¥$${p.cost_yuan.toLocaleString()}<br>` +
-      `新增覆盖 newly covered $${p.newly_covered_total.toLocaleString()}` +
-      ` (60+ $${p.newly_60.toLocaleString()})<br>$${esc(p.reason_zh)}<br>$${esc(p.reason_en)}`);
-  },
-});
-const bandColour = (m) => ({5: "#1b5e20", 10: "#f57f17", 15: "#0d47a1"}[m] || "#555");
-const bands = {};
-for (const m of D.minutes) {
-  bands[`$${m} 分钟步行圈 $${m}-min walk`] = L.geoJSON(
-    {type: "FeatureCollection", features: D.isochrones.features.filter(
-      (f) => f.properties.minutes === m)},
-    {style: {color: bandColour(m), weight: 1, fillOpacity: 0.08, className: "isochrone"},
-     onEachFeature: (f, layer) => layer.bindTooltip(`#$${f.properties.rank}: $${m} min`)});
-}
-const communities = L.geoJSON(D.communities, {
-  pointToLayer: (f, ll) => L.marker(ll, {interactive: false, icon: L.divIcon({
-    className: "community-label", html: esc(f.properties.name), iconSize: null})}),
-});
-const overlays = {"需求点覆盖 Demand coverage": demand, "现有网点 Existing outlets": outlets,
-  ...bands, "规划项目 Projects": projects, "社区 Communities": communities};
-for (const layer of Object.values(overlays)) layer.addTo(map);
-L.control.layers(null, overlays, {collapsed: false}).addTo(map);
-L.control.scale({imperial: false}).addTo(map);
-const select = L.control({position: "topleft"});
-select.onAdd = () => {
-  const div = L.DomUtil.create("div", "type-select");
-  const box = L.DomUtil.create("select", "", div);
-  box.id = "type-select";
-  D.types.forEach((t, i) => box.add(new Option(`$${t.zh} $${t.en}`, String(i))));
-  L.DomEvent.disableClickPropagation(div);
-  box.addEventListener("change", () => {
-    current = Number(box.value);
-    demand.setStyle(demandStyle);
-  });
-  return div;
-};
-select.addTo(map);
-const legend = L.control({position: "bottomright"});
-legend.onAdd = () => {
-  const div = L.DomUtil.create("div", "legend");
-  const dot = (colour, text) => `<i style="background:$${colour}"></i>$${text}`;
-  div.innerHTML = [
-    Object.keys(C).map((k) => dot(C[k], CL[k])),
-    D.phases.map((p) => dot(p.colour, `分期 phase $${p.key}`)),
-    D.minutes.map((m) => dot(bandColour(m), `$${m} min`)),
-  ].map((items) => items.join("<br>")).join("<hr>");
-  return div;
-};
-legend.addTo(map);
-const all = L.featureGroup([demand, outlets, projects]);
-if (all.getLayers().length) map.fitBounds(all.getBounds(), {padding: [20, 20]});
-else map.setView([34.797, 114.348], 13);
-document.body.dataset.ready = "1";
-</script>
-</body>
-</html>
-""")
+class _Page(Template):
+    """``static/map.html`` with ``%%name`` fields (its script uses ``$`` itself)."""
+
+    delimiter = "%%"
+
+
+def _page() -> Template:
+    return _Page((resources.files("siting.report") / "static" / "map.html").read_text("utf-8"))
 
 
 def map_html(
@@ -355,6 +290,7 @@ def map_html(
     tiles: TileLayer | None = None,
     notes: tuple[str, ...] = (),
     minutes: tuple[float, ...] = DEFAULT_MINUTES,
+    backdrop: Backdrop | None = None,
 ) -> str:
     """The plan map as one self-contained HTML page (see the module docstring).
 
@@ -368,27 +304,25 @@ def map_html(
         Attribution and data notes shown at the bottom of the map (e.g. "synthetic data").
     minutes
         Isochrone bands around projects, minutes at the general walking speed.
+    backdrop
+        Streets, barriers and limits (`siting.report.backdrop.plan_backdrop`); drawn from
+        ``context`` when not given.
     """
     datum = tiles.datum if tiles else "wgs84"
-    data = map_data(plan, context, datum=datum, minutes=minutes)
+    data = map_data(plan, context, datum=datum, minutes=minutes, backdrop=backdrop)
     tile_js = (
         f"L.tileLayer({json.dumps(tiles.url)}, "
         f"{{maxZoom: 19, attribution: {json.dumps(html.escape(tiles.attribution))}}}).addTo(map);"
         if tiles else ""
     )
-    labels = {k: f"{zh} {en}" for k, (zh, en) in COVERAGE_LABELS.items()}
-    return _PAGE.substitute(
+    texts = {k: list(v) for k, v in MESSAGES.items() if k.startswith(_MAP_KEYS)}
+    return _page().substitute(
         title=html.escape(f"{plan.title_zh} · {plan.title_en}"),
         leaflet_css=_leaflet_css(),
         leaflet_js=_asset("leaflet.js"),
-        data=_script_json(data),
-        colours=_script_json(COVERAGE_COLOURS),
-        colour_labels=_script_json(labels),
+        data=script_json(data),
+        colours=script_json(COVERAGE_COLOURS),
+        texts=script_json(texts),
         tiles=tile_js,
         note=" · ".join(html.escape(n) for n in notes),
     )
-
-
-def _script_json(value: object) -> str:
-    """JSON safe inside a <script> element (no ``</`` that would end it)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")

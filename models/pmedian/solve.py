@@ -32,7 +32,7 @@ sorted sites reaches 1, so separation is one pass over the sorted entries. The e
    a solution cheaper than UB (see ``BendersMaster.truncated`` in :mod:`._benders`);
 5. a second, much smaller LP master over the surviving sites and entries, started from the
    first one's binding cuts and final basis, is solved, fixed by reduced costs again, and then
-   branched on (:mod:`._pmedian_tree`): a best-first branch and bound over ``y`` whose nodes
+   branched on (:mod:`._branch_and_bound`): a best-first branch and bound over ``y`` whose nodes
    are this master under the node's fixings, solved by cutting planes from the parent's
    basis, pruned against UB, with reduced-cost fixing at every node, pseudo-cost branching
    and two copies of the master solving nodes in parallel. Integral nodes are priced exactly
@@ -44,7 +44,7 @@ integer points spent 10-20 s per solve on pmed16; HiGHS's MILP on the compact mo
 fixing did not close the ~1 % LP gap of pmed36/39 in 60 s (nor in 120 s on pmed36 in 2026-11),
 this tree closes it in about 280 nodes.
 Probing (forcing each survivor open and re-solving) cost 20-45 s there and was dropped; see
-:mod:`._pmedian_tree` for the tree's own measurements.
+:mod:`._branch_and_bound` for the tree's own measurements.
 
 Elloumi's compact model, also the whole formulation for ``backend="cbc"`` / ``"scip"``
 (independent checks on small instances): with row :math:`i`'s allowed sites sorted by cost,
@@ -89,21 +89,10 @@ from typing import Literal
 import numpy as np
 import scipy.sparse as sp
 
-from ._benders import OPTIMAL, PRUNED, BendersMaster, fix_level
-from ._errors import ModelInputError
-from ._lagrangian import lagrangian_bound
-from ._milp import BACKENDS, Backend, MilpProblem, MilpStatus, solve_milp
-from ._nearest import (
-    FloatArray,
-    IntArray,
-    MedianCore,
-    segment_cumsum,
-    sorted_rows,
-)
-from ._pmedian_heuristics import greedy, greedy_swap, local_search, open_mask
-from ._pmedian_tree import branch_and_bound
-from ._result import OPTIMALITY_TOLERANCE, Solution, Status, relative_gap
-from ._validate import (
+from .._errors import ModelInputError
+from .._milp import BACKENDS, Backend, MilpProblem, MilpStatus, solve_milp
+from .._result import OPTIMALITY_TOLERANCE, Solution, Status, relative_gap
+from .._validate import (
     check_cost_matrix,
     check_count,
     check_disjoint,
@@ -111,6 +100,12 @@ from ._validate import (
     check_time_limit,
     check_weights,
 )
+from ..arrays import FloatArray, IntArray
+from ._benders import OPTIMAL, PRUNED, BendersMaster, fix_level
+from ._branch_and_bound import branch_and_bound
+from ._heuristics import greedy, greedy_swap, local_search, open_mask
+from ._lagrangian import lagrangian_bound
+from ._sorted_rows import MedianCore, segment_cumsum, sorted_rows
 
 Method = Literal["auto", "exact", "heuristic"]
 METHODS: tuple[Method, ...] = ("auto", "exact", "heuristic")

@@ -22,7 +22,8 @@ import time
 
 import numpy as np
 
-from ._nearest import FloatArray, MedianCore, sum_by
+from ..arrays import FloatArray
+from ._sorted_rows import MedianCore, sum_by
 
 #: Iterations without improvement after which the step factor is halved.
 _PATIENCE = 20

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from .scenario import Scenario, load_scenario
+from ..scenario import Scenario, load_scenario
 
 SCENARIO_MEMBER = "scenario.yaml"
 #: Files a Shapefile reads beside its ``.shp``.
@@ -30,8 +30,8 @@ SHAPEFILE_SIDECARS = (".shx", ".dbf", ".prj", ".cpg")
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 
-class BundleError(ValueError):
-    """An archive is not a scenario bundle written by `pack_scenario`."""
+class ScenarioArchiveError(ValueError):
+    """Bytes that are not a scenario archive written by `pack_scenario`."""
 
 
 def _suffix(path: Path) -> str:
@@ -109,40 +109,40 @@ def pack_scenario(path: str | Path) -> bytes:
     return buffer.getvalue()
 
 
-def unpack_scenario(bundle: bytes, folder: Path) -> Path:
-    """Write the members of ``bundle`` into ``folder``; returns the scenario file's path.
+def unpack_scenario(archive_bytes: bytes, folder: Path) -> Path:
+    """Write the members of ``archive_bytes`` into ``folder``; returns the scenario file's path.
 
     Raises
     ------
-    BundleError
-        If ``bundle`` is not a ZIP archive, lacks ``scenario.yaml`` or holds a member that
+    ScenarioArchiveError
+        If ``archive_bytes`` is not a ZIP archive, lacks ``scenario.yaml`` or holds a member that
         would land outside ``folder``.
     """
     try:
-        archive = zipfile.ZipFile(io.BytesIO(bundle))
+        archive = zipfile.ZipFile(io.BytesIO(archive_bytes))
     except zipfile.BadZipFile as exc:
-        msg = f"not a scenario bundle: {exc}"
-        raise BundleError(msg) from exc
+        msg = f"not a scenario archive: {exc}"
+        raise ScenarioArchiveError(msg) from exc
     with archive:
         names = archive.namelist()
         if SCENARIO_MEMBER not in names:
-            msg = f"the bundle has no {SCENARIO_MEMBER}; members: {', '.join(names)}"
-            raise BundleError(msg)
+            msg = f"the archive has no {SCENARIO_MEMBER}; members: {', '.join(names)}"
+            raise ScenarioArchiveError(msg)
         # Members are flat names written by pack_scenario; anything else could escape the folder.
         nested = [n for n in names if Path(n).name != n or n in {".", ".."}]
         if nested:
-            msg = f"the bundle holds members outside its folder: {', '.join(nested)}"
-            raise BundleError(msg)
+            msg = f"the archive holds members outside its folder: {', '.join(nested)}"
+            raise ScenarioArchiveError(msg)
         for name in names:
             (folder / name).write_bytes(archive.read(name))
     return folder / SCENARIO_MEMBER
 
 
 @contextmanager
-def unpacked_scenario(bundle: bytes) -> Iterator[Scenario]:
-    """The scenario of ``bundle``, loaded from a temporary folder removed on exit.
+def unpacked_scenario(archive_bytes: bytes) -> Iterator[Scenario]:
+    """The scenario of ``archive_bytes``, loaded from a temporary folder removed on exit.
 
     Plans read their input files while they run: use the scenario inside the ``with`` block.
     """
-    with tempfile.TemporaryDirectory(prefix="siting-bundle-") as folder:
-        yield load_scenario(unpack_scenario(bundle, Path(folder)))
+    with tempfile.TemporaryDirectory(prefix="siting-archive-") as folder:
+        yield load_scenario(unpack_scenario(archive_bytes, Path(folder)))

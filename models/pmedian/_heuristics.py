@@ -26,7 +26,8 @@ import time
 
 import numpy as np
 
-from ._nearest import BoolArray, FloatArray, IntArray, MedianCore, first_positions, sum_by
+from ..arrays import BoolArray, FloatArray, IntArray
+from ._sorted_rows import MedianCore, first_positions, sum_by
 
 #: Swaps after which the incrementally kept arrays are rebuilt, to stop rounding drift.
 _REBUILD_EVERY = 64

@@ -60,9 +60,9 @@ from typing import Any
 import highspy
 import numpy as np
 
+from .._milp import MilpStatus
+from ..arrays import FloatArray, IntArray
 from ._benders import BASIC, OPTIMAL, PRUNED, Basis, BendersMaster, CutRows, fix_level
-from ._milp import MilpStatus
-from ._nearest import FloatArray, IntArray
 
 #: Copies of the master solving nodes side by side (threads; fixed so results never depend on
 #: the machine's core count).

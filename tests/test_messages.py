@@ -1,0 +1,86 @@
+"""The message catalogue: complete in both languages, the right terms, honest rounding."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from siting.messages import (
+    MESSAGES,
+    Text,
+    fields_of,
+    floor_percent,
+    ownership,
+    solver_note,
+    solver_status,
+    text,
+    wan,
+)
+
+CJK = re.compile(r"[\u3400-\u9fff]")
+#: Entries whose Chinese text is deliberately not Chinese: the switch names the other language.
+NOT_CHINESE = {"page.language", "word.none"}
+
+
+@pytest.mark.parametrize("key", sorted(MESSAGES))
+def test_every_message_has_both_languages_and_the_same_fields(key: str) -> None:
+    zh, en = MESSAGES[key]
+    assert en.strip(), key
+    assert fields_of(zh) == fields_of(en), key
+    if key not in NOT_CHINESE:
+        assert CJK.search(zh), f"{key}: no Chinese in {zh!r}"
+        assert "人次" not in zh, "人次 means visits; count residents in 人数"
+
+
+def test_money_is_in_wan_yuan() -> None:
+    headers = [t for k, t in MESSAGES.items() if k.endswith("_wan")]
+    assert headers
+    assert all("万元" in t.zh and "10,000 yuan" in t.en for t in headers)
+    assert wan(7_995_000) == "799.5"
+    assert wan(None) == "—"
+
+
+def test_fields_of_each_language_are_filled() -> None:
+    line = text("summary.tier_after", tier=Text("提升型", "Improved"))
+    assert line == Text("提升型及以上生活圈(前→后)", "Improved or higher circles (before → after)")
+
+
+@given(st.floats(min_value=0, max_value=1, allow_nan=False))
+def test_a_share_below_its_target_never_prints_as_the_target(share: float) -> None:
+    for target in (0.5, 0.8, 0.9):
+        if share < target:
+            assert float(floor_percent(share).rstrip("%")) < 100 * target
+
+
+def test_exact_shares_keep_their_value() -> None:
+    assert floor_percent(0.8) == "80%"
+    assert floor_percent(0.29) == "29%"
+    assert floor_percent(0.7996) == "79%"
+    assert floor_percent(0.2892, 1) == "28.9%"
+
+
+def test_solver_status_in_chinese_rounds_the_gap_up() -> None:
+    line = solver_status("feasible", 0.02994, 12.34)
+    assert line.zh == "可行解(未证明最优) · 与最优上界差距 ≤ 3.00% · 用时 12.3 秒"
+    assert line.en == "feasible (not proven optimal) · gap to the proven bound ≤ 3.00% · 12.3 s"
+    assert CJK.search(solver_status("optimal", 0.0, 1.0).zh)
+    assert "status" not in solver_status("infeasible", float("inf"), 1.0).en
+
+
+def test_known_solver_reasons_are_translated() -> None:
+    note = solver_note("stopped by the time limit of 15.0 s; gap 3.924%")
+    assert note.zh == "求解器说明:达到求解时限 15.0 秒后停止;差距 3.924%"
+    assert note.en == "Solver note: stopped by the time limit of 15.0 s; gap 3.924%"
+    other = solver_note("something new happened")
+    assert CJK.search(other.zh)
+    assert "something new happened" in other.zh
+
+
+def test_ownership_vocabulary() -> None:
+    assert ownership("state/collective") == Text("国有/集体", "state/collective")
+    assert ownership("private") == Text("私有", "private")
+    assert ownership("村委会") == Text("村委会", "村委会")
+    assert ownership("") == Text("", "")
