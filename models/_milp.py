@@ -266,6 +266,22 @@ _Raw = tuple[MilpStatus, "npt.NDArray[np.float64] | None", float, float,
              "npt.NDArray[np.float64] | None"]
 
 
+#: Threads HiGHS's global scheduler was last started for (None: its default). HiGHS refuses a
+#: solve whose ``threads`` differs from the running scheduler's, so a change restarts it (a solve
+#: run on the calling thread shares that scheduler; a worker thread's is released after it).
+_scheduler_threads: int | None = None
+
+
+def _use_threads(threads: int | None) -> None:
+    """Restart HiGHS's scheduler when a solve asks for another number of threads."""
+    import highspy
+
+    global _scheduler_threads
+    if threads != _scheduler_threads:
+        highspy.Highs.resetGlobalScheduler(True)
+        _scheduler_threads = threads
+
+
 def _solve_highs(
     problem: MilpProblem,
     time_limit: float | None,
@@ -285,6 +301,7 @@ def _solve_highs(
     h.setOptionValue("mip_rel_gap", mip_rel_gap)
     if time_limit is not None:
         h.setOptionValue("time_limit", float(time_limit))
+    _use_threads(threads)
     if threads is not None:
         h.setOptionValue("threads", int(threads))
     is_mip = bool(problem.integer.any())

@@ -209,7 +209,7 @@ def target_results(context: PlanContext, tiers: TierReport) -> list[TargetResult
             deadline=scenario.phases[scenario.phase_index(target.by_phase)].deadline.isoformat(),
             hard=target.hard, communities=list(target.communities), required=target.required,
             reached=reached, met=met,
-            min_budget_yuan=math.ceil(scale_up(plan.scale) * total) if plan is not None and
+            min_budget_yuan=round(scale_up(plan.scale) * total, 2) if plan is not None and
             np.isfinite(plan.scale) else None,
             min_budget_scale=scale_up(plan.scale) if plan is not None and
             np.isfinite(plan.scale) else None,

@@ -211,11 +211,16 @@ PROJECT_KIND = {
 CENTRE_SITE = ((300.0, 900.0), (150.0, 400.0))
 OUTLET_SITE = ((40.0, 200.0), (100.0, 300.0), 0.2)
 # Pilot communities [A]: the action plan names them because 品质型 is within their reach by
-# 2025-12, so the demo gives each the premises a district would line up for it: a piece of idle
+# 2025-12, so the demo gives each the premises a district would line up for it: pieces of idle
 # state property (盘活存量房产) and ground-floor units (底商单元), at most this many in all, each on
 # the block whose neighbours within the radius (m, straight line, well inside the 5-minute walk)
 # hold the most residents no premises is near yet.
 PILOT_UNITS = (10, 110.0)
+# How many of them are idle state property (the rest ground-floor units), and its floor area:
+# room for an embedded service complex (社区嵌入式服务设施, ≥ 600 m², ≥ 800 m² where possible [V],
+# domain brief §1).
+PILOT_STATE_PROPERTY = 2
+PILOT_PROPERTY_AREA_M2 = (600.0, 1200.0)
 # Where every site cost comes from (the catalog's cost ranges carry their own source tags).
 COST_SOURCE = ("A: site cost = floor area × a per-m² range of this generator's site kinds; type "
                "costs within siting/data/catalog.yaml cost_yuan ranges")
@@ -710,11 +715,13 @@ def build_upgrade_sites(
             best = int(np.argmax(gain))
             open_people[near[best]] = 0.0
             block = idx[best]
-            kind = "闲置国有/集体房产" if unit == 0 else "底商单元"
+            kind = "闲置国有/集体房产" if unit < PILOT_STATE_PROPERTY else "底商单元"
             _, area_range, cost_range = SITE_KINDS[kind]
+            if unit < PILOT_STATE_PROPERTY:
+                area_range = PILOT_PROPERTY_AREA_M2
             a = float(np.round(rng.uniform(*area_range)))
-            rows.append({"kind": kind, "ownership": "state/collective" if unit == 0 else
-                         "private", "floor_area_m2": a,
+            owner = "state/collective" if unit < PILOT_STATE_PROPERTY else "private"
+            rows.append({"kind": kind, "ownership": owner, "floor_area_m2": a,
                          "base_cost_yuan": float(np.round(a * rng.uniform(*cost_range), -3)),
                          "allowed_types": _fitting(a, catalog), "first_phase": PHASES[0][0],
                          "x": float(xy[block, 0]), "y": float(xy[block, 1])})
