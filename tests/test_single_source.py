@@ -207,6 +207,19 @@ def test_row_larger_than_every_reachable_site_is_infeasible_with_reason() -> Non
     assert capacitated_pmedian(cost, 2, [3.0, 3.0, 9.0], [8.0, 8.0]).is_optimal
 
 
+@pytest.mark.parametrize("backend", ["highs", "cbc", "scip"])
+def test_max_cover_leaves_a_row_larger_than_every_site_unserved(backend: str) -> None:
+    """Covering may leave rows out: the row of 9 fits neither site, the rows of 2 and 3 share
+    the site of 5 (the other site holds only 4, so one of them could go there instead)."""
+    sol = capacitated_max_cover(np.ones((3, 2)), [9.0, 2.0, 3.0], [5.0, 4.0], p=2, cutoff=2.0,
+                                single_source=True, backend=backend)  # type: ignore[arg-type]
+    assert sol.is_optimal
+    assert sol.objective == pytest.approx(5.0)
+    assert sol.assignment[0] == -1
+    assert (sol.assignment[1:] >= 0).all()
+    assert "5 of 14" in sol.reason
+
+
 def test_bin_packing_infeasibility_is_reported() -> None:
     """Three rows of 6 into two sites of 10: enough capacity in total, not whole."""
     sol = capacitated_pmedian(np.ones((3, 2)), 2, [6.0, 6.0, 6.0], [10.0, 10.0],
