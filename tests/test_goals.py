@@ -5,7 +5,7 @@ tiny instances: every assignment of a phase (or none) to every allowed (site, ty
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -25,7 +25,7 @@ from siting.models.multitype import (
     plan_sites,
     prepare_instance,
 )
-from siting.models.multitype.lifts import GoalLevel
+from siting.models.multitype.lifts import GoalLevel, affordable_bound
 
 N_PHASES = 2
 N_GROUPS = 3  # communities
@@ -320,3 +320,23 @@ def test_goal_level_reaches_what_one_by_one_lifting_affords(seed: int) -> None:
     k = int((np.cumsum(known[known > 0]) <= inst.phase_budgets.sum() + 1e-9).sum())
     solution = plan_sites(inst.types(), **inst.kwargs(), goals=GoalLevel(tuple(goals)))
     assert solution.goal_value >= k - 1e-9
+
+
+@pytest.mark.parametrize("seed", range(15))
+@pytest.mark.parametrize("scale", [0.3, 1.0])
+def test_the_affordable_goal_bound_is_never_below_the_best_goal_level(
+    seed: int, scale: float,
+) -> None:
+    """Counting only goals whose stand-alone lower bound fits the whole budget bounds the goal
+    level from above (brute force), and excludes some goals when the budget is small."""
+    inst = random_instance(seed)
+    every = enumerate_plans(inst)
+    best = level(every.holds, len(inst.goals()))[every.within(inst.phase_budgets * scale)].max()
+    instance = prepare_instance(inst.types(), inst.goals(), [], **inst.kwargs(scale))
+    costs = goal_costs(instance)
+    bound = affordable_bound(instance.goals, instance.inp, costs)
+    assert bound >= best - 1e-9
+    if np.any(costs.bound > inst.phase_budgets.sum() * scale + 1e-6):
+        everything = affordable_bound(instance.goals, instance.inp,
+                                      replace(costs, bound=np.zeros_like(costs.bound)))
+        assert bound < everything

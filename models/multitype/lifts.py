@@ -98,6 +98,24 @@ def goal_level(pg: PreparedGoals, holds: BoolArray, inp: Inputs) -> float:
     return float((goal_weights(pg, inp) * holds).sum())
 
 
+def affordable_bound(pg: PreparedGoals, inp: Inputs, costs: GoalCosts) -> float:
+    """An upper bound on the goal level from the goals' stand-alone costs alone.
+
+    A goal that holds at the end of a plan makes that plan cost at least the goal's proven
+    stand-alone lower bound (``costs.bound``, by ``costs.by_phase``), so a goal whose bound
+    exceeds every budget released by then can never hold; every other goal is counted at its
+    full weight. Weak (facilities shared between goals are not charged), but always at hand
+    when the goal level's MILP had no time to prove a bound of its own.
+    """
+    n_phases = inp.shape[2]
+    if costs.by_phase not in (-1, n_phases - 1):
+        return float("inf")  # costs by an earlier phase do not bound holding at the end
+    lower = np.nan_to_num(np.asarray(costs.bound, dtype=float), nan=0.0)
+    released = float(inp.budget_cum[-1])
+    possible = lower <= released * (1 + TOL) + TOL
+    return float(goal_weights(pg, inp)[possible].sum())
+
+
 @dataclass(frozen=True)
 class LiftResult:
     """The goal level's plan, value and proven upper bound."""

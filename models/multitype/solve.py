@@ -20,7 +20,16 @@ from .diagnosis import diagnose, nothing_affordable
 from .goals import PreparedGoals, counts_met, goal_holds, goal_values, prepare_goals
 from .greedy import best_greedy
 from .inputs import CoverageRequirement, DiminishingReturns, TypeCoverage
-from .lifts import GoalLevel, LiftResult, fill, goal_level, lift_greedy, lift_stage, with_goal_floor
+from .lifts import (
+    GoalLevel,
+    LiftResult,
+    affordable_bound,
+    fill,
+    goal_level,
+    lift_greedy,
+    lift_stage,
+    with_goal_floor,
+)
 from .milp import build_model, to_columns
 from .plans import Plan, evaluate, prune
 from .prepare import (
@@ -216,6 +225,7 @@ def plan_sites(
                           [start_plan, lift_greedy(inp, prepared, pg, costs, start_plan)],
                           backend=backend, time_limit=None if left is None else 0.35 * left,
                           mip_rel_gap=mip_rel_gap)
+        lift = replace(lift, bound=min(lift.bound, affordable_bound(pg, inp, costs)))
         if not np.isfinite(lift.value):
             why = ("the goal counts cannot be met within the budget" if lift.status is
                    Status.INFEASIBLE else "no plan meeting the goal counts found within the "
@@ -295,8 +305,8 @@ def plan_sites(
         return finish(plan, bound, Status.OPTIMAL, solver, used)
     if method == "heuristic":
         why = "greedy plan"
-    elif stopped:
-        why = f"stopped by the time limit of {clock.limit} s"
+    elif stopped and clock.limit is not None:
+        why = f"stopped by the time limit of {clock.limit:.1f} s"
     else:
         why = f"stopped at mip_rel_gap={mip_rel_gap}"
     return finish(plan, bound, Status.FEASIBLE, solver, used, f"{why}; gap {gap:.3%}")
