@@ -27,7 +27,7 @@ from .plan_model import (
     TypeSummary,
 )
 from .ranking import RankedProject
-from .target_results import community_costs, lift_curve, target_results
+from .target_results import community_costs, lift_curve, lifts_within, target_results
 from .tier_status import evaluate_tiers
 
 
@@ -277,6 +277,8 @@ def assemble_plan(context: PlanContext) -> Plan:
             seconds=round(solution.seconds, 3), reason=solution.reason,
             goal_value=solution.goal_value, goal_bound=solution.goal_bound,
             goal_status=solution.goal_status,
+            communities_lifted=sum(1 for c in costs if c.lifted),
+            lifts_one_by_one=lifts_within(costs, scenario.total_budget_yuan()),
         ),
         tiers=tiers,
         targets=target_results(context, tiers),

@@ -23,6 +23,7 @@ from .compare import compare_command
 from .diff_command import print_diff
 from .findings import ScenarioError
 from .inputs import load_inputs
+from .messages import solver_status
 from .models import ModelInputError
 from .network import NetworkError
 from .output_folder import check_output_folder, marker_stamp
@@ -242,9 +243,10 @@ def _print_summary(console: Console, plan: Plan, target: Path, files: list[Path]
     solver = plan.solver
     console.print(
         f"[bold]{plan.title_zh}[/bold] — {len(plan.projects)} projects, "
-        f"¥{sum(p.cost_yuan for p in plan.projects):,.0f}; solver {solver.status}, "
-        f"gap {solver.gap:.3%}, {solver.seconds:.1f} s"
+        f"¥{sum(p.cost_yuan for p in plan.projects):,.0f}"
     )
+    status = solver_status(solver.status, solver.gap, solver.seconds, solver.lifts())
+    console.print(f"{status.zh}\n{status.en}", highlight=False)
     table = Table(title="覆盖率 Coverage (before → after)")
     for header in ("设施类型 Type", "before", "after", "new"):
         table.add_column(header)

@@ -77,6 +77,13 @@ MESSAGES: dict[str, Text] = {
     "solver.unknown": Text("状态 {status}", "status {status}"),
     "solver.line": Text("{status} · 与最优上界差距 ≤ {gap} · 用时 {seconds} 秒",
                         "{status} · gap to the proven bound ≤ {gap} · {seconds} s"),
+    "solver.goal_line": Text(
+        "{status} · 期末 {lifted} 个社区提升一级(逐个按最省投资提升可达 {one_by_one} 个){coverage}"
+        " · 用时 {seconds} 秒",
+        "{status} · {lifted} communities lifted a tier by the end (one by one at least cost: "
+        "{one_by_one}){coverage} · {seconds} s"),
+    "solver.coverage_gap": Text(" · 覆盖率与最优上界差距 ≤ {gap}",
+                                " · coverage gap to the proven bound ≤ {gap}"),
     "solver.note": Text("求解器说明:{text}", "Solver note: {text}"),
     "solver.time_limit": Text("达到求解时限 {limit} 秒后停止",
                               "stopped by the time limit of {limit} s"),
@@ -407,14 +414,26 @@ _STATUS_KEYS = {"optimal": "solver.optimal", "feasible": "solver.feasible",
                 "infeasible": "solver.infeasible"}
 
 
-def solver_status(status: str, gap: float, seconds: float) -> Text:
-    """The solver's outcome in words: status, proven gap (rounded up) and seconds."""
+def solver_status(status: str, gap: float, seconds: float,
+                  lifts: tuple[int, int, bool] | None = None) -> Text:
+    """The solver's outcome in words: status, proven gap (rounded up) and seconds.
+
+    With the tier objective, ``lifts`` is (communities lifted, how many lifting one by one at
+    least cost affords, whether the lifting level is proven optimal): the line leads with the
+    lifts, and the coverage gap follows only once the lifting level is proven, since the
+    coverage is optimised with that level held.
+    """
     key = _STATUS_KEYS.get(status)
     name = text(key) if key else text("solver.unknown", status=status)
     # The gap is an upper limit: round it up so that 2.994 % never reads as 2.99 %.
     shown = math.ceil(gap * 1e4 - 1e-6) / 100 if math.isfinite(gap) else math.inf
     gap_text = f"{shown:.2f}%" if math.isfinite(shown) else "∞"
-    return text("solver.line", status=name, gap=gap_text, seconds=f"{seconds:.1f}")
+    if lifts is None:
+        return text("solver.line", status=name, gap=gap_text, seconds=f"{seconds:.1f}")
+    lifted, one_by_one, proven = lifts
+    coverage = text("solver.coverage_gap", gap=gap_text) if proven else Text("", "")
+    return text("solver.goal_line", status=name, lifted=lifted, one_by_one=one_by_one,
+                coverage=coverage, seconds=f"{seconds:.1f}")
 
 
 #: Known English phrases of the optimizer's reasons and their catalogue entries; a reason is

@@ -105,6 +105,10 @@ class SolverReport(Record):
     With the tier objective, ``goal_value`` is what its first level reached (communities × tiers
     held at the plan's end, earlier phases breaking ties; `siting.models.multitype.lifts`),
     ``goal_bound`` its proven upper bound and ``goal_status`` whether that level is optimal.
+    ``communities_lifted`` counts the communities the plan lifts at least one tier by its end,
+    ``lifts_one_by_one`` how many lifting them one by one, each at its least cost to the next
+    tier and cheapest first, would afford within the whole budget (the yardstick the plan must
+    reach; `siting.target_results.lifts_within`).
     """
 
     status: str
@@ -118,6 +122,15 @@ class SolverReport(Record):
     goal_value: float = 0.0
     goal_bound: float = 0.0
     goal_status: str = ""
+    communities_lifted: int = 0
+    lifts_one_by_one: int = 0
+
+    def lifts(self) -> tuple[int, int, bool] | None:
+        """Communities lifted, the one-by-one yardstick and whether the lifting level is proven
+        optimal (`siting.messages.solver_status`); None without the tier objective."""
+        if not self.goal_status:
+            return None
+        return self.communities_lifted, self.lifts_one_by_one, self.goal_status == "optimal"
 
 
 class SpendRow(Record):

@@ -70,6 +70,19 @@ def test_solver_status_in_chinese_rounds_the_gap_up() -> None:
     assert "status" not in solver_status("infeasible", float("inf"), 1.0).en
 
 
+def test_with_the_tier_objective_the_solver_line_leads_with_the_lifts() -> None:
+    """The coverage gap under an unproven lifting level says nothing a planner can use: it is
+    left out until the lifting level is proven."""
+    unproven = solver_status("feasible", 9.375, 9.7, (17, 16, False))
+    assert unproven.zh == ("可行解(未证明最优) · 期末 17 个社区提升一级"
+                           "(逐个按最省投资提升可达 16 个) · 用时 9.7 秒")
+    assert "17 communities lifted a tier" in unproven.en
+    assert "gap" not in unproven.en
+    proven = solver_status("feasible", 0.0123, 9.7, (17, 16, True))
+    assert "覆盖率与最优上界差距 ≤ 1.23%" in proven.zh
+    assert "coverage gap to the proven bound ≤ 1.23%" in proven.en
+
+
 def test_known_solver_reasons_are_translated() -> None:
     note = solver_note("stopped by the time limit of 15.0 s; gap 3.924%")
     assert note.zh == "求解器说明:达到求解时限 15.0 秒后停止;差距 3.924%"

@@ -81,7 +81,7 @@ def summary_section(data: ReportData) -> str:
     cards = "".join(f'<div class="card"><div class="label">{k}</div>'
                     f'<div class="value">{v}</div></div>' for k, v in items)
     solver = plan.solver
-    status = solver_status(solver.status, solver.gap, solver.seconds)
+    status = solver_status(solver.status, solver.gap, solver.seconds, solver.lifts())
     notices = "".join(f"<li>{bi(n)}</li>" for n in _notices(data))
     listed = (f'<details class="notices" open><summary>{msg("summary.notices")}</summary>'
               f'<ul class="warnings">{notices}</ul></details>' if notices else "")
