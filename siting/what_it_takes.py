@@ -120,8 +120,12 @@ def what_it_takes(
         The tier goals of every community.
     targets
         The targets' goal counts and priority.
+    backend, mip_rel_gap
+        MILP solver and relative gap of every solve (`siting.models.multitype.cheapest_plan`).
     time_limit
-        X
+        Seconds for the whole call: 30 % of it for the communities' next-tier costs, the rest
+        shared by the targets in priority order (each gets an equal share of what is left);
+        None for no limit.
     """
     start = time.perf_counter()
     pg = instance.goals
