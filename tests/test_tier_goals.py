@@ -103,3 +103,15 @@ def test_the_report_has_the_what_it_takes_section(plan: Plan, tmp_path: Path,
     assert "what it would take" in page.lower()
     assert 'id="chart-lift_curve"' in page
     assert (tmp_path / "charts" / "lift_curve.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_the_plan_lifts_at_least_what_one_by_one_lifting_affords(plan: Plan) -> None:
+    """Issue 11's yardstick: if the next-tier costs, cheapest first, fit the budget k at a time,
+    the plan lifts at least k communities (their union is a plan), and says both numbers."""
+    budget = sum(p.budget_yuan for p in plan.phases)
+    costs = sorted(c.cost_to_next_tier_yuan for c in plan.tier_costs
+                   if c.cost_to_next_tier_yuan is not None and c.cost_to_next_tier_yuan > 0)
+    k = int((np.cumsum(costs) <= budget + 1e-6).sum())
+    assert plan.solver.lifts_one_by_one == k
+    assert plan.solver.communities_lifted == sum(1 for c in plan.tier_costs if c.lifted)
+    assert plan.solver.communities_lifted >= k
