@@ -145,3 +145,15 @@ def test_array_aliases_are_defined_once() -> None:
         for p in (REPO / folder).rglob("*.py") if pattern.search(p.read_text(encoding="utf-8"))
     )
     assert defined == ["models/arrays.py"]
+
+
+def test_mypy_sees_the_models_as_siting_models() -> None:
+    """mypy reads ``models/`` as ``siting.models`` through ``typecheck/`` (see its README)."""
+    import tomllib
+
+    link = REPO / "typecheck" / "siting" / "models"
+    assert link.is_symlink()
+    assert link.resolve() == (REPO / "models").resolve()
+    mypy = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mypy"]
+    assert "typecheck/siting/models" in mypy["files"]
+    assert "typecheck" in mypy["mypy_path"]
