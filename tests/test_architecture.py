@@ -19,7 +19,8 @@ REPO = Path(__file__).parents[1]
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("siting._base", "siting._errors", "siting.findings", "siting.text_files",
               "siting.messages")),
-    ("loading", ("siting.datum", "siting.projection", "siting.coordinates", "siting.catalog",
+    ("loading", ("siting.walking_time", "siting.datum", "siting.projection",
+                 "siting.coordinates", "siting.catalog",
                  "siting.tier_rules", "siting.city_targets", "siting.demand_list",
                  "siting.scenario", "siting.inputs")),
     ("network", ("siting.walk_filter", "siting.osm", "siting.streets", "siting.network",

@@ -5,7 +5,7 @@ the residents the type serves and those aged 60+ who are outside its walking thr
 after the plan, and the residents-weighted median and the maximum walking time to the nearest
 facility of the type (existing outlets before; outlets and new facilities after).
 
-Walking minutes are metres / (group speed × 60), each row at its own group's speed
+Walking minutes are each row's metres at its own group's speed (`siting.walking_time`)
 (domain brief §5): the elderly walk slower, so the same street is more minutes for them.
 Distances were computed only up to `siting.planning.REPORT_REACH_FACTOR` × the longest threshold;
 beyond that a walking time is ``inf`` (no facility within the computed reach).
@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+
+from ..walking_time import metres_to_minutes
 
 if TYPE_CHECKING:
     from ..context import PlanContext
@@ -49,7 +51,7 @@ def _row_minutes(
     speeds = context.scenario.speeds_m_per_s
     groups, code = np.unique(np.asarray(rows.group, dtype=str), return_inverse=True)
     speed = np.array([speeds.of(g) for g in groups], dtype=np.float64)[code]
-    return metres / (speed * 60.0)
+    return metres_to_minutes(metres, speed)
 
 
 def _weighted_median(
