@@ -11,6 +11,7 @@ from ._milp import BACKENDS, Backend
 from ._result import Solution, Status
 from .capacitated import capacitated_max_cover, capacitated_pmedian
 from .center import pcenter
+from .clock import Clock
 from .coverage import max_cover, partial_cover, set_cover
 from .multitype import (
     CoverageRequirement,
@@ -25,6 +26,7 @@ from .pmedian import pmedian
 __all__ = [
     "BACKENDS",
     "Backend",
+    "Clock",
     "CoverageRequirement",
     "DiminishingReturns",
     "ModelInputError",

@@ -12,6 +12,7 @@ import pytest
 import scipy.sparse as sp
 
 from benchmarks.orlib import read_pmed
+from siting.models import Clock
 from siting.models._errors import ModelInputError
 from siting.models._result import Status
 from siting.models.pmedian import pmedian
@@ -233,7 +234,7 @@ def test_branch_and_bound_matches_cbc_from_a_poor_incumbent(seed: int) -> None:
     # the first six sites: far from optimal, so the tree must find the optimum itself
     poor = np.arange(6)
     upper = core.objective(open_mask(60, poor))
-    master = BendersMaster(core, poor, np.inf)
+    master = BendersMaster(core, poor, Clock(None))
     master.solve()
     root = master.bound
     found, bound, status = branch_and_bound(master, upper, True)
@@ -262,7 +263,7 @@ def test_master_copy_purge_and_dropped_cuts_keep_the_lp_value() -> None:
     from siting.models.pmedian._benders import BendersMaster
 
     core = _random_core(3, 50, 4)
-    master = BendersMaster(core, np.arange(4), np.inf)
+    master = BendersMaster(core, np.arange(4), Clock(None))
     value = master.solve().bound
     twin = master.copy()
     assert twin.solve().bound == pytest.approx(value)
@@ -321,10 +322,10 @@ def test_second_master_inherits_valid_cuts() -> None:
     from siting.models.pmedian.solve import _compact, _fixed
 
     core = _random_core(0, 60, 6)
-    sites, _, _ = _compact(core, "cbc", None, np.inf)
+    sites, _, _ = _compact(core, "cbc", None, Clock(None))
     assert sites is not None
     best = core.objective(open_mask(60, sites))
-    master = BendersMaster(core, np.arange(6), np.inf)
+    master = BendersMaster(core, np.arange(6), Clock(None))
     lp = master.solve()
     assert master.bound < best - 1  # a gap, so the stage keeps a choice
     level = fix_level(best + 3, True)  # an incumbent a little worse than the optimum
@@ -333,8 +334,8 @@ def test_second_master_inherits_valid_cuts() -> None:
     stage = _fixed(master.truncated(level), closed, opened)
     assert stage.candidate.sum() > stage.q
     start = sites[stage.candidate[sites]]
-    plain = BendersMaster(stage, start, np.inf)
-    seeded = BendersMaster(stage, start, np.inf)
+    plain = BendersMaster(stage, start, Clock(None))
+    seeded = BendersMaster(stage, start, Clock(None))
     seeded.inherit_cuts(master)
     assert seeded.cut_count > plain.cut_count
     value = seeded.solve().bound
@@ -350,7 +351,7 @@ def test_cut_slack_and_keys_match_the_cuts_written_out() -> None:
 
     core = _random_core(5, 40, 4)
     rows = core.rows
-    master = BendersMaster(core, np.arange(4), np.inf)
+    master = BendersMaster(core, np.arange(4), Clock(None))
     rng = np.random.default_rng(5)
     client = rng.integers(0, 40, 200)
     # levels at entry costs (as separation makes them), between them, and past the last one
@@ -383,7 +384,7 @@ def test_cut_rows_taken_and_extended_equal_the_rows_built_directly() -> None:
     from siting.models.pmedian._benders import BendersMaster
 
     core = _random_core(6, 30, 3)
-    master = BendersMaster(core, np.arange(3), np.inf)
+    master = BendersMaster(core, np.arange(3), Clock(None))
     rng = np.random.default_rng(6)
     client = rng.integers(0, 30, 50)
     level = core.rows.cost[core.rows.indptr[client] + rng.integers(0, core.rows.counts[client])]

@@ -81,7 +81,6 @@ problems", Annals of Operations Research 150 (2007) 205-230.
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
@@ -97,10 +96,10 @@ from .._validate import (
     check_count,
     check_disjoint,
     check_sites,
-    check_time_limit,
     check_weights,
 )
 from ..arrays import FloatArray, IntArray
+from ..clock import Clock
 from ._benders import OPTIMAL, PRUNED, BendersMaster, fix_level
 from ._branch_and_bound import branch_and_bound
 from ._heuristics import greedy, greedy_swap, local_search, open_mask
@@ -183,7 +182,7 @@ def pmedian(
         Invalid costs, weights, site lists, ``p``, ``cutoff``, ``penalty``, ``method``,
         ``backend`` or ``time_limit``; the message names the argument.
     """
-    start = time.perf_counter()
+    clock = Clock(time_limit)
     matrix = check_cost_matrix(cost)
     n, m = matrix.shape
     w = check_weights(weights, n)
@@ -191,9 +190,7 @@ def pmedian(
     banned = check_sites(forbidden, m, name="forbidden")  # type: ignore[arg-type]
     check_disjoint(fixed, banned)
     p = check_count(p, m - banned.size, fixed.size)
-    limit = check_time_limit(time_limit)
     _check_options(cutoff, penalty, method, backend)
-    deadline = start + limit if limit is not None else np.inf
 
     prep = _prepare(matrix, w, fixed, banned, p, cutoff, penalty)
     core = prep.core
@@ -204,10 +201,10 @@ def pmedian(
     elif method == "heuristic" or (
         method == "auto" and core.rows.site.size > EXACT_MAX_ENTRIES
     ):
-        outcome = _heuristic(core, seed, deadline)
+        outcome = _heuristic(core, seed, clock)
     else:
-        outcome = _exact(core, backend, seed, deadline, prep.integral)
-    return _finish(matrix, w, prep, outcome, cutoff, penalty, start)
+        outcome = _exact(core, backend, seed, clock, prep.integral)
+    return _finish(matrix, w, prep, outcome, cutoff, penalty, clock)
 
 
 def _check_options(
@@ -290,12 +287,12 @@ class _Outcome:
     infeasible: bool = False
 
 
-def _heuristic(core: MedianCore, seed: int, deadline: float) -> _Outcome:
-    sites, obj = greedy_swap(core, starts=HEURISTIC_STARTS, seed=seed, deadline=deadline)
+def _heuristic(core: MedianCore, seed: int, clock: Clock) -> _Outcome:
+    sites, obj = greedy_swap(core, starts=HEURISTIC_STARTS, seed=seed, clock=clock)
     row_cost = core.nearest(open_mask(core.rows.n_sites, sites))[1]
-    bound = lagrangian_bound(core, obj, core.weight * row_cost, deadline=deadline)
+    bound = lagrangian_bound(core, obj, core.weight * row_cost, clock=clock)
     bound = max(bound, core.trivial_bound())
-    timed_out = time.perf_counter() >= deadline
+    timed_out = clock.expired
     reason = "time limit reached during the heuristic" if timed_out else ""
     return _Outcome(sites, obj, bound, "heuristic", "greedy+swap+lagrangian", reason)
 
@@ -307,7 +304,7 @@ def _finish(
     outcome: _Outcome,
     cutoff: float | None,
     penalty: float | None,
-    start: float,
+    clock: Clock,
 ) -> Solution:
     """Assign every row to its nearest open site and price the result on the original data."""
     n, m = matrix.shape
@@ -334,7 +331,7 @@ def _finish(
             f"{rows[:10].tolist()}); give a penalty, raise p or relax the cutoff"
         )
         return _solution(
-            prep, outcome, sites, assignment, np.inf, np.inf, Status.INFEASIBLE, reasons, start
+            prep, outcome, sites, assignment, np.inf, np.inf, Status.INFEASIBLE, reasons, clock
         )
     if prep.unreachable.size:
         reasons.append(
@@ -345,7 +342,7 @@ def _finish(
     bound = min(outcome.bound, objective)
     proven = relative_gap(objective, bound, "min") <= OPTIMALITY_TOLERANCE
     status = Status.OPTIMAL if proven else Status.FEASIBLE
-    return _solution(prep, outcome, sites, assignment, objective, bound, status, reasons, start)
+    return _solution(prep, outcome, sites, assignment, objective, bound, status, reasons, clock)
 
 
 def _solution(
@@ -357,7 +354,7 @@ def _solution(
     bound: float,
     status: Status,
     reasons: list[str],
-    start: float,
+    clock: Clock,
 ) -> Solution:
     return Solution(
         problem="pmedian",
@@ -370,7 +367,7 @@ def _solution(
         status=status,
         backend=outcome.backend,
         method=outcome.method,
-        seconds=time.perf_counter() - start,
+        seconds=clock.seconds,
         unreachable=prep.unreachable,
         reason="; ".join(r for r in reasons if r),
     )
@@ -392,23 +389,23 @@ def _fixed(core: MedianCore, closed: IntArray, opened: IntArray) -> MedianCore:
 
 
 def _exact(
-    core: MedianCore, backend: Backend, seed: int, deadline: float, integral: bool
+    core: MedianCore, backend: Backend, seed: int, clock: Clock, integral: bool
 ) -> _Outcome:
     if backend != "highs":
-        sites, obj = greedy_swap(core, starts=EXACT_STARTS, seed=seed, deadline=deadline)
-        if time.perf_counter() >= deadline:
+        sites, obj = greedy_swap(core, starts=EXACT_STARTS, seed=seed, clock=clock)
+        if clock.expired:
             return _heuristic_only(core, sites, obj, -np.inf)
-        found, bound, status = _compact(core, backend, sites, deadline)
+        found, bound, status = _compact(core, backend, sites, clock)
         return _settle(core, sites, obj, found, bound, status, backend, "elloumi")
     # the LP master (HiGHS, which releases the GIL) is solved while greedy + swap runs
     start = greedy(core)
-    benders = BendersMaster(core, start, deadline)
+    benders = BendersMaster(core, start, clock)
     with ThreadPoolExecutor(max_workers=1) as pool:
         solving = pool.submit(benders.solve)
-        sites, obj = greedy_swap(core, starts=EXACT_STARTS, seed=seed, deadline=deadline,
+        sites, obj = greedy_swap(core, starts=EXACT_STARTS, seed=seed, clock=clock,
                                  plain=start)
         lp = solving.result()
-    if time.perf_counter() >= deadline:
+    if clock.expired:
         return _heuristic_only(core, sites, obj, benders.bound)
     method = "benders-lp+branch"
     if lp.status in PRUNED:
@@ -419,7 +416,7 @@ def _exact(
     x, reduced = lp.x, lp.reduced
     # rounding the LP point and polishing it often beats the greedy start
     top = np.argsort(-np.where(core.candidate, x[: core.rows.n_sites], -1.0), kind="stable")
-    lp_sites, lp_obj = local_search(core, np.sort(top[: core.q]), deadline=deadline)
+    lp_sites, lp_obj = local_search(core, np.sort(top[: core.q]), clock=clock)
     if lp_obj < obj:
         sites, obj = lp_sites, lp_obj
     if obj - benders.bound <= OPTIMALITY_TOLERANCE * max(1.0, abs(obj)):
@@ -437,7 +434,7 @@ def _exact(
         return _settle(core, sites, obj, None, max(benders.bound, floor), MilpStatus.OPTIMAL,
                        "highs", method)
     # a second master over the surviving sites only: its LPs are small, so branching is cheap
-    second = BendersMaster(stage, sites[stage.candidate[sites]], deadline)
+    second = BendersMaster(stage, sites[stage.candidate[sites]], clock)
     second.inherit_cuts(benders)
     lp = second.solve()
     if lp.status in PRUNED or second.bound > level:
@@ -486,7 +483,7 @@ def _settle(
 
 
 def _compact(
-    core: MedianCore, backend: Backend, warm: IntArray | None, deadline: float
+    core: MedianCore, backend: Backend, warm: IntArray | None, clock: Clock
 ) -> tuple[IntArray | None, float, MilpStatus]:
     """Solve ``core`` with Elloumi's model in chained form; sites found, bound and status.
 
@@ -533,9 +530,8 @@ def _compact(
         integer=np.concatenate((np.ones(m, dtype=np.bool_), np.zeros(n_e, dtype=np.bool_))),
         offset=core.trivial_bound(),
     )
-    left = deadline - time.perf_counter()
     out = solve_milp(
-        problem, backend=backend, time_limit=None if np.isinf(left) else max(left, 1e-3),
+        problem, backend=backend, time_limit=clock.remaining(),
         mip_rel_gap=0.1 * OPTIMALITY_TOLERANCE, warm_start=start,
     )
     found = None if out.x is None else cands[out.x[:m] > 0.5]
