@@ -184,7 +184,7 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
             types, **arrays,
             returns=returns,
             goals=level if wanted else None,
-            method="heuristic" if solver.method == "heuristic" else "benders",
+            method=solver.model_method,
             backend=solver.backend,
             time_limit=clock.remaining(),
             mip_rel_gap=solver.mip_rel_gap,
