@@ -545,7 +545,7 @@ def max_cover(
                 ),
             )
     if lp_x is not None and lp.row_duals is not None:
-        out = _fixed_out(problem, lp, k, heur_value)
+        out = fixed_out(problem, lp, k, heur_value)
         upper_x = problem.col_upper.copy()
         upper_x[:k][out] = 0.0
         problem = dataclasses.replace(problem, col_upper=upper_x)
@@ -575,7 +575,7 @@ def _round_lp(
     return local_search(A, w, costs, chosen, max_sites=max_sites, budget=budget)
 
 
-def _fixed_out(problem: MilpProblem, lp: MilpOutcome, k: int, incumbent: float) -> BoolArray:
+def fixed_out(problem: MilpProblem, lp: MilpOutcome, k: int, incumbent: float) -> BoolArray:
     """Sites (the first ``k`` columns) that no solution better than ``incumbent`` opens.
 
     ``problem`` minimises minus the covered weight; with the LP's row duals ``pi``, opening a

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point
 
-from siting._errors import InputFileError
+from siting import InputFileError
 from siting.network import (
     NetworkError,
     build_network,

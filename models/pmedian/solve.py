@@ -29,10 +29,10 @@ sorted sites reaches 1, so separation is one pass over the sorted entries. The e
    polished by swaps, may improve UB;
 3. reduced-cost fixing closes (or opens) every site whose forced change lifts LB above UB;
 4. Elloumi's reduction, read off the LP duals, drops from each row the sites it cannot use in
-   a solution cheaper than UB (see ``BendersMaster.truncated`` in :mod:`._benders`);
+   a solution cheaper than UB (see ``BendersMaster.truncated`` in :mod:`.benders`);
 5. a second, much smaller LP master over the surviving sites and entries, started from the
    first one's binding cuts and final basis, is solved, fixed by reduced costs again, and then
-   branched on (:mod:`._branch_and_bound`): a best-first branch and bound over ``y`` whose nodes
+   branched on (:mod:`.branch_and_bound`): a best-first branch and bound over ``y`` whose nodes
    are this master under the node's fixings, solved by cutting planes from the parent's
    basis, pruned against UB, with reduced-cost fixing at every node, pseudo-cost branching
    and two copies of the master solving nodes in parallel. Integral nodes are priced exactly
@@ -44,7 +44,7 @@ integer points spent 10-20 s per solve on pmed16; HiGHS's MILP on the compact mo
 fixing did not close the ~1 % LP gap of pmed36/39 in 60 s (nor in 120 s on pmed36 in 2026-11),
 this tree closes it in about 280 nodes.
 Probing (forcing each survivor open and re-solving) cost 20-45 s there and was dropped; see
-:mod:`._branch_and_bound` for the tree's own measurements.
+:mod:`.branch_and_bound` for the tree's own measurements.
 
 Elloumi's compact model, also the whole formulation for ``backend="cbc"`` / ``"scip"``
 (independent checks on small instances): with row :math:`i`'s allowed sites sorted by cost,
@@ -100,11 +100,11 @@ from .._validate import (
 )
 from ..arrays import FloatArray, IntArray
 from ..clock import Clock
-from ._benders import OPTIMAL, PRUNED, BendersMaster, fix_level
-from ._branch_and_bound import branch_and_bound
-from ._heuristics import greedy, greedy_swap, local_search, open_mask
-from ._lagrangian import lagrangian_bound
-from ._sorted_rows import MedianCore, segment_cumsum, sorted_rows
+from .benders import OPTIMAL, PRUNED, BendersMaster, fix_level
+from .branch_and_bound import branch_and_bound
+from .heuristics import greedy, greedy_swap, local_search, open_mask
+from .lagrangian import lagrangian_bound
+from .sorted_rows import MedianCore, segment_cumsum, sorted_rows
 
 Method = Literal["auto", "exact", "heuristic"]
 METHODS: tuple[Method, ...] = ("auto", "exact", "heuristic")
@@ -192,7 +192,7 @@ def pmedian(
     p = check_count(p, m - banned.size, fixed.size)
     _check_options(cutoff, penalty, method, backend)
 
-    prep = _prepare(matrix, w, fixed, banned, p, cutoff, penalty)
+    prep = prepare(matrix, w, fixed, banned, p, cutoff, penalty)
     core = prep.core
     if core.q == 0 or not core.candidate.any():
         new = np.flatnonzero(core.candidate)[: core.q]
@@ -237,7 +237,7 @@ class _Prepared:
     integral: bool  # all weights × costs integer: improvements come in steps of 1
 
 
-def _prepare(
+def prepare(
     matrix: FloatArray | sp.csr_array,
     w: FloatArray,
     existing: IntArray,
@@ -373,7 +373,7 @@ def _solution(
     )
 
 
-def _fixed(core: MedianCore, closed: IntArray, opened: IntArray) -> MedianCore:
+def fixed_core(core: MedianCore, closed: IntArray, opened: IntArray) -> MedianCore:
     """``core`` with ``closed`` sites removed and ``opened`` sites folded into the fallbacks."""
     rows = core.rows
     m = rows.n_sites
@@ -395,7 +395,7 @@ def _exact(
         sites, obj = greedy_swap(core, starts=EXACT_STARTS, seed=seed, clock=clock)
         if clock.expired:
             return _heuristic_only(core, sites, obj, -np.inf)
-        found, bound, status = _compact(core, backend, sites, clock)
+        found, bound, status = solve_compact(core, backend, sites, clock)
         return _settle(core, sites, obj, found, bound, status, backend, "elloumi")
     # the LP master (HiGHS, which releases the GIL) is solved while greedy + swap runs
     start = greedy(core)
@@ -425,7 +425,7 @@ def _exact(
     # any solution using a fixed-out choice costs more than ``level``: at least ``obj`` if integral
     floor = obj if integral else level
     closed, opened = benders.fixings(x, reduced, level)
-    stage = _fixed(benders.truncated(level), closed, opened)
+    stage = fixed_core(benders.truncated(level), closed, opened)
     if not _has_choice(stage):
         if stage.q == 0:
             return _settle(core, sites, obj, opened, max(benders.bound, floor),
@@ -482,7 +482,7 @@ def _settle(
     return _Outcome(sites, objective, min(bound, objective), backend, method, reason)
 
 
-def _compact(
+def solve_compact(
     core: MedianCore, backend: Backend, warm: IntArray | None, clock: Clock
 ) -> tuple[IntArray | None, float, MilpStatus]:
     """Solve ``core`` with Elloumi's model in chained form; sites found, bound and status.

@@ -54,7 +54,7 @@ def _row_minutes(
     return metres_to_minutes(metres, speed)
 
 
-def _weighted_median(
+def weighted_median(
     group: npt.NDArray[np.int64], value: npt.NDArray[np.float64],
     weight: npt.NDArray[np.float64], n_groups: int,
 ) -> npt.NDArray[np.float64]:
@@ -129,8 +129,8 @@ def _aggregate(
         table = units.assign(
             **{name: np.bincount(codes, weights=c, minlength=n_units)
                for name, c in v.counts.items()},
-            median_min_before=_weighted_median(codes, v.minutes_before, v.people, n_units),
-            median_min_after=_weighted_median(codes, v.minutes_after, v.people, n_units),
+            median_min_before=weighted_median(codes, v.minutes_before, v.people, n_units),
+            median_min_after=weighted_median(codes, v.minutes_after, v.people, n_units),
             max_min_before=worst_before,
             max_min_after=worst_after,
         )

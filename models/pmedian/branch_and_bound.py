@@ -61,7 +61,7 @@ import numpy as np
 
 from .._milp import MilpStatus
 from ..arrays import FloatArray, IntArray
-from ._benders import BASIC, OPTIMAL, PRUNED, Basis, BendersMaster, CutRows, fix_level
+from .benders import BASIC, OPTIMAL, PRUNED, Basis, BendersMaster, CutRows, fix_level
 
 #: Copies of the master solving nodes side by side (threads; fixed so results never depend on
 #: the machine's core count).

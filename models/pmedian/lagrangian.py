@@ -22,7 +22,7 @@ import numpy as np
 
 from ..arrays import FloatArray
 from ..clock import Clock
-from ._sorted_rows import MedianCore, sum_by
+from .sorted_rows import MedianCore, sum_by
 
 #: Iterations without improvement after which the step factor is halved.
 _PATIENCE = 20

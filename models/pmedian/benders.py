@@ -11,7 +11,7 @@ The most violated cut of a row sits at the first level where the cumulated :math
 sorted sites reaches 1, so separation is one pass over the sorted entries. The master is one
 HiGHS LP re-solved by dual simplex from its last basis after every round of cuts and every
 change of bounds; :class:`BendersMaster` also reads fixings and Elloumi's reduction off its
-duals, and can be copied for the parallel branch and bound (:mod:`._branch_and_bound`).
+duals, and can be copied for the parallel branch and bound (:mod:`.branch_and_bound`).
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from .._milp import new_highs
 from .._result import OPTIMALITY_TOLERANCE
 from ..arrays import FloatArray, IntArray
 from ..clock import Clock
-from ._heuristics import open_mask
-from ._sorted_rows import MedianCore, offsets, ranges, segment_cumsum, sum_by
+from .heuristics import open_mask
+from .sorted_rows import MedianCore, offsets, ranges, segment_cumsum, sum_by
 
 #: A cumulated LP opening at least this close to 1 counts as "served" in cut separation.
 _SERVED = 1.0 - 1e-6

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..arrays import BoolArray, FloatArray, IntArray
 from ..clock import Clock
-from ._sorted_rows import MedianCore, first_positions, sum_by
+from .sorted_rows import MedianCore, first_positions, sum_by
 
 #: Swaps after which the incrementally kept arrays are rebuilt, to stop rounding drift.
 _REBUILD_EVERY = 64
