@@ -40,10 +40,10 @@ from siting.network import (
     WalkNetwork,
     build_network,
     load_streets,
-    minutes_to_metres,
     travel_matrix,
 )
 from siting.projection import project
+from siting.walking_time import minutes_to_metres
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PBF = ROOT.parent / "shared" / "data" / "sao_paulo" / "spo_osm.pbf"

@@ -38,7 +38,7 @@ from scipy.sparse.csgraph import shortest_path
 from scipy.spatial.distance import cdist
 
 from siting._errors import InputFileError
-from siting.models._result import Solution
+from siting.models import Solution
 from siting.models.arrays import FloatArray, IntArray
 from siting.models.coverage import set_cover
 from siting.models.pmedian import Method, pmedian

@@ -30,8 +30,7 @@ import numpy as np
 
 from benchmarks.peers import RESULTS, write_table
 from benchmarks.pmedcap import CapacitatedInstance, read_pmedcap
-from siting.models._coverage_matrix import all_pairs
-from siting.models._milp import solve_milp
+from siting.models import all_pairs, solve_milp
 from siting.models.capacitated import capacitated_pmedian
 from siting.models.capacitated._assignment import assignment_pairs
 from siting.models.capacitated._single_source import HIGHS_OPTIONS

@@ -42,8 +42,9 @@ import scipy.sparse as sp
 import shapely
 
 from benchmarks.osm_reference import walkable_ways_osmium
-from siting.network import build_network, load_streets, minutes_to_metres, travel_matrix
+from siting.network import build_network, load_streets, travel_matrix
 from siting.projection import utm_crs
+from siting.walking_time import minutes_to_metres
 
 ROOT = Path(__file__).resolve().parents[1]
 INPUTS = (

@@ -13,7 +13,8 @@ from ._milp import Backend
 from ._result import Solution, Status
 from ._validate import check_cost_matrix, check_count, check_weights
 from .arrays import FloatArray, IntArray
-from .coverage import Clock, Sites, check_site_sets, greedy_cover, min_cover
+from .clock import Clock
+from .coverage import Sites, check_site_sets, greedy_cover, min_cover
 
 
 def pcenter(

@@ -10,7 +10,6 @@ proven bound.
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
@@ -29,10 +28,10 @@ from ._validate import (
     check_disjoint,
     check_site_costs,
     check_sites,
-    check_time_limit,
     check_weights,
 )
 from .arrays import BoolArray, FloatArray, IntArray
+from .clock import Clock
 
 Method = Literal["auto", "exact", "heuristic"]
 
@@ -60,28 +59,6 @@ def check_site_sets(existing: Iterable[int], forbidden: Iterable[int], n_sites: 
     fb = check_sites(forbidden, n_sites, name="forbidden")
     check_disjoint(ex, fb)
     return Sites(ex, fb, np.setdiff1d(np.arange(n_sites), np.union1d(ex, fb)))
-
-
-class Clock:
-    """Wall-clock time of one model call and what is left of its time limit."""
-
-    def __init__(self, time_limit: object) -> None:
-        self.start = time.perf_counter()
-        self.limit = check_time_limit(time_limit)
-
-    @property
-    def seconds(self) -> float:
-        return time.perf_counter() - self.start
-
-    def remaining(self) -> float | None:
-        """Seconds left for a solver; a small positive floor so the solver still reports."""
-        if self.limit is None:
-            return None
-        return max(self.limit - self.seconds, 1e-3)
-
-    @property
-    def expired(self) -> bool:
-        return self.limit is not None and self.seconds >= self.limit
 
 
 @dataclass(frozen=True)
@@ -568,7 +545,7 @@ def max_cover(
                 ),
             )
     if lp_x is not None and lp.row_duals is not None:
-        out = _fixed_out(problem, lp, k, heur_value)
+        out = fixed_out(problem, lp, k, heur_value)
         upper_x = problem.col_upper.copy()
         upper_x[:k][out] = 0.0
         problem = dataclasses.replace(problem, col_upper=upper_x)
@@ -598,7 +575,7 @@ def _round_lp(
     return local_search(A, w, costs, chosen, max_sites=max_sites, budget=budget)
 
 
-def _fixed_out(problem: MilpProblem, lp: MilpOutcome, k: int, incumbent: float) -> BoolArray:
+def fixed_out(problem: MilpProblem, lp: MilpOutcome, k: int, incumbent: float) -> BoolArray:
     """Sites (the first ``k`` columns) that no solution better than ``incumbent`` opens.
 
     ``problem`` minimises minus the covered weight; with the LP's row duals ``pi``, opening a

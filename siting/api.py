@@ -12,6 +12,7 @@ solver's arrays) for outputs such as maps and layers; `assemble_plan` turns it i
 
 from __future__ import annotations
 
+from ._errors import InputFileError, OutputFolderError
 from .assemble import assemble_plan
 from .catalog import Catalog, FacilityType, load_catalog
 from .context import PlanContext
@@ -24,6 +25,8 @@ from .scenario import Scenario, load_scenario
 __all__ = [
     "Catalog",
     "FacilityType",
+    "InputFileError",
+    "OutputFolderError",
     "Plan",
     "PlanContext",
     "Problem",

@@ -273,7 +273,8 @@ def assemble_plan(context: PlanContext) -> Plan:
         phases=phases,
         solver=SolverReport(
             status=solution.status.value, objective=solution.objective, bound=solution.bound,
-            gap=solution.gap, method=solution.method, backend=solution.backend,
+            gap=solution.gap, method=context.scenario.solver.model_method,
+            found_by=solution.method, backend=solution.backend,
             seconds=round(solution.seconds, 3), reason=solution.reason,
             goal_value=solution.goal_value, goal_bound=solution.goal_bound,
             goal_status=solution.goal_status,

@@ -28,6 +28,7 @@ from ._base import Record
 from ._errors import InputFileError
 from .findings import Problem, ScenarioError, did_you_mean, problems_from_validation
 from .text_files import read_text
+from .walking_time import minutes_to_metres
 
 Group = Literal["general", "elderly", "child"]
 """Population groups: residents under 60, residents aged 60+, children aged 0–3 with carers."""
@@ -35,10 +36,6 @@ Group = Literal["general", "elderly", "child"]
 ThresholdMode = Literal["kaifeng", "gb50180"]
 Category = Literal["basic", "quality"]
 Objective = Literal["coverage", "median", "center"]
-
-SECONDS_PER_MINUTE = 60.0
-
-
 
 class LocalizedText(Record):
     """A name in Chinese and English."""
@@ -180,7 +177,8 @@ class FacilityType(Record):
         group
             A group the type serves.
         speeds
-            Walking speeds in m/s (used in ``kaifeng`` mode: minutes × 60 × speed).
+            Walking speeds in m/s (used in ``kaifeng`` mode,
+            `siting.walking_time.minutes_to_metres`).
 
         Raises
         ------
@@ -193,7 +191,7 @@ class FacilityType(Record):
         if self.mode == "gb50180":
             return float(self.thresholds.gb50180.metres)
         minutes = self.thresholds.kaifeng.minutes[group]
-        return float(minutes * SECONDS_PER_MINUTE * speeds.of(group))
+        return float(minutes_to_metres(minutes, speeds.of(group)))
 
     def source_keys(self) -> set[str]:
         """Every source key the type cites."""

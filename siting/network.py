@@ -53,8 +53,6 @@ __all__ = [
     "WalkNetwork",
     "build_network",
     "load_streets",
-    "metres_to_minutes",
-    "minutes_to_metres",
     "travel_matrix",
     "unreached_demand",
 ]
@@ -659,21 +657,3 @@ def unreached_demand(
     demand = net._check_nodes(demand_nodes, "demand_nodes")
     sites = net._check_nodes(site_nodes, "site_nodes")
     return np.flatnonzero(~np.isin(labels[demand], labels[sites])).astype(np.int64)
-
-
-def metres_to_minutes(metres: npt.ArrayLike, speed_m_per_s: float) -> FloatArray:
-    """Walking minutes for distances in metres at a speed in m/s (domain brief §5)."""
-    _check_speed(speed_m_per_s)
-    return np.asarray(metres, dtype=np.float64) / (speed_m_per_s * 60.0)
-
-
-def minutes_to_metres(minutes: npt.ArrayLike, speed_m_per_s: float) -> FloatArray:
-    """Distance in metres walked in the given minutes at a speed in m/s (domain brief §5)."""
-    _check_speed(speed_m_per_s)
-    return np.asarray(minutes, dtype=np.float64) * (speed_m_per_s * 60.0)
-
-
-def _check_speed(speed_m_per_s: float) -> None:
-    if not speed_m_per_s > 0:
-        msg = f"walking speed must be > 0 m/s, got {speed_m_per_s}"
-        raise NetworkError(msg)

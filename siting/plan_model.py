@@ -102,6 +102,10 @@ class PhaseSpend(Record):
 class SolverReport(Record):
     """How the optimization ended: objective and proven upper bound (weighted residents).
 
+    ``method`` is the scenario's ``solver.method`` as the model ran it (``benders``, ``milp`` or
+    ``heuristic``); ``found_by`` the algorithm whose plan was kept (``greedy``, ``benders``,
+    ``milp``; ``none`` when nothing was solved).
+
     With the tier objective, ``goal_value`` is what its first level reached (communities × tiers
     held at the plan's end, earlier phases breaking ties; `siting.models.multitype.lifts`),
     ``goal_bound`` its proven upper bound and ``goal_status`` whether that level is optimal.
@@ -116,6 +120,7 @@ class SolverReport(Record):
     bound: float
     gap: float
     method: str
+    found_by: str = ""
     backend: str
     seconds: float
     reason: str

@@ -28,7 +28,7 @@ import scipy.sparse as sp
 from .context import PlanContext
 from .coverage_rows import TypeRows, build_type_rows, nearest_outlet_metres
 from .inputs import ScenarioInputs, load_inputs
-from .models import Status
+from .models import Clock, Status
 from .models.multitype import (
     EXISTING_COVERED,
     NOT_COVERED,
@@ -57,7 +57,7 @@ _SITE_INDEX = re.compile(r"\bsite (\d+)\b")
 REPORT_REACH_FACTOR = 2.0
 
 #: Share of ``solver.time_limit_s`` for what it would take (`siting.what_it_takes`); the plan
-#: gets the rest, so the whole optimization step honours the limit.
+#: gets what is left of the same clock, so the whole optimization step honours the limit.
 WHAT_IT_TAKES_SHARE = 0.7
 
 
@@ -97,13 +97,13 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
     """Run the whole plan and keep every intermediate result (see the module docstring)."""
     say = progress or (lambda _msg: None)
     seconds: dict[str, float] = {}
-    clock = time.perf_counter()
+    mark = time.perf_counter()
 
     def lap(step: str) -> None:
-        nonlocal clock
+        nonlocal mark
         now = time.perf_counter()
-        seconds[step] = now - clock
-        clock = now
+        seconds[step] = now - mark
+        mark = now
 
     say("reading inputs")
     inputs = load_inputs(scenario)
@@ -163,9 +163,10 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
     solver = scenario.solver
     instance = prepare_instance(types, goals.goals, [c for c in counts.counts if c is not None],
                                 **arrays)
+    # The one time budget of the optimization step: what it would take, then the plan.
+    clock = Clock(solver.time_limit_s)
     takes = what_it_takes(instance, goals, counts, backend=solver.backend,
-                          time_limit=WHAT_IT_TAKES_SHARE * solver.time_limit_s,
-                          mip_rel_gap=solver.mip_rel_gap)
+                          clock=clock.part(WHAT_IT_TAKES_SHARE), mip_rel_gap=solver.mip_rel_gap)
     lap("what_it_takes")
     say("optimizing the plan")
     unmet = takes.hard_unmet({i for i, t in enumerate(scenario.targets) if t.hard})
@@ -183,9 +184,9 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
             types, **arrays,
             returns=returns,
             goals=level if wanted else None,
-            method="heuristic" if solver.method == "heuristic" else "benders",
+            method=solver.model_method,
             backend=solver.backend,
-            time_limit=max(solver.time_limit_s - takes.seconds, 1e-3),
+            time_limit=clock.remaining(),
             mip_rel_gap=solver.mip_rel_gap,
         )
     # Sites by their ids in the optimizer's reason, not row indices.

@@ -255,12 +255,32 @@ class BudgetSpec(Record):
 
 
 class SolverSpec(Record):
-    """Solver options passed to the optimization."""
+    """Solver options passed to the optimization (`siting.models.multitype.plan_sites`).
 
-    method: Literal["auto", "exact", "heuristic"] = "auto"
+    ``method``, one for one the model's methods:
+
+    - ``benders`` (the default; ``auto`` means it): the Benders decomposition, facilities in a
+      HiGHS master problem and coverage as cuts; it scales with the facilities;
+    - ``milp``: the whole MILP, solved by ``backend`` (``highs``, ``cbc`` or ``scip``; the other
+      methods always use HiGHS for their bounds);
+    - ``heuristic``: the greedy plan with the decomposition's LP bound (fast, gap reported).
+
+    With tier goals, the goal level is solved as a whole MILP whatever the method. The result's
+    ``solver.method`` names the method; ``solver.found_by`` the algorithm whose plan was kept
+    (``greedy`` when no solve improved on the greedy start). ``time_limit_s`` is shared by the
+    whole optimization step (what it would take, then the plan); ``mip_rel_gap`` is the relative
+    gap at which a solve stops.
+    """
+
+    method: Literal["auto", "benders", "milp", "heuristic"] = "auto"
     time_limit_s: PositiveFloat = 60.0
     backend: Literal["highs", "cbc", "scip"] = "highs"
     mip_rel_gap: NonNegativeFloat = 1e-4
+
+    @property
+    def model_method(self) -> Literal["benders", "milp", "heuristic"]:
+        """The model's method: ``method`` with ``auto`` resolved to ``benders``."""
+        return "benders" if self.method == "auto" else self.method
 
 
 class TierSpec(Record):

@@ -20,13 +20,12 @@ Time: the call shares ``solver.time_limit_s`` with the plan: this module gets ``
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
-from .models import Backend
+from .models import Backend, Clock
 from .models.multitype import CheapestPlan, GoalCosts, Instance, cheapest_plan, goal_costs
 from .targets import TargetCounts
 from .tier_goals import TierGoals
@@ -108,9 +107,9 @@ def _tiers_before(goals: TierGoals, before: npt.NDArray[np.bool_]) -> npt.NDArra
 
 def what_it_takes(
     instance: Instance, goals: TierGoals, targets: TargetCounts, *, backend: Backend = "highs",
-    time_limit: float | None = None, mip_rel_gap: float = 1e-4,
+    clock: Clock | None = None, mip_rel_gap: float = 1e-4,
 ) -> WhatItTakes:
-    """Answer both questions of the module docstring within ``time_limit`` seconds.
+    """Answer both questions of the module docstring within ``clock``'s limit.
 
     Parameters
     ----------
@@ -122,24 +121,19 @@ def what_it_takes(
         The targets' goal counts and priority.
     backend, mip_rel_gap
         MILP solver and relative gap of every solve (`siting.models.multitype.cheapest_plan`).
-    time_limit
-        Seconds for the whole call: 30 % of it for the communities' next-tier costs, the rest
-        shared by the targets in priority order (each gets an equal share of what is left);
-        None for no limit.
+    clock
+        This step's share of the plan's time budget (`siting.models.Clock.part`); None: no
+        limit.
     """
-    start = time.perf_counter()
+    clock = clock if clock is not None else Clock(None)
     pg = instance.goals
     tier_before = _tiers_before(goals, pg.before)
     n_tiers = goals.index.shape[1]
     next_goal = np.array([goals.index[c, k + 1] if k + 1 < n_tiers else -1
                           for c, k in enumerate(tier_before)], dtype=np.int64)
 
-    def left(share: float = 1.0) -> float | None:
-        return None if time_limit is None else \
-            max(share * (time_limit - (time.perf_counter() - start)), 1e-3)
-
     costs = goal_costs(instance, [int(g) for g in next_goal if g >= 0],
-                       backend=backend, time_limit=left(0.3), mip_rel_gap=mip_rel_gap)
+                       backend=backend, time_limit=clock.remaining(0.3), mip_rel_gap=mip_rel_gap)
     # Position of each target's count among the instance's counts (targets without one skip).
     slot = {i: k for k, i in enumerate(i for i, c in enumerate(targets.counts) if c is not None)}
     budgets: dict[int, TargetBudget] = {}
@@ -155,7 +149,7 @@ def what_it_takes(
             replace(instance, goals=replace(pg, counts=tuple(
                 pg.counts[slot[j]] for j in [*pursued, i]))),
             start=None if before is None else before.build_phase,
-            backend=backend, time_limit=left(share), mip_rel_gap=mip_rel_gap)
+            backend=backend, time_limit=clock.remaining(share), mip_rel_gap=mip_rel_gap)
         if np.isfinite(plan.scale):
             budgets[i] = TargetBudget(i, plan)
             pursued.append(i)
@@ -163,7 +157,7 @@ def what_it_takes(
         # No budget meets it after the ones before: set it aside, and say why on its own.
         alone = cheapest_plan(
             replace(instance, goals=replace(pg, counts=(pg.counts[slot[i]],))),
-            backend=backend, time_limit=left(share), mip_rel_gap=mip_rel_gap) \
+            backend=backend, time_limit=clock.remaining(share), mip_rel_gap=mip_rel_gap) \
             if pursued else None
         budgets[i] = TargetBudget(i, plan, alone)
     # A later target's plan meets the earlier ones too: each target gets the least budget of
@@ -181,4 +175,4 @@ def what_it_takes(
     return WhatItTakes(tier_before, next_goal, costs,
                        tuple(budgets[i] for i in range(len(targets.counts))), tuple(affordable),
                        None if chosen is None else chosen.build_phase,
-                       time.perf_counter() - start)
+                       clock.seconds)

@@ -19,7 +19,8 @@ REPO = Path(__file__).parents[1]
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("siting._base", "siting._errors", "siting.findings", "siting.text_files",
               "siting.messages")),
-    ("loading", ("siting.datum", "siting.projection", "siting.coordinates", "siting.catalog",
+    ("loading", ("siting.walking_time", "siting.datum", "siting.projection",
+                 "siting.coordinates", "siting.catalog",
                  "siting.tier_rules", "siting.city_targets", "siting.demand_list",
                  "siting.scenario", "siting.inputs")),
     ("network", ("siting.walk_filter", "siting.osm", "siting.streets", "siting.network",
@@ -145,3 +146,49 @@ def test_array_aliases_are_defined_once() -> None:
         for p in (REPO / folder).rglob("*.py") if pattern.search(p.read_text(encoding="utf-8"))
     )
     assert defined == ["models/arrays.py"]
+
+
+def test_mypy_sees_the_models_as_siting_models() -> None:
+    """mypy reads ``models/`` as ``siting.models`` through ``typecheck/`` (see its README)."""
+    import tomllib
+
+    link = REPO / "typecheck" / "siting" / "models"
+    assert link.is_symlink()
+    assert link.resolve() == (REPO / "models").resolve()
+    mypy = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mypy"]
+    assert "typecheck/siting/models" in mypy["files"]
+    assert "typecheck" in mypy["mypy_path"]
+
+
+def private_imports(path: Path) -> list[str]:
+    """``siting`` imports of ``path`` that reach a private module or name (leading ``_``)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [(alias.name, "") for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            names = [(node.module or "", alias.name) for alias in node.names]
+        else:
+            continue
+        for module, name in names:
+            parts = [*module.split("."), *([name] if name else [])]
+            if parts[0] == "siting" and any(p.startswith("_") for p in parts):
+                found.append(f"{path.name}:{node.lineno} {'.'.join(parts)}")
+    return found
+
+
+def test_tests_import_only_public_names() -> None:
+    """Tests use siting's public API: no ``siting._x`` / ``siting.models._x`` module and no
+    ``_private`` name (export what a test needs, or test through the public entry point)."""
+    found = [hit for p in sorted((REPO / "tests").glob("*.py")) for hit in private_imports(p)]
+    assert found == []
+
+
+def test_the_private_import_check_finds_private_imports(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text("import siting._errors\nfrom siting.models import _milp\n"
+                     "from siting.models.pmedian.solve import _prepare, pmedian\n"
+                     "from siting import plan\nimport numpy._core\n", encoding="utf-8")
+    assert private_imports(probe) == ["probe.py:1 siting._errors",
+                                      "probe.py:2 siting.models._milp",
+                                      "probe.py:3 siting.models.pmedian.solve._prepare"]

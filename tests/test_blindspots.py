@@ -11,8 +11,8 @@ from siting.report.blindspots import (
     LEVEL_COLUMNS,
     VALUE_COLUMNS,
     Level,
-    _weighted_median,
     blind_spot_tables,
+    weighted_median,
 )
 
 
@@ -70,5 +70,5 @@ def test_weighted_median_takes_half_of_the_weight() -> None:
     group = np.array([0, 0, 0, 1, 1, 1])
     value = np.array([3.0, 1.0, 2.0, 5.0, 9.0, np.inf])
     weight = np.array([1.0, 1.0, 10.0, 5.0, 1.0, 1.0])
-    assert _weighted_median(group, value, weight, 3)[:2].tolist() == [2.0, 5.0]
-    assert np.isnan(_weighted_median(group, value, weight, 3)[2])
+    assert weighted_median(group, value, weight, 3)[:2].tolist() == [2.0, 5.0]
+    assert np.isnan(weighted_median(group, value, weight, 3)[2])

@@ -9,8 +9,7 @@ import pytest
 import scipy.sparse as sp
 from scipy.optimize import linprog
 
-from siting.models._errors import ModelInputError
-from siting.models._result import Status
+from siting.models import ModelInputError, Status
 from siting.models.capacitated import capacitated_max_cover, capacitated_pmedian
 
 

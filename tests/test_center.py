@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from siting.models._errors import ModelInputError
-from siting.models._result import Status
+from siting.models import ModelInputError, Status
 from siting.models.center import pcenter
 
 

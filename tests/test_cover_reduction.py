@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from siting.models._cover_reduction import reduce_cover
+from siting.models import reduce_cover
 from siting.models.coverage import set_cover
 
 

@@ -11,9 +11,7 @@ import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from siting.models._coverage_matrix import all_pairs, coverage, merge_rows
-from siting.models._errors import ModelInputError
-from siting.models._result import Status
+from siting.models import ModelInputError, Status, all_pairs, coverage_matrix, merge_rows
 from siting.models.coverage import max_cover, partial_cover, set_cover
 
 
@@ -144,12 +142,13 @@ def test_sparse_stored_zero_cost_covers():
 
 
 def test_coverage_matrix_conventions():
-    dense = coverage(np.array([[0, 2], [1, 0]]), cutoff=None).matrix.toarray()
+    dense = coverage_matrix(np.array([[0, 2], [1, 0]]), cutoff=None).matrix.toarray()
     assert dense.tolist() == [[False, True], [True, False]]
     stored_zero = sp.csr_array((np.array([0, 1]), (np.array([0, 1]), np.array([0, 1]))),
                                shape=(2, 2))
-    assert coverage(stored_zero, cutoff=None).matrix.nnz == 1
-    assert coverage(stored_zero, cutoff=0.0).matrix.nnz == 1  # a stored 0 cost is a real pair
+    assert coverage_matrix(stored_zero, cutoff=None).matrix.nnz == 1
+    # a stored 0 cost is a real pair
+    assert coverage_matrix(stored_zero, cutoff=0.0).matrix.nnz == 1
     assert all_pairs(np.zeros((2, 3))).nnz == 6
 
 
@@ -237,8 +236,8 @@ def test_existing_coverage_counts_in_max_cover():
 def test_reduced_cost_fixing_keeps_every_better_solution():
     """Sites fixed closed by the MCLP's LP reduced costs are in no solution better than the
     incumbent (brute force over every choice of at most p sites)."""
-    from siting.models._milp import MilpStatus, solve_milp
-    from siting.models.coverage import _fixed_out, binary_problem, covering_rows
+    from siting.models import MilpStatus, solve_milp
+    from siting.models.coverage import binary_problem, covering_rows, fixed_out
 
     fixed = 0
     for seed in range(20):
@@ -256,7 +255,7 @@ def test_reduced_cost_fixing_keeps_every_better_solution():
         values = {s: w[covers[:, list(s)].any(axis=1)].sum()
                   for r in range(p + 1) for s in itertools.combinations(range(m), r)}
         incumbent = float(np.quantile(list(values.values()), 0.9))
-        out = _fixed_out(problem, lp, m, incumbent)
+        out = fixed_out(problem, lp, m, incumbent)
         for sites, value in values.items():
             if value > incumbent:
                 assert not out[list(sites)].any(), (seed, sites)

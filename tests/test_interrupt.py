@@ -22,7 +22,7 @@ import pytest
 import scipy.sparse as sp
 
 from siting.cli import DEFAULT_SCENARIO, ExitCode
-from siting.models._milp import MilpProblem, MilpStatus, solve_milp
+from siting.models import MilpProblem, MilpStatus, solve_milp
 from siting.output_folder import OutputFolder
 
 STOP_WITHIN_S = 2.0

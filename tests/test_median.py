@@ -12,10 +12,9 @@ import pytest
 import scipy.sparse as sp
 
 from benchmarks.orlib import read_pmed
-from siting.models._errors import ModelInputError
-from siting.models._result import Status
+from siting.models import Clock, ModelInputError, Status
 from siting.models.pmedian import pmedian
-from siting.models.pmedian._sorted_rows import MedianCore
+from siting.models.pmedian.sorted_rows import MedianCore
 
 PMED = Path(__file__).parents[1] / "benchmarks" / "orlib" / "pmed"
 
@@ -218,22 +217,22 @@ def test_bad_input_names_argument(kwargs: dict[str, object], name: str) -> None:
 
 @pytest.mark.parametrize("seed", [0, 8, 14])
 def test_branch_and_bound_matches_cbc_from_a_poor_incumbent(seed: int) -> None:
-    from siting.models._milp import MilpStatus
-    from siting.models.pmedian._benders import BendersMaster
-    from siting.models.pmedian._branch_and_bound import branch_and_bound
-    from siting.models.pmedian._heuristics import open_mask
-    from siting.models.pmedian.solve import _prepare
+    from siting.models import MilpStatus
+    from siting.models.pmedian.benders import BendersMaster
+    from siting.models.pmedian.branch_and_bound import branch_and_bound
+    from siting.models.pmedian.heuristics import open_mask
+    from siting.models.pmedian.solve import prepare
 
     rng = np.random.default_rng(seed)
     pts = rng.integers(0, 100, (60, 2))
     cost = np.rint(np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1)))
     w = rng.integers(1, 10, 60).astype(np.float64)
     none = np.empty(0, dtype=np.int64)
-    core = _prepare(cost, w, none, none, 6, None, None).core
+    core = prepare(cost, w, none, none, 6, None, None).core
     # the first six sites: far from optimal, so the tree must find the optimum itself
     poor = np.arange(6)
     upper = core.objective(open_mask(60, poor))
-    master = BendersMaster(core, poor, np.inf)
+    master = BendersMaster(core, poor, Clock(None))
     master.solve()
     root = master.bound
     found, bound, status = branch_and_bound(master, upper, True)
@@ -248,21 +247,21 @@ def test_branch_and_bound_matches_cbc_from_a_poor_incumbent(seed: int) -> None:
 
 
 def _random_core(seed: int, n: int, p: int, scale: float = 1.0) -> MedianCore:
-    from siting.models.pmedian.solve import _prepare
+    from siting.models.pmedian.solve import prepare
 
     rng = np.random.default_rng(seed)
     pts = rng.integers(0, 100, (n, 2))
     cost = np.rint(np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1)) / scale)
     none = np.empty(0, dtype=np.int64)
-    return _prepare(cost, rng.integers(1, 10, n).astype(np.float64), none, none, p, None,
+    return prepare(cost, rng.integers(1, 10, n).astype(np.float64), none, none, p, None,
                     None).core
 
 
 def test_master_copy_purge_and_dropped_cuts_keep_the_lp_value() -> None:
-    from siting.models.pmedian._benders import BendersMaster
+    from siting.models.pmedian.benders import BendersMaster
 
     core = _random_core(3, 50, 4)
-    master = BendersMaster(core, np.arange(4), np.inf)
+    master = BendersMaster(core, np.arange(4), Clock(None))
     value = master.solve().bound
     twin = master.copy()
     assert twin.solve().bound == pytest.approx(value)
@@ -284,10 +283,10 @@ def test_tree_search_does_not_depend_on_worker_timing(monkeypatch: pytest.Monkey
     import threading
     import time
 
-    from siting.models.pmedian import _branch_and_bound
+    from siting.models.pmedian import branch_and_bound
 
     inst = read_pmed(PMED / "pmed16.txt")
-    solve, merge = _branch_and_bound._Search._solve, _branch_and_bound._Search._merge
+    solve, merge = branch_and_bound._Search._solve, branch_and_bound._Search._merge
     runs = []
     for delay_seed in range(3):
         trace: list[tuple[int, int, int, float, int]] = []
@@ -304,8 +303,8 @@ def test_tree_search_does_not_depend_on_worker_timing(monkeypatch: pytest.Monkey
                           result.bound, result.branch))
             return merge(self, result)
 
-        monkeypatch.setattr(_branch_and_bound._Search, "_solve", slow_solve)
-        monkeypatch.setattr(_branch_and_bound._Search, "_merge", traced_merge)
+        monkeypatch.setattr(branch_and_bound._Search, "_solve", slow_solve)
+        monkeypatch.setattr(branch_and_bound._Search, "_merge", traced_merge)
         sol = pmedian(inst.cost, inst.p, method="exact")
         runs.append((trace, tuple(sol.sites.tolist()), workers))
     assert len(runs[0][0]) > 20  # a real tree
@@ -316,25 +315,25 @@ def test_tree_search_does_not_depend_on_worker_timing(monkeypatch: pytest.Monkey
 def test_second_master_inherits_valid_cuts() -> None:
     """The stage's master seeded with the first master's binding cuts has the same LP value
     and never cuts off the optimum (found by CBC on Elloumi's compact model)."""
-    from siting.models.pmedian._benders import BendersMaster, fix_level
-    from siting.models.pmedian._heuristics import open_mask
-    from siting.models.pmedian.solve import _compact, _fixed
+    from siting.models.pmedian.benders import BendersMaster, fix_level
+    from siting.models.pmedian.heuristics import open_mask
+    from siting.models.pmedian.solve import fixed_core, solve_compact
 
     core = _random_core(0, 60, 6)
-    sites, _, _ = _compact(core, "cbc", None, np.inf)
+    sites, _, _ = solve_compact(core, "cbc", None, Clock(None))
     assert sites is not None
     best = core.objective(open_mask(60, sites))
-    master = BendersMaster(core, np.arange(6), np.inf)
+    master = BendersMaster(core, np.arange(6), Clock(None))
     lp = master.solve()
     assert master.bound < best - 1  # a gap, so the stage keeps a choice
     level = fix_level(best + 3, True)  # an incumbent a little worse than the optimum
     closed, opened = master.fixings(lp.x, lp.reduced, level)
     assert opened.size > 0  # some rows' fallbacks come down to an opened site
-    stage = _fixed(master.truncated(level), closed, opened)
+    stage = fixed_core(master.truncated(level), closed, opened)
     assert stage.candidate.sum() > stage.q
     start = sites[stage.candidate[sites]]
-    plain = BendersMaster(stage, start, np.inf)
-    seeded = BendersMaster(stage, start, np.inf)
+    plain = BendersMaster(stage, start, Clock(None))
+    seeded = BendersMaster(stage, start, Clock(None))
     seeded.inherit_cuts(master)
     assert seeded.cut_count > plain.cut_count
     value = seeded.solve().bound
@@ -346,11 +345,11 @@ def test_cut_slack_and_keys_match_the_cuts_written_out() -> None:
     """The tree picks pool cuts by their slack at a parent's LP point: that slack, computed
     from the open sites' entries, equals the cut's row evaluated in full; equal cuts share a
     key, and cuts sharing a key have the same row and the same entries."""
-    from siting.models.pmedian._benders import BendersMaster
+    from siting.models.pmedian.benders import BendersMaster
 
     core = _random_core(5, 40, 4)
     rows = core.rows
-    master = BendersMaster(core, np.arange(4), np.inf)
+    master = BendersMaster(core, np.arange(4), Clock(None))
     rng = np.random.default_rng(5)
     client = rng.integers(0, 40, 200)
     # levels at entry costs (as separation makes them), between them, and past the last one
@@ -380,10 +379,10 @@ def test_cut_slack_and_keys_match_the_cuts_written_out() -> None:
 
 
 def test_cut_rows_taken_and_extended_equal_the_rows_built_directly() -> None:
-    from siting.models.pmedian._benders import BendersMaster
+    from siting.models.pmedian.benders import BendersMaster
 
     core = _random_core(6, 30, 3)
-    master = BendersMaster(core, np.arange(3), np.inf)
+    master = BendersMaster(core, np.arange(3), Clock(None))
     rng = np.random.default_rng(6)
     client = rng.integers(0, 30, 50)
     level = core.rows.cost[core.rows.indptr[client] + rng.integers(0, core.rows.counts[client])]
@@ -398,7 +397,7 @@ def test_cut_rows_taken_and_extended_equal_the_rows_built_directly() -> None:
 
 @pytest.mark.parametrize("sparse", [False, True])
 def test_subset_of_sorted_rows_equals_sorting_the_subset(sparse: bool) -> None:
-    from siting.models.pmedian._sorted_rows import sorted_rows
+    from siting.models.pmedian.sorted_rows import sorted_rows
 
     rng = np.random.default_rng(4)
     dense = rng.integers(0, 20, (30, 25)).astype(np.float64)

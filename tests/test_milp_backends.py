@@ -1,4 +1,5 @@
-"""The MILP interface (models/_milp.py) and the validation helpers (models/_validate.py)."""
+"""The MILP interface (``siting.models.solve_milp``) and the input checks every model shares
+(seen through the public `pmedian`)."""
 
 from __future__ import annotations
 
@@ -6,15 +7,15 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from siting.models._errors import ModelInputError
-from siting.models._milp import BACKENDS, Backend, MilpProblem, MilpStatus, solve_milp
-from siting.models._validate import (
-    check_cost_matrix,
-    check_count,
-    check_disjoint,
-    check_sites,
-    check_time_limit,
-    check_weights,
+from siting.models import (
+    BACKENDS,
+    Backend,
+    Clock,
+    MilpProblem,
+    MilpStatus,
+    ModelInputError,
+    pmedian,
+    solve_milp,
 )
 
 
@@ -52,39 +53,43 @@ def test_unknown_backend_is_rejected():
         solve_milp(_knapsack(True), backend="gurobi")  # type: ignore[arg-type]
 
 
-def test_check_cost_matrix_keeps_sparse_zeros_and_rejects_bad_entries():
+def test_a_cost_matrix_keeps_sparse_zeros_and_bad_entries_are_refused():
+    # A stored zero is a real pair: site 0 serves row 0 at no cost, site 1 serves row 1 at 1.
     cost = sp.csr_array((np.array([0.0, 1.0]), (np.array([0, 1]), np.array([0, 1]))),
                         shape=(2, 2))
-    assert check_cost_matrix(cost).nnz == 2
+    assert pmedian(cost, 2).objective == 1.0
     with pytest.raises(ModelInputError, match="rows 1"):
-        check_cost_matrix(np.array([[1.0, 2.0], [np.inf, 0.0]]))
+        pmedian(np.array([[1.0, 2.0], [np.inf, 0.0]]), 1)
     with pytest.raises(ModelInputError, match="negative"):
-        check_cost_matrix(np.array([[-1.0]]))
+        pmedian(np.array([[-1.0]]), 1)
     with pytest.raises(ModelInputError, match="2-D"):
-        check_cost_matrix(np.ones(3))
+        pmedian(np.ones(3), 1)
 
 
-def test_site_and_count_helpers():
-    assert check_sites([3, 1, 3], 4, name="existing").tolist() == [1, 3]
+def test_site_lists_and_counts_are_checked():
+    cost = np.arange(20.0).reshape(5, 4)
+    # Repeated existing sites count once: p = 2 with sites 1 and 3 fixed opens nothing new.
+    assert pmedian(cost, 2, existing=[3, 1, 3]).sites.tolist() == [1, 3]
     with pytest.raises(ModelInputError, match="not a mask"):
-        check_sites(np.array([True, False]), 2, name="existing")
+        pmedian(cost, 2, existing=np.array([True, False, False, False]))
     with pytest.raises(ModelInputError, match="outside"):
-        check_sites([4], 4, name="forbidden")
-    assert check_count(2, 5, 1) == 2
+        pmedian(cost, 2, forbidden=[4])
     with pytest.raises(ModelInputError, match="at least 2"):
-        check_count(1, 5, 2)
+        pmedian(cost, 1, existing=[0, 1])
     with pytest.raises(ModelInputError, match="both existing and forbidden"):
-        check_disjoint(np.array([1]), np.array([1, 2]))
+        pmedian(cost, 2, existing=[1], forbidden=[1, 2])
 
 
-def test_weights_and_time_limit_helpers():
-    assert check_weights(None, 3).tolist() == [1.0, 1.0, 1.0]
+def test_weights_and_time_limits_are_checked():
+    cost = np.array([[0.0, 4.0], [3.0, 0.0], [1.0, 2.0]])
+    # No weights: every row weighs 1 (site 0 then costs 0 + 3 + 1 = 4, site 1 4 + 0 + 2 = 6).
+    assert pmedian(cost, 1).objective == 4.0
     with pytest.raises(ModelInputError, match="rows 1"):
-        check_weights([1.0, -1.0], 2)
-    assert check_time_limit(None) is None
-    assert check_time_limit(2) == 2.0
+        pmedian(cost, 1, [1.0, -1.0, 1.0])
+    assert Clock(None).limit is None
+    assert Clock(2).limit == 2.0
     with pytest.raises(ModelInputError, match="time_limit"):
-        check_time_limit(-1)
+        pmedian(cost, 1, time_limit=-1)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

@@ -16,8 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from siting.models._errors import ModelInputError
-from siting.models._result import Solution, Status
+from siting.models import ModelInputError, Solution, Status
 from siting.models.multitype import (
     EXISTING_COVERED,
     NOT_COVERED,

@@ -16,13 +16,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Point
 
-from siting._errors import InputFileError
+from siting import InputFileError
 from siting.network import (
     NetworkError,
     build_network,
     load_streets,
-    metres_to_minutes,
-    minutes_to_metres,
     travel_matrix,
     unreached_demand,
 )
@@ -388,13 +386,6 @@ def test_snap_and_distance_argument_errors(town: gpd.GeoDataFrame) -> None:
     assert empty.shape == (0, 2)
 
 
-def test_minutes_and_metres() -> None:
-    assert minutes_to_metres(15, 1.1) == pytest.approx(990)
-    np.testing.assert_allclose(metres_to_minutes([0, 480], 0.8), [0, 10])
-    with pytest.raises(NetworkError, match="speed"):
-        metres_to_minutes(1, 0)
-
-
 def test_projection_zones() -> None:
     assert utm_epsg(24.93, 60.16, 24.96, 60.18) == 32635  # Helsinki
     assert utm_epsg(-46.67, -23.58, -46.59, -23.51) == 32723  # São Paulo
@@ -421,7 +412,7 @@ def test_helsinki_scenario_travel_matrix() -> None:
         net,
         np.c_[xy["sites"].geometry.x, xy["sites"].geometry.y],
         np.c_[xy["demand"].geometry.x, xy["demand"].geometry.y],
-        cutoff_m=float(minutes_to_metres(15, 1.1)),
+        cutoff_m=990.0,  # 15 min at 1.1 m/s
         tolerance_m=150,
     )
     assert tm.metres.shape == (19, 120)

@@ -22,7 +22,7 @@ from benchmarks.orlib import (
     read_scp,
     read_tsp,
 )
-from siting._errors import InputFileError
+from siting import InputFileError
 
 DATA = Path(__file__).parent / "data" / "orlib"
 REPO = Path(__file__).parents[1]

@@ -12,7 +12,7 @@ import pytest
 import shapely
 
 from benchmarks.osm_reference import walkable_ways_osmium, write_pbf
-from siting._errors import InputFileError
+from siting import InputFileError
 from siting.osm import TagMap, read_osm_buildings, read_osm_outlets, read_osm_walk_network
 from siting.walk_filter import walk_filter
 

@@ -11,8 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from siting import Plan, PlanContext
-from siting._errors import OutputFolderError
+from siting import OutputFolderError, Plan, PlanContext
 from siting.output_folder import MARKER, OutputFolder, check_output_folder
 from siting.outputs import write_outputs
 from siting.report import write_report

@@ -97,6 +97,18 @@ def test_map_data_layers(plan: Plan, context: PlanContext) -> None:
     assert all(len(s) == len(context.rows) for s in states)
     newly = sum(s.count("n") + s.count("p") for s in states)
     assert newly > 0, "the plan covers some demand points newly"
+    # Walking times reach the page in minutes at the general speed (its script converts nothing).
+    assert "speed_m_per_s" not in data
+    assert all(set(f["properties"]) == {"rank", "minutes", "types"}
+               for f in data["isochrones"]["features"])
+    speed = context.scenario.speeds_m_per_s.general
+    after = context.nearest_after_m[0]  # first type, after the plan, metres
+    for metres, feature in zip(after, data["demand"]["features"], strict=True):
+        shown = feature["properties"]["m"][0][1]
+        if np.isfinite(metres):
+            assert shown == pytest.approx(metres / (speed * 60), abs=0.05)
+        else:
+            assert shown is None
 
 
 def test_gcj02_tiles_shift_the_overlay(plan: Plan, context: PlanContext) -> None:

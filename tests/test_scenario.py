@@ -12,7 +12,7 @@ import shapely
 import yaml
 from pyproj import CRS, Geod
 
-from siting._errors import InputFileError
+from siting import InputFileError
 from siting.coordinates import crs_problems, extent_problems, geometry_problems
 from siting.datum import gcj02_to_wgs84, wgs84_to_gcj02
 from siting.demand_list import (

@@ -12,10 +12,14 @@ import pytest
 import scipy.sparse as sp
 
 from benchmarks.pmedcap import read_pmedcap
-from siting._errors import InputFileError
-from siting.models import capacitated_max_cover, capacitated_pmedian
-from siting.models._errors import ModelInputError
-from siting.models._result import Solution, Status
+from siting import InputFileError
+from siting.models import (
+    ModelInputError,
+    Solution,
+    Status,
+    capacitated_max_cover,
+    capacitated_pmedian,
+)
 
 PMEDCAP = Path(__file__).parents[1] / "benchmarks" / "orlib" / "pmedcap"
 FloatArray = npt.NDArray[np.float64]

@@ -12,7 +12,8 @@ from .._coverage_matrix import select
 from .._milp import Backend
 from .._result import Solution, Status
 from ..arrays import FloatArray, IntArray
-from ..coverage import Clock, Sites
+from ..clock import Clock
+from ..coverage import Sites
 
 
 def modelled_pairs(

@@ -33,7 +33,8 @@ import numpy as np
 from .._milp import MilpProblem, MilpStatus, highs_lp, new_highs, solve_milp
 from .._result import Solution
 from ..arrays import FloatArray, IntArray
-from ..coverage import Clock, solve_with_fallback
+from ..clock import Clock
+from ..coverage import solve_with_fallback
 from ._assignment import Assignment
 from ._pairs import CallContext
 

@@ -16,7 +16,8 @@ from .._milp import Backend
 from .._result import Solution
 from .._validate import check_cost_matrix, check_count, check_site_costs, check_weights
 from ..arrays import BoolArray, FloatArray, IntArray
-from ..coverage import Clock, check_site_sets, greedy, limits
+from ..clock import Clock
+from ..coverage import check_site_sets, greedy, limits
 from ._assignment import Assignment, assignment_pairs, greedy_assignment
 from ._flows import flows, solve_flows
 from ._pairs import CallContext

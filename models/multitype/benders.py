@@ -51,7 +51,7 @@ import scipy.sparse as sp
 from .._milp import MilpProblem, _warm_start_misreported, highs_lp, new_highs, solve_milp
 from .._result import OPTIMALITY_TOLERANCE
 from ..arrays import BoolArray, FloatArray, IntArray
-from ..coverage import Clock
+from ..clock import Clock
 from .builder import ModelBuilder
 from .credit import group_gain
 from .milp import Facilities, add_facilities, weight_scale

@@ -23,7 +23,6 @@ released only in later phases.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -35,8 +34,9 @@ import scipy.sparse as sp
 from .._errors import ModelInputError
 from .._milp import Backend, MilpProblem, MilpStatus, solve_milp
 from .._result import OPTIMALITY_TOLERANCE, Status, relative_gap
-from .._validate import check_index, check_time_limit
+from .._validate import check_index
 from ..arrays import FloatArray, IntArray
+from ..clock import Clock
 from .goal_greedy import greedy_counts
 from .goals import (
     Goal,
@@ -279,8 +279,7 @@ def goal_costs(
     covers the whole call and is shared among the goals; a goal whose solve is cut short keeps
     its best plan, its bound and status ``FEASIBLE``.
     """
-    start = time.perf_counter()
-    limit = check_time_limit(time_limit)
+    clock = Clock(time_limit)
     pg, inp = instance.goals, instance.inp
     n_phases = inp.shape[2]
     phase = n_phases - 1 if by_phase is None else check_index(by_phase, n_phases, "by_phase",
@@ -306,8 +305,7 @@ def goal_costs(
             continue
         todo.append(g)
     for done, g in enumerate(todo):
-        left = None if limit is None else limit - (time.perf_counter() - start)
-        share = None if left is None else max(left / (len(todo) - done), 1e-3)
+        share = clock.remaining(1.0 / (len(todo) - done))
         r = collapse(restrict(inp, instance.prepared, pg, [g], phase + 1, counts=False), [phase])
         problem, model, budget, columns = _goal_problem(r)
         z = columns.z
@@ -343,7 +341,7 @@ def goal_costs(
         j, k = np.nonzero(sub >= 0)
         builds[g] = np.column_stack([r.sites[j], r.types[k]]).astype(np.int64)
     return GoalCosts(phase, cost, bound, tuple(status), tuple(builds), tuple(blocked),
-                     tuple(binding), time.perf_counter() - start)
+                     tuple(binding), clock.seconds)
 
 
 
@@ -367,8 +365,7 @@ def cheapest_plan(
         ``INFEASIBLE`` with a :class:`CountDiagnosis` per failing count when no budget meets
         them (never an exception).
     """
-    begin = time.perf_counter()
-    limit = check_time_limit(time_limit)
+    clock = Clock(time_limit)
     pg, inp = instance.goals, instance.inp
     n, n_types, _ = inp.shape
     empty = np.full((n, n_types), -1, dtype=np.int64)
@@ -380,7 +377,7 @@ def cheapest_plan(
         by_phase = scale * budgets if np.isfinite(scale) else np.full_like(budgets, np.inf)
         return CheapestPlan(scale, bound, by_phase, build_phase, plan.site_phase,
                             plan.spend, float(plan.spend.sum()), status, reason,
-                            time.perf_counter() - begin, diagnosis)
+                            clock.seconds, diagnosis)
 
     if not pg.counts:
         return result(0.0, 0.0, empty, Status.OPTIMAL, "no counts to meet")
@@ -395,10 +392,6 @@ def cheapest_plan(
     z = columns.z
     full = _scaled_budget_rows(problem, model, r)
 
-    def left(share: float) -> float | None:
-        return None if limit is None else \
-            max(share * (limit - (time.perf_counter() - begin)), 1e-3)
-
     # The greedy warm start, run to the end so that re-planning at the least budget finds the
     # same plan (it may overrun a short limit), or when it fails a quarter of the time for
     # relax-and-fix; a quarter of what then remains stays for pruning and evaluating the plan.
@@ -412,26 +405,26 @@ def cheapest_plan(
         r.inp, r.prepared, r.goals, kept if kept is not None else
         np.full((len(r.sites), len(r.types)), -1, dtype=np.int64),
         fallback=lambda g, phase, build: _exact_hold(r, g, phase, build, backend,
-                                                     _small_limit(left(0.25))))
+                                                     _small_limit(clock.remaining(0.25))))
     warm: FloatArray | None = None
     if greedy is not None:
         greedy = _prune_for(r, greedy, meets)
         warm = _sub_columns(greedy, r, model, columns, full)
     else:
-        warm = _relax_and_fix(full, r, z, model, kept, backend, left(0.25), mip_rel_gap)
-    out = solve_milp(full, backend=backend, time_limit=left(0.75), mip_rel_gap=mip_rel_gap,
-                     warm_start=warm)
+        warm = _relax_and_fix(full, r, z, model, kept, backend, clock.remaining(0.25), mip_rel_gap)
+    out = solve_milp(full, backend=backend, time_limit=clock.remaining(0.75),
+                     mip_rel_gap=mip_rel_gap, warm_start=warm)
     if out.status is MilpStatus.INFEASIBLE:
         free = replace(full, row_upper=np.where(
             np.isin(np.arange(full.num_row), np.arange(budget.start, budget.stop)), np.inf,
             full.row_upper))
-        per_site = _area_and_types_binding(free, model, left(1.0))
+        per_site = _area_and_types_binding(free, model, clock.remaining())
         found: Binding = per_site if per_site is not None else "budget"
         diagnosis = CountDiagnosis(found, -1, 0)
         if found == "budget":
             # Money released only in later phases: the yuan missing by each due phase.
             spend_row = full.A[[budget.stop - 1]].toarray().ravel()
-            cheapest = solve_milp(replace(free, c=spend_row), time_limit=left(1.0))
+            cheapest = solve_milp(replace(free, c=spend_row), time_limit=clock.remaining())
             if cheapest.x is not None:
                 whole = r.lift(model.facilities.build_phase(cheapest.x, r.inp.shape[:2]), n,
                                n_types)
@@ -446,7 +439,7 @@ def cheapest_plan(
                                        meets), n, n_types))
     if not plans:
         return result(np.inf, max(out.bound, 0.0) / _scale_unit(r), empty, Status.FEASIBLE,
-                      f"no plan meeting the counts found within {limit} s; raise time_limit")
+                      f"no plan meeting the counts found within {clock.limit} s; raise time_limit")
     scales = [_budget_scale(inp, instance.prepared, w) for w in plans]
     best = int(np.argmin(scales))  # ties: the greedy plan, which does not depend on time
     scale, whole = scales[best], plans[best]
@@ -528,22 +521,21 @@ def _relax_and_fix(problem: MilpProblem, r: Restricted, z: IntArray, model: Mode
     and the others left free; the MILP that remains is close to independent covering problems
     per goal and solves fast. None when it finds nothing in the time given.
     """
-    begin = time.perf_counter()
+    clock = Clock(time_limit)
     col_lower = problem.col_lower.copy()
     if kept is not None:
         _keep_built(col_lower, model, kept)
         problem = replace(problem, col_lower=col_lower)
     lp = solve_milp(problem.relaxed(), backend="highs", lp_algorithm="simplex",
-                    time_limit=None if time_limit is None else 0.5 * time_limit)
+                    time_limit=clock.remaining(0.5))
     if lp.x is None:
         return None
     for members, need, phase in r.goals.counts:
         value = lp.x[z[members, phase]]
         chosen = members[np.lexsort((members, -value))[:need]]
         col_lower[z[chosen, phase]] = 1.0
-    rest = None if time_limit is None else \
-        max(time_limit - (time.perf_counter() - begin), 1e-3)
-    fixed = solve_milp(replace(problem, col_lower=col_lower), backend=backend, time_limit=rest,
+    fixed = solve_milp(replace(problem, col_lower=col_lower), backend=backend,
+                       time_limit=clock.remaining(),
                        mip_rel_gap=mip_rel_gap)
     return fixed.x
 

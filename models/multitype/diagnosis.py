@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._milp import MilpOutcome, MilpProblem, MilpStatus, solve_milp
-from ..coverage import Clock
+from ..clock import Clock
 from .milp import Model
 from .prepare import TOL, Inputs, Requirement
 from .solution import Infeasibility, Limit

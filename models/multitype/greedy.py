@@ -29,7 +29,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..arrays import BoolArray, FloatArray, IntArray
-from ..coverage import Clock
+from ..clock import Clock
 from .credit import group_gain, site_credit
 from .plans import Plan, evaluate, prune
 from .prepare import TOL, Inputs, PreparedType, Requirement

@@ -25,7 +25,6 @@ any is lifted twice.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -36,7 +35,7 @@ import scipy.sparse as sp
 from .._milp import Backend, MilpProblem, MilpStatus, solve_milp
 from .._result import OPTIMALITY_TOLERANCE, Status, relative_gap
 from ..arrays import BoolArray, FloatArray, IntArray
-from ..coverage import Clock
+from ..clock import Clock
 from .cheapest import GoalCosts
 from .goals import (
     Goal,
@@ -262,7 +261,7 @@ def lift_stage(
     Returns the best plan found (a start when the MILP finds nothing better in time), its goal
     level value and the MILP's proven upper bound.
     """
-    begin = time.perf_counter()
+    clock = Clock(time_limit)
     n_phases = inp.shape[2]
     model, problem, columns = lift_model(inp, prepared, reqs, pg)
     best = _best_start(inp, prepared, reqs, pg, starts)
@@ -272,13 +271,12 @@ def lift_stage(
         warm = to_columns(plan, replace(inp, returns=None), prepared, model)
         warm = np.r_[warm, goal_values(pg, plan.covered, n_phases, columns,
                                        problem.num_col)[warm.size:]]
-    left = None if time_limit is None else \
-        max(time_limit - (time.perf_counter() - begin), 1e-3)
-    out = solve_milp(problem, backend=backend, time_limit=left, mip_rel_gap=mip_rel_gap,
+    out = solve_milp(problem, backend=backend, time_limit=clock.remaining(),
+                     mip_rel_gap=mip_rel_gap,
                      warm_start=warm)
     if out.status is MilpStatus.INFEASIBLE:
         return LiftResult(np.full(inp.shape[:2], -1, dtype=np.int64), -np.inf, -np.inf,
-                          Status.INFEASIBLE, time.perf_counter() - begin)
+                          Status.INFEASIBLE, clock.seconds)
     bound = -out.bound if np.isfinite(out.bound) else np.inf
     if out.x is not None:
         found = _best_start(inp, prepared, reqs, pg,
@@ -287,12 +285,12 @@ def lift_stage(
             best = found
     if best is None:
         return LiftResult(np.full(inp.shape[:2], -1, dtype=np.int64), -np.inf, bound,
-                          Status.FEASIBLE, time.perf_counter() - begin)
+                          Status.FEASIBLE, clock.seconds)
     bound = max(bound, best[0])
     gap = relative_gap(best[0], bound, "max")
     status = Status.OPTIMAL if gap <= max(OPTIMALITY_TOLERANCE, mip_rel_gap) else \
         Status.FEASIBLE
-    return LiftResult(best[1], best[0], bound, status, time.perf_counter() - begin)
+    return LiftResult(best[1], best[0], bound, status, clock.seconds)
 
 
 def with_goal_floor(model: Model, pg: PreparedGoals, inp: Inputs,

@@ -12,7 +12,7 @@ import numpy.typing as npt
 from .._errors import ModelInputError
 from .._milp import BACKENDS, Backend, MilpOutcome, MilpStatus, solve_milp
 from .._result import OPTIMALITY_TOLERANCE, Status, relative_gap
-from ..coverage import Clock
+from ..clock import Clock
 from .benders import solve_benders
 from .bounds import knapsack_bound, lp_relaxation
 from .cheapest import Instance, describe, goal_costs, reach_diagnosis

@@ -3,12 +3,12 @@
 ``pmedian`` (in :mod:`.solve`, whose docstring gives the formulations and references) is the
 entry point. Its parts:
 
-- :mod:`._sorted_rows`: each demand row's reachable sites sorted by cost, the data structure
+- :mod:`.sorted_rows`: each demand row's reachable sites sorted by cost, the data structure
   every other part reads;
-- :mod:`._heuristics`: greedy construction and swap local search (the upper bound);
-- :mod:`._lagrangian`: the Lagrangian lower bound of the heuristic method;
-- :mod:`._benders`: the LP master of the Benders reformulation, solved by cutting planes;
-- :mod:`._branch_and_bound`: the parallel best-first tree over that master.
+- :mod:`.heuristics`: greedy construction and swap local search (the upper bound);
+- :mod:`.lagrangian`: the Lagrangian lower bound of the heuristic method;
+- :mod:`.benders`: the LP master of the Benders reformulation, solved by cutting planes;
+- :mod:`.branch_and_bound`: the parallel best-first tree over that master.
 
 Note that ``siting.models.pmedian`` is the function once ``siting.models`` is imported (its
 ``__init__`` re-exports it); import this package's modules with ``from siting.models.pmedian

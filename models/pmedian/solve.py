@@ -29,10 +29,10 @@ sorted sites reaches 1, so separation is one pass over the sorted entries. The e
    polished by swaps, may improve UB;
 3. reduced-cost fixing closes (or opens) every site whose forced change lifts LB above UB;
 4. Elloumi's reduction, read off the LP duals, drops from each row the sites it cannot use in
-   a solution cheaper than UB (see ``BendersMaster.truncated`` in :mod:`._benders`);
+   a solution cheaper than UB (see ``BendersMaster.truncated`` in :mod:`.benders`);
 5. a second, much smaller LP master over the surviving sites and entries, started from the
    first one's binding cuts and final basis, is solved, fixed by reduced costs again, and then
-   branched on (:mod:`._branch_and_bound`): a best-first branch and bound over ``y`` whose nodes
+   branched on (:mod:`.branch_and_bound`): a best-first branch and bound over ``y`` whose nodes
    are this master under the node's fixings, solved by cutting planes from the parent's
    basis, pruned against UB, with reduced-cost fixing at every node, pseudo-cost branching
    and two copies of the master solving nodes in parallel. Integral nodes are priced exactly
@@ -44,7 +44,7 @@ integer points spent 10-20 s per solve on pmed16; HiGHS's MILP on the compact mo
 fixing did not close the ~1 % LP gap of pmed36/39 in 60 s (nor in 120 s on pmed36 in 2026-11),
 this tree closes it in about 280 nodes.
 Probing (forcing each survivor open and re-solving) cost 20-45 s there and was dropped; see
-:mod:`._branch_and_bound` for the tree's own measurements.
+:mod:`.branch_and_bound` for the tree's own measurements.
 
 Elloumi's compact model, also the whole formulation for ``backend="cbc"`` / ``"scip"``
 (independent checks on small instances): with row :math:`i`'s allowed sites sorted by cost,
@@ -81,7 +81,6 @@ problems", Annals of Operations Research 150 (2007) 205-230.
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
@@ -97,15 +96,15 @@ from .._validate import (
     check_count,
     check_disjoint,
     check_sites,
-    check_time_limit,
     check_weights,
 )
 from ..arrays import FloatArray, IntArray
-from ._benders import OPTIMAL, PRUNED, BendersMaster, fix_level
-from ._branch_and_bound import branch_and_bound
-from ._heuristics import greedy, greedy_swap, local_search, open_mask
-from ._lagrangian import lagrangian_bound
-from ._sorted_rows import MedianCore, segment_cumsum, sorted_rows
+from ..clock import Clock
+from .benders import OPTIMAL, PRUNED, BendersMaster, fix_level
+from .branch_and_bound import branch_and_bound
+from .heuristics import greedy, greedy_swap, local_search, open_mask
+from .lagrangian import lagrangian_bound
+from .sorted_rows import MedianCore, segment_cumsum, sorted_rows
 
 Method = Literal["auto", "exact", "heuristic"]
 METHODS: tuple[Method, ...] = ("auto", "exact", "heuristic")
@@ -183,7 +182,7 @@ def pmedian(
         Invalid costs, weights, site lists, ``p``, ``cutoff``, ``penalty``, ``method``,
         ``backend`` or ``time_limit``; the message names the argument.
     """
-    start = time.perf_counter()
+    clock = Clock(time_limit)
     matrix = check_cost_matrix(cost)
     n, m = matrix.shape
     w = check_weights(weights, n)
@@ -191,11 +190,9 @@ def pmedian(
     banned = check_sites(forbidden, m, name="forbidden")  # type: ignore[arg-type]
     check_disjoint(fixed, banned)
     p = check_count(p, m - banned.size, fixed.size)
-    limit = check_time_limit(time_limit)
     _check_options(cutoff, penalty, method, backend)
-    deadline = start + limit if limit is not None else np.inf
 
-    prep = _prepare(matrix, w, fixed, banned, p, cutoff, penalty)
+    prep = prepare(matrix, w, fixed, banned, p, cutoff, penalty)
     core = prep.core
     if core.q == 0 or not core.candidate.any():
         new = np.flatnonzero(core.candidate)[: core.q]
@@ -204,10 +201,10 @@ def pmedian(
     elif method == "heuristic" or (
         method == "auto" and core.rows.site.size > EXACT_MAX_ENTRIES
     ):
-        outcome = _heuristic(core, seed, deadline)
+        outcome = _heuristic(core, seed, clock)
     else:
-        outcome = _exact(core, backend, seed, deadline, prep.integral)
-    return _finish(matrix, w, prep, outcome, cutoff, penalty, start)
+        outcome = _exact(core, backend, seed, clock, prep.integral)
+    return _finish(matrix, w, prep, outcome, cutoff, penalty, clock)
 
 
 def _check_options(
@@ -240,7 +237,7 @@ class _Prepared:
     integral: bool  # all weights × costs integer: improvements come in steps of 1
 
 
-def _prepare(
+def prepare(
     matrix: FloatArray | sp.csr_array,
     w: FloatArray,
     existing: IntArray,
@@ -290,12 +287,12 @@ class _Outcome:
     infeasible: bool = False
 
 
-def _heuristic(core: MedianCore, seed: int, deadline: float) -> _Outcome:
-    sites, obj = greedy_swap(core, starts=HEURISTIC_STARTS, seed=seed, deadline=deadline)
+def _heuristic(core: MedianCore, seed: int, clock: Clock) -> _Outcome:
+    sites, obj = greedy_swap(core, starts=HEURISTIC_STARTS, seed=seed, clock=clock)
     row_cost = core.nearest(open_mask(core.rows.n_sites, sites))[1]
-    bound = lagrangian_bound(core, obj, core.weight * row_cost, deadline=deadline)
+    bound = lagrangian_bound(core, obj, core.weight * row_cost, clock=clock)
     bound = max(bound, core.trivial_bound())
-    timed_out = time.perf_counter() >= deadline
+    timed_out = clock.expired
     reason = "time limit reached during the heuristic" if timed_out else ""
     return _Outcome(sites, obj, bound, "heuristic", "greedy+swap+lagrangian", reason)
 
@@ -307,7 +304,7 @@ def _finish(
     outcome: _Outcome,
     cutoff: float | None,
     penalty: float | None,
-    start: float,
+    clock: Clock,
 ) -> Solution:
     """Assign every row to its nearest open site and price the result on the original data."""
     n, m = matrix.shape
@@ -334,7 +331,7 @@ def _finish(
             f"{rows[:10].tolist()}); give a penalty, raise p or relax the cutoff"
         )
         return _solution(
-            prep, outcome, sites, assignment, np.inf, np.inf, Status.INFEASIBLE, reasons, start
+            prep, outcome, sites, assignment, np.inf, np.inf, Status.INFEASIBLE, reasons, clock
         )
     if prep.unreachable.size:
         reasons.append(
@@ -345,7 +342,7 @@ def _finish(
     bound = min(outcome.bound, objective)
     proven = relative_gap(objective, bound, "min") <= OPTIMALITY_TOLERANCE
     status = Status.OPTIMAL if proven else Status.FEASIBLE
-    return _solution(prep, outcome, sites, assignment, objective, bound, status, reasons, start)
+    return _solution(prep, outcome, sites, assignment, objective, bound, status, reasons, clock)
 
 
 def _solution(
@@ -357,7 +354,7 @@ def _solution(
     bound: float,
     status: Status,
     reasons: list[str],
-    start: float,
+    clock: Clock,
 ) -> Solution:
     return Solution(
         problem="pmedian",
@@ -370,13 +367,13 @@ def _solution(
         status=status,
         backend=outcome.backend,
         method=outcome.method,
-        seconds=time.perf_counter() - start,
+        seconds=clock.seconds,
         unreachable=prep.unreachable,
         reason="; ".join(r for r in reasons if r),
     )
 
 
-def _fixed(core: MedianCore, closed: IntArray, opened: IntArray) -> MedianCore:
+def fixed_core(core: MedianCore, closed: IntArray, opened: IntArray) -> MedianCore:
     """``core`` with ``closed`` sites removed and ``opened`` sites folded into the fallbacks."""
     rows = core.rows
     m = rows.n_sites
@@ -392,23 +389,23 @@ def _fixed(core: MedianCore, closed: IntArray, opened: IntArray) -> MedianCore:
 
 
 def _exact(
-    core: MedianCore, backend: Backend, seed: int, deadline: float, integral: bool
+    core: MedianCore, backend: Backend, seed: int, clock: Clock, integral: bool
 ) -> _Outcome:
     if backend != "highs":
-        sites, obj = greedy_swap(core, starts=EXACT_STARTS, seed=seed, deadline=deadline)
-        if time.perf_counter() >= deadline:
+        sites, obj = greedy_swap(core, starts=EXACT_STARTS, seed=seed, clock=clock)
+        if clock.expired:
             return _heuristic_only(core, sites, obj, -np.inf)
-        found, bound, status = _compact(core, backend, sites, deadline)
+        found, bound, status = solve_compact(core, backend, sites, clock)
         return _settle(core, sites, obj, found, bound, status, backend, "elloumi")
     # the LP master (HiGHS, which releases the GIL) is solved while greedy + swap runs
     start = greedy(core)
-    benders = BendersMaster(core, start, deadline)
+    benders = BendersMaster(core, start, clock)
     with ThreadPoolExecutor(max_workers=1) as pool:
         solving = pool.submit(benders.solve)
-        sites, obj = greedy_swap(core, starts=EXACT_STARTS, seed=seed, deadline=deadline,
+        sites, obj = greedy_swap(core, starts=EXACT_STARTS, seed=seed, clock=clock,
                                  plain=start)
         lp = solving.result()
-    if time.perf_counter() >= deadline:
+    if clock.expired:
         return _heuristic_only(core, sites, obj, benders.bound)
     method = "benders-lp+branch"
     if lp.status in PRUNED:
@@ -419,7 +416,7 @@ def _exact(
     x, reduced = lp.x, lp.reduced
     # rounding the LP point and polishing it often beats the greedy start
     top = np.argsort(-np.where(core.candidate, x[: core.rows.n_sites], -1.0), kind="stable")
-    lp_sites, lp_obj = local_search(core, np.sort(top[: core.q]), deadline=deadline)
+    lp_sites, lp_obj = local_search(core, np.sort(top[: core.q]), clock=clock)
     if lp_obj < obj:
         sites, obj = lp_sites, lp_obj
     if obj - benders.bound <= OPTIMALITY_TOLERANCE * max(1.0, abs(obj)):
@@ -428,7 +425,7 @@ def _exact(
     # any solution using a fixed-out choice costs more than ``level``: at least ``obj`` if integral
     floor = obj if integral else level
     closed, opened = benders.fixings(x, reduced, level)
-    stage = _fixed(benders.truncated(level), closed, opened)
+    stage = fixed_core(benders.truncated(level), closed, opened)
     if not _has_choice(stage):
         if stage.q == 0:
             return _settle(core, sites, obj, opened, max(benders.bound, floor),
@@ -437,7 +434,7 @@ def _exact(
         return _settle(core, sites, obj, None, max(benders.bound, floor), MilpStatus.OPTIMAL,
                        "highs", method)
     # a second master over the surviving sites only: its LPs are small, so branching is cheap
-    second = BendersMaster(stage, sites[stage.candidate[sites]], deadline)
+    second = BendersMaster(stage, sites[stage.candidate[sites]], clock)
     second.inherit_cuts(benders)
     lp = second.solve()
     if lp.status in PRUNED or second.bound > level:
@@ -485,8 +482,8 @@ def _settle(
     return _Outcome(sites, objective, min(bound, objective), backend, method, reason)
 
 
-def _compact(
-    core: MedianCore, backend: Backend, warm: IntArray | None, deadline: float
+def solve_compact(
+    core: MedianCore, backend: Backend, warm: IntArray | None, clock: Clock
 ) -> tuple[IntArray | None, float, MilpStatus]:
     """Solve ``core`` with Elloumi's model in chained form; sites found, bound and status.
 
@@ -533,9 +530,8 @@ def _compact(
         integer=np.concatenate((np.ones(m, dtype=np.bool_), np.zeros(n_e, dtype=np.bool_))),
         offset=core.trivial_bound(),
     )
-    left = deadline - time.perf_counter()
     out = solve_milp(
-        problem, backend=backend, time_limit=None if np.isinf(left) else max(left, 1e-3),
+        problem, backend=backend, time_limit=clock.remaining(),
         mip_rel_gap=0.1 * OPTIMALITY_TOLERANCE, warm_start=start,
     )
     found = None if out.x is None else cands[out.x[:m] > 0.5]

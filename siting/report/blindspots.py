@@ -5,7 +5,7 @@ the residents the type serves and those aged 60+ who are outside its walking thr
 after the plan, and the residents-weighted median and the maximum walking time to the nearest
 facility of the type (existing outlets before; outlets and new facilities after).
 
-Walking minutes are metres / (group speed × 60), each row at its own group's speed
+Walking minutes are each row's metres at its own group's speed (`siting.walking_time`)
 (domain brief §5): the elderly walk slower, so the same street is more minutes for them.
 Distances were computed only up to `siting.planning.REPORT_REACH_FACTOR` × the longest threshold;
 beyond that a walking time is ``inf`` (no facility within the computed reach).
@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+
+from ..walking_time import metres_to_minutes
 
 if TYPE_CHECKING:
     from ..context import PlanContext
@@ -49,10 +51,10 @@ def _row_minutes(
     speeds = context.scenario.speeds_m_per_s
     groups, code = np.unique(np.asarray(rows.group, dtype=str), return_inverse=True)
     speed = np.array([speeds.of(g) for g in groups], dtype=np.float64)[code]
-    return metres / (speed * 60.0)
+    return metres_to_minutes(metres, speed)
 
 
-def _weighted_median(
+def weighted_median(
     group: npt.NDArray[np.int64], value: npt.NDArray[np.float64],
     weight: npt.NDArray[np.float64], n_groups: int,
 ) -> npt.NDArray[np.float64]:
@@ -127,8 +129,8 @@ def _aggregate(
         table = units.assign(
             **{name: np.bincount(codes, weights=c, minlength=n_units)
                for name, c in v.counts.items()},
-            median_min_before=_weighted_median(codes, v.minutes_before, v.people, n_units),
-            median_min_after=_weighted_median(codes, v.minutes_after, v.people, n_units),
+            median_min_before=weighted_median(codes, v.minutes_before, v.people, n_units),
+            median_min_after=weighted_median(codes, v.minutes_after, v.people, n_units),
             max_min_before=worst_before,
             max_min_after=worst_after,
         )

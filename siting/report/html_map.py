@@ -42,6 +42,7 @@ import shapely
 from ..datum import wgs84_to_gcj02
 from ..messages import MESSAGES
 from ..plan_model import Plan
+from ..walking_time import metres_to_minutes
 from ._parts import script_json
 from .backdrop import Backdrop, plan_backdrop
 from .isochrones import DEFAULT_MINUTES, isochrones
@@ -178,19 +179,19 @@ def map_data(
 ) -> dict[str, Any]:
     """Everything the map page draws, as JSON-ready GeoJSON collections (WGS-84 or GCJ-02).
 
-    Walking distances in properties are metres (``null``: beyond the computed reach); the page
-    converts them to minutes at the general walking speed given in ``speed_m_per_s``. An
-    isochrone's ``types`` are the positions (in ``types``) of the types built at its site.
+    Walking times in properties are minutes at the general walking speed, to 0.1 min
+    (``null``: beyond the computed reach); the page shows them as they are. An isochrone's
+    ``types`` are the positions (in ``types``) of the types built at its site.
     """
     inputs = context.inputs
     catalog = inputs.catalog
     demand = inputs.demand
     keys = list(catalog.types)
     states, metres = _coverage_states(context)
-    near = np.where(np.isfinite(metres), np.round(metres), -1).astype(np.int64)
-    # Per point, per type [before, after] metres; null beyond the computed reach.
+    near = np.round(metres_to_minutes(metres, context.scenario.speeds_m_per_s.general), 1)
+    # Per point, per type [before, after] minutes; null beyond the computed reach.
     walks = near.transpose(2, 0, 1).astype(object)
-    walks[near.transpose(2, 0, 1) < 0] = None
+    walks[~np.isfinite(near.transpose(2, 0, 1))] = None
     demand_props = [
         {"id": i, "community": c, "street": s, "population": p, "pop60": e, "state": state,
          "m": m}
@@ -234,9 +235,9 @@ def map_data(
     )
     bands = bands[~bands.geometry.is_empty]
     band_props = [
-        {"rank": plan.projects[first[s]].rank, "minutes": m, "metres": round(d),
+        {"rank": plan.projects[first[s]].rank, "minutes": m,
          "types": sorted(built[int(unique_sites[s])])}
-        for s, m, d in zip(bands["source"], bands["minutes"], bands["metres"], strict=True)
+        for s, m in zip(bands["source"], bands["minutes"], strict=True)
     ]
     weights = demand["population"].to_numpy(dtype=np.float64)
     xy = np.column_stack([demand.geometry.x, demand.geometry.y])
@@ -254,7 +255,6 @@ def map_data(
         "types": [{"key": k, "zh": t.name.zh, "en": t.name.en} for k, t in catalog.types.items()],
         # The map opens on the type the most projects build (ties: catalog order).
         "initial": int(np.argmax(built_by_type)) if keys else 0,
-        "speed_m_per_s": context.scenario.speeds_m_per_s.general,
         "phases": [
             {"key": p.key, "deadline": p.deadline.isoformat(),
              "colour": PHASE_COLOURS[f % len(PHASE_COLOURS)]}

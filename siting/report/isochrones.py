@@ -17,7 +17,8 @@ import numpy.typing as npt
 import scipy.sparse as sp
 import shapely
 
-from ..network import WalkNetwork, minutes_to_metres
+from ..network import WalkNetwork
+from ..walking_time import minutes_to_metres
 
 #: Isochrone bands of the 15-minute circle (domain brief §2), minutes.
 DEFAULT_MINUTES = (5.0, 10.0, 15.0)

@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import heapq
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,7 +61,7 @@ import numpy as np
 
 from .._milp import MilpStatus
 from ..arrays import FloatArray, IntArray
-from ._benders import BASIC, OPTIMAL, PRUNED, Basis, BendersMaster, CutRows, fix_level
+from .benders import BASIC, OPTIMAL, PRUNED, Basis, BendersMaster, CutRows, fix_level
 
 #: Copies of the master solving nodes side by side (threads; fixed so results never depend on
 #: the machine's core count).
@@ -167,7 +166,7 @@ class _Search:
 
     def __init__(self, master: BendersMaster, upper: float, integral: bool) -> None:
         self.m, self.integral = master.m, integral
-        self.core = master.core
+        self.core, self.clock = master.core, master.clock
         self.upper, self.level = upper, fix_level(upper, integral)
         self.best: IntArray | None = None
         master.purge()
@@ -188,13 +187,11 @@ class _Search:
         self.results: dict[int, _Result] = {}
         self.chosen = self.claimed = self.merged = 0
         self.done = False
-        self.deadline = np.inf
         self.lock = threading.Condition()
 
-    def run(self, deadline: float) -> tuple[IntArray | None, float, MilpStatus]:
-        """Solve nodes until none is open or time is up; see :func:`branch_and_bound` for
-        what comes back."""
-        self.deadline = deadline
+    def run(self) -> tuple[IntArray | None, float, MilpStatus]:
+        """Solve nodes until none is open or the master's clock runs out; see
+        :func:`branch_and_bound` for what comes back."""
         with self.lock:
             self._choose()
         with ThreadPoolExecutor(max_workers=WORKERS) as pool:
@@ -234,7 +231,7 @@ class _Search:
 
     def _choose(self) -> None:
         """Choose the nodes whose turn has come (lock held): best bound first."""
-        while self.chosen < self.merged + LAG and time.perf_counter() < self.deadline:
+        while self.chosen < self.merged + LAG and not self.clock.expired:
             if not self.heap:
                 break
             node = heapq.heappop(self.heap)
@@ -375,6 +372,6 @@ def branch_and_bound(
 
     ``upper`` is the incumbent's cost; sites come back only when a cheaper solution is found.
     The bound is the smallest open node's, or the floor of ``upper`` when no node is left
-    (``FEASIBLE`` when the master's deadline stopped the search, ``OPTIMAL`` otherwise).
+    (``FEASIBLE`` when the master's clock stopped the search, ``OPTIMAL`` otherwise).
     """
-    return _Search(master, upper, integral).run(master.deadline)
+    return _Search(master, upper, integral).run()

@@ -18,12 +18,11 @@ Research 65 (1993) 383-399.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from ..arrays import FloatArray
-from ._sorted_rows import MedianCore, sum_by
+from ..clock import Clock
+from .sorted_rows import MedianCore, sum_by
 
 #: Iterations without improvement after which the step factor is halved.
 _PATIENCE = 20
@@ -37,7 +36,7 @@ def lagrangian_bound(
     start: FloatArray,
     *,
     max_iterations: int = 1000,
-    deadline: float = np.inf,
+    clock: Clock | None = None,
 ) -> float:
     """Best Lagrangian lower bound found from multipliers ``start`` (one per row).
 
@@ -63,7 +62,7 @@ def lagrangian_bound(
             stall += 1
             if stall >= _PATIENCE:
                 mu, stall = mu / 2.0, 0
-        if best >= upper - tol or mu < _MIN_STEP or time.perf_counter() >= deadline:
+        if best >= upper - tol or mu < _MIN_STEP or (clock is not None and clock.expired):
             break
         is_chosen = np.zeros(m, dtype=np.bool_)
         is_chosen[chosen] = True

@@ -11,12 +11,11 @@ The most violated cut of a row sits at the first level where the cumulated :math
 sorted sites reaches 1, so separation is one pass over the sorted entries. The master is one
 HiGHS LP re-solved by dual simplex from its last basis after every round of cuts and every
 change of bounds; :class:`BendersMaster` also reads fixings and Elloumi's reduction off its
-duals, and can be copied for the parallel branch and bound (:mod:`._branch_and_bound`).
+duals, and can be copied for the parallel branch and bound (:mod:`.branch_and_bound`).
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -28,8 +27,9 @@ import numpy.typing as npt
 from .._milp import new_highs
 from .._result import OPTIMALITY_TOLERANCE
 from ..arrays import FloatArray, IntArray
-from ._heuristics import open_mask
-from ._sorted_rows import MedianCore, offsets, ranges, segment_cumsum, sum_by
+from ..clock import Clock
+from .heuristics import open_mask
+from .sorted_rows import MedianCore, offsets, ranges, segment_cumsum, sum_by
 
 #: A cumulated LP opening at least this close to 1 counts as "served" in cut separation.
 _SERVED = 1.0 - 1e-6
@@ -100,8 +100,8 @@ class CutRows:
 class BendersMaster:
     """The LP master over ``core``: columns ``y`` (one per site) then ``theta`` (one per row)."""
 
-    def __init__(self, core: MedianCore, sites: IntArray, deadline: float) -> None:
-        self.core, self.deadline = core, deadline
+    def __init__(self, core: MedianCore, sites: IntArray, clock: Clock) -> None:
+        self.core, self.clock = core, clock
         self.bound = core.trivial_bound()
         # client and level of every cut row, in row order, to read their duals back
         self.cut_client: list[IntArray] = []
@@ -354,9 +354,10 @@ class BendersMaster:
         h, bound = self.h, -np.inf
         x = reduced = np.empty(0)
         status = highspy.HighsModelStatus.kTimeLimit
-        while (left := self.deadline - time.perf_counter()) > 0:
+        while not self.clock.expired:
             # HiGHS compares its time limit with its run time summed over every run()
-            h.setOptionValue("time_limit", h.getRunTime() + left)
+            left = self.clock.remaining()
+            h.setOptionValue("time_limit", np.inf if left is None else h.getRunTime() + left)
             h.run()
             status = h.getModelStatus()
             if status == highspy.HighsModelStatus.kInfeasible:

@@ -22,12 +22,11 @@ Heuristics 10 (2004) 59-88.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 
 from ..arrays import BoolArray, FloatArray, IntArray
-from ._sorted_rows import MedianCore, first_positions, sum_by
+from ..clock import Clock
+from .sorted_rows import MedianCore, first_positions, sum_by
 
 #: Swaps after which the incrementally kept arrays are rebuilt, to stop rounding drift.
 _REBUILD_EVERY = 64
@@ -129,9 +128,9 @@ class _SwapState:
 
 
 def local_search(
-    core: MedianCore, open_sites: IntArray, *, deadline: float = np.inf
+    core: MedianCore, open_sites: IntArray, *, clock: Clock | None = None
 ) -> tuple[IntArray, float]:
-    """Best-improvement swaps from ``open_sites`` until no swap saves cost (or the deadline).
+    """Best-improvement swaps from ``open_sites`` until no swap saves cost (or ``clock``'s limit).
 
     Returns the sorted open sites and their objective.
     """
@@ -141,7 +140,7 @@ def local_search(
     # a saving below this is rounding noise in the summed prices, not an improvement
     tol = 1e-9 * max(1.0, abs(state.objective))
     swaps = 0
-    while time.perf_counter() < deadline:
+    while clock is None or not clock.expired:
         k, f, saving = state.best_swap()
         if saving <= tol:
             break
@@ -162,25 +161,25 @@ def greedy_swap(
     *,
     starts: int = 1,
     seed: int = 0,
-    deadline: float = np.inf,
+    clock: Clock | None = None,
     plain: IntArray | None = None,
 ) -> tuple[IntArray, float]:
     """Best of ``starts`` runs of greedy + swap search; run 0 is plain greedy (its sites may
     come as ``plain`` when the caller has them already).
 
     Later runs force a random first site drawn with ``numpy.random.default_rng(seed)``, so the
-    result is reproducible for a given seed. The deadline is checked between and inside runs.
+    result is reproducible for a given seed. ``clock``'s limit is checked between and inside runs.
     """
     rng = np.random.default_rng(seed)
     cands = np.flatnonzero(core.candidate)
     if plain is None:
         plain = greedy(core)
-    best_sites, best_obj = local_search(core, plain, deadline=deadline)
+    best_sites, best_obj = local_search(core, plain, clock=clock)
     for _ in range(1, starts):
-        if time.perf_counter() >= deadline:
+        if clock is not None and clock.expired:
             break
         first = int(rng.choice(cands))
-        sites, obj = local_search(core, greedy(core, first=first), deadline=deadline)
+        sites, obj = local_search(core, greedy(core, first=first), clock=clock)
         if obj < best_obj - 1e-9 * max(1.0, abs(best_obj)):
             best_sites, best_obj = sites, obj
     return best_sites, best_obj
