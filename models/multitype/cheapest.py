@@ -403,9 +403,9 @@ def cheapest_plan(
                       unreachable)
     due = sorted({phase for _, _, phase in pg.counts})
     members = [int(g) for m, _, phase in pg.counts for g in m if pg.possible[g, phase]]
-    # Locked facilities built after the last count's phase count against later budgets.
-    last_lock = int(inp.lock.max(initial=-1))
-    spans = [*due, last_lock] if last_lock > due[-1] else due
+    # Budgets are checked at the end of each phase a count is due or a facility is locked in
+    # (the spans' ends), so the collapsed instance keeps every locked facility in its phase.
+    spans = sorted({*due, *(int(f) for f in np.unique(inp.lock[inp.lock >= 0]))})
     r = collapse(restrict(inp, instance.prepared, pg, members, spans[-1] + 1), spans)
     problem, model, budget, columns = _goal_problem(r)
     z = columns.z

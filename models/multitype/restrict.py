@@ -86,7 +86,8 @@ def restrict(
         new = np.full(tp.weight.size, NOT_COVERED, dtype=np.int64)
         new[kept] = np.arange(kept.size)
         row_new[int(t)] = new
-        row_map = np.where(tp.row_map >= 0, new[np.maximum(tp.row_map, 0)], tp.row_map)
+        row_map = tp.row_map.copy()
+        row_map[row_map >= 0] = new[row_map[row_map >= 0]]
         sub_types.append(replace(
             tp, cover=sp.csr_array(tp.cover[kept][:, sites]), weight=tp.weight[kept],
             row_map=row_map, group=tp.group[kept]))
@@ -129,8 +130,7 @@ def collapse(r: Restricted, due: Sequence[int]) -> Restricted:
     With goals judged only at the ``due`` phases, building everything of a span in its due
     phase keeps every earlier cumulative budget, so nothing is lost; a plan of the collapsed
     instance is lifted back by building in the due phases (`Restricted.lift`). A locked
-    facility is locked to its span's due phase; lifted back, it goes in its own phase again
-    (`Restricted.lift` with ``lock``).
+    facility is locked to its span's due phase (its own phase, when that is one of ``due``).
     """
     due_arr = np.asarray(due, dtype=np.int64)
     new = np.searchsorted(due_arr, np.arange(int(r.inp.budget_cum.size)))
