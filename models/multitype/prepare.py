@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 
 from .._coverage_matrix import merge_rows
@@ -218,14 +219,22 @@ def check_locked(locked: object, inp: Inputs) -> IntArray:
 
 
 def plan_spend(build_phase: IntArray, inp: Inputs) -> FloatArray:
-    """``(F,)`` yuan a plan given by its build phases spends in each phase (a site's fixed
-    charge in the first phase it is used)."""
-    n_phases = inp.shape[2]
-    built = build_phase >= 0
-    first = np.where(built, build_phase, n_phases).min(axis=1, initial=n_phases)
+    """``(F,)`` yuan a plan given by its build phases spends in each phase."""
+    return phase_spend(build_phase, inp.base_cost, inp.type_cost, inp.shape[2])
+
+
+def phase_spend(build_phase: npt.ArrayLike, base_cost: npt.ArrayLike, type_cost: npt.ArrayLike,
+                n_phases: int) -> FloatArray:
+    """``(n_phases,)`` yuan spent in each phase by a plan given as ``(n_sites, n_types)`` build
+    phases (-1 unbuilt): each facility's ``type_cost`` in its phase, and each site's
+    ``base_cost`` (its fixed charge) once, in the first phase it is used."""
+    build = np.asarray(build_phase, dtype=np.int64)
+    base, cost = np.asarray(base_cost, dtype=np.float64), np.asarray(type_cost, dtype=np.float64)
+    built = build >= 0
+    first = np.where(built, build, n_phases).min(axis=1, initial=n_phases)
     used = first < n_phases
-    spend = np.bincount(first[used], weights=inp.base_cost[used], minlength=n_phases)
-    spend += np.bincount(build_phase[built], weights=inp.type_cost[built], minlength=n_phases)
+    spend = np.bincount(first[used], weights=base[used], minlength=n_phases)
+    spend += np.bincount(build[built], weights=cost[built], minlength=n_phases)
     return np.asarray(spend[:n_phases], dtype=np.float64)
 
 
