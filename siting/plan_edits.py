@@ -17,16 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from .catalog import Catalog
 from .findings import Problem, did_you_mean
+from .models.arrays import BoolArray, IntArray
 from .models.multitype import phase_spend
 from .scenario import ExcludedTypes, Scenario
-
-IntArray = npt.NDArray[np.int64]
-BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
