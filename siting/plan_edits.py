@@ -144,7 +144,8 @@ def _required(check: _Checker, locked: IntArray, origin: dict[tuple[int, int], i
         if twice:
             earlier = origin[(j, check.keys.index(twice[0]))]
             check.add(f"{where}.types",
-                      f"{entry.site} 的 {', '.join(twice)} 已在 sites.required.{earlier} 中指定 · "
+                      f"候选点 {entry.site} 的 {', '.join(twice)} 已在 sites.required.{earlier} "
+                      "中指定 · "
                       f"{', '.join(twice)} at {entry.site} already required by "
                       f"sites.required.{earlier}",
                       "每个候选点的每种类型只指定一次 · require each type at a site once")
@@ -183,7 +184,7 @@ def _conflicts(check: _Checker, locked: IntArray, excluded: BoolArray,
         i = origin[(int(j), int(t))]
         site, key = check.ids[int(j)], check.keys[int(t)]
         check.add(f"sites.required.{i}",
-                  f"{site} 的 {key} 既被指定又被排除 · {key} at {site} is both required and "
+                  f"候选点 {site} 的 {key} 既被指定又被排除 · {key} at {site} is both required and "
                   "excluded (sites.excluded)",
                   "删去其中之一 · remove one of them")
 

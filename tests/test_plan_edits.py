@@ -9,14 +9,25 @@ kept when it builds the locked facilities in their phases. The scenario side
 from __future__ import annotations
 
 import itertools
+import json
+import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import pytest
 import scipy.sparse as sp
+import yaml
+from typer.testing import CliRunner
 
+from siting import Plan
+from siting.catalog import Catalog
+from siting.cli import ExitCode, app
+from siting.findings import Problem, ScenarioError
+from siting.inputs import load_inputs
 from siting.models import ModelInputError, Status
 from siting.models.multitype import (
     Clause,
@@ -30,6 +41,7 @@ from siting.models.multitype import (
     plan_sites,
     prepare_instance,
 )
+from siting.scenario import load_scenario
 
 N_PHASES = 2
 N_GROUPS = 3
@@ -276,3 +288,183 @@ def test_bad_locks_raise(locked: Any, change: dict[str, Any], match: str) -> Non
         plan_sites(TYPES, **one_site_instance(**change), locked=locked)
     with pytest.raises(ModelInputError, match=match):
         prepare_instance(TYPES, [], [], **one_site_instance(**change), locked=locked)
+
+
+# --------------------------------------------------------------------------- the scenario side
+
+
+def write_edits(scenario: Path, **sites: Any) -> Path:
+    """``scenario`` with ``sites`` keys (``required``, ``excluded``) set, written in place."""
+    raw = yaml.safe_load(scenario.read_text(encoding="utf-8"))
+    raw["sites"].update(sites)
+    scenario.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return scenario
+
+
+def problems_of(scenario: Path) -> list[Problem]:
+    with pytest.raises(ScenarioError) as caught:
+        load_inputs(load_scenario(scenario))
+    return caught.value.problems
+
+
+@pytest.fixture(scope="module")
+def demo_sites(small_demo: Path) -> pd.DataFrame:
+    """The small demo's candidate sites as `load_inputs` normalizes them."""
+    return load_inputs(load_scenario(small_demo)).sites
+
+
+def _site_with(sites: pd.DataFrame, *, first_phase: int = 0, missing: str | None = None) -> str:
+    """Id of the first site available from ``first_phase`` (not allowing ``missing``)."""
+    rows = sites[(sites["first_phase"] == first_phase)
+                 & sites["allowed_types"].map(lambda a: missing not in a)]
+    return str(rows["id"].iloc[0])
+
+
+def test_bad_edits_name_the_file_field_and_fix(scenario_copy: Path,
+                                               demo_sites: pd.DataFrame) -> None:
+    site = _site_with(demo_sites)
+    later = _site_with(demo_sites, first_phase=1)
+    barred = _site_with(demo_sites, missing="fresh_market")
+    write_edits(scenario_copy, required=[
+        {"site": "S999999", "types": ["canteen"]},
+        {"site": site, "types": ["canteen_x"]},
+        {"site": barred, "types": ["fresh_market"]},
+        {"site": later, "types": [demo_sites.set_index("id").loc[later, "allowed_types"][0]],
+         "phase": "2025-09"},
+        {"site": site, "types": ["repair"], "phase": "2031-01"},
+        {"site": site, "types": ["pharmacy"]},
+    ], excluded=["S888888", {"site": site, "types": ["pharmacy"]}])
+    found = {p.field: p for p in problems_of(scenario_copy)}
+    assert set(found) == {"sites.required.0.site", "sites.required.1.types",
+                          "sites.required.2.types", "sites.required.3.phase",
+                          "sites.required.4.phase", "sites.excluded.0", "sites.required.5"}
+    assert all(p.file == str(scenario_copy.resolve()) for p in found.values())
+    assert "S999999" in found["sites.required.0.site"].message
+    assert "did you mean 'canteen'" in found["sites.required.1.types"].fix
+    assert f"{barred} does not allow fresh_market" in found["sites.required.2.types"].message
+    assert "allowed_types" in found["sites.required.2.types"].fix
+    assert "available only from phase 2025-12" in found["sites.required.3.phase"].message
+    assert "2025-12 or later" in found["sites.required.3.phase"].fix
+    assert "unknown phase '2031-01'" in found["sites.required.4.phase"].message
+    assert "both required and excluded" in found["sites.required.5"].message
+    # Chinese first in every message and fix.
+    assert all(re.match(r"[\u4e00-\u9fff]", p.message) for p in found.values())
+    assert all(re.match(r"[\u4e00-\u9fff]", p.fix) for p in found.values())
+
+
+def test_required_types_beyond_the_floor_area(scenario_copy: Path,
+                                              demo_sites: pd.DataFrame) -> None:
+    catalog = load_scenario(scenario_copy).load_catalog()
+    least = {k: t.area_m2.min for k, t in catalog.types.items()}
+    # The smallest site allowing two types whose least areas together exceed its floor area.
+    for row in demo_sites.sort_values("floor_area_m2").itertuples():
+        pair = sorted(row.allowed_types, key=lambda k: -least[k])[:2]
+        if len(pair) == 2 and all(least[k] <= row.floor_area_m2 for k in pair) and \
+                sum(least[k] for k in pair) > row.floor_area_m2:
+            break
+    else:
+        pytest.fail("no site to test with")
+    write_edits(scenario_copy, required=[{"site": row.id, "types": pair}])
+    (problem,) = problems_of(scenario_copy)
+    assert problem.field == "sites.required.0.types"
+    assert f"more than the {row.floor_area_m2:,.0f} m² of site {row.id}" in problem.message
+
+
+def test_required_projects_beyond_the_budget(scenario_copy: Path,
+                                             demo_sites: pd.DataFrame) -> None:
+    # Every type allowed at the first sites, each fitting its floor area, in the first phase.
+    catalog = load_scenario(scenario_copy).load_catalog()
+    required = []
+    for row in demo_sites[demo_sites["first_phase"] == 0].itertuples():
+        types = [k for k in row.allowed_types if catalog.types[k].area_m2.min
+                 <= row.floor_area_m2][:1]
+        if types:
+            required.append({"site": row.id, "types": types})
+    write_edits(scenario_copy, required=required)
+    (problem,) = problems_of(scenario_copy)
+    assert problem.field == "sites.required"
+    assert "by the end of phase 2025-09" in problem.message
+    assert "phases.0.budget_yuan" in problem.fix
+
+
+@pytest.mark.parametrize(("sites", "field"), [
+    ({"required": [{"site": "S1", "types": []}]}, "sites.required.0.types"),
+    ({"required": [{"types": ["canteen"]}]}, "sites.required.0.site"),
+    ({"required": [{"site": "S1", "type": ["canteen"]}]}, "sites.required.0.type"),
+])
+def test_malformed_edits_are_reported_by_field(scenario_copy: Path, sites: dict[str, Any],
+                                               field: str) -> None:
+    write_edits(scenario_copy, **sites)
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(scenario_copy)
+    assert field in {p.field for p in caught.value.problems}
+
+
+def test_validate_exits_1_naming_file_and_field(scenario_copy: Path) -> None:
+    write_edits(scenario_copy, excluded=["S777777"])
+    result = CliRunner().invoke(app, ["validate", str(scenario_copy)])
+    assert result.exit_code == ExitCode.INPUT_ERROR
+    assert "scenario.yaml: sites.excluded.0:" in result.output
+    assert "S777777" in result.output
+    assert "Traceback" not in result.output
+
+
+def _pick_required(plan: Plan, sites: pd.DataFrame, catalog: Catalog) -> tuple[str, str]:
+    """The cheapest (site, type) the plain plan does not build, that fits its site's area."""
+    built = {(p.site_id, t) for p in plan.projects for t in p.types}
+    used = {p.site_id for p in plan.projects}
+    options = [
+        (row.base_cost_yuan + getattr(row, f"cost_yuan_{key}"), str(row.id), key)
+        for row in sites[sites["first_phase"] == 0].itertuples() for key in row.allowed_types
+        if str(row.id) not in used and (str(row.id), key) not in built
+        and catalog.types[key].area_m2.min <= row.floor_area_m2]
+    _, site, key = min(options)
+    return site, key
+
+
+@pytest.mark.slow
+def test_required_and_excluded_sites_end_to_end(
+        plan: Plan, scenario_copy: Path, demo_sites: pd.DataFrame, tmp_path: Path) -> None:
+    """Plan A is the session's plain plan of the small demo; plan B requires a project A does
+    not build and excludes A's first site and a type of its second; `siting diff` says so."""
+    catalog = load_scenario(scenario_copy).load_catalog()
+    site, key = _pick_required(plan, demo_sites, catalog)
+    first, second = plan.projects[0], plan.projects[1]
+    raw = yaml.safe_load(scenario_copy.read_text(encoding="utf-8"))
+    raw["solver"]["time_limit_s"] = 6
+    raw["sites"]["required"] = [{"site": site, "types": [key], "phase": "2025-12"}]
+    raw["sites"]["excluded"] = [first.site_id, {"site": second.site_id,
+                                                "types": [second.types[0]]}]
+    scenario_copy.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    plan_a = tmp_path / "a.json"
+    plan_a.write_text(plan.model_dump_json(), encoding="utf-8")
+    out = tmp_path / "b"
+    result = CliRunner().invoke(app, ["run", str(scenario_copy), "-o", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+
+    edited = Plan.model_validate_json((out / "result.json").read_bytes())
+    (required,) = [p for p in edited.projects if p.required]
+    assert (required.site_id, required.phase, required.required_types) == \
+        (site, "2025-12", [key])
+    assert key in required.types
+    assert edited.excluded_sites == [first.site_id]
+    assert edited.excluded_types == {second.site_id: [second.types[0]]}
+    assert first.site_id not in {p.site_id for p in edited.projects}
+    assert (second.site_id, second.types[0]) not in \
+        {(p.site_id, t) for p in edited.projects for t in p.types}
+    table = pd.read_csv(out / "projects.csv", dtype=str).fillna("")
+    marked = table[table["指定项目(场景要求的类型)"] != ""]
+    assert list(marked["点位编号"]) == [site]
+    assert list(marked["指定项目(场景要求的类型)"]) == [catalog.types[key].name.zh]
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert '<span class="required">' in report
+    assert first.site_id in report.split('id="projects"')[1].split("</section>")[0]
+
+    shown = CliRunner().invoke(app, ["diff", str(plan_a), str(out), "--json"])
+    assert shown.exit_code == 0, shown.output
+    diff = json.loads(shown.output)
+    assert {"site_id": site, "type": key, "phase_a": None, "phase_b": "2025-12"}.items() <= \
+        next(a for a in diff["added"] if a["site_id"] == site and a["type"] == key).items()
+    removed = {(r["site_id"], r["type"]) for r in diff["removed"]} | \
+        {(m["site_a"], m["type"]) for m in diff["moved"]}
+    assert {(first.site_id, t) for t in first.types} <= removed
