@@ -1,17 +1,16 @@
 """Plan edits: projects a planner requires (locked) and sites or types excluded.
 
-The model side (``locked`` of `plan_sites`, `prepare_instance`) is checked against brute force
-on tiny instances: every assignment of a phase (or none) to every allowed (site, type) pair,
-kept when it builds the locked facilities in their phases. The scenario side
+The model side (``locked`` of `plan_sites`, `prepare_instance`) is checked against the brute
+force of `test_goals` (every assignment of a phase, or none, to every allowed (site, type)
+pair), keeping the plans that build the locked facilities in their phases. The scenario side
 (``sites.required`` / ``sites.excluded``) is checked end to end on the Kaifeng demo.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +18,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import pytest
-import scipy.sparse as sp
 import yaml
+from test_goals import N_PHASES, Enumerated, Instance, enumerate_plans, level, random_instance
 from typer.testing import CliRunner
 
 from siting import Plan
@@ -30,11 +29,8 @@ from siting.findings import Problem, ScenarioError
 from siting.inputs import load_inputs
 from siting.models import ModelInputError, Status
 from siting.models.multitype import (
-    Clause,
-    Goal,
     GoalCount,
     GoalLevel,
-    ShareCondition,
     TypeCoverage,
     cheapest_plan,
     goal_costs,
@@ -43,142 +39,47 @@ from siting.models.multitype import (
 )
 from siting.scenario import load_scenario
 
-N_PHASES = 2
-N_GROUPS = 3
 METHODS = ("benders", "milp", "heuristic")
 
 
 @dataclass(frozen=True)
-class Instance:
-    """Two types over a few sites, rows in three communities, some facilities locked."""
+class Locked:
+    """A brute-force instance of `test_goals` with one or two allowed facilities locked."""
 
-    cover: tuple[npt.NDArray[np.bool_], ...]
-    weights: tuple[npt.NDArray[np.float64], ...]
-    existing: tuple[npt.NDArray[np.bool_], ...]
-    group: tuple[npt.NDArray[np.int64], ...]
-    base_cost: npt.NDArray[np.float64]
-    type_cost: npt.NDArray[np.float64]
-    allowed: npt.NDArray[np.bool_]
-    phase_budgets: npt.NDArray[np.float64]
-    site_first_phase: npt.NDArray[np.int64]
-    locked: npt.NDArray[np.int64]
-    site_area: npt.NDArray[np.float64] | None = None
-    type_area: npt.NDArray[np.float64] | None = None
-    max_types_per_site: int | None = None
-
-    def types(self) -> list[TypeCoverage]:
-        return [TypeCoverage(sp.csr_array(c), w, e, g) for c, w, e, g in
-                zip(self.cover, self.weights, self.existing, self.group, strict=True)]
+    inst: Instance
+    locked: npt.NDArray[np.int64]  # (n_sites, n_types) phase, -1 free
 
     def kwargs(self, scale: float = 1.0) -> dict[str, Any]:
-        return {"base_cost": self.base_cost, "type_cost": self.type_cost,
-                "allowed": self.allowed, "phase_budgets": self.phase_budgets * scale,
-                "site_first_phase": self.site_first_phase, "site_area": self.site_area,
-                "type_area": self.type_area, "max_types_per_site": self.max_types_per_site,
-                "locked": self.locked}
+        return {**self.inst.kwargs(scale), "locked": self.locked}
 
-    def goals(self) -> list[Goal]:
-        """Per community: type 0 within reach of 60 % of its rows' weight."""
-        out = []
-        for c in range(N_GROUPS):
-            rows = np.flatnonzero(self.group[0] == c)
-            out.append(Goal((Clause((ShareCondition(0, rows, self.weights[0][rows], 0.6),)),)))
-        return out
+    def plans(self) -> Enumerated:
+        """Every plan of the instance that builds the locked facilities in their phases."""
+        every = enumerate_plans(self.inst)
+        mask = self.locked >= 0
+        keep = (every.build[:, mask] == self.locked[mask]).all(axis=1)
+        return Enumerated(*(getattr(every, f.name)[keep] for f in fields(Enumerated)))
+
+    def fits(self, every: Enumerated) -> bool:
+        """Whether the locked facilities alone fit the budgets and the site limits."""
+        alone = (every.build == self.locked).all(axis=(1, 2))
+        return bool((alone & every.within(self.inst.phase_budgets)).any())
+
+    def assert_built(self, build_phase: npt.NDArray[np.int64]) -> None:
+        mask = self.locked >= 0
+        assert (build_phase[mask] == self.locked[mask]).all()
 
 
-def random_instance(seed: int) -> Instance:
-    """2 types, 4–5 sites, 2 phases, at most 8 allowed pairs, one or two of them locked."""
+def locked_instance(seed: int) -> Locked:
+    """`test_goals.random_instance` with one or two allowed (site, type) pairs locked in a
+    phase from their site's first phase on."""
+    inst = random_instance(seed)
     rng = np.random.default_rng(1000 + seed)
-    n_sites = int(rng.integers(4, 6))
-    pairs = rng.choice(n_sites * 2, size=min(8, n_sites * 2), replace=False)
-    allowed = np.zeros(n_sites * 2, dtype=bool)
-    allowed[pairs] = True
-    allowed = allowed.reshape(n_sites, 2)
-    rows = [int(rng.integers(5, 9)) for _ in range(2)]
-    first = rng.integers(0, N_PHASES, n_sites)
-    locked = np.full((n_sites, 2), -1, dtype=np.int64)
-    j, t = np.nonzero(allowed)
+    locked = np.full(inst.allowed.shape, -1, dtype=np.int64)
+    j, t = np.nonzero(inst.allowed)
     for k in rng.choice(j.size, size=int(rng.integers(1, 3)), replace=False):
-        locked[j[k], t[k]] = int(rng.integers(first[j[k]], N_PHASES))
-    options: dict[str, Any] = {}
-    if seed % 3 == 0:
-        options["site_area"] = rng.integers(80, 200, n_sites).astype(float)
-        options["type_area"] = rng.integers(30, 90, 2).astype(float)
-    if seed % 4 == 1:
-        options["max_types_per_site"] = 1
-    return Instance(
-        cover=tuple(rng.random((r, n_sites)) < 0.4 for r in rows),
-        weights=tuple(rng.integers(1, 20, r).astype(float) for r in rows),
-        existing=tuple(rng.random(r) < 0.2 for r in rows),
-        group=tuple(rng.integers(0, N_GROUPS, r) for r in rows),
-        base_cost=rng.integers(0, 40, n_sites).astype(float),
-        type_cost=rng.integers(5, 40, (n_sites, 2)).astype(float),
-        allowed=allowed,
-        phase_budgets=rng.integers(60, 140, N_PHASES).astype(float),
-        site_first_phase=first, locked=locked, **options)
-
-
-@dataclass(frozen=True)
-class Enumerated:
-    """Every plan building the locked facilities in their phases (written from the problem
-    statement, not from the MILP): cumulative spend, site limits, goals held, coverage."""
-
-    build: npt.NDArray[np.int64]  # (P, n, T)
-    spend_cum: npt.NDArray[np.float64]  # (P, F)
-    limits_ok: npt.NDArray[np.bool_]  # (P,)
-    holds: npt.NDArray[np.bool_]  # (P, G, F)
-    coverage: npt.NDArray[np.float64]  # (P,) linear, phase weights 1
-
-    def within(self, budgets: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
-        return self.limits_ok & (self.spend_cum <= np.cumsum(budgets) + 1e-9).all(axis=1)
-
-
-def enumerate_plans(inst: Instance, *, locked: bool = True) -> Enumerated:
-    n_sites, n_types = inst.allowed.shape
-    j_pair, t_pair = np.nonzero(inst.allowed)
-    choice = np.array(list(itertools.product(range(-1, N_PHASES), repeat=j_pair.size)))
-    build = np.full((choice.shape[0], n_sites, n_types), -1)
-    build[:, j_pair, t_pair] = choice
-    if locked:
-        keep = (build[:, inst.locked >= 0] == inst.locked[inst.locked >= 0]).all(axis=1)
-        build = build[keep]
-    built = build >= 0
-    phase_or_never = np.where(built, build, N_PHASES)
-    ok = ~(built & (build < inst.site_first_phase[None, :, None])).any(axis=(1, 2))
-    if inst.site_area is not None and inst.type_area is not None:
-        ok &= ((built * inst.type_area).sum(axis=2) <= inst.site_area).all(axis=1)
-    if inst.max_types_per_site is not None:
-        ok &= (built.sum(axis=2) <= inst.max_types_per_site).all(axis=1)
-    site_phase = phase_or_never.min(axis=2)
-    spend = np.stack([((site_phase == f) * inst.base_cost).sum(axis=1)
-                      + ((build == f) * inst.type_cost).sum(axis=(1, 2))
-                      for f in range(N_PHASES)], axis=1)
-    first = [np.where(c[None], phase_or_never[:, None, :, t], N_PHASES).min(axis=2)
-             for t, c in enumerate(inst.cover)]
-    coverage = sum((np.where(inst.existing[t], 0.0, inst.weights[t])
-                    * np.maximum(N_PHASES - first[t], 0)).sum(axis=1) for t in range(n_types))
-    goals = inst.goals()
-    holds = np.zeros((build.shape[0], len(goals), N_PHASES), dtype=bool)
-    for f in range(N_PHASES):
-        reached = inst.existing[0][None] | (first[0] <= f)
-        for g, goal in enumerate(goals):
-            (clause,) = goal.clauses
-            (cond,) = clause.conditions
-            rows, amounts = np.asarray(cond.rows), np.asarray(cond.amounts)
-            holds[:, g, f] = (reached[:, rows] * amounts).sum(axis=1) >= \
-                cond.share * amounts.sum() - 1e-9
-    return Enumerated(build, np.cumsum(spend, axis=1), ok, holds, np.asarray(coverage))
-
-
-def locks_fit(inst: Instance, every: Enumerated) -> bool:
-    """Whether the locked facilities alone fit the budgets and the site limits."""
-    alone = (every.build == np.where(inst.locked >= 0, inst.locked, -1)).all(axis=(1, 2))
-    return bool((alone & every.within(inst.phase_budgets)).any())
-
-
-def assert_locks_built(build_phase: npt.NDArray[np.int64], inst: Instance) -> None:
-    mask = inst.locked >= 0
-    assert (build_phase[mask] == inst.locked[mask]).all()
+        locked[j[k], t[k]] = int(rng.integers(inst.site_first_phase[j[k]], N_PHASES))
+    # Budgets large enough for most locks to fit (the others check the input error).
+    return Locked(replace(inst, phase_budgets=inst.phase_budgets + 40.0), locked)
 
 
 SEEDS = range(24)
@@ -187,20 +88,18 @@ SEEDS = range(24)
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("seed", SEEDS)
 def test_locked_facilities_are_built_and_the_rest_is_optimal(seed: int, method: str) -> None:
-    inst = random_instance(seed)
-    every = enumerate_plans(inst)
-    if not locks_fit(inst, every):
+    case = locked_instance(seed)
+    every = case.plans()
+    if not case.fits(every):
         with pytest.raises(ModelInputError, match="locked"):
-            plan_sites(inst.types(), **inst.kwargs(), method=method)  # type: ignore[arg-type]
+            plan_sites(case.inst.types(), **case.kwargs(), method=method)  # type: ignore[arg-type]
         return
-    ok = every.within(inst.phase_budgets)
-    best = float(every.coverage[ok].max())
-    free = enumerate_plans(inst, locked=False)
-    assert best <= float(free.coverage[free.within(inst.phase_budgets)].max()) + 1e-9
-    sol = plan_sites(inst.types(), **inst.kwargs(), method=method,  # type: ignore[arg-type]
-                     mip_rel_gap=1e-9)
-    assert_locks_built(sol.build_phase, inst)
-    assert (np.cumsum(sol.spend_by_phase) <= np.cumsum(inst.phase_budgets) + 1e-6).all()
+    budgets = case.inst.phase_budgets
+    best = float(every.coverage[every.within(budgets)].max())
+    sol = plan_sites(case.inst.types(), **case.kwargs(),
+                     method=method, mip_rel_gap=1e-9)  # type: ignore[arg-type]
+    case.assert_built(sol.build_phase)
+    assert (np.cumsum(sol.spend_by_phase) <= np.cumsum(budgets) + 1e-6).all()
     assert sol.bound >= best - 1e-7 * max(1.0, best)
     if method == "heuristic":
         assert sol.objective <= best + 1e-6
@@ -209,51 +108,64 @@ def test_locked_facilities_are_built_and_the_rest_is_optimal(seed: int, method: 
         assert sol.objective == pytest.approx(best, abs=1e-6)
 
 
+def test_the_locks_change_the_optimum() -> None:
+    """The instances above are a real test: locks often cost coverage."""
+    costly = 0
+    for seed in SEEDS:
+        case = locked_instance(seed)
+        every, free = case.plans(), enumerate_plans(case.inst)
+        if case.fits(every):
+            budgets = case.inst.phase_budgets
+            costly += every.coverage[every.within(budgets)].max() < \
+                free.coverage[free.within(budgets)].max() - 1e-9
+    assert costly >= len(SEEDS) // 4
+
+
 @pytest.mark.parametrize("seed", range(12))
 def test_goal_level_with_locked_facilities_matches_brute_force(seed: int) -> None:
-    inst = random_instance(seed)
-    every = enumerate_plans(inst)
-    if not locks_fit(inst, every):
+    case = locked_instance(seed)
+    every = case.plans()
+    if not case.fits(every):
         return
-    ok = every.within(inst.phase_budgets)
-    epsilon = 1.0 / (1.0 + (N_PHASES - 1) * N_GROUPS)
-    value = every.holds[..., -1].sum(axis=-1) + epsilon * every.holds[..., :-1].sum(axis=(1, 2))
+    goals = case.inst.goals()
+    ok = every.within(case.inst.phase_budgets)
+    value = level(every.holds, len(goals))
     top = ok & (value >= value[ok].max() - 1e-9)
-    sol = plan_sites(inst.types(), **inst.kwargs(), goals=GoalLevel(tuple(inst.goals())),
+    sol = plan_sites(case.inst.types(), **case.kwargs(), goals=GoalLevel(tuple(goals)),
                      mip_rel_gap=1e-9)
-    assert_locks_built(sol.build_phase, inst)
+    case.assert_built(sol.build_phase)
     assert sol.goal_value == pytest.approx(value[ok].max(), abs=1e-6)
     assert sol.objective == pytest.approx(every.coverage[top].max(), abs=1e-6)
 
 
 @pytest.mark.parametrize("seed", range(12))
 def test_least_budgets_include_the_locked_facilities(seed: int) -> None:
-    inst = random_instance(seed)
-    every = enumerate_plans(inst)
-    if not locks_fit(inst, every):
+    case = locked_instance(seed)
+    every = case.plans()
+    if not case.fits(every):
         return
-    instance = prepare_instance(inst.types(), inst.goals(), [GoalCount([0, 1, 2], 2, 1)],
-                                **inst.kwargs())
-    # The least budget factor of plans that build the locks and lift two communities.
-    meets = every.limits_ok & (every.holds[:, :, -1].sum(axis=1) >= 2)
+    goals = case.inst.goals()
+    count = GoalCount([1, 3, 5], 2, N_PHASES - 1)  # two communities at 'improved'
+    instance = prepare_instance(case.inst.types(), goals, [count], **case.kwargs())
+    meets = every.limits_ok & (every.holds[:, [1, 3, 5], -1].sum(axis=1) >= 2)
     found = cheapest_plan(instance)
     if not meets.any():
         assert found.status is Status.INFEASIBLE
     else:
-        scale = (every.spend_cum / np.cumsum(inst.phase_budgets)).max(axis=1)
+        scale = (every.spend_cum / np.cumsum(case.inst.phase_budgets)).max(axis=1)
         assert found.status is Status.OPTIMAL
         assert found.scale == pytest.approx(scale[meets].min(), rel=1e-6, abs=1e-9)
-        assert_locks_built(found.build_phase, inst)
+        case.assert_built(found.build_phase)
     # A goal's own cost is what it adds to the locked facilities.
-    alone = (every.build == np.where(inst.locked >= 0, inst.locked, -1)).all(axis=(1, 2))
+    alone = (every.build == case.locked).all(axis=(1, 2))
     locked_cost = float(every.spend_cum[alone, -1][0])
     costs = goal_costs(instance)
-    for g in range(N_GROUPS):
+    locked_pairs = {tuple(p) for p in np.argwhere(case.locked >= 0)}
+    for g in range(len(goals)):
         can = every.limits_ok & every.holds[:, g, -1]
         if can.any():
             assert costs.cost[g] == pytest.approx(every.spend_cum[can, -1].min() - locked_cost,
                                                   abs=1e-6)
-            locked_pairs = {tuple(p) for p in np.argwhere(inst.locked >= 0)}
             assert not {tuple(p) for p in costs.builds[g]} & locked_pairs
 
 
