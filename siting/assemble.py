@@ -73,6 +73,8 @@ def _project(
     base_included = chosen.phase == int(context.solution.site_phase[chosen.site])
     site = inputs.sites.iloc[chosen.site]
     types = [inputs.catalog.types[keys[t]] for t in chosen.types]
+    required = [] if inputs.edits is None else \
+        [keys[t] for t in chosen.types if inputs.edits.locked[chosen.site, t] == chosen.phase]
     return Project(
         rank=ranked.rank,
         phase=phase.key,
@@ -105,6 +107,8 @@ def _project(
         site_ownership=str(site.get("ownership", "")),
         **_delivery(types, str(site.get("responsible_unit", "")), str(site.get("funding", ""))),
         running_cost_yuan_per_year=_running_cost(types),
+        required=bool(required),
+        required_types=required,
     )
 
 
@@ -261,6 +265,7 @@ def assemble_plan(context: PlanContext) -> Plan:
     tiers = evaluate_tiers(context)
     notices = _notices(context)
     costs = community_costs(context, tiers)
+    edits = context.inputs.edits
     plan = Plan(
         scenario=scenario.name,
         title_zh=title.zh if title else scenario.name,
@@ -289,6 +294,9 @@ def assemble_plan(context: PlanContext) -> Plan:
         warnings=[n.en for n in notices],
         seconds={k: round(v, 3) for k, v in context.seconds.items()},
         notices=notices,
+        excluded_sites=[] if edits is None else list(edits.excluded_sites),
+        excluded_types={} if edits is None else {site: list(types)
+                                                 for site, types in edits.excluded_types},
     )
     # Progress is computed from the plan's own project list, so it is filled in second.
     return plan.model_copy(update={"progress": phase_progress(plan, context, tiers=tiers)})

@@ -30,6 +30,8 @@ def _cheapest_reaching(context: PlanContext, t: int, rows: np.ndarray) -> float:
     key = context.rows[t].key
     reach = np.unique(context.rows[t].coverage[rows].indices)
     allowed = np.array([key in row for row in sites["allowed_types"].iloc[reach]], dtype=bool)
+    if context.inputs.edits is not None:  # not where the scenario excludes the type
+        allowed &= ~context.inputs.edits.excluded[reach, t]
     if not allowed.any():
         return float("inf")
     cost = (sites["base_cost_yuan"].to_numpy(dtype=np.float64)[reach]

@@ -33,6 +33,7 @@ from .coordinates import crs_problems, geometry_problems
 from .datum import gcj02_to_wgs84
 from .demand_list import DemandItem, read_demand_list, weight_multipliers
 from .findings import Problem, ScenarioError, rows_problem
+from .plan_edits import PlanEdits, plan_edits
 from .scenario import Datum, LayerSpec, Scenario, split_types
 
 WGS84 = "EPSG:4326"
@@ -52,7 +53,8 @@ class ScenarioInputs:
     """A scenario's demand, outlets and sites in ``crs`` (metres), with its catalog.
 
     ``community_weights`` holds the 需求清单 weight multiplier per community (rows) and planned
-    type (columns), 1 where nobody asked.
+    type (columns), 1 where nobody asked. ``edits`` are the projects the scenario requires and
+    the sites or types it excludes (`siting.plan_edits`; None: no edit).
     """
 
     crs: CRS
@@ -62,6 +64,7 @@ class ScenarioInputs:
     catalog: Catalog
     demand_items: tuple[DemandItem, ...]
     community_weights: pd.DataFrame
+    edits: PlanEdits | None = None
 
     def group_population(self, group: Group) -> npt.NDArray[np.float64]:
         """Persons per demand point in ``group``: under 60, 60+, or aged 0–3."""
@@ -370,7 +373,8 @@ def load_inputs(scenario: Scenario, *, catalog: Catalog | None = None) -> Scenar
         coordinates that are not longitude/latitude (swapped axes), a scenario CRS that does
         not fit the data (`siting.coordinates.crs_problems`), negative, missing or implausibly
         large populations, 60+ above population, repeated ids, non-positive floor areas,
-        negative or infinite costs.
+        negative or infinite costs; required or excluded sites and types that do not fit the
+        sites layer (`siting.plan_edits`).
     """
     catalog = catalog if catalog is not None else scenario.load_catalog()
     raw: dict[str, gpd.GeoDataFrame] = {}
@@ -393,6 +397,9 @@ def load_inputs(scenario: Scenario, *, catalog: Catalog | None = None) -> Scenar
     problems += site_problems
     if problems:
         raise ScenarioError(problems)
+    edits, problems = plan_edits(scenario, sites, catalog)
+    if problems:
+        raise ScenarioError(problems)
     items = tuple(read_demand_list(scenario.demand_list.path)) if scenario.demand_list else ()
     communities = sorted(demand["community"].unique())
     return ScenarioInputs(
@@ -405,4 +412,5 @@ def load_inputs(scenario: Scenario, *, catalog: Catalog | None = None) -> Scenar
         catalog=catalog,
         demand_items=items,
         community_weights=_community_weights(scenario, items, communities, catalog),
+        edits=edits,
     )

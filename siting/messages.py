@@ -192,6 +192,17 @@ MESSAGES: dict[str, Text] = {
         "first uses the site. Click a header to sort, type to filter."),
     "projects.none": Text("本方案没有项目。", "The plan has no projects."),
     "projects.default_mark": Text("(默认)", "(default)"),
+    # Plan edits of the scenario (sites.required / sites.excluded, `siting.plan_edits`).
+    "col.required": Text("指定项目(场景要求的类型)", "Required by the scenario (types)"),
+    "projects.required_mark": Text("指定", "required"),
+    "projects.required_note": Text(
+        "标“指定”的项目由场景文件 sites.required 指定,其余项目由优化选出。",
+        "Projects marked “required” are required by the scenario file (sites.required); the "
+        "optimizer chose the others."),
+    "projects.excluded": Text("按场景要求不使用的候选点:{sites}。",
+                              "Sites the scenario excludes: {sites}."),
+    "projects.excluded_types": Text("按场景要求不建设的类型:{items}。",
+                                    "Types the scenario excludes at a site: {items}."),
     # ---------------------------------------------------------------- coverage, budget, spend
     "coverage.chart": Text("覆盖率(规划前后)", "Coverage before and after"),
     "budget.chart": Text("分期预算与支出", "Budget and spend by phase"),

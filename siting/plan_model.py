@@ -8,7 +8,7 @@ target progress, and the solver's proof (objective, bound, gap).
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from ._base import Record
 from .tier_status import TierReport
@@ -57,6 +57,10 @@ class Project(Record):
     funding_zh: list[str] = Field(default_factory=list)
     funding_en: list[str] = Field(default_factory=list)
     running_cost_yuan_per_year: float | None = None
+    # Required by the scenario (指定项目, ``sites.required``): the project's types the planner
+    # asked for at this site in this phase; the optimizer chose the rest.
+    required: bool = False
+    required_types: list[str] = Field(default_factory=list)
 
 
 class CoverageRow(Record):
@@ -136,6 +140,12 @@ class SolverReport(Record):
         if not self.goal_status:
             return None
         return self.communities_lifted, self.lifts_one_by_one, self.goal_status == "optimal"
+
+    @field_validator("objective", "bound", "gap", "goal_value", "goal_bound", mode="before")
+    @classmethod
+    def _no_bound_proven(cls, value: object) -> object:
+        """JSON writes an infinite bound or gap (none proven) as null; read it back as inf."""
+        return float("inf") if value is None else value
 
 
 class SpendRow(Record):
@@ -306,3 +316,6 @@ class Plan(Record):
     seconds: dict[str, float]
     #: ``warnings`` in both languages (same order); empty in plans written before it existed.
     notices: list[Notice] = Field(default_factory=list)
+    #: Sites the scenario excludes whole, and site id → types excluded there (``sites.excluded``).
+    excluded_sites: list[str] = Field(default_factory=list)
+    excluded_types: dict[str, list[str]] = Field(default_factory=dict)

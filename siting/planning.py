@@ -9,7 +9,8 @@ The steps, each in its own module:
    and population group the type serves, covered when the walking distance is within that
    group's threshold, weighted by residents, the elderly weight and the 需求清单 boost;
 4. `siting.models.multitype.plan_sites` chooses which types to build at which sites in which
-   phase under the shared, phased budget (co-located types pay a site's base cost once);
+   phase under the shared, phased budget (co-located types pay a site's base cost once),
+   building the projects the scenario requires and none it excludes (`siting.plan_edits`);
 5. `siting.ranking.rank_projects` orders the chosen projects for top-down funding;
 6. `siting.assemble` (a layer above) turns the context into the JSON-ready `Plan`.
 """
@@ -40,6 +41,7 @@ from .models.multitype import (
     prepare_instance,
 )
 from .network import travel_matrix
+from .plan_edits import PlanEdits
 from .ranking import ChosenProject, rank_projects
 from .scenario import Scenario
 from .scenario_streets import scenario_network
@@ -148,6 +150,10 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
         [[key in row for key in keys] for row in sites["allowed_types"]], dtype=bool
     ).reshape(len(sites), len(keys))
     allowed[to_sites.sites.too_far] = False
+    # The scenario's edits: excluded types never built, required ones always (even at a site
+    # too far from the streets to reach anyone: the planner asked for it).
+    edits = inputs.edits or PlanEdits.none(len(sites), len(keys))
+    allowed = (allowed & ~edits.excluded) | (edits.locked >= 0)
     returns = _returns(scenario)
     types = [TypeCoverage(r.coverage, r.weight, r.existing, groups=r.community) for r in rows]
     arrays = {
@@ -158,6 +164,7 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
         "site_first_phase": sites["first_phase"].to_numpy(dtype=np.int64),
         "site_area": sites["floor_area_m2"].to_numpy(dtype=np.float64),
         "type_area": np.array([catalog.types[k].area_m2.min for k in keys], dtype=np.float64),
+        "locked": edits.locked,
     }
     say("what it would take: tiers and targets at least cost")
     solver = scenario.solver

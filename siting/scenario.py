@@ -21,6 +21,7 @@ import pyogrio
 import yaml
 from pydantic import (
     AfterValidator,
+    BeforeValidator,
     Field,
     NonNegativeFloat,
     PositiveFloat,
@@ -129,8 +130,39 @@ class OutletsSpec(LayerSpec):
         return self
 
 
+def _site_id(value: Any) -> Any:
+    """A site id written as a number in YAML (``site: 12``) is the text of that number."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+SiteId = Annotated[str, BeforeValidator(_site_id), Field(min_length=1)]
+"""The id of a candidate site (the sites layer's ``id`` column)."""
+
+
+class RequiredProject(Record):
+    """A project the plan must contain (指定项目): facility ``types`` built at ``site`` in
+    ``phase`` (a phase key; default the first phase the site is available). The optimizer
+    plans the rest of the budget around it."""
+
+    site: SiteId
+    types: tuple[str, ...] = Field(min_length=1)
+    phase: str | None = None
+
+
+class ExcludedTypes(Record):
+    """Facility ``types`` the plan never builds at ``site`` (the site stays open to others)."""
+
+    site: SiteId
+    types: tuple[str, ...] = Field(min_length=1)
+
+
 class SitesSpec(LayerSpec):
-    """Candidate sites with floor area, one-off site cost and optional per-type costs."""
+    """Candidate sites with floor area, one-off site cost and optional per-type costs.
+
+    ``required`` lists projects the plan must contain and ``excluded`` sites (by id) or types
+    at a site (``{site, types}``) it must never use: a planner's edits of the plan, checked
+    against the sites layer when it is read (`siting.plan_edits`).
+    """
 
     id: str = "id"
     floor_area_m2: str = "floor_area_m2"
@@ -148,6 +180,8 @@ class SitesSpec(LayerSpec):
     ownership: str | None = None
     responsible_unit: str | None = None
     funding: str | None = None
+    required: tuple[RequiredProject, ...] = ()
+    excluded: tuple[SiteId | ExcludedTypes, ...] = ()
     geometry_kinds = ("Point", "Polygon")
     numeric = ("floor_area_m2", "base_cost_yuan")
 

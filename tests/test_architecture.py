@@ -22,7 +22,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("loading", ("siting.walking_time", "siting.datum", "siting.projection",
                  "siting.coordinates", "siting.catalog",
                  "siting.tier_rules", "siting.city_targets", "siting.demand_list",
-                 "siting.scenario", "siting.inputs")),
+                 "siting.scenario", "siting.plan_edits", "siting.inputs")),
     ("network", ("siting.walk_filter", "siting.osm", "siting.streets", "siting.network",
                  "siting.scenario_streets", "siting.coverage_rows")),
     ("planning", ("siting.ranking", "siting.tier_goals", "siting.targets",

@@ -134,6 +134,7 @@ from .credit import coverage_utility
 from .goals import Clause, Goal, GoalCount, ShareCondition
 from .inputs import CoverageRequirement, DiminishingReturns, TypeCoverage
 from .lifts import GoalLevel
+from .prepare import phase_spend
 from .solution import (
     EXISTING_COVERED,
     NOT_COVERED,
@@ -165,6 +166,7 @@ __all__ = [
     "coverage_utility",
     "describe_all",
     "goal_costs",
+    "phase_spend",
     "plan_sites",
     "prepare_instance",
 ]

@@ -377,6 +377,7 @@ def solve_benders(
         # that finds good plans fast (relaxation-induced neighbourhood). Its bound proves
         # nothing about the whole master and is not used.
         keep = lp_x[master.facilities.build[:, -1]] > 1e-6
+        keep |= inp.lock[master.facilities.site, master.facilities.type] >= 0
         if start is not None:
             keep |= start[0][master.facilities.site, master.facilities.type] >= 0
         small = master.restricted(keep)

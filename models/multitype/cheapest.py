@@ -14,6 +14,8 @@ Formulation of :func:`cheapest_plan`: the plan's constraints (package docstring)
 rows (:mod:`.goals`), with (5) replaced by :math:`\sum_{f' \le f} \text{spend}_{f'} \le \sigma
 \sum_{f' \le f} B_{f'}` for every phase, minimising :math:`\sigma`. Facilities the counts do not
 need are then dropped (most expensive first), so the plan's cost is at most :math:`\sigma B`.
+Locked facilities (a planner's required projects) are in every plan: their yuan count in
+:math:`\sigma`, and a goal's stand-alone cost is what it adds to them.
 
 When no budget can meet a count, the diagnosis says which limit binds: no allowed site within
 reach of a condition's rows (``reach``), sites only available after the deadline
@@ -186,16 +188,22 @@ def prepare_instance(
     base_cost: npt.ArrayLike, type_cost: npt.ArrayLike, allowed: npt.ArrayLike,
     phase_budgets: npt.ArrayLike, site_first_phase: npt.ArrayLike | None = None,
     site_area: npt.ArrayLike | None = None, type_area: npt.ArrayLike | None = None,
-    max_types_per_site: int | None = None,
+    max_types_per_site: int | None = None, locked: npt.ArrayLike | None = None,
 ) -> Instance:
-    """Validate the arguments (as :func:`~.solve.plan_sites`) and prepare types and goals."""
+    """Validate the arguments (as :func:`~.solve.plan_sites`) and prepare types and goals.
+
+    With ``locked`` (the facilities every plan builds, as in :func:`~.solve.plan_sites`),
+    :func:`goal_costs` answers what each goal costs on top of them and :func:`cheapest_plan`
+    the least budget of plans that build them.
+    """
     from .goals import prepare_goals
 
     if len(types) == 0:
         msg = "types is empty; give one TypeCoverage per facility type"
         raise ModelInputError(msg)
     inp = check_inputs(len(types), base_cost, type_cost, allowed, phase_budgets,
-                       site_first_phase, None, site_area, type_area, max_types_per_site)
+                       site_first_phase, None, site_area, type_area, max_types_per_site,
+                       locked)
     prepared = tuple(prepare_type(k, tc, inp) for k, tc in enumerate(types))
     return Instance(inp, prepared, prepare_goals(goals, counts, types, prepared, inp))
 
@@ -234,10 +242,11 @@ def _goal_problem(r: Restricted) -> tuple[MilpProblem, Model, slice, GoalColumns
 
 
 def _prune_for(r: Restricted, build_phase: IntArray, keep: object) -> IntArray:
-    """Drop built facilities (dearest first) while ``keep(holds)`` stays true."""
+    """Drop built facilities (dearest first, locked ones never) while ``keep(holds)`` stays
+    true."""
     n_phases = r.inp.shape[2]
     build_phase = build_phase.copy()
-    j_built, t_built = np.nonzero(build_phase >= 0)
+    j_built, t_built = np.nonzero((build_phase >= 0) & (r.inp.lock < 0))
     order = np.argsort(-r.inp.type_cost[j_built, t_built], kind="stable")
     for j, t in zip(j_built[order], t_built[order], strict=True):
         trial = build_phase.copy()
@@ -275,7 +284,9 @@ def goal_costs(
     """The least yuan that makes each goal hold on its own by ``by_phase`` (default the last).
 
     Each goal (with the goals it requires) is a small MILP over the sites within reach of its
-    rows, minimising spend with no budget limit: a goal costs what it costs. ``time_limit``
+    rows, minimising spend with no budget limit: a goal costs what it costs. With locked
+    facilities, it costs what it adds to the locked facilities built by ``by_phase`` (0 when
+    they make it hold). ``time_limit``
     covers the whole call and is shared among the goals; a goal whose solve is cut short keeps
     its best plan, its bound and status ``FEASIBLE``.
     """
@@ -334,11 +345,12 @@ def goal_costs(
         own = int(np.searchsorted(r.goal_index, g))
         sub = _prune_for(r, sub, lambda holds, k=own: bool(holds[k, -1]))
         plan = evaluate(sub, r.inp, r.prepared, [])
-        cost[g] = float(plan.spend.sum())
-        bound[g] = min(cost[g], max(0.0, out.bound / scale))
+        locked = float(evaluate(r.inp.lock, r.inp, r.prepared, []).spend.sum())
+        cost[g] = float(plan.spend.sum()) - locked
+        bound[g] = min(cost[g], max(0.0, out.bound / scale - locked))
         status[g] = (Status.OPTIMAL if relative_gap(cost[g], bound[g], "min") <=
                      max(OPTIMALITY_TOLERANCE, mip_rel_gap) else Status.FEASIBLE)
-        j, k = np.nonzero(sub >= 0)
+        j, k = np.nonzero((sub >= 0) & (r.inp.lock < 0))
         builds[g] = np.column_stack([r.sites[j], r.types[k]]).astype(np.int64)
     return GoalCosts(phase, cost, bound, tuple(status), tuple(builds), tuple(blocked),
                      tuple(binding), clock.seconds)
@@ -380,14 +392,18 @@ def cheapest_plan(
                             clock.seconds, diagnosis)
 
     if not pg.counts:
-        return result(0.0, 0.0, empty, Status.OPTIMAL, "no counts to meet")
+        least = _budget_scale(inp, instance.prepared, inp.lock)
+        return result(least, least, inp.lock, Status.OPTIMAL, "no counts to meet")
     unreachable = reach_diagnosis(pg)
     if unreachable:
         return result(np.inf, np.inf, empty, Status.INFEASIBLE, describe(unreachable, pg),
                       unreachable)
     due = sorted({phase for _, _, phase in pg.counts})
     members = [int(g) for m, _, phase in pg.counts for g in m if pg.possible[g, phase]]
-    r = collapse(restrict(inp, instance.prepared, pg, members, due[-1] + 1), due)
+    # Budgets are checked at the end of each phase a count is due or a facility is locked in
+    # (the spans' ends), so the collapsed instance keeps every locked facility in its phase.
+    spans = sorted({*due, *(int(f) for f in np.unique(inp.lock[inp.lock >= 0]))})
+    r = collapse(restrict(inp, instance.prepared, pg, members, spans[-1] + 1), spans)
     problem, model, budget, columns = _goal_problem(r)
     z = columns.z
     full = _scaled_budget_rows(problem, model, r)
@@ -400,6 +416,8 @@ def cheapest_plan(
         given = np.asarray(start, dtype=np.int64)[np.ix_(r.sites, r.types)]
         kept = np.where(given >= 0, np.searchsorted(r.phases, np.maximum(given, 0)), -1)
         kept[kept >= r.phases.size] = -1  # built after the last due phase: no help
+    if r.inp.locked is not None:
+        kept = np.where(r.inp.lock >= 0, r.inp.lock, -1 if kept is None else kept)
     meets = lambda holds: bool(counts_met(r.goals, holds).all())  # noqa: E731
     greedy = greedy_counts(
         r.inp, r.prepared, r.goals, kept if kept is not None else
@@ -427,16 +445,16 @@ def cheapest_plan(
             cheapest = solve_milp(replace(free, c=spend_row), time_limit=clock.remaining())
             if cheapest.x is not None:
                 whole = r.lift(model.facilities.build_phase(cheapest.x, r.inp.shape[:2]), n,
-                               n_types)
+                               n_types, inp.locked)
                 spend = np.cumsum(evaluate(whole, inp, instance.prepared, []).spend)
                 diagnosis = CountDiagnosis("budget", -1, 0,
                                            missing_yuan=np.maximum(0.0, spend - inp.budget_cum))
         return result(np.inf, np.inf, empty, Status.INFEASIBLE, describe([diagnosis], pg),
                       (diagnosis,))
-    plans = [] if greedy is None else [r.lift(greedy, n, n_types)]
+    plans = [] if greedy is None else [r.lift(greedy, n, n_types, inp.locked)]
     if out.x is not None:
         plans.append(r.lift(_prune_for(r, model.facilities.build_phase(out.x, r.inp.shape[:2]),
-                                       meets), n, n_types))
+                                       meets), n, n_types, inp.locked))
     if not plans:
         return result(np.inf, max(out.bound, 0.0) / _scale_unit(r), empty, Status.FEASIBLE,
                       f"no plan meeting the counts found within {clock.limit} s; raise time_limit")

@@ -32,7 +32,7 @@ from ..arrays import BoolArray, FloatArray, IntArray
 from ..clock import Clock
 from .credit import group_gain, site_credit
 from .plans import Plan, evaluate, prune
-from .prepare import TOL, Inputs, PreparedType, Requirement
+from .prepare import TOL, Inputs, PreparedType, Requirement, plan_spend
 
 GreedyRule = Literal["ratio", "shared", "gain"]
 RULES: tuple[GreedyRule, ...] = ("ratio", "shared", "gain")
@@ -82,6 +82,14 @@ class _Greedy:
         self.share = (np.maximum(np.minimum(inp.allowed.sum(axis=1), self.slots), 1)
                       if rule == "shared" else np.ones(n))
         self.spent = 0.0
+        # Locked facilities are built at the start of their phase; their floor area and type
+        # slots are held for them from the start, and their yuan from the phases before.
+        lock = inp.lock
+        self.locked = lock >= 0
+        self.slots -= self.locked.sum(axis=1)
+        if self.area_left is not None and inp.type_area is not None:
+            self.area_left -= (inp.type_area * self.locked).sum(axis=1)
+        self.lock_cum = np.cumsum(plan_spend(lock, inp))
         self.version = np.zeros((n, n_types), dtype=np.int64)
         self.stale = np.zeros((n, n_types), dtype=np.bool_)
 
@@ -149,11 +157,14 @@ class _Greedy:
         """Pick facilities by score until none is affordable, useful and fits."""
         inp = self.inp
         n_types = inp.shape[1]
-        money = inp.budget_cum[f] + TOL * max(1.0, inp.budget_cum[f])
+        # Money by the end of phase f, less what later locked facilities need (at most their
+        # cost alone; less when they share a site the plan opened earlier).
+        room = inp.budget_cum[f:] - (self.lock_cum[f:] - self.lock_cum[f])
+        money = float(room.min()) + TOL * max(1.0, inp.budget_cum[f])
         heap: list[tuple[float, int, int]] = []
         for t in range(n_types):
             sites = np.flatnonzero(inp.allowed[:, t] & (inp.first_phase <= f)
-                                   & (self.build_phase[:, t] < 0))
+                                   & (self.build_phase[:, t] < 0) & ~self.locked[:, t])
             gain = self.gains(t, sites, f, stage)
             keep = gain > 0
             sites, gain = sites[keep], gain[keep]
@@ -190,9 +201,10 @@ class _Greedy:
         inp, st = self.inp, self.state[t]
         self.spent += self.cost(j, t)
         self.build_phase[j, t] = f
-        self.slots[j] -= 1
-        if self.area_left is not None and inp.type_area is not None:
-            self.area_left[j] -= inp.type_area[j, t]
+        if not self.locked[j, t]:  # a locked facility's room was held from the start
+            self.slots[j] -= 1
+            if self.area_left is not None and inp.type_area is not None:
+                self.area_left[j] -= inp.type_area[j, t]
         rows = st.rows_of_site.indices[st.rows_of_site.indptr[j]:st.rows_of_site.indptr[j + 1]]
         newly = rows[st.uncovered[rows]]
         st.uncovered[newly] = False
@@ -221,7 +233,10 @@ class _Greedy:
                 self.push(heap, j, int(other), f, stage)
 
     def run(self) -> IntArray:
+        lock = self.inp.lock
         for f in range(self.inp.shape[2]):
+            for j, t in zip(*np.nonzero(lock == f), strict=True):
+                self.pick([], int(j), int(t), f, "coverage")  # stage() builds the queue
             for stage in ("requirements", "coverage"):
                 if self.reqs or stage == "coverage":
                     self.stage(f, stage)
@@ -239,8 +254,10 @@ def greedy(
     site is unused), the same with an unused site's fixed charge shared among the types it can
     host (``shared``, which values co-location) or new weight (``gain``, which covers their
     best-single-item case). While a requirement due in this phase or later is short, only its
-    missing weight counts. Ties go to the lowest ``site × n_types + type``. Stops early, with
-    the plan so far, when ``clock`` runs out.
+    missing weight counts. Locked facilities (``inp.locked``) are built first in their phase,
+    and the money, floor area and type slots they need are kept for them. Ties go to the
+    lowest ``site × n_types + type``. Stops early, with the plan so far, when ``clock`` runs
+    out.
     """
     return _Greedy(inp, types, reqs, rule, clock).run()
 

@@ -51,8 +51,8 @@ from .goals import (
 from .greedy import greedy
 from .inputs import TypeCoverage
 from .milp import Model, build_model, to_columns
-from .plans import evaluate
-from .prepare import TOL, Inputs, PreparedType, Requirement, prepare_type
+from .plans import evaluate, with_locks
+from .prepare import TOL, Inputs, PreparedType, Requirement, plan_spend, prepare_type
 
 
 @dataclass(frozen=True)
@@ -137,11 +137,7 @@ def _fits(build: IntArray, inp: Inputs, pairs: IntArray, phase: int) -> bool:
             return False
     if inp.max_types is not None and (built.sum(axis=1) > inp.max_types).any():
         return False
-    n_phases = inp.shape[2]
-    site_phase = np.where(built.any(axis=1), np.where(built, trial, n_phases).min(axis=1), -1)
-    spend = np.bincount(site_phase[site_phase >= 0], weights=inp.base_cost[site_phase >= 0],
-                        minlength=n_phases)
-    spend += np.bincount(trial[built], weights=inp.type_cost[built], minlength=n_phases)
+    spend = plan_spend(trial, inp)
     return bool((np.cumsum(spend) <= inp.budget_cum * (1 + TOL) + TOL).all())
 
 
@@ -151,7 +147,7 @@ def lift_greedy(
 ) -> IntArray:
     """A plan that adds goals' cheapest plans to ``start`` while the budget allows (docstring)."""
     n_phases = inp.shape[2]
-    build = start.copy()
+    build = with_locks(start, inp)
     holds = goal_holds(pg, evaluate(build, inp, prepared, []).covered, n_phases)
     first_tier = np.array([r < 0 or pg.before[r] for r in pg.requires], dtype=bool)
     dropped = np.zeros(pg.n_goals, dtype=bool)
@@ -205,7 +201,7 @@ def fill(types: Sequence[TypeCoverage], inp: Inputs, prepared: Sequence[Prepared
         inp, base_cost=np.where(opened, 0.0, inp.base_cost), allowed=allowed,
         first_phase=np.where(opened, np.maximum(inp.first_phase, plan.site_phase),
                              inp.first_phase),
-        budget_cum=room,
+        budget_cum=room, locked=None,  # what is locked is built in ``start`` already
         site_area=None if inp.site_area is None or inp.type_area is None else
         np.maximum(inp.site_area - (inp.type_area * built).sum(axis=1), 0.0))
     rest = []
@@ -263,6 +259,11 @@ def lift_stage(
     """
     clock = Clock(time_limit)
     n_phases = inp.shape[2]
+    if inp.locked is not None:
+        # Every plan builds the locked facilities; a start that cannot take them is dropped.
+        no_pairs = np.empty((0, 2), dtype=np.int64)
+        starts = [build for build in (with_locks(s, inp) for s in starts)
+                  if _fits(build, inp, no_pairs, 0)]
     model, problem, columns = lift_model(inp, prepared, reqs, pg)
     best = _best_start(inp, prepared, reqs, pg, starts)
     warm = None

@@ -144,15 +144,19 @@ class Facilities:
 def add_facilities(model: ModelBuilder, inp: Inputs, money: float) -> Facilities:
     """The facility block: columns Y and U and the rows that involve only them (monotone in
     phase, a type only at an opened site, cumulative budgets scaled by ``money``, floor area,
-    types per site)."""
+    types per site). Locked facilities (``inp.locked``) are fixed by the bounds of their Y."""
     n, n_types, n_phases = inp.shape
     phases = np.arange(n_phases)
     available = phases >= inp.first_phase[:, None]  # (n, F)
     site, kind = np.nonzero(inp.allowed)
     index = np.full((n, n_types), -1, dtype=np.int64)
     index[site, kind] = np.arange(site.size)
+    # A locked facility is built from its phase on: Y = 0 before it, Y = 1 from it.
+    lock = inp.lock[site, kind][:, None]
+    locked = lock >= 0
     block = model.add_columns("build", site.size * n_phases, integer=True,
-                              upper=available[site].ravel())
+                              upper=(available[site] & (~locked | (phases >= lock))).ravel(),
+                              lower=(locked & (phases >= lock)).ravel())
     y_cols = np.arange(block.start, block.stop).reshape(site.size, n_phases)
     block = model.add_columns("open", n * n_phases, upper=available.ravel(), integer=True)
     u_cols = np.arange(block.start, block.stop).reshape(n, n_phases)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..arrays import FloatArray, IntArray
-from .prepare import TOL, Inputs, PreparedType, Requirement
+from .prepare import TOL, Inputs, PreparedType, Requirement, plan_spend
 
 
 @dataclass(frozen=True)
@@ -53,11 +53,8 @@ def evaluate(
     build_phase: IntArray, inp: Inputs, types: Sequence[PreparedType], reqs: Sequence[Requirement],
 ) -> Plan:
     n_phases = inp.shape[2]
-    built = build_phase >= 0
     site_phase = site_phases(build_phase)
-    spend = np.bincount(site_phase[site_phase >= 0], weights=inp.base_cost[site_phase >= 0],
-                        minlength=n_phases).astype(np.float64)
-    spend += np.bincount(build_phase[built], weights=inp.type_cost[built], minlength=n_phases)
+    spend = plan_spend(build_phase, inp)
     covered = tuple(first_cover(tp, build_phase[:, t], n_phases) for t, tp in enumerate(types))
     objective = float(sum(type_value(tp, c, inp) for tp, c in zip(types, covered, strict=True)))
     shortfall = np.array([
@@ -75,10 +72,11 @@ def prune(
     A solver is indifferent to such a facility when the budget is slack; a city is not. Removing
     one leaves every row's first covered phase (so objective and requirements) unchanged and
     never raises spending in any phase, so the plan stays feasible.
+    Locked facilities (``inp.locked``) always stay.
     """
     n_phases = inp.shape[2]
     build_phase = plan.build_phase.copy()
-    j_built, t_built = np.nonzero(build_phase >= 0)
+    j_built, t_built = np.nonzero((build_phase >= 0) & (inp.lock < 0))
     order = np.argsort(-inp.type_cost[j_built, t_built], kind="stable")
     for j, t in zip(j_built[order], t_built[order], strict=True):
         trial = build_phase[:, t].copy()
@@ -87,3 +85,15 @@ def prune(
             build_phase[j, t] = -1
     return evaluate(build_phase, inp, types, reqs)
 
+
+
+def with_locks(build_phase: IntArray, inp: Inputs) -> IntArray:
+    """``build_phase`` with every locked facility (``inp.locked``) built in its phase."""
+    lock = inp.lock
+    return np.where(lock >= 0, lock, build_phase).astype(np.int64)
+
+
+def honours_locks(build_phase: IntArray, inp: Inputs) -> bool:
+    """Whether a plan builds every locked facility in its phase."""
+    lock = inp.lock
+    return bool((build_phase[lock >= 0] == lock[lock >= 0]).all())

@@ -9,9 +9,10 @@ weights.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 
 from .._coverage_matrix import merge_rows
@@ -46,11 +47,19 @@ class Inputs:
     site_area: FloatArray | None  # (n,)
     max_types: int | None
     returns: DiminishingReturns | None = None
+    locked: IntArray | None = None  # (n, T) phase a facility must be built in, -1 free
 
     @property
     def shape(self) -> tuple[int, int, int]:
         n, T = self.type_cost.shape
         return n, T, int(self.budget_cum.size)
+
+    @property
+    def lock(self) -> IntArray:
+        """``(n, T)`` phase each locked facility is built in, -1 where the plan is free."""
+        if self.locked is None:
+            return np.full(self.type_cost.shape, -1, dtype=np.int64)
+        return self.locked
 
     @property
     def tail_weight(self) -> FloatArray:
@@ -107,6 +116,7 @@ def check_inputs(
     site_area: object,
     type_area: object,
     max_types_per_site: object,
+    locked: object = None,
 ) -> Inputs:
     budgets = np.asarray(phase_budgets, dtype=np.float64)
     if budgets.ndim != 1 or budgets.size == 0:
@@ -157,7 +167,75 @@ def check_inputs(
     max_types = None
     if max_types_per_site is not None:
         max_types = check_whole(max_types_per_site, "max_types_per_site", unit="facility types")
-    return Inputs(base, tc, ok, first, np.cumsum(budgets), pw, t_area, s_area, max_types)
+    inp = Inputs(base, tc, ok, first, np.cumsum(budgets), pw, t_area, s_area, max_types)
+    return inp if locked is None else replace(inp, locked=check_locked(locked, inp))
+
+
+def check_locked(locked: object, inp: Inputs) -> IntArray:
+    """``locked`` as int64 ``(n_sites, n_types)`` phases (-1 free), checked to be a plan that
+    fits: allowed pairs, phases from each site's first phase, floor area, types per site and
+    the cumulative budgets."""
+    n, n_types, n_phases = inp.shape
+    raw = check_shape(locked, (n, n_types), "locked", "build phase per site × type, -1 free")
+    if not np.issubdtype(raw.dtype, np.integer):
+        msg = f"locked must hold integer phase indices (-1 free), got dtype {raw.dtype}"
+        raise ModelInputError(msg)
+    lock = raw.astype(np.int64)
+    if ((lock < -1) | (lock >= n_phases)).any():
+        msg = f"locked must hold -1 (free) or a phase index in 0..{n_phases - 1}"
+        raise ModelInputError(msg)
+    built = lock >= 0
+    j, t = np.nonzero(built & ~inp.allowed)
+    if j.size:
+        msg = (f"locked[{j[0]}, {t[0]}] builds type {t[0]} at site {j[0]}, where it is not "
+               "allowed (or does not fit the site's floor area)")
+        raise ModelInputError(msg)
+    j, t = np.nonzero(built & (lock < inp.first_phase[:, None]))
+    if j.size:
+        msg = (f"locked[{j[0]}, {t[0]}] builds in phase {lock[j[0], t[0]]}, before site "
+               f"{j[0]} is available (phase {inp.first_phase[j[0]]})")
+        raise ModelInputError(msg)
+    if inp.site_area is not None and inp.type_area is not None:
+        used = (inp.type_area * built).sum(axis=1)
+        over = np.flatnonzero(used > inp.site_area * (1 + TOL))
+        if over.size:
+            msg = (f"the locked facilities of site {over[0]} need {used[over[0]]:g} m², more "
+                   f"than its {inp.site_area[over[0]]:g} m²")
+            raise ModelInputError(msg)
+    if inp.max_types is not None:
+        over = np.flatnonzero(built.sum(axis=1) > inp.max_types)
+        if over.size:
+            msg = (f"site {over[0]} has {built[over[0]].sum()} locked types, more than "
+                   f"max_types_per_site={inp.max_types}")
+            raise ModelInputError(msg)
+    spent = np.cumsum(plan_spend(lock, inp))
+    short = np.flatnonzero(spent > inp.budget_cum * (1 + TOL) + TOL)
+    if short.size:
+        f = int(short[0])
+        msg = (f"the locked facilities cost {spent[f]:,.0f} yuan by the end of phase {f}, more "
+               f"than the {inp.budget_cum[f]:,.0f} yuan released by then")
+        raise ModelInputError(msg)
+    return lock
+
+
+def plan_spend(build_phase: IntArray, inp: Inputs) -> FloatArray:
+    """``(F,)`` yuan a plan given by its build phases spends in each phase."""
+    return phase_spend(build_phase, inp.base_cost, inp.type_cost, inp.shape[2])
+
+
+def phase_spend(build_phase: npt.ArrayLike, base_cost: npt.ArrayLike, type_cost: npt.ArrayLike,
+                n_phases: int) -> FloatArray:
+    """``(n_phases,)`` yuan spent in each phase by a plan given as ``(n_sites, n_types)`` build
+    phases (-1 unbuilt): each facility's ``type_cost`` in its phase, and each site's
+    ``base_cost`` (its fixed charge) once, in the first phase it is used."""
+    build = np.asarray(build_phase, dtype=np.int64)
+    base, cost = np.asarray(base_cost, dtype=np.float64), np.asarray(type_cost, dtype=np.float64)
+    built = build >= 0
+    first = np.where(built, build, n_phases).min(axis=1, initial=n_phases)
+    used = first < n_phases
+    spend = np.bincount(first[used], weights=base[used], minlength=n_phases)
+    spend += np.bincount(build[built], weights=cost[built], minlength=n_phases)
+    return np.asarray(spend[:n_phases], dtype=np.float64)
 
 
 

@@ -60,6 +60,7 @@ def plan_sites(
     site_area: npt.ArrayLike | None = None,
     type_area: npt.ArrayLike | None = None,
     max_types_per_site: int | None = None,
+    locked: npt.ArrayLike | None = None,
     requirements: Sequence[CoverageRequirement] = (),
     returns: DiminishingReturns | None = None,
     goals: GoalLevel | None = None,
@@ -98,6 +99,11 @@ def plan_sites(
         per facility; give both or neither.
     max_types_per_site
         Most facility types one site may host.
+    locked
+        Integer ``(n_sites, n_types)``: the phase in which type ``t`` must be built at site
+        ``j`` (a project the planner requires), -1 where the plan is free. Every method builds
+        them and optimizes the rest around them; they are never pruned. To exclude a site or
+        a type there, leave it out of ``allowed``.
     requirements
         Hard :class:`CoverageRequirement` targets.
     returns
@@ -141,7 +147,9 @@ def plan_sites(
     ------
     ModelInputError
         Inconsistent or invalid inputs: wrong shapes, NaN or negative costs, budgets, weights
-        or areas, out-of-range phase, type or row indices, non-boolean masks.
+        or areas, out-of-range phase, type or row indices, non-boolean masks; ``locked``
+        facilities not allowed, before their site's first phase, beyond its floor area or
+        types per site, or costing more than the budget released by their phase.
 
     Notes
     -----
@@ -164,7 +172,8 @@ def plan_sites(
         msg = f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}"
         raise ModelInputError(msg)
     inp = check_inputs(len(types), base_cost, type_cost, allowed, phase_budgets,
-                       site_first_phase, phase_weights, site_area, type_area, max_types_per_site)
+                       site_first_phase, phase_weights, site_area, type_area, max_types_per_site,
+                       locked)
     if returns is not None and not isinstance(returns, DiminishingReturns):
         msg = f"returns must be a DiminishingReturns or None, got {type(returns).__name__}"
         raise ModelInputError(msg)

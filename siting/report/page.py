@@ -30,7 +30,7 @@ from typing import Any
 import pandas as pd
 
 from ..messages import Text, ownership, solver_status, text, wan
-from ..plan_model import Notice, Project
+from ..plan_model import Notice, Plan, Project
 from ._parts import (
     ReportData,
     Section,
@@ -47,6 +47,7 @@ from ._parts import (
 )
 from .blindspots import LEVEL_COLUMNS, Level
 from .dashboard import community_tiers_table, spend_table, targets_section, tier_name
+from .workbook import required_names
 
 __all__ = ["SECTIONS", "ReportData", "Section", "report_html"]
 
@@ -110,7 +111,7 @@ def projects_section(data: ReportData) -> str:
     if not projects:
         return section("projects", "section.projects", f"<p>{msg('projects.none')}</p>")
     rows = [
-        [str(p.rank), html.escape(p.phase), html.escape(p.site_id),
+        [_rank_cell(p), html.escape(p.phase), html.escape(p.site_id),
          place(p.district, p.street, p.community),
          bi("、".join(p.type_names_zh), ", ".join(p.type_names_en)), wan(p.cost_yuan),
          number(p.newly_covered_total), number(sum(p.newly_covered_60_plus.values())),
@@ -126,8 +127,27 @@ def projects_section(data: ReportData) -> str:
                msg("col.funding"), msg("col.running_wan"), msg("col.reason")]
     return section(
         "projects", "section.projects",
-        f'<p class="note">{msg("projects.note")}</p>'
+        f'<p class="note">{msg("projects.note")}</p>{_edits_note(data.plan)}'
         f"{searchable_table(headers, rows, css='projects', name='projects')}")
+
+
+def _rank_cell(p: Project) -> str:
+    """The rank, marked 指定 / required when the scenario requires types of the project."""
+    if not p.required:
+        return str(p.rank)
+    names = bi("、".join(required_names(p)), ", ".join(required_names(p, "en")))
+    return f'{p.rank} <span class="required">{msg("projects.required_mark")}</span> {names}'
+
+
+def _edits_note(plan: Plan) -> str:
+    """What the scenario required and excluded (``sites.required`` / ``sites.excluded``)."""
+    notes = [text("projects.required_note")] if any(p.required for p in plan.projects) else []
+    if plan.excluded_sites:
+        notes.append(text("projects.excluded", sites="、".join(plan.excluded_sites)))
+    if plan.excluded_types:
+        notes.append(text("projects.excluded_types", items=";".join(
+            f"{site}: {', '.join(types)}" for site, types in plan.excluded_types.items())))
+    return "".join(f'<p class="note">{bi(n)}</p>' for n in notes)
 
 
 def _metres(threshold_m: dict[str, float]) -> str:

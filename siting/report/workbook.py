@@ -75,6 +75,12 @@ def _joined(values: Sequence[str]) -> str:
     return "、".join(values)
 
 
+def required_names(p: Project, lang: str = "zh") -> list[str]:
+    """Names of the types the scenario requires in project ``p`` (empty: none)."""
+    names = p.type_names_zh if lang == "zh" else p.type_names_en
+    return [n for key, n in zip(p.types, names, strict=True) if key in p.required_types]
+
+
 PROJECT_COLUMNS: tuple[Column, ...] = (
     _column("col.rank", lambda p: p.rank, COUNT),
     _column("col.phase", lambda p: p.phase, TEXT),
@@ -94,6 +100,7 @@ PROJECT_COLUMNS: tuple[Column, ...] = (
     _column("col.responsible", lambda p: _joined(p.responsible_units_zh)),
     _column("col.funding", lambda p: _joined(p.funding_zh)),
     _column("col.running_yuan", lambda p: p.running_cost_yuan_per_year, YUAN),
+    _column("col.required", lambda p: _joined(required_names(p))),
     _column("col.demand_items", lambda p: ";".join(p.demand_items)),
     _column("col.reason", lambda p: p.reason_zh),
     _column("col.reason_en", lambda p: p.reason_en),
