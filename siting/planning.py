@@ -28,6 +28,7 @@ import scipy.sparse as sp
 from .context import PlanContext
 from .coverage_rows import TypeRows, build_type_rows, nearest_outlet_metres
 from .inputs import ScenarioInputs, load_inputs
+from .messages import Text, text
 from .models import Status
 from .models.multitype import (
     EXISTING_COVERED,
@@ -47,7 +48,7 @@ from .targets import target_counts
 from .tier_goals import tier_goals
 from .what_it_takes import what_it_takes
 
-Progress = Callable[[str], None]
+Progress = Callable[[Text], None]
 
 #: "site 12" in the optimizer's words: a row index, named by its id for people.
 _SITE_INDEX = re.compile(r"\bsite (\d+)\b")
@@ -105,14 +106,14 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
         seconds[step] = now - clock
         clock = now
 
-    say("reading inputs")
+    say(text("progress.inputs"))
     inputs = load_inputs(scenario)
     catalog = inputs.catalog
     lap("inputs")
-    say("building the walking network")
+    say(text("progress.network"))
     network = scenario_network(scenario, inputs)
     lap("network")
-    say("computing walking distances")
+    say(text("progress.distances"))
     speeds = scenario.speeds_m_per_s
     longest = max(
         ftype.threshold_m(group, speeds)
@@ -129,7 +130,7 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
         cutoff_m=reach, tolerance_m=scenario.snap_tolerance_m,
     )
     lap("distances")
-    say("building coverage rows per facility type")
+    say(text("progress.coverage"))
     nearest = nearest_outlet_metres(to_outlets.metres, inputs.outlets["types"], list(catalog.types))
     rows = tuple(
         build_type_rows(key, t, inputs, scenario, to_sites.metres, nearest[:, t])
@@ -159,7 +160,7 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
         "site_area": sites["floor_area_m2"].to_numpy(dtype=np.float64),
         "type_area": np.array([catalog.types[k].area_m2.min for k in keys], dtype=np.float64),
     }
-    say("what it would take: tiers and targets at least cost")
+    say(text("progress.what_it_takes"))
     solver = scenario.solver
     instance = prepare_instance(types, goals.goals, [c for c in counts.counts if c is not None],
                                 **arrays)
@@ -167,7 +168,7 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
                           time_limit=WHAT_IT_TAKES_SHARE * solver.time_limit_s,
                           mip_rel_gap=solver.mip_rel_gap)
     lap("what_it_takes")
-    say("optimizing the plan")
+    say(text("progress.optimizing"))
     unmet = takes.hard_unmet({i for i, t in enumerate(scenario.targets) if t.hard})
     if unmet:
         names = ", ".join(f"'{scenario.targets[i].name}'" for i in unmet)
@@ -192,7 +193,7 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
     reason = _SITE_INDEX.sub(lambda m: f"site {sites['id'].iloc[int(m[1])]}", solution.reason)
     solution = dataclasses.replace(solution, reason=reason)
     lap("optimization")
-    say("ranking projects")
+    say(text("progress.ranking"))
     ranked = rank_projects(
         _chosen_projects(solution, inputs),
         [sp.csc_array(r.coverage) for r in rows],
