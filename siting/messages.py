@@ -109,9 +109,12 @@ MESSAGES: dict[str, Text] = {
         "the time limit (not necessarily proven impossible); see “Targets and what it would "
         "take”"),
     "solver.nothing_built": Text(
-        "总预算低于最便宜的单个项目(或没有允许建设的点位与设施组合),本方案不建设任何项目",
-        "the total budget is below the cheapest single project (or no site may host any "
-        "type), so the plan builds nothing"),
+        "总预算 {budget} 元低于最便宜的项目(点位 {site},{cost} 元),本方案不建设任何项目",
+        "the total budget of {budget} yuan is below the cheapest project (site {site}, {cost} "
+        "yuan); nothing is built"),
+    "solver.nothing_allowed": Text(
+        "没有允许建设的点位与设施组合,本方案不建设任何项目",
+        "no site may host any facility type; nothing is built"),
     "infeasible.all": Text("全部要求合在一起", "the requirements together"),
     "infeasible.requirement": Text("“{type}”在 {phase} 期末的覆盖要求",
                                    "the coverage required of {type} by the end of {phase}"),
@@ -182,8 +185,8 @@ MESSAGES: dict[str, Text] = {
     "cli.app": Text("城市一刻钟便民生活圈设施选址。", "Facility siting for 15-minute convenient "
                     "living circles (城市一刻钟便民生活圈)."),
     "cli.exit_codes": Text(
-        "退出码:0 成功(已写出规划 / 场景有效);1 输入有误(列出全部问题);2 用法错误(选项有误,"
-        "或 siting 不能写入的输出文件夹);3 无可行方案(目标无法达成);130 已中断(Ctrl-C,"
+        "退出码: 0 成功(已写出规划 / 场景有效); 1 输入有误(列出全部问题); 2 用法错误(选项有误,"
+        "或 siting 不能写入的输出文件夹); 3 无可行方案(目标无法达成); 130 已中断(Ctrl-C,"
         "上次的输出保持原样)。",
         "Exit codes: 0 plan written / scenario valid; 1 input error (every problem listed); "
         "2 usage error (bad option, or an output folder siting may not write into); "

@@ -114,8 +114,23 @@ def solver_notices(context: PlanContext) -> list[Notice]:
             return [notice("solver.hard_targets", names=names)]
         return [notice("solver.goals_infeasible")]
     if solution.reason and not solution.build.any():
-        return [notice("solver.nothing_built")]
+        return [_nothing_built(context)]
     return []
+
+
+def _nothing_built(context: PlanContext) -> Notice:
+    """The plan builds nothing: the total budget against the cheapest project (a site's base
+    cost plus its cheapest allowed type), from the sites' own columns."""
+    sites = context.inputs.sites
+    cheapest = [
+        (row.base_cost_yuan + min(getattr(row, f"cost_yuan_{k}") for k in row.allowed_types),
+         row.id)
+        for row in sites.itertuples() if row.allowed_types]
+    if not cheapest:
+        return notice("solver.nothing_allowed")
+    cost, site = min(cheapest)
+    return notice("solver.nothing_built", budget=_yuan(context.scenario.total_budget_yuan()),
+                  cost=_yuan(cost), site=site)
 
 
 def plan_notices(context: PlanContext) -> list[Notice]:
