@@ -174,8 +174,8 @@ MESSAGES: dict[str, Text] = {
         "{n} demand points have no candidate site within walking reach (other side of a "
         "barrier, or a network fragment with no site)"),
     "notice.pdf_missing": Text(
-        "未生成 report.pdf:{why}。可在浏览器中打开 report.html 打印为 PDF。",
-        "report.pdf was not written: {why}. Open report.html in a browser and print it to PDF."),
+        "未生成 {name}:{why}。可在浏览器中打开 report.html 打印为 PDF。",
+        "{name} was not written: {why}. Open report.html in a browser and print it to PDF."),
     "notice.no_chromium": Text(
         "未找到 Chromium 浏览器(Debian: apt-get install chromium fonts-noto-cjk)",
         "Chromium was not found (Debian: apt-get install chromium fonts-noto-cjk)"),

@@ -4,8 +4,9 @@
 either way through `siting.output_folder`, which never loses a file siting did not write):
 
 - ``report.html``: one self-contained page, Chinese first with an English switch;
-- ``report.pdf``: the same page printed on A4 by headless Chromium (`siting.report.pdf`);
-  where Chromium is missing the run goes on and a `ReportWarning` says so in both languages;
+- ``report.pdf`` and ``report.en.pdf``: the same page printed on A4 by headless Chromium
+  (`siting.report.pdf`), in Chinese and in English; where Chromium is missing the run goes on
+  and a `ReportWarning` says so in both languages;
 - ``map.html``: the interactive map (Leaflet inlined, no network needed);
 - ``charts/*.png``: coverage before/after per type, budget by phase, budget–coverage curve,
   circles at each tier per stage, and the overview map (``map.png``);
@@ -23,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..messages import Language
 from ..output_folder import OutputFolder
 from ..plan_model import Plan
 from .backdrop import plan_backdrop
@@ -42,6 +44,10 @@ __all__ = [
     "SECTIONS", "ReportData", "ReportWarning", "Section", "TileLayer", "data_notes",
     "write_report",
 ]
+
+
+#: The printed reports and the language of each.
+PDF_FILES: dict[str, Language] = {"report.pdf": "zh", "report.en.pdf": "en"}
 
 
 class ReportWarning(UserWarning):
@@ -124,7 +130,10 @@ def write_report(
         charts = {**plan_charts(plan), "lift_curve": lift_curve_chart(plan),
                   "map": overview_map(plan, context, backdrop)}
         data = ReportData(plan, context, tables, charts, "", notes, printing=True)
-        printing = start_print(report_html(data, sections=sections)) if pdf else None
+        paper = report_html(data, sections=sections)
+        # One Chromium per language, printing while the rest is made.
+        printing = {name: start_print(paper, language=language)
+                    for name, language in PDF_FILES.items()} if pdf else {}
         page = drawing.result()
     data = dataclasses.replace(data, map_html=page, printing=False)
     files = {f"charts/{name}.png": png for name, png in charts.items()}
@@ -132,10 +141,10 @@ def write_report(
     files["report.html"] = report_html(data, sections=sections).encode("utf-8")
     files["blindspots.csv"] = blind_spot_frame(tables).to_csv(index=False).encode("utf-8-sig")
     files["projects.xlsx"] = workbook_bytes(plan, context, tables)
-    if printing is not None:
-        printed = printing.result()
+    for name, job in printing.items():
+        printed = job.result()
         if isinstance(printed, bytes):
-            files["report.pdf"] = printed
+            files[name] = printed
         else:
             warnings.warn(f"{printed.zh}\n{printed.en}", ReportWarning, stacklevel=2)
     for name, content in files.items():

@@ -2,7 +2,9 @@
 
 The PDF is the same HTML as ``report.html``, printed with its print stylesheet
 (``static/report.css``: A4, a section per page, the project list on landscape pages, no
-appendix, the static overview map instead of the interactive one). Chromium is the one engine
+appendix, the static overview map instead of the interactive one), in Chinese
+(``report.pdf``) and in English (``report.en.pdf``, the page opened as
+``report.html#lang=en``). Chromium is the one engine
 here that renders the page's CSS and CJK text as a browser shows them; it is found on the
 ``PATH`` (Debian: ``apt-get install chromium fonts-noto-cjk``). Where it is missing or fails, no
 PDF is written and `print_pdf` says why, in both languages, for the caller to report.
@@ -16,7 +18,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..messages import Text, text
+from ..messages import Language, Text, text
 
 #: Executable names tried in order.
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -43,7 +45,8 @@ class PdfJob:
     Started by `start_print`, so that the caller can write other files meanwhile.
     """
 
-    def __init__(self, page: str, *, timeout_s: float = TIMEOUT_S) -> None:
+    def __init__(self, page: str, *, language: Language = "zh",
+                 timeout_s: float = TIMEOUT_S) -> None:
         self._timeout_s = timeout_s
         self._profile = tempfile.TemporaryDirectory(prefix="siting-chromium-")
         folder = Path(self._profile.name)
@@ -52,18 +55,25 @@ class PdfJob:
         source.write_text(page, encoding="utf-8")
         self._process: subprocess.Popen[bytes] | None = None
         self._failure: Text | None = None
+        self._name = "report.en.pdf" if language == "en" else "report.pdf"
         chromium = find_chromium()
         if chromium is None:
-            self._failure = text("notice.pdf_missing", why=text("notice.no_chromium"))
+            self._failure = text("notice.pdf_missing", name=self._name,
+                                 why=text("notice.no_chromium"))
             return
         command = [chromium, *_FLAGS, f"--user-data-dir={self._profile.name}",
-                   f"--print-to-pdf={self._pdf}", source.as_uri()]
+                   f"--print-to-pdf={self._pdf}",
+                   source.as_uri() + ("#lang=en" if language == "en" else "")]
         try:
             self._process = subprocess.Popen(
                 command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                 env={**os.environ, "LANG": "zh_CN.UTF-8"})
         except OSError as exc:
-            self._failure = _failed(f"{type(exc).__name__}: {exc}")
+            self._failure = self._failed(f"{type(exc).__name__}: {exc}")
+
+    def _failed(self, detail: str) -> Text:
+        return text("notice.pdf_missing", name=self._name,
+                    why=text("notice.chromium_failed", detail=detail))
 
     def result(self) -> bytes | Text:
         """The PDF, or why it could not be printed, in both languages."""
@@ -76,20 +86,18 @@ class PdfJob:
             except subprocess.TimeoutExpired:
                 self._process.kill()
                 self._process.communicate()
-                return _failed(f"no PDF after {self._timeout_s:g} s")
+                return self._failed(f"no PDF after {self._timeout_s:g} s")
             if self._process.returncode != 0 or not self._pdf.is_file() \
                     or self._pdf.stat().st_size == 0:
                 lines = stderr.decode("utf-8", "replace").strip().splitlines()
-                return _failed((lines or [f"exit {self._process.returncode}"])[-1][:200])
+                return self._failed((lines or [f"exit {self._process.returncode}"])[-1][:200])
             return self._pdf.read_bytes()
         finally:
             self._profile.cleanup()
 
 
-def _failed(detail: str) -> Text:
-    return text("notice.pdf_missing", why=text("notice.chromium_failed", detail=detail))
-
-
-def start_print(page: str, *, timeout_s: float = TIMEOUT_S) -> PdfJob:
-    """Start printing the self-contained HTML ``page`` to PDF (A4, its print stylesheet)."""
-    return PdfJob(page, timeout_s=timeout_s)
+def start_print(page: str, *, language: Language = "zh",
+                timeout_s: float = TIMEOUT_S) -> PdfJob:
+    """Start printing the self-contained HTML ``page`` to PDF (A4, its print stylesheet), in
+    its Chinese view or its English one (``report.html#lang=en``)."""
+    return PdfJob(page, language=language, timeout_s=timeout_s)
