@@ -24,7 +24,6 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..messages import Language
 from ..output_folder import OutputFolder
 from ..plan_model import Plan
 from .backdrop import plan_backdrop
@@ -33,7 +32,7 @@ from .charts import plan_charts
 from .html_map import TileLayer, map_html
 from .overview_map import overview_map
 from .page import SECTIONS, ReportData, Section, report_html
-from .pdf import start_print
+from .pdf import PDF_NAMES, start_print
 from .what_it_takes import lift_curve_chart
 from .workbook import blind_spot_frame, workbook_bytes
 
@@ -44,10 +43,6 @@ __all__ = [
     "SECTIONS", "ReportData", "ReportWarning", "Section", "TileLayer", "data_notes",
     "write_report",
 ]
-
-
-#: The printed reports and the language of each.
-PDF_FILES: dict[str, Language] = {"report.pdf": "zh", "report.en.pdf": "en"}
 
 
 class ReportWarning(UserWarning):
@@ -130,10 +125,9 @@ def write_report(
         charts = {**plan_charts(plan), "lift_curve": lift_curve_chart(plan),
                   "map": overview_map(plan, context, backdrop)}
         data = ReportData(plan, context, tables, charts, "", notes, printing=True)
-        paper = report_html(data, sections=sections)
-        # One Chromium per language, printing while the rest is made.
-        printing = {name: start_print(paper, language=language)
-                    for name, language in PDF_FILES.items()} if pdf else {}
+        # One Chromium prints both languages while the rest is made.
+        printing = start_print(report_html(data, sections=sections),
+                               languages=tuple(PDF_NAMES)) if pdf else None
         page = drawing.result()
     data = dataclasses.replace(data, map_html=page, printing=False)
     files = {f"charts/{name}.png": png for name, png in charts.items()}
@@ -141,10 +135,9 @@ def write_report(
     files["report.html"] = report_html(data, sections=sections).encode("utf-8")
     files["blindspots.csv"] = blind_spot_frame(tables).to_csv(index=False).encode("utf-8-sig")
     files["projects.xlsx"] = workbook_bytes(plan, context, tables)
-    for name, job in printing.items():
-        printed = job.result()
+    for language, printed in (printing.result() if printing is not None else {}).items():
         if isinstance(printed, bytes):
-            files[name] = printed
+            files[PDF_NAMES[language]] = printed
         else:
             warnings.warn(f"{printed.zh}\n{printed.en}", ReportWarning, stacklevel=2)
     for name, content in files.items():
