@@ -663,10 +663,13 @@ MESSAGES: dict[str, Text] = {
         "error: {error}"),
     "compare.not_finished": Text(
         "未完成 {n} 次({runs}):{error}",
-        "{n} run(s) not finished ({runs}): {error}"),
+        "{n} runs not finished ({runs}): {error}"),
     "compare.lost": Text(
         "集群丢失 {n} 次运行(未保存)",
-        "the cluster lost {n} run(s) (not saved)"),
+        "the cluster lost {n} runs (not saved)"),
+    "compare.not_finished_one": Text("未完成 1 次({runs}):{error}",
+                                     "1 run not finished ({runs}): {error}"),
+    "compare.lost_one": Text("集群丢失 1 次运行(未保存)", "the cluster lost 1 run (not saved)"),
     "compare.interrupted": Text(
         "已中断;再次运行同一命令即可继续",
         "interrupted; run the same command to resume"),

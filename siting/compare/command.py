@@ -108,9 +108,10 @@ def compare_command(spec: Path, *, out: Path, scheduler: str | None, workers: in
             by_error.setdefault(lost.error, []).append(lost.run.label())
         for error, labels in by_error.items():
             shown = "; ".join(labels[:_LISTED]) + ("; …" if len(labels) > _LISTED else "")
-            _complain(say(language, "compare.not_finished", n=len(labels), runs=shown,
-                          error=error))
-        _complain(say(language, "compare.lost", n=len(exc.lost)) + "; "
+            key = "compare.not_finished_one" if len(labels) == 1 else "compare.not_finished"
+            _complain(say(language, key, n=len(labels), runs=shown, error=error))
+        lost_key = "compare.lost_one" if len(exc.lost) == 1 else "compare.lost"
+        _complain(say(language, lost_key, n=len(exc.lost)) + "; "
                   + resume(exc.saved, exc.total))
         return ExitCode.RUNS_LOST
     except BatchInterrupted as exc:
