@@ -6,12 +6,18 @@ report page and PDF, map, charts, workbook, blind-spot tables). That first call 
 is the timed one, as a user of ``siting run`` sees it. The report's parts are then timed once
 more each for a breakdown (the PDF's share: ``write_report`` less ``write_report_no_pdf``;
 Chromium prints while the workbook and the other files are written). Target: all outputs
-in <= 10 s on 2 cores. Compare with a checkout of the previous version run the same way at the
-same time (the machine is shared; the load average is recorded).
+in <= 10 s on 2 cores.
+
+With ``--baseline CHECKOUT`` (a checkout of the previous version with its own ``.venv``, e.g.
+/work/main) the old and the new version are measured side by side: each run is a fresh process
+(this script, or the checkout's own ``benchmarks/outputs_bench.py``), old and new alternating
+``--repeats`` times, so that both see the same load of the shared machine; the JSON then holds
+every run of both, their medians and the ratio new / old.
 
 Run from the repository root::
 
     .venv/bin/python benchmarks/outputs_bench.py [--scenario PATH] [--out PATH]
+    .venv/bin/python benchmarks/outputs_bench.py --baseline /work/main [--repeats 3]
 
 Writes ``benchmarks/results/outputs.json``.
 """
@@ -22,6 +28,9 @@ import argparse
 import json
 import platform
 import resource
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -51,6 +60,60 @@ def _cpu_s() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
+def _git_commit(checkout: Path) -> str:
+    found = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"],
+                           capture_output=True, text=True, check=False)
+    return found.stdout.strip()
+
+
+def _one_run(python: Path, script: Path, scenario: Path, cwd: Path) -> dict[str, object]:
+    """One measurement in a fresh process (``script`` run by ``python`` in ``cwd``)."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "outputs.json"
+        subprocess.run([str(python), str(script), "--scenario", str(scenario), "--out",
+                        str(out)], cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+        result: dict[str, object] = json.loads(out.read_text(encoding="utf-8"))
+    return result
+
+
+def side_by_side(baseline: Path, scenario: Path, repeats: int) -> dict[str, object]:
+    """Old (``baseline`` checkout) and new version alternating, ``repeats`` runs each."""
+    sides = {
+        "old": (baseline / ".venv" / "bin" / "python",
+                baseline / "benchmarks" / "outputs_bench.py", baseline),
+        "new": (Path(sys.executable), Path(__file__).resolve(), ROOT),
+    }
+    runs: dict[str, list[dict[str, object]]] = {"old": [], "new": []}
+    for r in range(repeats):
+        # Alternate which goes first, so that neither always meets the same load.
+        for side in (("old", "new") if r % 2 == 0 else ("new", "old")):
+            python, script, cwd = sides[side]
+            runs[side].append(_one_run(python, script, scenario, cwd))
+            print(side, runs[side][-1]["all_outputs_s"], flush=True)
+
+    def summary(side: str) -> dict[str, object]:
+        seconds = [float(str(x["all_outputs_s"])) for x in runs[side]]
+        cpu = [float(str(x["all_outputs_cpu_s"])) for x in runs[side]]
+        return {"commit": _git_commit(sides[side][2]), "all_outputs_s": seconds,
+                "median_s": statistics.median(seconds), "all_outputs_cpu_s": cpu,
+                "median_cpu_s": statistics.median(cpu),
+                "files": sorted(dict(runs[side][-1]["report_file_bytes"])),  # type: ignore[call-overload]
+                "report_parts_s": runs[side][-1]["report_parts_s"],
+                "load_average_1min": [x["load_average_1min"] for x in runs[side]]}
+
+    old, new = summary("old"), summary("new")
+    return {
+        "scenario": str(scenario.relative_to(ROOT)) if scenario.is_relative_to(ROOT)
+        else str(scenario),
+        "repeats": repeats, "old": old, "new": new,
+        "ratio_new_old_s": round(float(str(new["median_s"])) / float(str(old["median_s"])), 3),
+        "ratio_new_old_cpu": round(float(str(new["median_cpu_s"]))
+                                   / float(str(old["median_cpu_s"])), 3),
+        "target_s": TARGET_S, "meets_target": float(str(new["median_s"])) <= TARGET_S,
+        "cpus": psutil.cpu_count(), "python": platform.python_version(),
+    }
+
+
 def main() -> None:
     """Run the benchmark and write its JSON result."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -58,7 +121,16 @@ def main() -> None:
                         default=ROOT / "scenarios" / "kaifeng-demo" / "scenario.yaml")
     parser.add_argument("--out", type=Path,
                         default=ROOT / "benchmarks" / "results" / "outputs.json")
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="checkout of the previous version (with .venv) to run alongside")
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
+    if args.baseline is not None:
+        compared = side_by_side(args.baseline, args.scenario.resolve(), args.repeats)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(compared, indent=2) + "\n", encoding="utf-8")
+        print(json.dumps(compared, indent=2))
+        return
     start = time.perf_counter()
     context = plan_with_context(load_scenario(args.scenario))
     plan = assemble_plan(context)

@@ -52,7 +52,8 @@ def plan(scenario: Scenario, *, progress: Progress | None = None) -> Plan:
     scenario
         A validated scenario (`load_scenario`).
     progress
-        Called with a short message at the start of each step.
+        Called at the start of each step with a short message in Chinese and English
+        (`siting.messages.Text`).
 
     Returns
     -------

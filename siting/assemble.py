@@ -15,11 +15,10 @@ from scipy.spatial import cKDTree
 from .catalog import FacilityType
 from .context import PlanContext
 from .demand_answers import demand_answers
-from .messages import Text, solver_note, text
+from .notices import plan_notices
 from .phase_progress import phase_progress
 from .plan_model import (
     CoverageRow,
-    Notice,
     PhaseSpend,
     Plan,
     Project,
@@ -212,41 +211,6 @@ def _coverage_tables(context: PlanContext) -> tuple[list[CoverageRow], list[Type
     return rows_out, summary
 
 
-def _notice(key: str, **fields: object) -> Notice:
-    zh, en = text(key, **fields)
-    return Notice(key=key, zh=zh, en=en)
-
-
-def _notices(context: PlanContext) -> list[Notice]:
-    """The plan's warnings in both languages (`siting.messages`)."""
-    inputs = context.inputs
-    tolerance = context.scenario.snap_tolerance_m
-    found = []
-    for what, frame, snap in (
-        ("notice.what_demand", inputs.demand, context.to_sites.demand),
-        ("notice.what_sites", inputs.sites, context.to_sites.sites),
-        ("notice.what_outlets", inputs.outlets, context.to_outlets.sites),
-    ):
-        if snap.too_far.size:
-            ids = ", ".join(str(i) for i in frame["id"].iloc[snap.too_far[:10]])
-            more = (text("notice.too_far_more", n=snap.too_far.size - 10)
-                    if snap.too_far.size > 10 else Text("", ""))
-            found.append(_notice("notice.too_far", n=snap.too_far.size, what=text(what),
-                                 tolerance=f"{tolerance:g}", ids=ids, more=more))
-    # Points left out above have no distances either; they are not counted again here.
-    no_site = np.diff(context.to_sites.metres.indptr) == 0
-    no_site[context.to_sites.demand.too_far] = False
-    unreachable = np.flatnonzero(no_site)
-    if unreachable.size:
-        found.append(_notice("notice.unreachable", n=unreachable.size))
-    found.extend(_notice("solver.untranslated", text=t) for t in context.goals.not_enforced)
-    if context.solution.reason:
-        # The English text stays the optimizer's own words (``warnings`` before notices).
-        note = solver_note(context.solution.reason)
-        found.append(Notice(key="solver.note", zh=note.zh, en=context.solution.reason))
-    return found
-
-
 def assemble_plan(context: PlanContext) -> Plan:
     """Build the `Plan` from a finished `PlanContext`."""
     scenario, solution = context.scenario, context.solution
@@ -263,7 +227,7 @@ def assemble_plan(context: PlanContext) -> Plan:
     ]
     title = scenario.title
     tiers = evaluate_tiers(context)
-    notices = _notices(context)
+    notices = plan_notices(context)
     costs = community_costs(context, tiers)
     edits = context.inputs.edits
     plan = Plan(

@@ -26,7 +26,8 @@ from pydantic import (
 
 from ._base import Record
 from ._errors import InputFileError
-from .findings import Problem, ScenarioError, did_you_mean, problems_from_validation
+from .findings import MessageError, Problem, ScenarioError, did_you_mean, problems_from_validation
+from .messages import Text, joined, text
 from .text_files import read_text
 from .walking_time import minutes_to_metres
 
@@ -116,8 +117,8 @@ class Range(Record):
     @model_validator(mode="after")
     def _ordered(self) -> Self:
         if not self.min <= self.typical <= self.max:
-            msg = f"need min ≤ typical ≤ max, got {self.min}, {self.typical}, {self.max}"
-            raise ValueError(msg)
+            raise MessageError(text("input.min_typical_max", min=self.min,
+                                    typical=self.typical, max=self.max))
         return self
 
 
@@ -158,15 +159,11 @@ class FacilityType(Record):
     @model_validator(mode="after")
     def _minutes_for_served_groups(self) -> Self:
         if not self.serves:
-            msg = "serves must list at least one group"
-            raise ValueError(msg)
+            raise MessageError(text("input.serves_empty"))
         given = set(self.thresholds.kaifeng.minutes)
         if given != set(self.serves):
-            msg = (
-                f"thresholds.kaifeng.minutes has groups {sorted(given)} but the type serves "
-                f"{sorted(self.serves)}; give one threshold per served group"
-            )
-            raise ValueError(msg)
+            raise MessageError(text("input.threshold_groups", given=sorted(given),
+                                    serves=sorted(self.serves)))
         return self
 
     def threshold_m(self, group: Group, speeds: Speeds) -> float:
@@ -243,29 +240,31 @@ class Catalog(Record):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        errors = []
+        errors: list[Text] = []
         for key, ftype in self.types.items():
             if ftype.key != key or ftype.mode != self.mode:
-                errors.append(f"type {key!r} has key {ftype.key!r} / mode {ftype.mode!r}")
+                errors.append(text("input.type_key_mode", key=repr(key), own=repr(ftype.key),
+                                   mode=repr(ftype.mode)))
             missing = ftype.source_keys() - set(self.sources)
             if missing:
-                errors.append(f"type {key!r} cites unknown sources {sorted(missing)}")
+                errors.append(text("input.unknown_sources", what=f"type {key!r}",
+                                   sources=sorted(missing)))
         for key, bundle in self.bundles.items():
             unknown = set(bundle.core_types) - set(self.types)
             if unknown:
-                errors.append(f"bundle {key!r} names unknown types {sorted(unknown)}")
+                errors.append(text("input.bundle_types", key=repr(key), types=sorted(unknown)))
             cited = {bundle.rule_source, bundle.area_m2.source, bundle.cost_yuan.source}
             if cited - set(self.sources):
-                errors.append(
-                    f"bundle {key!r} cites unknown sources {sorted(cited - set(self.sources))}"
-                )
+                errors.append(text("input.unknown_sources", what=f"bundle {key!r}",
+                                   sources=sorted(cited - set(self.sources))))
         if (
             self.speeds_m_per_s.source is not None
             and self.speeds_m_per_s.source not in self.sources
         ):
-            errors.append(f"speeds_m_per_s cites unknown source {self.speeds_m_per_s.source!r}")
+            errors.append(text("input.unknown_sources", what="speeds_m_per_s",
+                               sources=[self.speeds_m_per_s.source]))
         if errors:
-            raise ValueError("; ".join(errors))
+            raise MessageError(joined(errors))
         return self
 
     def unknown_types(self, keys: Iterable[str]) -> list[str]:
@@ -316,11 +315,13 @@ def load_catalog(mode: ThresholdMode = "kaifeng", path: str | Path | None = None
         raw = yaml.safe_load(read_text(file))
     except (OSError, InputFileError, yaml.YAMLError) as exc:
         problem = Problem(
-            str(file), "(file)", f"cannot read the catalog: {exc}", "give a YAML file"
+            str(file), "(file)", text("input.unreadable", error=exc),
+            text("input.unreadable_fix")
         )
         raise ScenarioError([problem]) from exc
     if not isinstance(raw, dict):
-        problem = Problem(str(file), "(file)", "the catalog is not a mapping", "see catalog.yaml")
+        problem = Problem(str(file), "(file)", text("input.not_mapping"),
+                          text("input.catalog_template"))
         raise ScenarioError([problem])
     try:
         return Catalog.model_validate({**raw, "mode": mode})

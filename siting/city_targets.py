@@ -17,7 +17,8 @@ from pydantic import Field, PositiveInt, ValidationError, model_validator
 from ._base import Record
 from ._errors import InputFileError
 from .catalog import Source
-from .findings import Problem, ScenarioError, problems_from_validation
+from .findings import MessageError, Problem, ScenarioError, problems_from_validation
+from .messages import text
 from .text_files import read_text
 
 
@@ -42,8 +43,8 @@ class CityTargets(Record):
     def _cited(self) -> Self:
         missing = sorted({t.source for t in self.targets} - set(self.sources))
         if missing:
-            msg = f"targets cite unknown sources {missing}"
-            raise ValueError(msg)
+            raise MessageError(text("input.unknown_sources", what="targets",
+                                    sources=missing))
         return self
 
 
@@ -61,8 +62,8 @@ def load_city_targets(path: str | Path | None = None) -> CityTargets:
         raw = yaml.safe_load(read_text(file))
         return CityTargets.model_validate(raw)
     except (OSError, InputFileError, yaml.YAMLError) as exc:
-        problem = Problem(str(file), "(file)", f"cannot read the targets: {exc}",
-                          "give a readable YAML file")
+        problem = Problem(str(file), "(file)", text("input.unreadable", error=exc),
+                          text("input.unreadable_fix"))
         raise ScenarioError([problem]) from exc
     except ValidationError as exc:
         raise ScenarioError(problems_from_validation(exc, file=str(file), model=CityTargets)) \

@@ -24,6 +24,7 @@ import pandas as pd
 from pyproj import CRS, Proj
 
 from .findings import Problem, rows_problem
+from .messages import text
 from .projection import utm_epsg
 
 MAX_SCALE_ERROR = 0.01
@@ -45,15 +46,13 @@ def geometry_problems(
     missing = (geometry.isna() | geometry.is_empty).to_numpy()
     problems = rows_problem(
         file, field, pd.Series(missing, index=frame.index), ids,
-        "没有几何(坐标为空) · no geometry (empty coordinates)",
-        "为这些行补上位置,或删除它们 · give these rows a location or delete them",
+        text("input.no_geometry"), text("input.no_geometry_fix"),
     )
     bounds = geometry.bounds.to_numpy(dtype=np.float64)
     finite = np.isfinite(bounds).all(axis=1)
     problems += rows_problem(
         file, field, pd.Series(~missing & ~finite, index=frame.index), ids,
-        "坐标不是有限数值 · coordinates are not finite numbers",
-        "修正这些行的坐标 · fix the coordinates of these rows",
+        text("input.not_finite"), text("input.not_finite_fix"),
     )
     if frame.crs is None or not CRS.from_user_input(frame.crs).is_geographic:
         return problems
@@ -62,16 +61,14 @@ def geometry_problems(
     wrong = ~missing & finite & ~(x_ok & y_ok)
     swapped = wrong & (np.abs(bounds[:, [0, 2]]) <= 90).all(axis=1) & (
         np.abs(bounds[:, [1, 3]]) <= 180).all(axis=1)
-    fix = ("x 为经度、y 为纬度;或在文件中声明真实的坐标系 · put longitude in x and latitude in y, "
-           "or declare the file's real CRS")
-    not_lonlat = "坐标超出经纬度范围 · coordinates are not longitude/latitude"
+    fix = text("input.lonlat_fix")
     problems += rows_problem(
         file, field, pd.Series(swapped, index=frame.index), ids,
-        f"{not_lonlat};经度和纬度是否写反了? · are longitude and latitude swapped?", fix,
+        text("input.lonlat_swapped"), fix,
     )
     problems += rows_problem(
         file, field, pd.Series(wrong & ~swapped, index=frame.index), ids,
-        f"{not_lonlat};像是投影坐标(米) · they look like projected metres", fix,
+        text("input.lonlat_metres"), fix,
     )
     return problems
 
@@ -109,8 +106,7 @@ def crs_problems(
     lat = np.array([south, south, north, north, (south + north) / 2])
     centre = lon[-1], lat[-1]
     suggestion = f"EPSG:{utm_epsg(*lonlat)}"
-    fix = (f"改用 {suggestion}(数据所在的 UTM 带),或删去 crs 让 siting 自动选择 · use "
-           f"{suggestion} (the UTM zone of the data) or remove `crs` to let siting choose it")
+    fix = text("input.crs_fix", suggestion=suggestion)
     area = crs.area_of_use
     if area is not None and not (
         area.west <= centre[0] <= area.east and area.south <= centre[1] <= area.north
@@ -119,8 +115,7 @@ def crs_problems(
         here = f"{_lon(centre[0], 3)}, {_lat(centre[1], 3)}"
         return [Problem(
             str(file), field,
-            f"坐标系 {crs.name} 的适用范围是 {meant},数据中心却在 {here} · {crs.name} is meant "
-            f"for {meant}, but the data lie around {here}",
+            text("input.crs_area", crs=crs.name, meant=meant, here=here),
             fix,
         )]
     error = _scale_error(crs, lon, lat)
@@ -128,8 +123,8 @@ def crs_problems(
         stretch = "∞" if not np.isfinite(error) else f"{error:.1%}"
         return [Problem(
             str(file), field,
-            f"坐标系 {crs.name} 在数据所在位置使距离失真 {stretch} · {crs.name} stretches "
-            f"distances by {stretch} where the data lie (at most {MAX_SCALE_ERROR:.0%} allowed)",
+            text("input.crs_stretch", crs=crs.name, stretch=stretch,
+                 allowed=f"{MAX_SCALE_ERROR:.0%}"),
             fix,
         )]
     return []
@@ -152,9 +147,7 @@ def extent_problems(
     if not np.isfinite([xmin, ymin, xmax, ymax]).all():
         return [Problem(
             str(streets_file), "streets.path",
-            "路网坐标无法换算到平面坐标(坐标系标注错误?) · the street coordinates cannot be "
-            "projected (is the file's CRS declared wrongly?)",
-            "在文件中声明路网的真实坐标系 · declare the street file's real CRS",
+            text("input.streets_unprojectable"), text("input.streets_unprojectable_fix"),
         )]
     problems = []
     for name, (points, file) in layers.items():
@@ -167,9 +160,7 @@ def extent_problems(
             continue
         problems.append(Problem(
             str(file), f"{name}.geometry",
-            f"所有 {len(points)} 个点都在路网范围({streets_file})之外;经纬度顺序、坐标系或"
-            f"datum 是否有误? · all {len(points)} points lie outside the street network's "
-            f"extent ({streets_file}): wrong axis order, CRS or datum in one of the files?",
-            "核对两个文件的坐标系与经纬度顺序 · check both files' CRS and axis order",
+            text("input.outside_streets", n=len(points), streets=streets_file),
+            text("input.outside_streets_fix"),
         ))
     return problems

@@ -27,6 +27,7 @@ import numpy.typing as npt
 
 from ._errors import InputFileError
 from .findings import Problem, ScenarioError, did_you_mean
+from .messages import text
 from .text_files import read_text
 
 REQUIRED_COLUMNS = ("community", "type", "requests")
@@ -56,9 +57,11 @@ def _parse_row(
     community = (raw.get("community") or "").strip()
     ftype = (raw.get("type") or "").strip()
     if not community:
-        problems.append(Problem(file, f"row {line}: community", "empty", "give the 社区 name"))
+        problems.append(Problem(file, f"row {line}: community", text("input.empty"),
+                                text("input.community_fix")))
     if not ftype:
-        problems.append(Problem(file, f"row {line}: type", "empty", "give a facility type key"))
+        problems.append(Problem(file, f"row {line}: type", text("input.empty"),
+                                text("input.type_key_fix")))
     requests_text = (raw.get("requests") or "").strip()
     requests = -1
     with contextlib.suppress(ValueError):
@@ -68,8 +71,8 @@ def _parse_row(
             Problem(
                 file,
                 f"row {line}: requests",
-                f"{requests_text!r} is not a whole number ≥ 0",
-                "give the count of requests",
+                text("input.requests_bad", value=repr(requests_text)),
+                text("input.requests_bad_fix"),
             )
         )
     urgency_text = (raw.get("urgency") or "").strip()
@@ -82,8 +85,8 @@ def _parse_row(
                 Problem(
                     file,
                     f"row {line}: urgency",
-                    f"{urgency_text!r} is not one of 1, 2, 3",
-                    "use 1 (low), 2 (medium), 3 (high) or leave it empty",
+                    text("input.urgency_bad", value=repr(urgency_text)),
+                    text("input.urgency_bad_fix"),
                 )
             )
     if problems:
@@ -100,11 +103,12 @@ def parse_demand_list(path: str | Path) -> tuple[list[DemandItem], list[Problem]
     """
     file = Path(path)
     try:
-        text = read_text(file)
+        content = read_text(file)
     except (OSError, InputFileError) as exc:
-        problem = Problem(str(file), "(file)", f"cannot read: {exc}", "give a UTF-8 or GBK CSV")
+        problem = Problem(str(file), "(file)", text("input.unreadable", error=exc),
+                          text("input.csv_fix"))
         return [], [problem]
-    reader = csv.DictReader(text.splitlines())
+    reader = csv.DictReader(content.splitlines())
     header = [name.strip() for name in reader.fieldnames or []]
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     if missing:
@@ -112,10 +116,11 @@ def parse_demand_list(path: str | Path) -> tuple[list[DemandItem], list[Problem]
             Problem(
                 str(file),
                 f"header: {name}",
-                f"column '{name}' is missing (columns: {', '.join(header) or 'none'})",
-                f"add the column; {did_you_mean(name, header, noun='columns')}"
+                text("input.column_missing", name=name, columns=", ".join(header) or "—"),
+                text("input.column_missing_fix",
+                     hint=did_you_mean(name, header, noun=text("input.columns")))
                 if header
-                else "add a header row",
+                else text("input.header_fix"),
             )
             for name in missing
         ]
@@ -159,13 +164,14 @@ def check_demand_list(
     problems = []
     for item in items:
         if item.community not in known_communities:
-            hint = did_you_mean(item.community, known_communities, noun="communities")
+            hint = did_you_mean(item.community, known_communities,
+                                noun=text("input.communities"))
             problems.append(
                 Problem(
                     str(file),
                     f"row {item.row}: community",
-                    f"community '{item.community}' is not in the demand layer",
-                    f"use a community of the demand layer; {hint}",
+                    text("input.community_unknown", name=item.community),
+                    text("input.community_unknown_fix", hint=hint),
                 )
             )
         if item.type not in known_types:
@@ -173,7 +179,8 @@ def check_demand_list(
                 Problem(
                     str(file),
                     f"row {item.row}: type",
-                    f"unknown facility type '{item.type}'",
+                    text("input.unknown", what=text("input.what_type"),
+                         names=f"'{item.type}'"),
                     did_you_mean(item.type, known_types),
                 )
             )

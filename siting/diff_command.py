@@ -5,66 +5,68 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from .messages import Language, Text, say, show
 from .plan_diff import BuildChange, PlanDiff
 
 
-def _tier(key: str | None) -> str:
-    return key if key is not None else "未达基础型 below every tier"
+def _tier(key: str | None, language: Language) -> str:
+    return key if key is not None else say(language, "diff.below_every_tier")
 
 
-def _build_rows(title: str, changes: list[BuildChange]) -> Table:
-    table = Table(title=title)
-    for header in ("点位 Site", "社区 Community", "设施类型 Type", "A 分期 phase",
-                   "B 分期 phase"):
-        table.add_column(header)
-    for c in changes:
-        table.add_row(c.site_id, c.community, f"{c.name_zh} {c.name_en}", c.phase_a or "—",
-                      c.phase_b or "—")
+def _type(name_zh: str, name_en: str, language: Language) -> str:
+    return show(Text(name_zh, name_en), language, sep=" ")
+
+
+def _table(title_key: str, header_keys: tuple[str, ...], language: Language) -> Table:
+    table = Table(title=say(language, title_key))
+    for key in header_keys:
+        table.add_column(say(language, key))
     return table
 
 
-def print_diff(console: Console, diff: PlanDiff) -> None:
-    """Print ``diff`` as tables: builds, moves, coverage, tiers, spend (yuan)."""
-    console.print(f"[bold]规划对比 Plan comparison[/bold]: A = {diff.scenario_a}, "
-                  f"B = {diff.scenario_b}")
+def _build_rows(title_key: str, changes: list[BuildChange], language: Language) -> Table:
+    table = _table(title_key, ("col.site", "col.community", "col.type", "diff.phase_a",
+                               "diff.phase_b"), language)
+    for c in changes:
+        table.add_row(c.site_id, c.community, _type(c.name_zh, c.name_en, language),
+                      c.phase_a or "—", c.phase_b or "—")
+    return table
+
+
+def print_diff(console: Console, diff: PlanDiff, language: Language = "zh") -> None:
+    """Print ``diff`` as tables (words in ``language``): builds, moves, coverage, tiers, spend
+    (yuan)."""
+    console.print(say(language, "diff.title", a=diff.scenario_a, b=diff.scenario_b),
+                  style="bold", highlight=False, markup=False)
     if diff.unchanged:
-        console.print("两个规划相同 / the two plans are the same")
+        console.print(say(language, "diff.same"))
         return
-    for title, changes in (("新增 Added (B only)", diff.added),
-                           ("取消 Removed (A only)", diff.removed),
-                           ("调整分期 Re-phased", diff.rephased)):
+    for key, changes in (("diff.added", diff.added), ("diff.removed", diff.removed),
+                         ("diff.rephased", diff.rephased)):
         if changes:
-            console.print(_build_rows(title, changes))
+            console.print(_build_rows(key, changes, language))
     if diff.moved:
-        table = Table(title="迁址 Moved within a community")
-        for header in ("社区 Community", "设施类型 Type", "A 点位 site", "B 点位 site",
-                       "A 分期 phase", "B 分期 phase"):
-            table.add_column(header)
+        table = _table("diff.moved", ("col.community", "col.type", "diff.site_a", "diff.site_b",
+                                      "diff.phase_a", "diff.phase_b"), language)
         for m in diff.moved:
-            table.add_row(m.community, f"{m.name_zh} {m.name_en}", m.site_a, m.site_b,
-                          m.phase_a, m.phase_b)
+            table.add_row(m.community, _type(m.name_zh, m.name_en, language), m.site_a,
+                          m.site_b, m.phase_a, m.phase_b)
         console.print(table)
-    table = Table(title="规划后覆盖 Coverage after the plan (人数 residents)")
-    for header in ("设施类型 Type", "A", "B", "变化 change"):
-        table.add_column(header)
+    table = _table("diff.coverage", ("col.type", "diff.a", "diff.b", "diff.change"), language)
     for c in diff.coverage:
-        table.add_row(f"{c.name_zh} {c.name_en}", f"{c.covered_a:,} ({c.share_a:.1%})",
+        table.add_row(_type(c.name_zh, c.name_en, language), f"{c.covered_a:,} ({c.share_a:.1%})",
                       f"{c.covered_b:,} ({c.share_b:.1%})", f"{c.covered_b - c.covered_a:+,}")
     console.print(table)
     if diff.tiers:
-        table = Table(title="等级变化 Tier changes (end of plan)")
-        for header in ("社区 Community", "A", "B"):
-            table.add_column(header)
+        table = _table("diff.tiers", ("col.community", "diff.a", "diff.b"), language)
         for t in diff.tiers:
-            table.add_row(t.community, _tier(t.tier_a), _tier(t.tier_b))
+            table.add_row(t.community, _tier(t.tier_a, language), _tier(t.tier_b, language))
         console.print(table)
     phases = list(dict.fromkeys([*diff.spend_by_phase_a, *diff.spend_by_phase_b]))
-    table = Table(title="投资 Spend (元 yuan)")
-    for header in ("分期 Phase", "A", "B", "变化 change"):
-        table.add_column(header)
+    table = _table("diff.spend", ("col.phase", "diff.a", "diff.b", "diff.change"), language)
     for phase in phases:
         a, b = diff.spend_by_phase_a.get(phase, 0.0), diff.spend_by_phase_b.get(phase, 0.0)
         table.add_row(phase, f"{a:,.0f}", f"{b:,.0f}", f"{b - a:+,.0f}")
-    table.add_row("合计 Total", f"{diff.spend_a_yuan:,.0f}", f"{diff.spend_b_yuan:,.0f}",
-                  f"{diff.spend_b_yuan - diff.spend_a_yuan:+,.0f}")
+    table.add_row(say(language, "diff.total"), f"{diff.spend_a_yuan:,.0f}",
+                  f"{diff.spend_b_yuan:,.0f}", f"{diff.spend_b_yuan - diff.spend_a_yuan:+,.0f}")
     console.print(table)

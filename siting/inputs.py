@@ -33,6 +33,7 @@ from .coordinates import crs_problems, geometry_problems
 from .datum import gcj02_to_wgs84
 from .demand_list import DemandItem, read_demand_list, weight_multipliers
 from .findings import Problem, ScenarioError, rows_problem
+from .messages import text
 from .plan_edits import PlanEdits, plan_edits
 from .scenario import Datum, LayerSpec, Scenario, split_types
 
@@ -103,8 +104,8 @@ def apply_datum(frame: gpd.GeoDataFrame, datum: Datum, path: str | Path) -> gpd.
         problem = Problem(
             str(path),
             "datum",
-            f"GCJ-02 layer has projected CRS {frame.crs}",
-            "give GCJ-02 longitude/latitude or set the right datum",
+            text("input.gcj02_projected", crs=frame.crs),
+            text("input.gcj02_projected_fix"),
         )
         raise ScenarioError([problem])
     shifted = shapely.transform(np.asarray(frame.geometry.array), _shift_gcj02)
@@ -134,8 +135,8 @@ def _read(
         frame = read_layer(spec.path, layer=spec.layer, datum=spec.datum)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
         return None, [Problem(str(spec.path), f"{name}.path",
-                              f"无法读取该图层 · cannot read the layer: {exc}",
-                              "提供完好的矢量文件 · give an intact vector file")]
+                              text("input.layer_unreadable", error=exc),
+                              text("input.layer_unreadable_fix"))]
     ids = _ids(frame, getattr(spec, "id", None), prefix)
     return frame, geometry_problems(frame, ids, file=spec.path, field=f"{name}.geometry")
 
@@ -167,7 +168,8 @@ def _ids(frame: pd.DataFrame, column: str | None, prefix: str) -> pd.Series:
 
 def _duplicates(file: Path, field: str, ids: pd.Series) -> list[Problem]:
     return rows_problem(
-        file, field, ids.duplicated(keep=False), ids, "repeated ids", "give every row its own id"
+        file, field, ids.duplicated(keep=False), ids, text("input.repeated_ids"),
+        text("input.repeated_ids_fix")
     )
 
 
@@ -204,41 +206,40 @@ def _demand(
         "demand.population",
         ~(pop >= 0),
         ids,
-        "population missing or negative",
-        "give persons ≥ 0",
+        text("input.population_bad"),
+        text("input.population_bad_fix"),
     )
     problems += rows_problem(
         file,
         "demand.population",
         pop > MAX_RESIDENTS_PER_POINT,
         ids,
-        f"人口超过 {MAX_RESIDENTS_PER_POINT:,},不像一个街区或社区 · more than "
-        f"{MAX_RESIDENTS_PER_POINT:,} residents at one point is not a block or a community",
-        "核对单位与数值(多打了几个 0?) · check the value and its unit (extra zeros?)",
+        text("input.population_huge", n=f"{MAX_RESIDENTS_PER_POINT:,}"),
+        text("input.population_huge_fix"),
     )
     problems += rows_problem(
         file,
         "demand.pop_60_plus",
         ~((old >= 0) & (old <= pop)),
         ids,
-        "60+ population missing, negative or above the population",
-        "give 0 ≤ pop_60_plus ≤ population",
+        text("input.pop_60_bad"),
+        text("input.pop_60_bad_fix"),
     )
     problems += rows_problem(
         file,
         "demand.pop_0_3",
         ~((young >= 0) & (old + young <= pop)),
         ids,
-        "0–3 population missing, negative or above the residents under 60",
-        "give 0 ≤ pop_0_3 ≤ population − pop_60_plus",
+        text("input.pop_0_3_bad"),
+        text("input.pop_0_3_bad_fix"),
     )
     problems += rows_problem(
         file,
         "demand.location_confidence",
         ~frame["location_confidence"].isin(LOCATION_CONFIDENCE),
         ids,
-        "location_confidence is not surveyed or assumed",
-        "use surveyed or assumed",
+        text("input.location_confidence"),
+        text("input.location_confidence_fix"),
     )
     return frame, problems
 
@@ -325,8 +326,8 @@ def _sites(
         "sites.floor_area_m2",
         ~((frame["floor_area_m2"] > 0) & np.isfinite(frame["floor_area_m2"])),
         ids,
-        "floor area missing, not positive or not finite",
-        "give m² > 0",
+        text("input.floor_area_bad"),
+        text("input.floor_area_bad_fix"),
     )
     cost_columns = ["base_cost_yuan", *(f"cost_yuan_{k}" for k in catalog.types)]
     costs = frame[cost_columns].to_numpy(dtype=np.float64)
@@ -336,8 +337,8 @@ def _sites(
         "sites.base_cost_yuan",
         negative,
         ids,
-        "a cost is missing, negative or not finite",
-        "give costs in yuan ≥ 0",
+        text("input.cost_bad"),
+        text("input.cost_bad_fix"),
     )
     return frame, problems
 

@@ -109,8 +109,8 @@ def write_outputs(
 
     Files: ``projects.csv``, ``coverage.csv``, ``layers.gpkg`` (demand, outlets, sites,
     projects, demand_to_project), ``result.json`` (the `Plan`, for other systems) and the
-    report (`siting.report`: ``report.html``, ``report.pdf``, ``map.html``, ``charts/*.png``,
-    ``projects.xlsx``, ``blindspots.csv``).
+    report (`siting.report`: ``report.html``, ``report.pdf``, ``report.en.pdf``, ``map.html``,
+    ``charts/*.png``, ``projects.xlsx``, ``blindspots.csv``).
 
     ``outdir`` is new, empty or a folder siting wrote before; its files from siting are
     replaced, anything else in it is kept (`siting.output_folder`). ``protect`` names files that

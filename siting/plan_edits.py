@@ -21,6 +21,7 @@ import pandas as pd
 
 from .catalog import Catalog
 from .findings import Problem, did_you_mean
+from .messages import Text
 from .models.arrays import BoolArray, IntArray
 from .models.multitype import phase_spend
 from .scenario import ExcludedTypes, Scenario
@@ -58,6 +59,12 @@ class PlanEdits:
         return [int(t) for t in np.flatnonzero(self.locked[site] == phase)]
 
 
+def _pair(words: str) -> Text:
+    """``"中文 · English"`` as a `Text` (the English after the first `` · ``)."""
+    zh, _, en = words.partition(" · ")
+    return Text(zh, en or zh)
+
+
 class _Checker:
     """Collects the problems of the edits of one scenario against its sites layer."""
 
@@ -70,27 +77,31 @@ class _Checker:
         self.index = {site: j for j, site in reversed(list(enumerate(self.ids)))}
         self.problems: list[Problem] = []
 
-    def add(self, field: str, message: str, fix: str) -> None:
-        self.problems.append(Problem(self.file, field, message, fix))
+    def add(self, field: str, message: str, fix: str | Text) -> None:
+        """One problem; ``message`` and a string ``fix`` are written "中文 · English"."""
+        self.problems.append(Problem(self.file, field, _pair(message),
+                                     fix if isinstance(fix, Text) else _pair(fix)))
 
     def site(self, field: str, site: str) -> int | None:
         """Row of site ``site``, or None (a problem) when the layer has no such id."""
         if site in self.index:
             return self.index[site]
-        hint = did_you_mean(site, self.ids, noun="ids")
+        hint = did_you_mean(site, self.ids, noun=Text("编号", "ids"))
         self.add(field, f"候选点图层中没有编号 '{site}' · no site with id '{site}' in "
                  f"{Path(self.scenario.sites.path).name}",
-                 f"使用候选点图层 id 列中的编号 · use an id of the sites layer; {hint}")
+                 Text(f"使用候选点图层 id 列中的编号;{hint.zh}",
+                      f"use an id of the sites layer; {hint.en}"))
         return None
 
     def types(self, field: str, keys: Sequence[str]) -> list[int] | None:
         """Columns of type ``keys``, or None (a problem) when one is not planned."""
         unknown = [k for k in keys if k not in self.keys]
         if unknown:
-            hint = did_you_mean(unknown[0], self.keys, noun="planned types")
+            hint = did_you_mean(unknown[0], self.keys,
+                                noun=Text("规划中的设施类型", "planned types"))
             self.add(field, f"未规划的设施类型 '{unknown[0]}' · facility type '{unknown[0]}' "
                      "is not in the catalog or not planned (catalog.types)",
-                     f"使用规划中的设施类型 · use planned type keys; {hint}")
+                     Text(f"使用规划中的设施类型;{hint.zh}", f"use planned type keys; {hint.en}"))
             return None
         repeated = sorted({k for k in keys if list(keys).count(k) > 1})
         if repeated:

@@ -29,6 +29,7 @@ import scipy.sparse as sp
 from .context import PlanContext
 from .coverage_rows import TypeRows, build_type_rows, nearest_outlet_metres
 from .inputs import ScenarioInputs, load_inputs
+from .messages import Text, text
 from .models import Clock, Status
 from .models.multitype import (
     EXISTING_COVERED,
@@ -49,7 +50,7 @@ from .targets import target_counts
 from .tier_goals import tier_goals
 from .what_it_takes import what_it_takes
 
-Progress = Callable[[str], None]
+Progress = Callable[[Text], None]
 
 #: "site 12" in the optimizer's words: a row index, named by its id for people.
 _SITE_INDEX = re.compile(r"\bsite (\d+)\b")
@@ -107,14 +108,14 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
         seconds[step] = now - mark
         mark = now
 
-    say("reading inputs")
+    say(text("progress.inputs"))
     inputs = load_inputs(scenario)
     catalog = inputs.catalog
     lap("inputs")
-    say("building the walking network")
+    say(text("progress.network"))
     network = scenario_network(scenario, inputs)
     lap("network")
-    say("computing walking distances")
+    say(text("progress.distances"))
     speeds = scenario.speeds_m_per_s
     longest = max(
         ftype.threshold_m(group, speeds)
@@ -131,7 +132,7 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
         cutoff_m=reach, tolerance_m=scenario.snap_tolerance_m,
     )
     lap("distances")
-    say("building coverage rows per facility type")
+    say(text("progress.coverage"))
     nearest = nearest_outlet_metres(to_outlets.metres, inputs.outlets["types"], list(catalog.types))
     rows = tuple(
         build_type_rows(key, t, inputs, scenario, to_sites.metres, nearest[:, t])
@@ -166,7 +167,7 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
         "type_area": np.array([catalog.types[k].area_m2.min for k in keys], dtype=np.float64),
         "locked": edits.locked,
     }
-    say("what it would take: tiers and targets at least cost")
+    say(text("progress.what_it_takes"))
     solver = scenario.solver
     instance = prepare_instance(types, goals.goals, [c for c in counts.counts if c is not None],
                                 **arrays)
@@ -175,7 +176,7 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
     takes = what_it_takes(instance, goals, counts, backend=solver.backend,
                           clock=clock.part(WHAT_IT_TAKES_SHARE), mip_rel_gap=solver.mip_rel_gap)
     lap("what_it_takes")
-    say("optimizing the plan")
+    say(text("progress.optimizing"))
     unmet = takes.hard_unmet({i for i, t in enumerate(scenario.targets) if t.hard})
     if unmet:
         names = ", ".join(f"'{scenario.targets[i].name}'" for i in unmet)
@@ -200,7 +201,7 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
     reason = _SITE_INDEX.sub(lambda m: f"site {sites['id'].iloc[int(m[1])]}", solution.reason)
     solution = dataclasses.replace(solution, reason=reason)
     lap("optimization")
-    say("ranking projects")
+    say(text("progress.ranking"))
     ranked = rank_projects(
         _chosen_projects(solution, inputs),
         [sp.csc_array(r.coverage) for r in rows],

@@ -39,7 +39,14 @@ from ._base import Record
 from ._errors import InputFileError
 from .catalog import Catalog, LocalizedText, Speeds, ThresholdMode, load_catalog
 from .demand_list import check_demand_list, parse_demand_list
-from .findings import Problem, ScenarioError, did_you_mean, problems_from_validation
+from .findings import (
+    MessageError,
+    Problem,
+    ScenarioError,
+    did_you_mean,
+    problems_from_validation,
+)
+from .messages import Language, Text, text
 from .text_files import read_text
 from .tier_rules import TierRules, default_tier_rules_path, load_tier_rules
 
@@ -125,8 +132,7 @@ class OutletsSpec(LayerSpec):
     @model_validator(mode="after")
     def _one_type_source(self) -> Self:
         if (self.types is None) == (not self.osm_tags):
-            msg = "give either `types: <column>` or `osm_tags: true`, not both or neither"
-            raise ValueError(msg)
+            raise MessageError(text("input.types_or_osm"))
         return self
 
 
@@ -239,14 +245,12 @@ class DiminishingReturnsSpec(Record):
     def _concave(self) -> Self:
         points, slopes = self.breakpoints, self.slopes
         if len(slopes) != len(points) + 1:
-            msg = f"give one more slope than breakpoints, got {len(slopes)} and {len(points)}"
-            raise ValueError(msg)
+            raise MessageError(text("input.slopes_count", slopes=len(slopes),
+                                    points=len(points)))
         if any(not 0 < b < 1 for b in points) or list(points) != sorted(set(points)):
-            msg = f"breakpoints must be increasing shares strictly between 0 and 1, got {points}"
-            raise ValueError(msg)
+            raise MessageError(text("input.breakpoints", points=points))
         if any(b > a for a, b in itertools.pairwise(slopes)):
-            msg = f"slopes must not increase (diminishing returns), got {slopes}"
-            raise ValueError(msg)
+            raise MessageError(text("input.slopes_increase", slopes=slopes))
         return self
 
 
@@ -345,12 +349,10 @@ class TargetSpec(Record):
     @model_validator(mode="after")
     def _count_or_communities(self) -> Self:
         if self.count is None and not self.communities:
-            msg = "give `count` (any communities), `communities` (these ones) or both"
-            raise ValueError(msg)
+            raise MessageError(text("input.count_or_communities"))
         if self.count is not None and self.communities and self.count > len(self.communities):
-            msg = (f"count {self.count} exceeds the {len(self.communities)} communities "
-                   "listed")
-            raise ValueError(msg)
+            raise MessageError(text("input.count_too_big", count=self.count,
+                                    n=len(self.communities)))
         return self
 
     @property
@@ -383,6 +385,8 @@ class Scenario(Record):
 
     name: str = Field(min_length=1)
     title: LocalizedText | None = None
+    language: Language | None = None
+    """Language of the command line's output for this scenario (``--lang`` overrides it)."""
     crs: str | None = None
     streets: StreetsSpec
     demand: DemandSpec
@@ -409,11 +413,9 @@ class Scenario(Record):
         try:
             crs = CRS.from_user_input(value)
         except CRSError as exc:
-            msg = f"unknown CRS {value!r}: {exc}"
-            raise ValueError(msg) from exc
+            raise MessageError(text("input.unknown_crs", crs=repr(value), error=exc)) from exc
         if not crs.is_projected:
-            msg = f"CRS {value!r} is not projected; give a metric CRS such as EPSG:32650"
-            raise ValueError(msg)
+            raise MessageError(text("input.crs_not_projected", crs=repr(value)))
         return value
 
     @field_validator("phases")
@@ -422,13 +424,11 @@ class Scenario(Record):
         keys = [p.key for p in phases]
         duplicates = sorted({k for k in keys if keys.count(k) > 1})
         if duplicates:
-            msg = f"phase keys must be unique; repeated: {', '.join(duplicates)}"
-            raise ValueError(msg)
+            raise MessageError(text("input.phase_repeated", keys=", ".join(duplicates)))
         deadlines = [p.deadline for p in phases]
         if any(b <= a for a, b in itertools.pairwise(deadlines)):
             order = ", ".join(f"{p.key} ({p.deadline})" for p in phases)
-            msg = f"phases must be listed by strictly increasing deadline, got {order}"
-            raise ValueError(msg)
+            raise MessageError(text("input.phase_order", order=order))
         return phases
 
     def phase_index(self, key: str) -> int:
@@ -521,8 +521,8 @@ def _check_layer(
             Problem(
                 scenario_file,
                 f"{name}.path",
-                f"file not found: {spec.path}",
-                "fix the path (relative paths are relative to the scenario file)",
+                text("input.file_not_found", path=spec.path),
+                text("input.file_not_found_fix"),
             )
         ], None
     if isinstance(spec, StreetsSpec) and spec.is_graph_file():
@@ -537,8 +537,8 @@ def _check_layer(
             Problem(
                 file,
                 f"{name}.layer",
-                f"cannot read the layer: {exc}",
-                "give a readable vector file and an existing layer name",
+                text("input.layer_unreadable", error=exc),
+                text("input.layer_name_fix"),
             )
         ], None
     if info is None:
@@ -546,8 +546,8 @@ def _check_layer(
             Problem(
                 file,
                 f"{name}.layer",
-                f"文件中有多个图层 · the file holds several layers: {', '.join(layers)}",
-                "用 layer: 指明其中一个 · name one with `layer:`",
+                text("input.several_layers", layers=", ".join(layers)),
+                text("input.several_layers_fix"),
             )
         ], None
     fields = [str(f) for f in info["fields"]]
@@ -556,13 +556,13 @@ def _check_layer(
     numeric = spec.numeric_columns()
     for option, column in spec.columns().items():
         if column not in fields:
-            hint = did_you_mean(column, fields, noun="columns")
+            hint = did_you_mean(column, fields, noun=text("input.columns"))
             problems.append(
                 Problem(
                     file,
                     f"{name}.{option}",
-                    f"column '{column}' not in the layer",
-                    f"name an existing column; {hint}",
+                    text("input.no_column", column=column),
+                    text("input.no_column_fix", hint=hint),
                 )
             )
         elif option in numeric and not dtypes[column].startswith(("int", "uint", "float")):
@@ -570,8 +570,8 @@ def _check_layer(
                 Problem(
                     file,
                     f"{name}.{option}",
-                    f"column '{column}' has type {dtypes[column]}, not a number",
-                    "store the column as numbers",
+                    text("input.column_not_number", column=column, dtype=dtypes[column]),
+                    text("input.column_not_number_fix"),
                 )
             )
     geometry = str(info["geometry_type"] or "None").removeprefix("Multi").removesuffix(" Z")
@@ -580,8 +580,8 @@ def _check_layer(
             Problem(
                 file,
                 f"{name}.path",
-                f"geometry type is {info['geometry_type']}",
-                f"give {' or '.join(spec.geometry_kinds)} geometries",
+                text("input.geometry_kind", kind=info["geometry_type"]),
+                text("input.geometry_kind_fix", kinds=" / ".join(spec.geometry_kinds)),
             )
         )
     return problems, fields
@@ -609,7 +609,7 @@ def split_types(value: str) -> tuple[str, ...]:
 
 
 def _unknown_keys_problem(
-    file: str, field: str, values: Iterable[str], known: Iterable[str], what: str
+    file: str, field: str, values: Iterable[str], known: Iterable[str], what: Text
 ) -> list[Problem]:
     known_set = set(known)
     unknown = sorted({v for v in values if v not in known_set})
@@ -617,7 +617,8 @@ def _unknown_keys_problem(
         return []
     shown = ", ".join(f"'{u}'" for u in unknown[:10]) + (" …" if len(unknown) > 10 else "")
     hint = did_you_mean(unknown[0], known_set)
-    return [Problem(file, field, f"unknown {what} {shown}", f"use known {what}s; {hint}")]
+    return [Problem(file, field, text("input.unknown", what=what, names=shown),
+                    text("input.unknown_fix", what=what, hint=hint))]
 
 
 def _check_keys(
@@ -634,33 +635,38 @@ def _check_keys(
     cat = _section(CatalogSpec, raw.get("catalog", {}), context)
     if cat is not None and cat.types is not None:
         problems += _unknown_keys_problem(
-            scenario_file, "catalog.types", cat.types, types, "facility type"
+            scenario_file, "catalog.types", cat.types, types,
+            text("input.what_type")
         )
     weights = _section(Weights, raw.get("weights", {}), context)
     if weights is not None:
         problems += _unknown_keys_problem(
-            scenario_file, "weights.type_priority", weights.type_priority, types, "facility type"
+            scenario_file, "weights.type_priority", weights.type_priority, types,
+            text("input.what_type")
         )
     sites = _section(SitesSpec, raw.get("sites"), context)
     if sites is not None:
         problems += _unknown_keys_problem(
-            scenario_file, "sites.type_cost_yuan", sites.type_cost_yuan, types, "facility type"
+            scenario_file, "sites.type_cost_yuan", sites.type_cost_yuan, types,
+            text("input.what_type")
         )
         allowed = _type_keys(_read_column("sites", sites, sites.allowed_types, columns))
         problems += _unknown_keys_problem(
-            str(sites.path), "sites.allowed_types", allowed, types, "facility type"
+            str(sites.path), "sites.allowed_types", allowed, types,
+            text("input.what_type")
         )
         phases = [_section(Phase, p, context) for p in raw.get("phases") or []]
         first = _read_column("sites", sites, sites.first_phase, columns)
         if first is not None and phases and None not in phases:
             problems += _unknown_keys_problem(
-                str(sites.path), "sites.first_phase", first, [p.key for p in phases], "phase"
+                str(sites.path), "sites.first_phase", first, [p.key for p in phases],
+                text("input.what_phase")
             )
     outlets = _section(OutletsSpec, raw.get("outlets"), context)
     if outlets is not None:
         listed = _type_keys(_read_column("outlets", outlets, outlets.types, columns))
         problems += _unknown_keys_problem(
-            str(outlets.path), "outlets.types", listed, types, "facility type"
+            str(outlets.path), "outlets.types", listed, types, text("input.what_type")
         )
     problems += _check_targets(raw, context, scenario_file, rules, columns)
     demand_list = _section(DemandListSpec, raw.get("demand_list"), context)
@@ -670,8 +676,8 @@ def _check_keys(
                 Problem(
                     scenario_file,
                     "demand_list.path",
-                    f"file not found: {demand_list.path}",
-                    "fix the path",
+                    text("input.file_not_found", path=demand_list.path),
+                    text("input.file_not_found_fix"),
                 )
             )
         else:
@@ -726,27 +732,28 @@ def _check_targets(
     names = [t.name for t in targets if t is not None]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
-        problems.append(Problem(scenario_file, "targets", f"repeated target names {repeated}",
-                                "give each target its own name"))
+        problems.append(Problem(scenario_file, "targets",
+                                text("input.repeated_targets", names=", ".join(repeated)),
+                                text("input.repeated_targets_fix")))
     for i, target in enumerate(targets):
         if target is None:
             continue
         where = f"targets.{i}"
         problems += _unknown_keys_problem(
-            scenario_file, f"{where}.tier", [target.tier], rules.keys, "tier")
+            scenario_file, f"{where}.tier", [target.tier], rules.keys, text("input.what_tier"))
         if phases and None not in phases:
             problems += _unknown_keys_problem(
                 scenario_file, f"{where}.by_phase", [target.by_phase],
-                [p.key for p in phases if p is not None], "phase")
+                [p.key for p in phases if p is not None], text("input.what_phase"))
         if communities is not None:
             problems += _unknown_keys_problem(
                 scenario_file, f"{where}.communities", target.communities, communities,
-                "community")
+                text("input.what_community"))
     weights = raw.get("weights")
     values = weights.get("tier_values") if isinstance(weights, dict) else None
     if isinstance(values, dict):
         problems += _unknown_keys_problem(
-            scenario_file, "weights.tier_values", list(values), rules.keys, "tier")
+            scenario_file, "weights.tier_values", list(values), rules.keys, text("input.what_tier"))
     return problems
 
 
@@ -789,7 +796,8 @@ def load_scenario(path: str | Path) -> Scenario:
         raw = yaml.safe_load(read_text(file))
     except (OSError, InputFileError, yaml.YAMLError) as exc:
         raise ScenarioError(
-            [Problem(scenario_file, "(file)", f"cannot read: {exc}", "give a readable YAML file")]
+            [Problem(scenario_file, "(file)", text("input.unreadable", error=exc),
+                     text("input.unreadable_fix"))]
         ) from exc
     if not isinstance(raw, dict):
         raise ScenarioError(
@@ -797,8 +805,8 @@ def load_scenario(path: str | Path) -> Scenario:
                 Problem(
                     scenario_file,
                     "(file)",
-                    "the file is not a YAML mapping",
-                    "start from scenarios/kaifeng-demo/scenario.yaml",
+                    text("input.not_mapping"),
+                    text("input.not_mapping_fix"),
                 )
             ]
         )

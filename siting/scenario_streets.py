@@ -14,6 +14,7 @@ import numpy as np
 from .coordinates import extent_problems
 from .findings import Problem, ScenarioError
 from .inputs import ScenarioInputs, apply_datum
+from .messages import text
 from .network import WalkNetwork, build_network, load_streets
 from .scenario import Scenario
 
@@ -59,9 +60,9 @@ def scenario_network(scenario: Scenario, inputs: ScenarioInputs) -> WalkNetwork:
     network = build_network(scenario_streets(scenario, inputs))
     tolerance = scenario.snap_tolerance_m
     problems = []
-    for name, zh, frame, file in (
-        ("demand", "需求点", inputs.demand, scenario.demand.path),
-        ("sites", "候选点位", inputs.sites, scenario.sites.path),
+    for name, what, frame, file in (
+        ("demand", text("notice.what_demand"), inputs.demand, scenario.demand.path),
+        ("sites", text("notice.what_sites"), inputs.sites, scenario.sites.path),
     ):
         if len(frame) == 0:
             continue
@@ -71,12 +72,9 @@ def scenario_network(scenario: Scenario, inputs: ScenarioInputs) -> WalkNetwork:
             nearest = float(snap.distance_m.min())
             problems.append(Problem(
                 str(file), f"{name}.geometry",
-                f"全部 {len(frame)} 个{zh}距步行路网都超过 snap_tolerance_m = {tolerance:g} 米"
-                f"(最近的 {nearest:,.0f} 米) · none of the {len(frame)} points lies within "
-                f"snap_tolerance_m = {tolerance:g} m of the walking network (the nearest is "
-                f"{nearest:,.0f} m away)",
-                "加大 snap_tolerance_m,或核对坐标与路网 · raise snap_tolerance_m or check the "
-                "coordinates and the street file",
+                text("input.all_too_far", n=len(frame), what=what,
+                     tolerance=f"{tolerance:g}", nearest=f"{nearest:,.0f}"),
+                text("input.all_too_far_fix"),
             ))
     if problems:
         raise ScenarioError(problems)

@@ -24,7 +24,22 @@ import numpy.typing as npt
 from .catalog import Catalog
 from .coverage_rows import TypeRows
 from .models.multitype import Clause, Goal, ShareCondition
-from .tier_rules import GROUPS, TierRules, rule_types
+from .tier_rules import GROUPS, Tier, TierRules, rule_types
+
+
+@dataclass(frozen=True)
+class NotPlanned:
+    """A tier condition the goals leave out: a flag (``flag`` set) or a rule needing more types
+    than the scenario plans (``rule`` its index, ``needed`` types of which only ``planned``).
+
+    Structured so that the pages and notices put it into words in each language.
+    """
+
+    tier: Tier
+    flag: str | None = None
+    rule: int | None = None
+    needed: int = 0
+    planned: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -46,7 +61,7 @@ class TierGoals:
     goals: tuple[Goal, ...]
     index: npt.NDArray[np.int64]
     tiers: tuple[str, ...]
-    not_enforced: tuple[str, ...]
+    not_enforced: tuple[NotPlanned, ...]
 
     def of_tier(self, tier: str, communities: Sequence[int] | None = None) -> list[int]:
         """Goals of ``tier`` for ``communities`` (default all), skipping unplannable ones."""
@@ -88,18 +103,16 @@ def tier_goals(
     values = tier_values or {}
     goals: list[Goal] = []
     index = np.full((n_communities, len(rules.tiers)), -1, dtype=np.int64)
-    skipped: list[str] = []
+    skipped: list[NotPlanned] = []
     for k, tier in enumerate(rules.tiers):
-        skipped += [f"{tier.name.en}: flag {f.key} ({f.description}) is not planned"
-                    for f in tier.flags]
+        skipped += [NotPlanned(tier, flag=f.key) for f in tier.flags]
         plans: list[tuple[tuple[str, ...], int, str, float]] = []
         plannable = True
         for n, rule in enumerate(tier.rules):
             listed, needed = rule_types(rule, catalog)
             planned = tuple(key for key in listed if key in type_index)
             if len(planned) < needed:
-                skipped.append(f"{tier.name.en} rule {n} needs {needed} types but the "
-                               f"scenario plans only {list(planned)}: the tier is not planned")
+                skipped.append(NotPlanned(tier, rule=n, needed=needed, planned=planned))
                 plannable = False
             plans.append((planned, needed, rule.group, rule.min_share))
         below = rules.keys.index(tier.requires) if tier.requires is not None else None
@@ -120,4 +133,4 @@ def tier_goals(
             index[c, k] = len(goals)
             goals.append(Goal(tuple(clauses), None if below is None else int(index[c, below]),
                               float(values.get(tier.key, 1.0))))
-    return TierGoals(tuple(goals), index, rules.keys, tuple(dict.fromkeys(skipped)))
+    return TierGoals(tuple(goals), index, rules.keys, tuple(skipped))

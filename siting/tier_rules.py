@@ -30,7 +30,8 @@ from pydantic import Field, PositiveInt, ValidationError, model_validator
 from ._base import Record
 from ._errors import InputFileError
 from .catalog import Catalog, Category, LocalizedText, Source
-from .findings import Problem, ScenarioError, problems_from_validation
+from .findings import MessageError, Problem, ScenarioError, problems_from_validation
+from .messages import Text, joined, text
 from .text_files import read_text
 
 RuleGroup = Literal["all", "general", "elderly", "child"]
@@ -58,18 +59,15 @@ class Rule(Record):
     @model_validator(mode="after")
     def _one_selector(self) -> Self:
         if (self.types is None) == (self.category is None):
-            msg = "give either `types: [...]` or `category: basic|quality`, not both or neither"
-            raise ValueError(msg)
+            raise MessageError(text("input.types_or_category"))
         if self.types is not None and not self.types:
-            msg = "types must list at least one facility type"
-            raise ValueError(msg)
+            raise MessageError(text("input.types_empty"))
         if self.category is not None and self.min_types is None:
-            msg = "a category rule needs min_types (how many of its types must reach min_share)"
-            raise ValueError(msg)
+            raise MessageError(text("input.category_min_types"))
         if self.types is not None and self.min_types is not None and \
                 self.min_types > len(self.types):
-            msg = f"min_types {self.min_types} exceeds the {len(self.types)} listed types"
-            raise ValueError(msg)
+            raise MessageError(text("input.min_types_too_big", n=self.min_types,
+                                    listed=len(self.types)))
         return self
 
 
@@ -110,23 +108,24 @@ class TierRules(Record):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        errors = []
+        errors: list[Text] = []
         seen: list[str] = []
         for tier in self.tiers:
             if tier.key in seen:
-                errors.append(f"tier key {tier.key!r} is repeated")
+                errors.append(text("input.tier_repeated", key=repr(tier.key)))
             if tier.requires is not None and tier.requires not in seen:
-                errors.append(f"tier {tier.key!r} requires {tier.requires!r}, which is not "
-                              "listed before it (list tiers from lowest to highest)")
+                errors.append(text("input.tier_requires", key=repr(tier.key),
+                                   requires=repr(tier.requires)))
             seen.append(tier.key)
             cited = {r.source for r in tier.rules} | {f.source for f in tier.flags}
             missing = sorted(cited - set(self.sources))
             if missing:
-                errors.append(f"tier {tier.key!r} cites unknown sources {missing}")
+                errors.append(text("input.unknown_sources", what=f"tier {tier.key!r}",
+                                   sources=missing))
         if self.source not in self.sources:
-            errors.append(f"source {self.source!r} is not a key of sources")
+            errors.append(text("input.source_not_key", source=repr(self.source)))
         if errors:
-            raise ValueError("; ".join(errors))
+            raise MessageError(joined(errors))
         return self
 
     @property
@@ -184,12 +183,12 @@ def load_tier_rules(path: str | Path | None = None, *, catalog: Catalog | None =
     try:
         raw = yaml.safe_load(read_text(file))
     except (OSError, InputFileError, yaml.YAMLError) as exc:
-        problem = Problem(str(file), "(file)", f"cannot read the tier rules: {exc}",
-                          "give a readable YAML file")
+        problem = Problem(str(file), "(file)", text("input.unreadable", error=exc),
+                          text("input.unreadable_fix"))
         raise ScenarioError([problem]) from exc
     if not isinstance(raw, dict):
-        problem = Problem(str(file), "(file)", "the tier rules file is not a YAML mapping",
-                          "start from siting/data/tiers.yaml")
+        problem = Problem(str(file), "(file)", text("input.not_mapping"),
+                          text("input.tiers_template"))
         raise ScenarioError([problem])
     try:
         rules = TierRules.model_validate(raw)
@@ -198,14 +197,15 @@ def load_tier_rules(path: str | Path | None = None, *, catalog: Catalog | None =
             from exc
     if catalog is not None:
         unknown = [
-            Problem(str(file), field, f"unknown facility type '{key}'",
-                    f"use a catalog type key: {', '.join(catalog.types)}")
+            Problem(str(file), field, text("input.unknown", what=text("input.what_type"),
+                                           names=f"'{key}'"),
+                    text("input.catalog_key_fix", keys=", ".join(catalog.types)))
             for field, key in rules.type_keys() if key not in catalog.types
         ]
         unknown += [
             Problem(str(file), f"tiers.{i}.rules.{k}.group",
-                    f"type '{key}' does not serve group '{rule.group}'",
-                    f"use one of {', '.join(catalog.types[key].serves)} or all")
+                    text("input.type_group", key=key, group=rule.group),
+                    text("input.type_group_fix", groups=", ".join(catalog.types[key].serves)))
             for i, tier in enumerate(rules.tiers) for k, rule in enumerate(tier.rules)
             for key in rule.types or ()
             if key in catalog.types and rule.group != "all"

@@ -318,7 +318,7 @@ KINDS: dict[str, Kind] = {
         ERROR, ("targets.0.tier", "platinum")),
     "snap tolerance leaving out every point": Kind(
         edit_yaml(lambda r: r.update(snap_tolerance_m=1)), ERROR,
-        ("none of the 224 points lies within snap_tolerance_m = 1 m",)),
+        ("none of the 224 demand points lies within snap_tolerance_m = 1 m",)),
     "target naming an unknown community": Kind(
         edit_yaml(lambda r: r.update(targets=[{"name": "t", "communities": ["无名社区"],
                                                "tier": "basic", "by_phase": "2025-12"}])),

@@ -228,6 +228,19 @@ def test_pdf_is_written_from_the_report(pages: tuple[Plan, Path]) -> None:
     assert landscape, "the project list is printed on landscape pages"
 
 
+def test_english_pdf_is_the_english_view(pages: tuple[Plan, Path]) -> None:
+    _, outdir = pages
+    reader = PdfReader(outdir / "report.en.pdf")
+    assert 3 <= len(reader.pages) <= 12
+    width, height = (float(v) for v in reader.pages[0].mediabox.upper_right)
+    assert (round(width), round(height)) == (595, 842), "A4 portrait (points)"
+    first = reader.pages[0].extract_text()
+    assert "Summary" in first
+    assert "概要" not in first
+    chinese = PdfReader(outdir / "report.pdf").pages[0].extract_text()
+    assert "概要" in chinese
+
+
 @pytest.mark.parametrize("page", ["map.html", "report.html"])
 def test_screenshot_is_not_blank(pages: tuple[Plan, Path], tmp_path: Path, page: str) -> None:
     _, outdir = pages
@@ -253,3 +266,4 @@ def test_full_demo_report_reads_as_asked(tmp_path: Path) -> None:
     phone = measure(tmp_path / "report.html", PHONE, tmp_path / "phone", "#lang=en")
     assert phone["width"] <= PHONE, phone["wider"]
     assert len(PdfReader(tmp_path / "report.pdf").pages) <= 12
+    assert len(PdfReader(tmp_path / "report.en.pdf").pages) <= 12

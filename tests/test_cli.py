@@ -90,7 +90,11 @@ def test_quiet_hides_progress_but_not_warnings(
     for warning in plan.warnings:
         assert "".join(warning.split()) in flat
     result = runner.invoke(app, ["run", str(small_demo), "-o", str(tmp_path / "b")])
+    assert "写出结果文件" in result.output
+    result = runner.invoke(app, ["run", str(small_demo), "-o", str(tmp_path / "c"), "--lang",
+                                 "en"])
     assert "writing outputs" in result.output
+    assert "写出结果文件" not in result.output
 
 
 def test_ctrl_c_keeps_the_previous_output(

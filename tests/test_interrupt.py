@@ -95,7 +95,8 @@ def test_ctrl_c_during_the_demo_solve(tmp_path: Path) -> None:
     (out / "notes.docx").write_text("the planner's notes", encoding="utf-8")
     before = tree(tmp_path)
     with subprocess.Popen(
-        [sys.executable, "-m", "siting.cli", "run", str(DEFAULT_SCENARIO), "-o", str(out)],
+        [sys.executable, "-m", "siting.cli", "run", str(DEFAULT_SCENARIO), "-o", str(out),
+         "--lang", "en"],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         encoding="utf-8",
         # A shell's background job ignores SIGINT, and the child would inherit that.

@@ -89,8 +89,8 @@ def test_outputs_are_written_with_chinese_headers(
 ) -> None:
     out = tmp_path / "out"
     files = {f.name for f in write_outputs(plan, context, out)}
-    # report.pdf needs Chromium (tests/test_browser.py); the run goes on without it.
-    assert files - {"report.pdf"} == {
+    # The PDFs need Chromium (tests/test_browser.py); the run goes on without it.
+    assert files - {"report.pdf", "report.en.pdf"} == {
         "projects.csv", "projects.xlsx", "coverage.csv", "layers.gpkg", "result.json",
         "report.html", "map.html", "charts", "blindspots.csv",
     }

@@ -74,8 +74,12 @@ def test_the_command_prints_tables_and_json(plan: Plan, tmp_path: Path) -> None:
     b.write_text(_edited(plan).model_dump_json(), encoding="utf-8")
     shown = runner.invoke(app, ["diff", str(a), str(b)])
     assert shown.exit_code == 0, shown.output
-    for words in ("取消 Removed", "迁址 Moved", "调整分期 Re-phased", "投资 Spend"):
-        assert words in shown.output
+    flat = "".join(shown.output.split())
+    for words in ("取消", "Removed", "迁址", "Moved", "调整分期", "Re-phased", "投资", "Spend"):
+        assert words in flat
+    english = runner.invoke(app, ["diff", str(a), str(b), "--lang", "en"])
+    assert "Removed" in english.output
+    assert "取消" not in english.output
     as_json = runner.invoke(app, ["diff", str(a), str(b), "--json"])
     assert as_json.exit_code == 0
     assert json.loads(as_json.output)["moved"][0]["site_b"] == "NEW-SITE"

@@ -112,7 +112,9 @@ def test_every_problem_listed_at_once(copy: Path) -> None:
     assert "did you mean 'snap_tolerance_m'?" in text
     assert "did you mean 'canteen'?" in text
     assert "strictly increasing deadline" in text
-    assert text.count("\n") == len(info.value.problems)
+    # One Chinese line and its English below it per problem.
+    assert text.count("\n- ") == len(info.value.problems)
+    assert text.count("\n    ") == len(info.value.problems)
     assert all(p.fix for p in info.value.problems)
 
 
@@ -338,8 +340,9 @@ def test_a_crs_must_fit_the_data(crs: str, words: str | None) -> None:
         assert problems == []
     else:
         assert len(problems) == 1
-        assert words in problems[0].message
-        assert "EPSG:32650" in problems[0].fix
+        assert words in problems[0].message.en
+        assert "EPSG:32650" in problems[0].fix.en
+        assert "EPSG:32650" in problems[0].fix.zh
 
 
 def test_impossible_coordinates_are_named_with_a_hint() -> None:
@@ -350,7 +353,7 @@ def test_impossible_coordinates_are_named_with_a_hint() -> None:
         crs="EPSG:4326",
     )
     problems = geometry_problems(frame, frame["id"], file="d.gpkg", field="demand.geometry")
-    messages = {p.message.rsplit(": ids ", 1)[1]: p.message for p in problems}
+    messages = {p.message.en.rsplit(": ids ", 1)[1]: p.message.en for p in problems}
     assert set(messages) == {"b", "c", "d"}
     assert "swapped" in messages["b"]
     assert "projected metres" in messages["c"]

@@ -119,7 +119,7 @@ def test_rules_naming_unknown_types_or_unserved_groups_are_reported(tmp_path: Pa
     path = _write(tmp_path, raw)
     with pytest.raises(ScenarioError) as err:
         load_tier_rules(path, catalog=load_catalog())
-    messages = {p.field: p.message for p in err.value.problems}
+    messages = {p.field: p.message.en for p in err.value.problems}
     assert "unknown facility type 'convenience_stor'" in messages["tiers.0.rules.0.types"]
     assert "does not serve group 'elderly'" in messages["tiers.2.rules.0.group"]
 
@@ -143,10 +143,10 @@ def test_scenario_targets_are_checked_against_tiers_phases_and_communities(
     with pytest.raises(ScenarioError) as err:
         load_scenario(scenario_copy)
     found = {p.field: p for p in err.value.problems}
-    assert "'集英花源'" in found["targets.0.communities"].message
-    assert "did you mean '集英花园'?" in found["targets.0.communities"].fix
-    assert "did you mean 'quality'?" in found["targets.0.tier"].fix
-    assert "unknown phase '2025-11'" in found["targets.0.by_phase"].message
+    assert "'集英花源'" in found["targets.0.communities"].message.en
+    assert "did you mean '集英花园'?" in found["targets.0.communities"].fix.en
+    assert "did you mean 'quality'?" in found["targets.0.tier"].fix.en
+    assert "unknown phase '2025-11'" in found["targets.0.by_phase"].message.en
     assert all(p.file == str(scenario_copy) for p in found.values())
 
 
@@ -154,5 +154,5 @@ def test_scenario_tier_override_path_is_checked(scenario_copy: Path) -> None:
     raw = yaml.safe_load(scenario_copy.read_text(encoding="utf-8"))
     raw["tiers"] = {"path": "missing.yaml"}
     scenario_copy.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    with pytest.raises(ScenarioError, match="cannot read the tier rules"):
+    with pytest.raises(ScenarioError, match="cannot read"):
         load_scenario(scenario_copy)

@@ -14,7 +14,7 @@ One job per module:
 
 from .batch import BatchIncompleteError, BatchInterrupted, run_compare
 from .cluster import SchedulerUnreachableError, connect
-from .command import EXIT_CODES_HELP, ExitCode, compare_command
+from .command import EXIT_CODES_HELP, ExitCode, compare_command, compare_exit_codes_help
 from .spec import CompareSpec, RunParams, expand, load_compare_spec
 from .store import RESULTS_CSV, RESULTS_PARQUET, ResultTable, read_results
 
@@ -30,6 +30,7 @@ __all__ = [
     "RunParams",
     "SchedulerUnreachableError",
     "compare_command",
+    "compare_exit_codes_help",
     "connect",
     "expand",
     "load_compare_spec",

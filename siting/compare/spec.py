@@ -41,6 +41,7 @@ from pydantic import (
 from .._base import Record
 from ..catalog import ThresholdMode
 from ..findings import Problem, ScenarioError, problems_from_validation
+from ..messages import text
 from ..scenario import TYPE_SEPARATOR, Scenario, ScenarioPath
 from .scenario_archive import pack_scenario
 from .store import Row
@@ -217,11 +218,12 @@ def load_compare_spec(path: str | Path) -> CompareSpec:
     try:
         raw = yaml.safe_load(file.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        problem = Problem(str(file), "(file)", f"cannot read: {exc}", "give a readable YAML file")
+        problem = Problem(str(file), "(file)", text("input.unreadable", error=exc),
+                          text("input.unreadable_fix"))
         raise ScenarioError([problem]) from exc
     if not isinstance(raw, dict):
-        problem = Problem(str(file), "(file)", "the file is not a YAML mapping",
-                          "start from benchmarks/districts.yaml")
+        problem = Problem(str(file), "(file)", text("input.not_mapping"),
+                          text("input.spec_template"))
         raise ScenarioError([problem])
     try:
         spec = CompareSpec.model_validate(raw, context={"base": file.resolve().parent})
@@ -230,8 +232,9 @@ def load_compare_spec(path: str | Path) -> CompareSpec:
             problems_from_validation(exc, file=str(file), model=CompareSpec)
         ) from exc
     missing = [
-        Problem(str(file), f"scenarios.{i}.path", f"file not found: {entry.path}",
-                "fix the path (relative paths are relative to the spec file)")
+        Problem(str(file), f"scenarios.{i}.path",
+                text("input.file_not_found", path=entry.path),
+                text("input.spec_path_fix"))
         for i, entry in enumerate(spec.scenarios) if not entry.path.exists()
     ]
     if missing:

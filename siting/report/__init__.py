@@ -4,8 +4,9 @@
 either way through `siting.output_folder`, which never loses a file siting did not write):
 
 - ``report.html``: one self-contained page, Chinese first with an English switch;
-- ``report.pdf``: the same page printed on A4 by headless Chromium (`siting.report.pdf`);
-  where Chromium is missing the run goes on and a `ReportWarning` says so in both languages;
+- ``report.pdf`` and ``report.en.pdf``: the same page printed on A4 by headless Chromium
+  (`siting.report.pdf`), in Chinese and in English; where Chromium is missing the run goes on
+  and a `ReportWarning` says so in both languages;
 - ``map.html``: the interactive map (Leaflet inlined, no network needed);
 - ``charts/*.png``: coverage before/after per type, budget by phase, budget–coverage curve,
   circles at each tier per stage, and the overview map (``map.png``);
@@ -31,7 +32,7 @@ from .charts import plan_charts
 from .html_map import TileLayer, map_html
 from .overview_map import overview_map
 from .page import SECTIONS, ReportData, Section, report_html
-from .pdf import start_print
+from .pdf import PDF_NAMES, start_print
 from .what_it_takes import lift_curve_chart
 from .workbook import blind_spot_frame, workbook_bytes
 
@@ -124,7 +125,9 @@ def write_report(
         charts = {**plan_charts(plan), "lift_curve": lift_curve_chart(plan),
                   "map": overview_map(plan, context, backdrop)}
         data = ReportData(plan, context, tables, charts, "", notes, printing=True)
-        printing = start_print(report_html(data, sections=sections)) if pdf else None
+        # One Chromium prints both languages while the rest is made.
+        printing = start_print(report_html(data, sections=sections),
+                               languages=tuple(PDF_NAMES)) if pdf else None
         page = drawing.result()
     data = dataclasses.replace(data, map_html=page, printing=False)
     files = {f"charts/{name}.png": png for name, png in charts.items()}
@@ -132,10 +135,9 @@ def write_report(
     files["report.html"] = report_html(data, sections=sections).encode("utf-8")
     files["blindspots.csv"] = blind_spot_frame(tables).to_csv(index=False).encode("utf-8-sig")
     files["projects.xlsx"] = workbook_bytes(plan, context, tables)
-    if printing is not None:
-        printed = printing.result()
+    for language, printed in (printing.result() if printing is not None else {}).items():
         if isinstance(printed, bytes):
-            files["report.pdf"] = printed
+            files[PDF_NAMES[language]] = printed
         else:
             warnings.warn(f"{printed.zh}\n{printed.en}", ReportWarning, stacklevel=2)
     for name, content in files.items():

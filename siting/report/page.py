@@ -58,7 +58,7 @@ def _notices(data: ReportData) -> list[Text]:
     notices: list[Notice] = plan.notices
     if notices:
         return [Text(n.zh, n.en) for n in notices]
-    return [text("solver.untranslated", text=w) for w in plan.warnings]
+    return [text("notice.legacy", text=w) for w in plan.warnings]
 
 
 def summary_section(data: ReportData) -> str:
