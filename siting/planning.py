@@ -11,7 +11,9 @@ The steps, each in its own module:
 4. `siting.models.multitype.plan_sites` chooses which types to build at which sites in which
    phase under the shared, phased budget (co-located types pay a site's base cost once);
 5. `siting.ranking.rank_projects` orders the chosen projects for top-down funding;
-6. `siting.assemble` (a layer above) turns the context into the JSON-ready `Plan`.
+6. `siting.capacity.capacity_stage` checks the places-limited types (canteen meals, day-care and
+   childcare places) against the demand within reach of the plan's facilities, phase by phase;
+7. `siting.assemble` (a layer above) turns the context into the JSON-ready `Plan`.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from .capacity import capacity_stage
 from .context import PlanContext
 from .coverage_rows import TypeRows, build_type_rows, nearest_outlet_metres
 from .inputs import ScenarioInputs, load_inputs
@@ -59,6 +62,9 @@ REPORT_REACH_FACTOR = 2.0
 #: Share of ``solver.time_limit_s`` for what it would take (`siting.what_it_takes`); the plan
 #: gets the rest, so the whole optimization step honours the limit.
 WHAT_IT_TAKES_SHARE = 0.7
+#: Share of ``solver.time_limit_s`` kept for the capacity stage (`siting.capacity`): its solves
+#: fix every facility open and are proven optimal in milliseconds on the demo.
+CAPACITY_SHARE = 0.05
 
 
 def _phase_budgets(scenario: Scenario) -> npt.NDArray[np.float64]:
@@ -185,7 +191,7 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
             goals=level if wanted else None,
             method="heuristic" if solver.method == "heuristic" else "benders",
             backend=solver.backend,
-            time_limit=max(solver.time_limit_s - takes.seconds, 1e-3),
+            time_limit=max(solver.time_limit_s * (1 - CAPACITY_SHARE) - takes.seconds, 1e-3),
             mip_rel_gap=solver.mip_rel_gap,
         )
     # Sites by their ids in the optimizer's reason, not row indices.
@@ -202,9 +208,14 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
         returns=returns,
     )
     lap("ranking")
+    say("checking capacities against demand")
+    capacity = capacity_stage(inputs, scenario, to_outlets.metres, to_sites.metres, solution,
+                              time_limit=CAPACITY_SHARE * solver.time_limit_s,
+                              backend=solver.backend)
+    lap("capacity")
     return PlanContext(
         scenario, inputs, network, to_sites, to_outlets, rows, goals, counts, takes, solution,
-        tuple(ranked), seconds,
+        tuple(ranked), seconds, capacity,
     )
 
 

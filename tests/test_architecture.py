@@ -24,7 +24,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
                  "siting.scenario", "siting.inputs")),
     ("network", ("siting.walk_filter", "siting.osm", "siting.streets", "siting.network",
                  "siting.scenario_streets", "siting.coverage_rows")),
-    ("planning", ("siting.ranking", "siting.tier_goals", "siting.targets",
+    ("planning", ("siting.ranking", "siting.tier_goals", "siting.targets", "siting.capacity",
                   "siting.what_it_takes", "siting.context", "siting.tier_status",
                   "siting.planning", "siting.target_costs")),
     ("results", ("siting.plan_model", "siting.phase_progress", "siting.target_results",
