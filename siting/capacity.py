@@ -28,6 +28,7 @@ The optimiser does not see capacity: it chooses sites by coverage; this stage re
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from functools import cached_property
@@ -36,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from .catalog import FacilityType, Group, TakeUp
+from .catalog import Capacity, FacilityType, Group, TakeUp
 from .coverage_rows import within_threshold
 from .inputs import ScenarioInputs
 from .models import Backend, Status, capacitated_max_cover
@@ -145,8 +146,9 @@ class TypeCapacity:
     def assigned(self, phase: PhaseAssignment) -> npt.NDArray[np.float64]:
         """Demand assigned to each facility at the end of ``phase``, in the type's unit."""
         served = phase.assignment >= 0
-        return np.bincount(phase.assignment[served], weights=self.demand[served],
-                           minlength=len(self.facilities.ids))
+        total = np.bincount(phase.assignment[served], weights=self.demand[served],
+                            minlength=len(self.facilities.ids))
+        return total.astype(np.float64)
 
     def unserved_near(self, phase: PhaseAssignment) -> npt.NDArray[np.int64]:
         """For each row within reach but not served, its nearest open facility within reach
@@ -191,11 +193,9 @@ def extra_sites(demands: npt.ArrayLike, per_site: float) -> int:
 
 
 def _facilities(
-    key: str, inputs: ScenarioInputs, solution: MultiTypeSolution, type_index: int
+    key: str, per_site: float, inputs: ScenarioInputs, solution: MultiTypeSolution,
+    type_index: int,
 ) -> Facilities:
-    ftype = inputs.catalog.types[key]
-    assert ftype.capacity is not None
-    per_site = ftype.capacity.per_site
     limited = {k for k, t in inputs.catalog.types.items() if t.capacity is not None}
     outlets = inputs.outlets
     offers = np.array([key in types for types in outlets["types"]], dtype=bool)
@@ -220,10 +220,16 @@ def _facilities(
     )
 
 
+def _changes(facilities: Facilities, n_phases: int) -> set[int]:
+    """Phases whose open facilities differ from the phase before (phase 0 always)."""
+    return {0} | {int(f) for f in facilities.opens if 0 < f < n_phases}
+
+
 def _basis(inputs: ScenarioInputs, take_up: TakeUp) -> npt.NDArray[np.float64]:
     """Persons per demand point the take-up counts."""
     if take_up.of == "residents":
-        return inputs.demand["population"].to_numpy(dtype=np.float64)
+        people: npt.NDArray[np.float64] = inputs.demand["population"].to_numpy(dtype=np.float64)
+        return people
     return inputs.group_population(take_up.of)
 
 
@@ -266,11 +272,26 @@ def _assign(
                            solved.status, solved.gap, solved.seconds)
 
 
-def capacity_types(inputs: ScenarioInputs) -> list[tuple[int, FacilityType]]:
-    """The planned types whose capacity is checked (a capacity with a take-up), with their
-    index among the planned types."""
-    return [(t, ftype) for t, ftype in enumerate(inputs.catalog.types.values())
-            if ftype.capacity is not None and ftype.capacity.take_up is not None]
+@dataclass(frozen=True)
+class CheckedType:
+    """A planned type whose capacity is checked: its index among the planned types, its
+    capacity and take-up, and the group using it."""
+
+    index: int
+    ftype: FacilityType
+    capacity: Capacity
+    take_up: TakeUp
+    group: Group
+
+
+def capacity_types(inputs: ScenarioInputs) -> list[CheckedType]:
+    """The planned types whose capacity is checked: a capacity with a take-up."""
+    out = []
+    for t, ftype in enumerate(inputs.catalog.types.values()):
+        capacity, group = ftype.capacity, ftype.capacity_group
+        if capacity is not None and capacity.take_up is not None and group is not None:
+            out.append(CheckedType(t, ftype, capacity, capacity.take_up, group))
+    return out
 
 
 def capacity_stage(
@@ -300,26 +321,30 @@ def capacity_stage(
     start = time.perf_counter()
     checked = capacity_types(inputs)
     n_phases = len(scenario.phases)
-    solves_left = len(checked) * n_phases
+    built = [_facilities(c.ftype.key, c.capacity.per_site, inputs, solution, c.index)
+             for c in checked]
+    solves_left = sum(len(_changes(f, n_phases)) for f in built)
     out = []
-    for t, ftype in checked:
-        capacity, group = ftype.capacity, ftype.capacity_group
-        assert capacity is not None and capacity.take_up is not None and group is not None
-        take_up = capacity.take_up
+    for checked_type, facilities in zip(checked, built, strict=True):
+        ftype, take_up, group = checked_type.ftype, checked_type.take_up, checked_type.group
         demand_all = _basis(inputs, take_up) * take_up.per_1000 / 1000.0
         point = np.flatnonzero(demand_all > 0).astype(np.int64)
-        facilities = _facilities(ftype.key, inputs, solution, t)
         reach_m = _reach(facilities, point, ftype.threshold_m(group, scenario.speeds_m_per_s),
                          to_outlets, to_sites)
         demand = demand_all[point]
-        phases = []
+        changes = _changes(facilities, n_phases)
+        phases: list[PhaseAssignment] = []
         for f in range(n_phases):
+            if f not in changes:
+                # The same facilities as the phase before: the same problem, not solved again.
+                phases.append(dataclasses.replace(phases[-1], phase=f, seconds=0.0))
+                continue
             left = time_limit - (time.perf_counter() - start)
             phases.append(_assign(reach_m, demand, facilities.capacity,
                                   facilities.open_at(f), f, left / solves_left, backend))
             solves_left -= 1
         out.append(TypeCapacity(
-            key=ftype.key, group=group, take_up=take_up, per_site=capacity.per_site,
+            key=ftype.key, group=group, take_up=take_up, per_site=checked_type.capacity.per_site,
             cost_yuan=ftype.cost_yuan.typical, point=point, demand=demand,
             residents=inputs.group_population(group)[point], reach_m=reach_m,
             facilities=facilities, phases=tuple(phases),

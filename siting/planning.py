@@ -209,9 +209,11 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
     )
     lap("ranking")
     say("checking capacities against demand")
+    # Its share of the limit, or what the what-it-takes and plan solves left of it.
+    capacity_time = max(CAPACITY_SHARE * solver.time_limit_s,
+                        solver.time_limit_s - takes.seconds - solution.seconds)
     capacity = capacity_stage(inputs, scenario, to_outlets.metres, to_sites.metres, solution,
-                              time_limit=CAPACITY_SHARE * solver.time_limit_s,
-                              backend=solver.backend)
+                              time_limit=capacity_time, backend=solver.backend)
     lap("capacity")
     return PlanContext(
         scenario, inputs, network, to_sites, to_outlets, rows, goals, counts, takes, solution,
