@@ -405,6 +405,10 @@ MESSAGES: dict[str, Text] = {
     "col.extra_sites": Text("需增设施数", "More sites needed"),
     "col.extra_cost_wan": Text("增建投资(万元)", "Cost of more sites (10,000 yuan)"),
     "col.facility": Text("设施", "Facility"),
+    "col.unit": Text("单位", "Unit"),
+    "col.capacity_note": Text("容量提示", "Capacity note"),
+    "col.extra_cost_yuan": Text("增建投资(元)", "Cost of more sites (yuan)"),
+    "col.status": Text("求解状态", "Solve status"),
 }
 
 
