@@ -2,10 +2,11 @@
 
 Order: summary → 项目清单 (sortable, filterable) → targets and what they take → coverage →
 capacity against demand → spend and budget → map → blind spots → appendix (every community,
-collapsed and searchable), with a table of contents at the top. Chinese first with an English switch: every text is in
-the page in both languages (``<span lang="zh-CN">`` / ``<span lang="en">``, from the catalogue
-`siting.messages`) and a button flips the page's ``lang`` attribute, which CSS uses to show one
-of them; ``report.html#lang=en`` (or ``?lang=en``) opens it in English.
+collapsed and searchable), with a table of contents at the top. Chinese first with an English
+switch: every text is in the page in both languages (``<span lang="zh-CN">`` /
+``<span lang="en">``, from the catalogue `siting.messages`) and a button flips the page's
+``lang`` attribute, which CSS uses to show one of them; ``report.html#lang=en`` (or
+``?lang=en``) opens it in English.
 
 The page is self-contained (charts inlined as base64 PNG, the map as a JSON string loaded into
 an ``<iframe>`` when it scrolls into view), works at phone width (wide tables become cards,
