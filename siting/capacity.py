@@ -17,7 +17,9 @@ hold:
 - the single-source assignment: every row served whole by one open facility within reach and
   capacity, or not at all, serving the most demand (`siting.models.capacitated_max_cover` with
   every facility fixed open, an exact MILP; Current & Storbeck 1988). A point's residents go to
-  one facility as planners assign a community to one canteen or nursery.
+  one facility as planners assign a community to one canteen or nursery. Among the assignments
+  serving the most, rows then move to nearer facilities with room (`nearer_facilities`), so
+  that a facility's load is the demand nearest to it, not an arbitrary optimum's.
 
 A row within reach but left unassigned is unserved because of capacity. It is attributed to its
 nearest facility within reach, and what it would take there is the number of sites of the
@@ -267,9 +269,46 @@ def _assign(
         backend=backend,
         time_limit=max(time_limit, MIN_SOLVE_SECONDS),
     )
-    assignment = nothing if solved.status is Status.INFEASIBLE else solved.assignment
-    return PhaseAssignment(phase, open_, np.asarray(assignment, dtype=np.int64),
-                           solved.status, solved.gap, solved.seconds)
+    assignment = nothing if solved.status is Status.INFEASIBLE else \
+        nearer_facilities(reach_m, demand, capacity, open_, solved.assignment)
+    return PhaseAssignment(phase, open_, assignment, solved.status, solved.gap, solved.seconds)
+
+
+def nearer_facilities(
+    reach_m: sp.csr_array, demand: npt.NDArray[np.float64], capacity: npt.NDArray[np.float64],
+    open_: npt.NDArray[np.bool_], assignment: npt.ArrayLike,
+) -> npt.NDArray[np.int64]:
+    """``assignment`` with served rows moved to nearer open facilities that have room.
+
+    The most demand can be served by many assignments; the solver returns any of them. Rows are
+    visited in order and each moves to the nearest open facility within reach that is nearer
+    than its own and holds it whole, until no row moves (each move shortens the total walk, so
+    this ends). Which rows are served, and so the served total, does not change.
+    """
+    out = np.array(assignment, dtype=np.int64)
+    served = out >= 0
+    load = np.bincount(out[served], weights=demand[served], minlength=capacity.size)
+    walk = np.full(out.size, np.inf)
+    csr = sp.csr_array(reach_m)
+    for i in np.flatnonzero(served):
+        cols = csr.indices[csr.indptr[i]:csr.indptr[i + 1]]
+        walk[i] = csr.data[csr.indptr[i]:csr.indptr[i + 1]][cols == out[i]][0]
+    moved = True
+    while moved:
+        moved = False
+        for i in np.flatnonzero(served):
+            cols = csr.indices[csr.indptr[i]:csr.indptr[i + 1]]
+            metres = csr.data[csr.indptr[i]:csr.indptr[i + 1]]
+            fits = open_[cols] & (metres < walk[i]) & (load[cols] + demand[i] <= capacity[cols]
+                                                       + 1e-9)
+            if not fits.any():
+                continue
+            best = np.flatnonzero(fits)[np.lexsort((cols[fits], metres[fits]))[0]]
+            load[out[i]] -= demand[i]
+            load[cols[best]] += demand[i]
+            out[i], walk[i] = cols[best], metres[best]
+            moved = True
+    return out
 
 
 @dataclass(frozen=True)

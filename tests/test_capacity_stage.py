@@ -17,7 +17,7 @@ import pytest
 import scipy.sparse as sp
 from pyproj import CRS
 
-from siting import Plan, PlanContext
+from siting import Plan, PlanContext, assemble_plan, plan_with_context
 from siting.capacity import FROM_CATALOG, FROM_SURVEY, TypeCapacity, capacity_stage, extra_sites
 from siting.catalog import Capacity, Catalog, TakeUp, default_catalog_path, load_catalog
 from siting.findings import ScenarioError
@@ -52,8 +52,8 @@ def _inputs(catalog: Catalog, population: npt.ArrayLike, outlet_types: list[tupl
             outlet_capacity: list[float], n_sites: int) -> ScenarioInputs:
     people = np.asarray(population, dtype=np.float64)
     demand = pd.DataFrame({"id": [f"d{i}" for i in range(people.size)], "population": people,
-                           "pop_60_plus": np.round(people * 0.2), "pop_0_3": np.round(people * 0.03),
-                           "community": "c"})
+                           "pop_60_plus": np.round(people * 0.2),
+                           "pop_0_3": np.round(people * 0.03), "community": "c"})
     outlets = pd.DataFrame({"id": [f"o{i}" for i in range(len(outlet_types))],
                             "types": outlet_types, "capacity": outlet_capacity})
     sites = pd.DataFrame({"id": [f"s{i}" for i in range(n_sites)]})
@@ -64,7 +64,6 @@ def _inputs(catalog: Catalog, population: npt.ArrayLike, outlet_types: list[tupl
 
 def _solution(build_phase: npt.NDArray[np.int64]) -> MultiTypeSolution:
     """A plan building type t at site j in phase ``build_phase[j, t]`` (-1: not built)."""
-    n_sites = build_phase.shape[0]
     return MultiTypeSolution(
         build_phase=build_phase, site_phase=build_phase.max(axis=1, initial=-1),
         covered_phase=(), covered_weight=np.zeros((3, len(TYPES))),
@@ -134,7 +133,13 @@ def test_served_demand_equals_brute_force_single_source(seed: int, scenario: Sce
         j = phase.assignment[served]
         assert open_[j].all()
         assert (facility_metres[np.flatnonzero(served), j] <= threshold).all()
-        assert (result.assigned(phase) <= all_capacity + 1e-9).all()
+        load = result.assigned(phase)
+        assert (load <= all_capacity + 1e-9).all()
+        # No served row has a nearer open facility with room for it (`nearer_facilities`).
+        for i in np.flatnonzero(served):
+            own = facility_metres[i, phase.assignment[i]]
+            nearer = open_ & (facility_metres[i] < own)
+            assert (load[nearer] + demand[i] > all_capacity[nearer] - 1e-9).all()
 
 
 def _one_outlet_instance(scenario: Scenario, *, per_site: float) -> TypeCapacity:
@@ -250,6 +255,33 @@ def test_projects_and_facilities_carry_capacity(plan: Plan, context: PlanContext
         assert all(bool(f.text_zh) == (f.extra_sites > 0) for f in mine)
     headers = set(project_table(plan).columns)
     assert {"容量:托育点", "使用率:托育点", "容量提示"} <= headers
+
+
+@pytest.mark.slow
+def test_projects_of_capacity_types_carry_their_capacity(small_demo: Path) -> None:
+    """With 一老一小 and canteens weighted up the small plan builds canteens: every such
+    project carries its capacity, assigned demand and utilisation in result.json and the
+    project list."""
+    base = load_scenario(small_demo)
+    weights = base.weights.model_copy(update={"type_priority": {
+        "canteen": 5.0, "elderly_station": 5.0, "childcare": 5.0}})
+    scenario = base.model_copy(update={
+        "weights": weights, "solver": base.solver.model_copy(update={"time_limit_s": 8.0})})
+    plan = assemble_plan(plan_with_context(scenario))
+    built = [p for p in plan.projects if "canteen" in p.types]
+    assert built
+    canteen = next(c for c in plan.capacity if c.type == "canteen" and c.phase == built[-1].phase)
+    assert canteen.new_facilities >= 1
+    for project in built:
+        assert project.capacity["canteen"] == 200.0  # the catalog's per_site for a new canteen
+        assert 0 <= project.assigned_demand["canteen"] <= 200.0
+        assert project.utilisation["canteen"] == pytest.approx(
+            project.assigned_demand["canteen"] / 200.0, abs=1e-4)
+    table = project_table(plan)
+    rows = table[table["排名"].isin([p.rank for p in built])]
+    assert rows["容量:社区食堂/老年助餐点"].tolist() == [200.0] * len(built)
+    again = Plan.model_validate_json(plan.model_dump_json())
+    assert [p.utilisation for p in again.projects] == [p.utilisation for p in plan.projects]
 
 
 # ----------------------------------------------------------------------------- bad catalog
