@@ -12,6 +12,7 @@ import numpy as np
 import pyproj
 from scipy.spatial import cKDTree
 
+from .capacity_results import capacity_facilities, capacity_results, with_capacity
 from .catalog import FacilityType
 from .context import PlanContext
 from .demand_answers import demand_answers
@@ -216,6 +217,8 @@ def assemble_plan(context: PlanContext) -> Plan:
     scenario, solution = context.scenario, context.solution
     lonlat, places = _site_places(context)
     projects = [_project(r, context, lonlat, places[r.project.site]) for r in context.ranked]
+    facilities = capacity_facilities(context)
+    projects = with_capacity(projects, facilities)
     coverage, summary = _coverage_tables(context)
     phases = [
         PhaseSpend(
@@ -261,6 +264,8 @@ def assemble_plan(context: PlanContext) -> Plan:
         excluded_sites=[] if edits is None else list(edits.excluded_sites),
         excluded_types={} if edits is None else {site: list(types)
                                                  for site, types in edits.excluded_types},
+        capacity=capacity_results(context),
+        capacity_facilities=facilities,
     )
     # Progress is computed from the plan's own project list, so it is filled in second.
     return plan.model_copy(update={"progress": phase_progress(plan, context, tiers=tiers)})

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 import yaml
 from pydantic import (
@@ -21,6 +21,7 @@ from pydantic import (
     PositiveFloat,
     PositiveInt,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -98,12 +99,41 @@ class Thresholds(Record):
     gb50180: MetresThreshold
 
 
-class Capacity(Record):
-    """What one site can serve per day or in places."""
+FiniteAmount = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+"""A finite amount > 0 (places, meals per day, per 1 000 persons)."""
 
-    unit: str
-    per_site: PositiveFloat
+TakeUpBasis = Literal["residents", "general", "elderly", "child"]
+"""Whose count a take-up is per: all residents, or one population group (`Group`)."""
+
+
+class TakeUp(Record):
+    """How much of a type's capacity residents need: units per 1 000 persons of ``of``.
+
+    E.g. childcare places per 1 000 residents (``of: residents``, the national 托位 target) or
+    canteen meals per day per 1 000 residents aged 60+ (``of: elderly``).
+    """
+
+    per_1000: FiniteAmount
+    of: TakeUpBasis
     source: str
+
+
+class Capacity(Record):
+    """What one site can serve per day or in places, and what residents need of it.
+
+    ``unit`` is in Chinese and English (a plain string stands for both). Without ``take_up``
+    the capacity is not checked against demand (`siting.capacity`).
+    """
+
+    unit: LocalizedText
+    per_site: FiniteAmount
+    source: str
+    take_up: TakeUp | None = None
+
+    @field_validator("unit", mode="before")
+    @classmethod
+    def _plain_unit(cls, value: Any) -> Any:
+        return {"zh": value, "en": value} if isinstance(value, str) else value
 
 
 class Range(Record):
@@ -164,7 +194,29 @@ class FacilityType(Record):
         if given != set(self.serves):
             raise MessageError(text("input.threshold_groups", given=sorted(given),
                                     serves=sorted(self.serves)))
+        take_up = self.capacity.take_up if self.capacity is not None else None
+        if take_up is not None and take_up.of != "residents" and take_up.of not in self.serves:
+            msg = (
+                f"capacity.take_up.of is {take_up.of!r} but the type serves "
+                f"{sorted(self.serves)}; give a served group or residents"
+            )
+            raise ValueError(msg)
+        if take_up is not None and take_up.of == "residents" and len(self.serves) > 1:
+            msg = (
+                f"capacity.take_up.of is 'residents' but the type serves {sorted(self.serves)}; "
+                "name the group whose walking threshold applies"
+            )
+            raise ValueError(msg)
         return self
+
+    @property
+    def capacity_group(self) -> Group | None:
+        """The group whose residents use the type's capacity (and whose walking threshold
+        says who can reach a site); None without a take-up."""
+        take_up = self.capacity.take_up if self.capacity is not None else None
+        if take_up is None:
+            return None
+        return self.serves[0] if take_up.of == "residents" else take_up.of
 
     def threshold_m(self, group: Group, speeds: Speeds) -> float:
         """Walking threshold of ``group`` in metres of network distance.
@@ -198,7 +250,8 @@ class FacilityType(Record):
             self.area_m2.source,
             self.cost_yuan.source,
         }
-        for optional in (self.capacity, self.running_cost_yuan, self.delivery):
+        take_up = self.capacity.take_up if self.capacity is not None else None
+        for optional in (self.capacity, take_up, self.running_cost_yuan, self.delivery):
             if optional is not None:
                 keys.add(optional.source)
         return keys

@@ -9,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from .capacity import TypeCapacity
 from .coverage_rows import TypeRows
 from .inputs import ScenarioInputs
 from .models.multitype import MultiTypeSolution
@@ -36,6 +37,8 @@ class PlanContext:
     solution: MultiTypeSolution
     ranked: tuple[RankedProject, ...]
     seconds: dict[str, float]
+    #: Capacity against demand of the places-limited types (`siting.capacity`), per phase.
+    capacity: tuple[TypeCapacity, ...] = ()
 
     @cached_property
     def nearest_after_m(self) -> tuple[npt.NDArray[np.float64], ...]:

@@ -145,15 +145,26 @@ def build_type_rows(
     )
 
 
+def within_threshold(
+    metres: sp.csr_array, point: npt.NDArray[np.int64], threshold_m: npt.ArrayLike
+) -> sp.csr_array:
+    """Rows ``metres[point]`` with only the entries within each row's threshold (metres; one
+    per row or one for all), as walking metres (explicit zeros kept: a stored 0 is a pair)."""
+    rows = sp.csr_array(metres[point])
+    counts = np.diff(rows.indptr)
+    limit = np.broadcast_to(np.asarray(threshold_m, dtype=np.float64), point.shape)
+    keep = rows.data <= np.repeat(limit, counts)
+    row_of = np.repeat(np.arange(point.size), counts)
+    return sp.csr_array(
+        (rows.data[keep], (row_of[keep], rows.indices[keep])), shape=rows.shape
+    )
+
+
 def _within(
     to_sites: sp.csr_array, point: npt.NDArray[np.int64], threshold: npt.NDArray[np.float64]
 ) -> sp.csr_array:
     """Rows ``to_sites[point]`` with only the entries within each row's threshold, as booleans."""
-    rows = sp.csr_array(to_sites[point])
-    counts = np.diff(rows.indptr)
-    keep = rows.data <= np.repeat(threshold, counts)
-    row_of = np.repeat(np.arange(point.size), counts)
+    near = within_threshold(to_sites, point, threshold)
     return sp.csr_array(
-        (np.ones(int(keep.sum()), dtype=bool), (row_of[keep], rows.indices[keep])),
-        shape=rows.shape,
+        (np.ones(near.nnz, dtype=bool), near.indices, near.indptr), shape=near.shape
     )

@@ -286,6 +286,7 @@ MESSAGES: dict[str, Text] = {
     "progress.what_it_takes": Text("测算达标所需:等级与目标的最低投资",
                                    "what it would take: tiers and targets at least cost"),
     "progress.optimizing": Text("优化规划方案", "optimizing the plan"),
+    "progress.capacity": Text("核对设施容量与需求", "checking capacities against demand"),
     "progress.ranking": Text("项目排序", "ranking projects"),
     # ---------------------------------------------------------------- input problems
     "input.header": Text("场景输入有 {n} 处问题:", "{n} problem(s) in the scenario inputs:"),
@@ -1062,6 +1063,53 @@ MESSAGES: dict[str, Text] = {
     "ownership.private": Text("私有", "private"),
     "metres": Text("{m} 米", "{m} m"),
     "minutes": Text("{m} 分钟", "{m} min"),
+    # ---------------------------------------------------------------- capacity (siting.capacity)
+    "section.capacity": Text("容量与需求", "Capacity against demand"),
+    "sheet.capacity": Text("容量与需求", "Capacity"),
+    "capacity.intro": Text(
+        "社区食堂、养老服务站、托育点的容量有限:需求=人口×需求率(每千人,见来源),"
+        "每个居民点整体分配给步行范围内一处有余量的设施,在容量内服务尽可能多的需求"
+        "(各期末设施全部开放,精确求解)。选址优化本身未考虑容量,本节在选址之后核算。",
+        "Canteens, elderly stations and childcare points hold a limited number: demand = "
+        "residents × take-up (per 1,000, see the source); each demand point is assigned whole to "
+        "one facility within walking reach that has room, serving the most demand (every "
+        "facility open at each phase's end, solved exactly). The optimiser does not see "
+        "capacity: this section checks the plan after it."),
+    "capacity.none": Text("本规划没有需要核算容量的设施类型。",
+                          "No facility type of this plan has a capacity to check."),
+    "capacity.all_fit": Text("步行范围内的需求均在容量之内。",
+                             "All demand within reach fits the capacities."),
+    "capacity.short": Text(
+        "{type}容量不足:已分配{assigned}/{capacity}{unit},步行范围内另有{unserved}{unit}"
+        "需求容纳不下;在旁增建{sites}处(每处{per_site}{unit})可容纳,约{cost}万元",
+        "{type} short of capacity: {assigned} of {capacity} {unit} assigned, {unserved} {unit} "
+        "more demand within reach does not fit; {sites} more site(s) of {per_site} {unit} "
+        "beside it would hold it, about {cost} × 10,000 yuan"),
+    "capacity.type_unit": Text("{type}(单位:{unit})", "{type} (unit: {unit})"),
+    "capacity.take_up": Text("{per_1000}/千{of}", "{per_1000} per 1,000 {of}"),
+    "capacity.of_residents": Text("常住人口", "residents"),
+    "capacity.existing": Text("现有", "existing"),
+    "capacity.short_list": Text("容量不足的设施(规划期末)", "Facilities short of capacity "
+                                "(at the plan's end)"),
+    "col.capacity": Text("容量", "Capacity"),
+    "col.capacity_type": Text("容量:{type}", "Capacity: {type}"),
+    "col.utilisation": Text("使用率", "Utilisation"),
+    "col.utilisation_type": Text("使用率:{type}", "Utilisation: {type}"),
+    "col.take_up": Text("需求率", "Take-up"),
+    "col.facilities": Text("设施数(现有+新建)", "Facilities (existing + new)"),
+    "col.demand": Text("总需求", "Demand"),
+    "col.demand_within_reach": Text("步行范围内需求", "Demand within reach"),
+    "col.served": Text("容量内服务", "Served within capacity"),
+    "col.unserved": Text("容量不足未服务", "Unserved: over capacity"),
+    "col.residents_served": Text("服务人数(对象人群)", "Residents served (group)"),
+    "col.residents_unserved": Text("容量不足人数(对象人群)", "Residents unserved (group)"),
+    "col.extra_sites": Text("需增设施数", "More sites needed"),
+    "col.extra_cost_wan": Text("增建投资(万元)", "Cost of more sites (10,000 yuan)"),
+    "col.facility": Text("设施", "Facility"),
+    "col.unit": Text("单位", "Unit"),
+    "col.capacity_note": Text("容量提示", "Capacity note"),
+    "col.extra_cost_yuan": Text("增建投资(元)", "Cost of more sites (yuan)"),
+    "col.status": Text("求解状态", "Solve status"),
 }
 
 

@@ -61,6 +61,14 @@ class Project(Record):
     # asked for at this site in this phase; the optimizer chose the rest.
     required: bool = False
     required_types: list[str] = Field(default_factory=list)
+    # Capacity of the project's places-limited types at the plan's end (`siting.capacity`),
+    # per type key, in each type's unit: the capacity, the demand assigned to it and their
+    # ratio; the note says what an overloaded type would take nearby.
+    capacity: dict[str, float] = Field(default_factory=dict)
+    assigned_demand: dict[str, float] = Field(default_factory=dict)
+    utilisation: dict[str, float] = Field(default_factory=dict)
+    capacity_note_zh: str = ""
+    capacity_note_en: str = ""
 
 
 class CoverageRow(Record):
@@ -293,6 +301,73 @@ class DemandAnswer(Record):
     reason_en: str
 
 
+class CapacityResult(Record):
+    """A places-limited type's capacity against the demand within reach, at one phase's end.
+
+    Demand is in the type's unit (places, meals per day): residents of the take-up's basis ×
+    ``take_up_per_1000`` / 1 000 per demand point. Each point is served whole by one open
+    facility within the walking threshold of ``group`` and within capacity, serving the most
+    demand (`siting.capacity`): ``served`` ≤ min(``demand_within_reach``, ``capacity``);
+    ``unserved`` is demand within reach that does not fit. ``residents_*`` count residents of
+    ``group`` at those points. ``extra_sites`` sites of ``per_site`` beside the full facilities
+    would hold the unserved demand, at ``extra_cost_yuan`` (the catalog's typical cost of the
+    type, site costs not included). ``status``/``gap``/``seconds`` are the assignment solve's.
+    """
+
+    type: str
+    name_zh: str
+    name_en: str
+    unit_zh: str
+    unit_en: str
+    group: str
+    take_up_per_1000: float
+    take_up_of: str
+    take_up_source: str
+    per_site: float
+    phase: str
+    deadline: str
+    facilities: int
+    existing_facilities: int
+    new_facilities: int
+    capacity: float
+    demand: float
+    demand_within_reach: float
+    served: float
+    unserved: float
+    utilisation: float | None
+    residents: int
+    residents_within_reach: int
+    residents_served: int
+    residents_unserved: int
+    extra_sites: int
+    extra_cost_yuan: float
+    status: str
+    gap: float | None
+    seconds: float
+
+
+class CapacityFacility(Record):
+    """One facility of a places-limited type at the plan's end: an existing outlet or a
+    project's site (``project_rank``), its capacity (from the survey or the catalog), the
+    demand assigned to it, the unserved demand nearest to it and what would hold that."""
+
+    type: str
+    id: str
+    kind: str
+    project_rank: int | None
+    phase: str | None
+    capacity: float
+    capacity_from: str
+    assigned_demand: float
+    utilisation: float
+    residents_assigned: int
+    unserved_nearby: float
+    extra_sites: int
+    extra_cost_yuan: float
+    text_zh: str
+    text_en: str
+
+
 class Plan(Record):
     """A whole plan: projects in funding order, coverage tables and the solver's report."""
 
@@ -319,3 +394,6 @@ class Plan(Record):
     #: Sites the scenario excludes whole, and site id → types excluded there (``sites.excluded``).
     excluded_sites: list[str] = Field(default_factory=list)
     excluded_types: dict[str, list[str]] = Field(default_factory=dict)
+    #: Places-limited types against demand per phase, and their facilities at the plan's end.
+    capacity: list[CapacityResult] = Field(default_factory=list)
+    capacity_facilities: list[CapacityFacility] = Field(default_factory=list)

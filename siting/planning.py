@@ -12,7 +12,9 @@ The steps, each in its own module:
    phase under the shared, phased budget (co-located types pay a site's base cost once),
    building the projects the scenario requires and none it excludes (`siting.plan_edits`);
 5. `siting.ranking.rank_projects` orders the chosen projects for top-down funding;
-6. `siting.assemble` (a layer above) turns the context into the JSON-ready `Plan`.
+6. `siting.capacity.capacity_stage` checks the places-limited types (canteen meals, day-care and
+   childcare places) against the demand within reach of the plan's facilities, phase by phase;
+7. `siting.assemble` (a layer above) turns the context into the JSON-ready `Plan`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from .capacity import capacity_stage
 from .context import PlanContext
 from .coverage_rows import TypeRows, build_type_rows, nearest_outlet_metres
 from .inputs import ScenarioInputs, load_inputs
@@ -62,6 +65,9 @@ REPORT_REACH_FACTOR = 2.0
 #: Share of ``solver.time_limit_s`` for what it would take (`siting.what_it_takes`); the plan
 #: gets what is left of the same clock, so the whole optimization step honours the limit.
 WHAT_IT_TAKES_SHARE = 0.7
+#: Share of ``solver.time_limit_s`` kept for the capacity stage (`siting.capacity`): its solves
+#: fix every facility open and are proven optimal in milliseconds on the demo.
+CAPACITY_SHARE = 0.05
 
 
 def _phase_budgets(scenario: Scenario) -> npt.NDArray[np.float64]:
@@ -94,6 +100,11 @@ def _chosen_projects(
                 cost += float(base[site])
             projects.append(ChosenProject(int(site), types, int(phase), cost))
     return projects
+
+
+def _less(seconds: float | None, reserve: float) -> float | None:
+    """``seconds`` less what is held back for a later step (at least 1 ms); None: no limit."""
+    return None if seconds is None else max(seconds - reserve, 1e-3)
 
 
 def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -> PlanContext:
@@ -194,7 +205,7 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
             goals=level if wanted else None,
             method=solver.model_method,
             backend=solver.backend,
-            time_limit=clock.remaining(),
+            time_limit=_less(clock.remaining(), CAPACITY_SHARE * solver.time_limit_s),
             mip_rel_gap=solver.mip_rel_gap,
         )
     # Sites by their ids in the optimizer's reason, not row indices.
@@ -211,9 +222,16 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
         returns=returns,
     )
     lap("ranking")
+    say(text("progress.capacity"))
+    # Its share of the limit, or what the what-it-takes and plan solves left of it.
+    capacity_time = max(CAPACITY_SHARE * solver.time_limit_s,
+                        solver.time_limit_s - takes.seconds - solution.seconds)
+    capacity = capacity_stage(inputs, scenario, to_outlets.metres, to_sites.metres, solution,
+                              time_limit=capacity_time, backend=solver.backend)
+    lap("capacity")
     return PlanContext(
         scenario, inputs, network, to_sites, to_outlets, rows, goals, counts, takes, solution,
-        tuple(ranked), seconds,
+        tuple(ranked), seconds, capacity,
     )
 
 

@@ -16,7 +16,7 @@ from siting.report import write_report
 from siting.report.workbook import YUAN, project_frame
 
 SHEETS = ["项目清单", "覆盖率汇总", "社区覆盖", "分期等级", "目标与最低投资", "设施盲区",
-          "需求清单", "分期预算", "分期投资明细", "说明"]
+          "需求清单", "分期预算", "分期投资明细", "容量与需求", "说明"]
 
 
 @pytest.fixture(scope="module")

@@ -1,11 +1,12 @@
 """The one-file HTML report: the answer first, the detail after.
 
 Order: summary → 项目清单 (sortable, filterable) → targets and what they take → coverage →
-spend and budget → map → blind spots → appendix (every community, collapsed and searchable),
-with a table of contents at the top. Chinese first with an English switch: every text is in
-the page in both languages (``<span lang="zh-CN">`` / ``<span lang="en">``, from the catalogue
-`siting.messages`) and a button flips the page's ``lang`` attribute, which CSS uses to show one
-of them; ``report.html#lang=en`` (or ``?lang=en``) opens it in English.
+capacity against demand → spend and budget → map → blind spots → appendix (every community,
+collapsed and searchable), with a table of contents at the top. Chinese first with an English
+switch: every text is in the page in both languages (``<span lang="zh-CN">`` /
+``<span lang="en">``, from the catalogue `siting.messages`) and a button flips the page's
+``lang`` attribute, which CSS uses to show one of them; ``report.html#lang=en`` (or
+``?lang=en``) opens it in English.
 
 The page is self-contained (charts inlined as base64 PNG, the map as a JSON string loaded into
 an ``<iframe>`` when it scrolls into view), works at phone width (wide tables become cards,
@@ -46,6 +47,7 @@ from ._parts import (
     table,
 )
 from .blindspots import LEVEL_COLUMNS, Level
+from .capacity import capacity_section
 from .dashboard import community_tiers_table, spend_table, targets_section, tier_name
 from .workbook import required_names
 
@@ -253,8 +255,8 @@ def appendix_section(data: ReportData) -> str:
 
 
 SECTIONS: tuple[Section, ...] = (
-    summary_section, projects_section, targets_section, coverage_section, budget_section,
-    map_section, blind_spots_section, appendix_section,
+    summary_section, projects_section, targets_section, coverage_section, capacity_section,
+    budget_section, map_section, blind_spots_section, appendix_section,
 )
 
 

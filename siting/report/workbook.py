@@ -14,7 +14,10 @@ column, widths that fit the contents, money as ``¥#,##0``, shares as ``0.0%``, 
   budget meeting each target, where the plan gives it);
 - 设施盲区: residents beyond each type's threshold by district, street office and community;
 - 需求清单: every demand-list item, answered or not and by which projects;
-- 分期预算 / 分期投资明细: budget and spend per phase, and spend by phase × type × district.
+- 分期预算 / 分期投资明细: budget and spend per phase, and spend by phase × type × district;
+- 容量与需求: canteen meals, day-care and childcare places against the demand within reach
+  at each phase's end (`siting.capacity`); the 项目清单 gives each project's capacity and
+  utilisation per places-limited type.
 
 `project_frame` and `coverage_frame` are the same tables for the CSV files.
 """
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -31,7 +35,7 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
-from ..messages import Text, ownership, text
+from ..messages import Text, ownership, solver_status, text
 from ..plan_model import Plan, Project
 from .blindspots import LEVEL_COLUMNS, VALUE_COLUMNS, Level
 from .dashboard import NO_TIER, demand_answers, stage_header, target_name, tier_name
@@ -133,9 +137,56 @@ def _per_type_newly(plan: Plan) -> list[Column]:
                    COUNT) for s in plan.type_summary]
 
 
+def _per_type_capacity(plan: Plan) -> list[Column]:
+    """Per places-limited type: the project's capacity and utilisation (empty if not built)
+    and, when any type is short, the note on what it would take."""
+    names = {c.type: Text(c.name_zh, c.name_en) for c in plan.capacity}
+
+    def capacity(key: str) -> Callable[[Project], float | None]:
+        return lambda p: p.capacity.get(key)
+
+    def utilisation(key: str) -> Callable[[Project], float | None]:
+        return lambda p: p.utilisation.get(key)
+
+    columns = [column for key, name in names.items() for column in (
+        Column(text("col.capacity_type", type=name), capacity(key), COUNT),
+        Column(text("col.utilisation_type", type=name), utilisation(key), SHARE))]
+    if names:
+        columns.append(_column("col.capacity_note", lambda p: p.capacity_note_zh))
+    return columns
+
+
 def projects_sheet(plan: Plan) -> Sheet:
     """项目清单: every project in rank order with the approval columns."""
-    return _sheet("sheet.projects", [*PROJECT_COLUMNS, *_per_type_newly(plan)], plan.projects)
+    return _sheet("sheet.projects",
+                  [*PROJECT_COLUMNS, *_per_type_newly(plan), *_per_type_capacity(plan)],
+                  plan.projects)
+
+
+def capacity_sheet(plan: Plan) -> Sheet:
+    """容量与需求: each places-limited type's capacity against demand at each phase's end."""
+    columns = (
+        _column("col.type", lambda c: c.name_zh),
+        _column("col.unit", lambda c: c.unit_zh),
+        _column("col.phase", lambda c: c.phase, TEXT),
+        _column("col.take_up", lambda c: c.take_up_per_1000),
+        _column("col.source", lambda c: c.take_up_source),
+        _column("col.facilities", lambda c: c.facilities, COUNT),
+        _column("col.new_facilities", lambda c: c.new_facilities, COUNT),
+        _column("col.capacity", lambda c: c.capacity, COUNT),
+        _column("col.demand", lambda c: c.demand, COUNT),
+        _column("col.demand_within_reach", lambda c: c.demand_within_reach, COUNT),
+        _column("col.served", lambda c: c.served, COUNT),
+        _column("col.unserved", lambda c: c.unserved, COUNT),
+        _column("col.utilisation", lambda c: c.utilisation, SHARE),
+        _column("col.residents_served", lambda c: c.residents_served, COUNT),
+        _column("col.residents_unserved", lambda c: c.residents_unserved, COUNT),
+        _column("col.extra_sites", lambda c: c.extra_sites, COUNT),
+        _column("col.extra_cost_yuan", lambda c: c.extra_cost_yuan, YUAN),
+        _column("col.status", lambda c: solver_status(
+            c.status, c.gap if c.gap is not None else math.inf, c.seconds).zh),
+    )
+    return _sheet("sheet.capacity", columns, plan.capacity)
 
 
 def project_frame(plan: Plan) -> pd.DataFrame:
@@ -357,7 +408,8 @@ def plan_sheets(
     """Every sheet of the workbook in order, the legend last."""
     sheets = [projects_sheet(plan), summary_sheet(plan), coverage_sheet(plan), tiers_sheet(plan),
               targets_sheet(plan, context), blind_spots_sheet(blind_spots),
-              demand_sheet(plan, context), budget_sheet(plan), spend_sheet(plan)]
+              demand_sheet(plan, context), budget_sheet(plan), spend_sheet(plan),
+              capacity_sheet(plan)]
     return [*sheets, _legend(sheets)]
 
 
