@@ -41,9 +41,11 @@ DEFAULT_OUT = ROOT / "benchmarks" / "results" / "scale.json"
 DEFAULT_CACHE = ROOT / "benchmarks" / ".scale-cache"
 
 
-def prepare(scale: float, cache: Path, time_limit: float, objective: str) -> Path:
+def prepare(scale: float, cache: Path, time_limit: float, objective: str,
+            targets: bool = True) -> Path:
     """The scaled demo's folder (generated once into ``cache``) with its scenario file: the
-    demo's, with ``time_limit`` solver seconds and the plan's ``objective``."""
+    demo's, with ``time_limit`` solver seconds and the plan's ``objective`` (without the city's
+    targets unless ``targets``)."""
     folder = cache / f"x{scale:g}"
     scenario = folder / "scenario.yaml"
     if not (folder / "scenario.base.yaml").exists():
@@ -58,6 +60,11 @@ def prepare(scale: float, cache: Path, time_limit: float, objective: str) -> Pat
         msg = f"{DEMO / 'scenario.yaml'}: no 'solver: {{... time_limit_s: N, ...}}' to replace"
         raise SystemExit(msg)
     text += f"objective: {objective}\n"
+    if not targets:
+        text, found = re.subn(r"(?ms)^targets:\n(?:[ #].*?\n)*(?=\S)", "", text)
+        if found != 1:
+            msg = f"{DEMO / 'scenario.yaml'}: no top-level 'targets:' block to drop"
+            raise SystemExit(msg)
     scenario.write_text(text, encoding="utf-8")
     return scenario
 
@@ -125,6 +132,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--time-limit", type=float, default=15.0, help="solver seconds")
     parser.add_argument("--objective", choices=["coverage", "tiers"], default="coverage",
                         help="the plan's objective (the issue's figures are for coverage)")
+    parser.add_argument("--no-targets", action="store_true",
+                        help="drop the city's targets (the demo had none when the issue measured)")
     parser.add_argument("--long", nargs="*", default=[], metavar="SCALE:SECONDS",
                         help="also run this checkout at SCALE with a SECONDS solver limit")
     parser.add_argument("--best-known", type=str, default="{}",
@@ -146,7 +155,8 @@ def main(argv: list[str] | None = None) -> None:
             runs.append((f"new_{long[scale]:g}s", sys.executable, long[scale]))
         row: dict[str, Any] = {"scale": scale}
         for name, python, limit in runs:
-            r = run(python, prepare(scale, args.cache, limit, args.objective), args.timeout)
+            r = run(python, prepare(scale, args.cache, limit, args.objective,
+                                 not args.no_targets), args.timeout)
             r["time_limit_s"] = limit
             if scale in best and "error" not in r:
                 r["below_best_known"] = (best[scale] - r["objective"]) / best[scale]
@@ -159,7 +169,7 @@ def main(argv: list[str] | None = None) -> None:
     args.out.write_text(json.dumps({
         "benchmark": "scale_bench", "machine": platform.platform(),
         "python": platform.python_version(), "time_limit_s": args.time_limit,
-        "objective": args.objective,
+        "objective": args.objective, "targets": not args.no_targets,
         "timeout_s": args.timeout, "versions": versions, "results": results,
     }, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")
