@@ -2,8 +2,10 @@
 
 The demo generator (``scenarios/kaifeng-demo/generate.py --scale S``) makes a city S times the
 demo: each side of the area × √S, communities, candidate sites, outlets and 需求清单 items × S,
-the budget unchanged; the demo's scenario file with its 15 s solver limit. Each scale is planned
-in a fresh process (so peak memory is the run's own) by this checkout's code and, with
+the budget unchanged; the demo's scenario file with ``--time-limit`` solver seconds (default 15)
+and ``--objective`` (default ``coverage``, as the issue measured; the demo's own is ``tiers``).
+The solver limit is shared by "what it would take" (70 %) and the plan (the rest). Each scale
+is planned in a fresh process (so peak memory is the run's own) by this checkout's code and, with
 ``--baseline PYTHON``, by another checkout's interpreter (e.g. the base commit's venv) on the
 same files, side by side. Every run is bounded by ``--timeout`` seconds of wall time.
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import re
 import resource
 import shutil
 import subprocess
@@ -38,8 +41,11 @@ DEFAULT_OUT = ROOT / "benchmarks" / "results" / "scale.json"
 DEFAULT_CACHE = ROOT / "benchmarks" / ".scale-cache"
 
 
-def prepare(scale: float, cache: Path, time_limit: float) -> Path:
-    """The scaled demo's folder (generated once into ``cache``) with its scenario file."""
+def prepare(scale: float, cache: Path, time_limit: float, objective: str,
+            targets: bool = True) -> Path:
+    """The scaled demo's folder (generated once into ``cache``) with its scenario file: the
+    demo's, with ``time_limit`` solver seconds and the plan's ``objective`` (without the city's
+    targets unless ``targets``)."""
     folder = cache / f"x{scale:g}"
     scenario = folder / "scenario.yaml"
     if not (folder / "scenario.base.yaml").exists():
@@ -49,7 +55,16 @@ def prepare(scale: float, cache: Path, time_limit: float) -> Path:
         shutil.copy(DEMO / "scenario.yaml", folder / "scenario.base.yaml")
     text = (folder / "scenario.base.yaml").read_text(encoding="utf-8")
     text = text.replace("name: kaifeng-demo", f"name: kaifeng-demo-x{scale:g}")
-    text = text.replace("time_limit_s: 15,", f"time_limit_s: {time_limit:g},")
+    text, limits = re.subn(r"time_limit_s: [0-9.]+,", f"time_limit_s: {time_limit:g},", text)
+    if limits != 1:
+        msg = f"{DEMO / 'scenario.yaml'}: no 'solver: {{... time_limit_s: N, ...}}' to replace"
+        raise SystemExit(msg)
+    text += f"objective: {objective}\n"
+    if not targets:
+        text, found = re.subn(r"(?ms)^targets:\n(?:[ #].*?\n)*(?=\S)", "", text)
+        if found != 1:
+            msg = f"{DEMO / 'scenario.yaml'}: no top-level 'targets:' block to drop"
+            raise SystemExit(msg)
     scenario.write_text(text, encoding="utf-8")
     return scenario
 
@@ -115,6 +130,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--baseline", help="Python of another checkout to run side by side")
     parser.add_argument("--timeout", type=float, default=900.0, help="wall seconds per run")
     parser.add_argument("--time-limit", type=float, default=15.0, help="solver seconds")
+    parser.add_argument("--objective", choices=["coverage", "tiers"], default="coverage",
+                        help="the plan's objective (the issue's figures are for coverage)")
+    parser.add_argument("--no-targets", action="store_true",
+                        help="drop the city's targets (the demo had none when the issue measured)")
     parser.add_argument("--long", nargs="*", default=[], metavar="SCALE:SECONDS",
                         help="also run this checkout at SCALE with a SECONDS solver limit")
     parser.add_argument("--best-known", type=str, default="{}",
@@ -136,7 +155,8 @@ def main(argv: list[str] | None = None) -> None:
             runs.append((f"new_{long[scale]:g}s", sys.executable, long[scale]))
         row: dict[str, Any] = {"scale": scale}
         for name, python, limit in runs:
-            r = run(python, prepare(scale, args.cache, limit), args.timeout)
+            r = run(python, prepare(scale, args.cache, limit, args.objective,
+                                 not args.no_targets), args.timeout)
             r["time_limit_s"] = limit
             if scale in best and "error" not in r:
                 r["below_best_known"] = (best[scale] - r["objective"]) / best[scale]
@@ -149,6 +169,7 @@ def main(argv: list[str] | None = None) -> None:
     args.out.write_text(json.dumps({
         "benchmark": "scale_bench", "machine": platform.platform(),
         "python": platform.python_version(), "time_limit_s": args.time_limit,
+        "objective": args.objective, "targets": not args.no_targets,
         "timeout_s": args.timeout, "versions": versions, "results": results,
     }, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {args.out}")

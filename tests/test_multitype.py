@@ -849,3 +849,21 @@ def test_lazy_greedy_picks_what_the_eager_greedy_picks(inst: Instance, rule: str
     reqs = prepare_requirements(inst.requirements, types, prepared, inp)
     lazy = greedy(inp, prepared, reqs, rule, Clock(None))
     assert lazy.tolist() == eager_greedy(inst, rule).tolist()
+
+
+def test_master_too_large_for_a_milp_reports_its_lp_bound_and_why(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The integer rounds are skipped on masters above MAX_MILP_COLUMNS: the bound is then the
+    # LP master's, still at least the optimum, and the reason says so (not "mip_rel_gap").
+    from siting.models.multitype import benders
+
+    types, kwargs = larger_grouped(7)
+    exact = plan_sites(types, returns=RETURNS, method="milp", **kwargs)
+    assert exact.status is Status.OPTIMAL
+    monkeypatch.setattr(benders, "MAX_MILP_COLUMNS", 10)
+    sol = plan_sites(types, returns=RETURNS, **kwargs)
+    assert sol.objective <= exact.objective + 1e-6
+    assert sol.bound >= exact.objective - bound_tolerance(exact.objective)
+    assert sol.status is Status.FEASIBLE  # this instance's LP bound is 8.6 % above
+    assert "too large to solve as a MILP" in sol.reason
+    assert "mip_rel_gap" not in sol.reason

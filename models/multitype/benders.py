@@ -105,6 +105,10 @@ class BendersOutcome:
         An incumbent's true value met the master's bound: the best plan is optimal.
     infeasible
         The master LP is infeasible, so are the requirements (the master is a relaxation).
+    unsolved
+        Why the integer rounds did not run although time was left (the master too large to
+        solve as a MILP), empty when they ran or the time ran out: the bound is then the LP
+        master's, and the gap says nothing about ``mip_rel_gap``.
     """
 
     bound: float
@@ -113,6 +117,7 @@ class BendersOutcome:
     plans: tuple[IntArray, ...]
     proven: bool
     infeasible: bool = False
+    unsolved: str = ""
 
 
 class Master:
@@ -407,4 +412,8 @@ def solve_benders(
         if not cuts.count:
             break
         master.add(cuts)
-    return BendersOutcome(float(bound), float(lp_bound), converged, tuple(plans), proven)
+    unsolved = "" if whole or not integer or not converged or clock.expired else (
+        f"the decomposition's master ({master.problem.num_col} columns, more than "
+        f"{MAX_MILP_COLUMNS}) is too large to solve as a MILP: the bound is its LP relaxation")
+    return BendersOutcome(float(bound), float(lp_bound), converged, tuple(plans), proven,
+                          unsolved=unsolved)

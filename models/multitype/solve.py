@@ -258,6 +258,7 @@ def plan_sites(
             None if clock.limit is None else clock.limit * GREEDY_SHARE))
     cheap_bound = knapsack_bound(inp, prepared)
     candidates = [(greedy, "greedy")] if greedy.meets_requirements else []
+    unsolved = ""
     if method == "milp" or lift is not None:
         model = build_model(inp, prepared, reqs)
         if pg is not None and lift is not None:
@@ -294,6 +295,7 @@ def plan_sites(
         bound = min(cheap_bound, decomposed.bound)
         found = list(decomposed.plans)
         stopped = clock.expired or not decomposed.lp_converged
+        unsolved = decomposed.unsolved
     for build_phase in found:
         plan = prune(evaluate(build_phase, inp, prepared, reqs), inp, prepared, reqs)
         if plan.meets_requirements:
@@ -314,6 +316,8 @@ def plan_sites(
         return finish(plan, bound, Status.OPTIMAL, solver, used)
     if method == "heuristic":
         why = "greedy plan"
+    elif unsolved:
+        why = unsolved
     elif stopped and clock.limit is not None:
         why = f"stopped by the time limit of {clock.limit:.1f} s"
     else:
