@@ -102,6 +102,10 @@ def solver_notices(context: PlanContext) -> list[Notice]:
             return [notice("solver.stop_greedy", gap=gap)]
         if solution.gap <= settings.mip_rel_gap:
             return [notice("solver.stop_gap", rel_gap=f"{settings.mip_rel_gap:g}", gap=gap)]
+        if solution.goal_status and solution.goal_status != "optimal":
+            # The coverage gap under an unproven lifting level measures nothing a planner uses.
+            return [notice("solver.stop_time_lifts", limit=_seconds(settings.time_limit_s),
+                           seconds=seconds)]
         return [notice("solver.stop_time", limit=_seconds(settings.time_limit_s),
                        seconds=seconds, gap=gap)]
     if solution.status is Status.INFEASIBLE:
