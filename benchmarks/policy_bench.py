@@ -30,8 +30,9 @@ from pathlib import Path
 import numpy as np
 
 from siting import plan_with_context
+from siting.models import Clock
 from siting.models.multitype import TypeCoverage, prepare_instance
-from siting.planning import _phase_budgets
+from siting.planning import phase_budgets
 from siting.scenario import load_scenario
 from siting.targets import target_counts
 from siting.tier_goals import tier_goals
@@ -79,11 +80,11 @@ def min_cost_mode(seconds: float) -> dict[str, object]:
         goals.goals, [c for c in counts.counts if c is not None],
         base_cost=sites["base_cost_yuan"].to_numpy(dtype=np.float64),
         type_cost=sites[[f"cost_yuan_{k}" for k in keys]].to_numpy(dtype=np.float64),
-        allowed=allowed, phase_budgets=_phase_budgets(scenario),
+        allowed=allowed, phase_budgets=phase_budgets(scenario),
         site_first_phase=sites["first_phase"].to_numpy(dtype=np.int64),
         site_area=sites["floor_area_m2"].to_numpy(dtype=np.float64),
         type_area=np.array([inputs.catalog.types[k].area_m2.min for k in keys]))
-    takes = what_it_takes(instance, goals, counts, time_limit=seconds,
+    takes = what_it_takes(instance, goals, counts, clock=Clock(seconds),
                           mip_rel_gap=scenario.solver.mip_rel_gap)
     total = scenario.total_budget_yuan()
     finite = takes.costs.cost[takes.next_goal[takes.next_goal >= 0]]

@@ -70,7 +70,7 @@ WHAT_IT_TAKES_SHARE = 0.7
 CAPACITY_SHARE = 0.05
 
 
-def _phase_budgets(scenario: Scenario) -> npt.NDArray[np.float64]:
+def phase_budgets(scenario: Scenario) -> npt.NDArray[np.float64]:
     """Per-phase budgets with the total cap applied to the cumulative spend, in yuan."""
     per_phase = np.array([p.budget_yuan for p in scenario.phases], dtype=np.float64)
     cumulative = np.minimum(np.cumsum(per_phase), scenario.total_budget_yuan())
@@ -172,7 +172,7 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
         "base_cost": sites["base_cost_yuan"].to_numpy(dtype=np.float64),
         "type_cost": sites[[f"cost_yuan_{k}" for k in keys]].to_numpy(dtype=np.float64),
         "allowed": allowed,
-        "phase_budgets": _phase_budgets(scenario),
+        "phase_budgets": phase_budgets(scenario),
         "site_first_phase": sites["first_phase"].to_numpy(dtype=np.int64),
         "site_area": sites["floor_area_m2"].to_numpy(dtype=np.float64),
         "type_area": np.array([catalog.types[k].area_m2.min for k in keys], dtype=np.float64),
