@@ -314,5 +314,5 @@ def test_bad_capacity_data_names_the_file_and_field(
     with pytest.raises(ScenarioError) as caught:
         load_catalog(path=path)
     problems = caught.value.problems
-    assert any(p.file == str(path) and p.field == field and words in p.message
+    assert any(p.file == str(path) and p.field == field and words in p.message.en
                for p in problems), problems

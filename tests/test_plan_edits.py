@@ -251,17 +251,17 @@ def test_bad_edits_name_the_file_field_and_fix(scenario_copy: Path,
                           "sites.required.2.types", "sites.required.3.phase",
                           "sites.required.4.phase", "sites.excluded.0", "sites.required.5"}
     assert all(p.file == str(scenario_copy.resolve()) for p in found.values())
-    assert "S999999" in found["sites.required.0.site"].message
-    assert "did you mean 'canteen'" in found["sites.required.1.types"].fix
-    assert f"{barred} does not allow fresh_market" in found["sites.required.2.types"].message
-    assert "allowed_types" in found["sites.required.2.types"].fix
-    assert "available only from phase 2025-12" in found["sites.required.3.phase"].message
-    assert "2025-12 or later" in found["sites.required.3.phase"].fix
-    assert "unknown phase '2031-01'" in found["sites.required.4.phase"].message
-    assert "both required and excluded" in found["sites.required.5"].message
+    assert "S999999" in found["sites.required.0.site"].message.en
+    assert "did you mean 'canteen'" in found["sites.required.1.types"].fix.en
+    assert f"{barred} does not allow fresh_market" in found["sites.required.2.types"].message.en
+    assert "allowed_types" in found["sites.required.2.types"].fix.en
+    assert "available only from phase 2025-12" in found["sites.required.3.phase"].message.en
+    assert "2025-12 or later" in found["sites.required.3.phase"].fix.en
+    assert "unknown phase '2031-01'" in found["sites.required.4.phase"].message.en
+    assert "both required and excluded" in found["sites.required.5"].message.en
     # Chinese first in every message and fix.
-    assert all(re.match(r"[\u4e00-\u9fff]", p.message) for p in found.values())
-    assert all(re.match(r"[\u4e00-\u9fff]", p.fix) for p in found.values())
+    assert all(re.match(r"[\u4e00-\u9fff]", p.message.zh) for p in found.values())
+    assert all(re.match(r"[\u4e00-\u9fff]", p.fix.zh) for p in found.values())
 
 
 def test_required_types_beyond_the_floor_area(scenario_copy: Path,
@@ -279,7 +279,7 @@ def test_required_types_beyond_the_floor_area(scenario_copy: Path,
     write_edits(scenario_copy, required=[{"site": row.id, "types": pair}])
     (problem,) = problems_of(scenario_copy)
     assert problem.field == "sites.required.0.types"
-    assert f"more than the {row.floor_area_m2:,.0f} m² of site {row.id}" in problem.message
+    assert f"more than the {row.floor_area_m2:,.0f} m² of site {row.id}" in problem.message.en
 
 
 def test_required_projects_beyond_the_budget(scenario_copy: Path,
@@ -295,8 +295,8 @@ def test_required_projects_beyond_the_budget(scenario_copy: Path,
     write_edits(scenario_copy, required=required)
     (problem,) = problems_of(scenario_copy)
     assert problem.field == "sites.required"
-    assert "by the end of phase 2025-09" in problem.message
-    assert "phases.0.budget_yuan" in problem.fix
+    assert "by the end of phase 2025-09" in problem.message.en
+    assert "phases.0.budget_yuan" in problem.fix.en
 
 
 @pytest.mark.parametrize(("sites", "field"), [
