@@ -193,24 +193,25 @@ class _ChineseContext(_Context):  # type: ignore[misc,valid-type]
     formatter_class = _ChineseHelp
 
 
+def _chinese_help_option(option: Any) -> Any:
+    """The ``--help`` option with its Chinese help text (None stays None)."""
+    if option is not None:
+        option.help = only("zh", "cli.help_option")
+    return option
+
+
 class _ChineseCommand(TyperCommand):
     context_class = _ChineseContext
 
     def get_help_option(self, ctx: Any) -> Any:
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = only("zh", "cli.help_option")
-        return option
+        return _chinese_help_option(super().get_help_option(ctx))
 
 
 class _ChineseGroup(TyperGroup):
     context_class = _ChineseContext
 
     def get_help_option(self, ctx: Any) -> Any:
-        option = super().get_help_option(ctx)
-        if option is not None:
-            option.help = only("zh", "cli.help_option")
-        return option
+        return _chinese_help_option(super().get_help_option(ctx))
 
 
 def build_app(language: Language) -> typer.Typer:
