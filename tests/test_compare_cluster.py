@@ -131,6 +131,14 @@ def _compare(spec: Path, out: Path, *options: str, **popen: object) -> subproces
     )
 
 
+def _finish(compare: subprocess.Popen[str]) -> None:
+    """Stop ``compare`` if it still runs and close its pipes (an early failure must not leave
+    open files behind for a later test's garbage collection to report)."""
+    if compare.poll() is None:
+        compare.kill()
+    compare.communicate()
+
+
 def _saved_keys(out: Path) -> list[str]:
     path = out / RESULTS_CSV
     return list(read_results(path)["key"]) if path.exists() else []
@@ -145,28 +153,37 @@ def test_worker_killed_mid_run_every_run_finishes_once(kill_spec: Path, tmp_path
     ):
         compare = _compare(kill_spec, out, "--scheduler", cluster.address)
         try:
-            def victim() -> str | None:
-                """A worker planning a run while an earlier run is already saved, preferably
-                one holding scenario archives (then lost with it, or kept by the other)."""
+            def victim() -> tuple[str, str] | None:
+                """A worker (address, name) planning a run while an earlier run is already
+                saved, preferably one holding scenario archives (then lost with it, or kept by
+                the other). Only workers the scheduler still lists: its views can lag."""
                 if not _saved_keys(out):
                     return None
+                names = {addr: str(info["name"])
+                         for addr, info in client.scheduler_info()["workers"].items()}
                 held = client.has_what()
                 busy = [addr for addr, keys in client.processing().items()
-                        if any(str(k).startswith(RUN_KEY_PREFIX) for k in keys)]
+                        if addr in names and any(str(k).startswith(RUN_KEY_PREFIX) for k in keys)]
                 busy.sort(key=lambda addr: -sum(not str(k).startswith(RUN_KEY_PREFIX)
                                                 for k in held.get(addr, ())))
-                return busy[0] if busy else None
+                return (busy[0], names[busy[0]]) if busy else None
 
             _wait_for(lambda: victim() is not None, "a saved run and a busy worker")
             saved_before = set(_saved_keys(out))
             time.sleep(0.5)  # the saved runs' releases reach the scheduler
-            target = victim()
-            assert target is not None
-            name = client.scheduler_info()["workers"][target]["name"]
+            chosen: list[tuple[str, str]] = []
+
+            def choose() -> bool:
+                found = victim()
+                chosen.extend([found] if found else [])
+                return found is not None
+
+            _wait_for(choose, "a busy worker after the saved runs' releases")
+            target, name = chosen[0]
             cluster.workers[name].send_signal(signal.SIGKILL)
             stdout, stderr = compare.communicate(timeout=PATIENCE_S)
         finally:
-            _stop(compare)
+            _finish(compare)
         removal = [event for _, event in client.get_events(target)
                    if isinstance(event, dict) and event.get("action") == "remove-worker"]
 
@@ -220,7 +237,7 @@ def test_lost_scheduler_stores_no_lost_run_and_resumes(kill_spec: Path, tmp_path
             cluster.scheduler.send_signal(signal.SIGKILL)
             _, stderr = compare.communicate(timeout=PATIENCE_S)
         finally:
-            _stop(compare)
+            _finish(compare)
     saved = _saved_keys(out)
     assert compare.returncode == 4
     assert len(saved) == 1
