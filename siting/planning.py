@@ -65,6 +65,10 @@ REPORT_REACH_FACTOR = 2.0
 #: Share of ``solver.time_limit_s`` for what it would take (`siting.what_it_takes`); the plan
 #: gets what is left of the same clock, so the whole optimization step honours the limit.
 WHAT_IT_TAKES_SHARE = 0.7
+#: Share of ``solver.time_limit_s`` the plan gets at least, even when what it would take ran
+#: over its share (a busy machine, a city-sized instance): then the step takes longer than the
+#: limit, by at most this share, rather than plan nothing.
+PLAN_SHARE_FLOOR = 0.2
 #: Share of ``solver.time_limit_s`` kept for the capacity stage (`siting.capacity`): its solves
 #: fix every facility open and are proven optimal in milliseconds on the demo.
 CAPACITY_SHARE = 0.05
@@ -205,7 +209,8 @@ def plan_with_context(scenario: Scenario, *, progress: Progress | None = None) -
             goals=level if wanted else None,
             method=solver.model_method,
             backend=solver.backend,
-            time_limit=_less(clock.remaining(), CAPACITY_SHARE * solver.time_limit_s),
+            time_limit=max(_less(clock.remaining(), CAPACITY_SHARE * solver.time_limit_s) or 0.0,
+                           PLAN_SHARE_FLOOR * solver.time_limit_s),
             mip_rel_gap=solver.mip_rel_gap,
         )
     # Sites by their ids in the optimizer's reason, not row indices.

@@ -306,8 +306,9 @@ class SolverSpec(Record):
     With tier goals, the goal level is solved as a whole MILP whatever the method. The result's
     ``solver.method`` names the method; ``solver.found_by`` the algorithm whose plan was kept
     (``greedy`` when no solve improved on the greedy start). ``time_limit_s`` is shared by the
-    whole optimization step (what it would take, then the plan); ``mip_rel_gap`` is the relative
-    gap at which a solve stops.
+    whole optimization step (what it would take, then the plan; the plan gets at least a fifth
+    of it, `siting.planning.PLAN_SHARE_FLOOR`); ``mip_rel_gap`` is the relative gap at which a
+    solve stops.
     """
 
     method: Literal["auto", "benders", "milp", "heuristic"] = "auto"

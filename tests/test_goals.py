@@ -26,6 +26,7 @@ from siting.models.multitype import (
     prepare_instance,
 )
 from siting.models.multitype.lifts import GoalLevel, affordable_bound
+from siting.models.multitype.prepare import row_min
 
 N_PHASES = 2
 N_GROUPS = 3  # communities
@@ -340,3 +341,13 @@ def test_the_affordable_goal_bound_is_never_below_the_best_goal_level(
         everything = affordable_bound(instance.goals, instance.inp,
                                       replace(costs, bound=np.zeros_like(costs.bound)))
         assert bound < everything
+
+
+def test_row_min_gives_rows_without_sites_the_empty_value() -> None:
+    # A restricted instance drops the sites of later phases: rows 0 and 2 keep none. Their
+    # first cover is "never", not the next row's (np.minimum.reduceat alone would say 1 and
+    # fail on the last row).
+    cover = sp.csr_array(np.array([[0, 0, 0], [1, 0, 1], [0, 0, 0], [0, 1, 0]]))
+    value = np.array([3, 1, 2])
+    assert row_min(cover, value, 9).tolist() == [9, 2, 9, 1]
+    assert row_min(sp.csr_array((0, 3)), value, 9).tolist() == []

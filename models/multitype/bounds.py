@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from .._milp import MilpStatus, solve_milp
 from .credit import site_credit
 from .milp import Model
-from .prepare import Inputs, PreparedType
+from .prepare import Inputs, PreparedType, row_min
 
 
 def knapsack_bound(inp: Inputs, types: Sequence[PreparedType]) -> float:
@@ -47,7 +47,7 @@ def knapsack_bound(inp: Inputs, types: Sequence[PreparedType]) -> float:
     phases = np.arange(inp.shape[2])[:, None]
     for tp in types:
         if tp.weight.size:
-            earliest = np.minimum.reduceat(inp.first_phase[tp.cover.indices], tp.cover.indptr[:-1])
+            earliest = row_min(tp.cover, inp.first_phase, inp.shape[2])
             reach = tp.by_group(tp.weight * (earliest[None, :] <= phases))
             everything += float(inp.phase_weights @ tp.gain(reach, inp.returns))
     return min(knapsack, everything)

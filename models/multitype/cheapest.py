@@ -316,6 +316,10 @@ def goal_costs(
             continue
         todo.append(g)
     for done, g in enumerate(todo):
+        if clock.expired:  # the goals left stay nan: not solved within the time limit
+            bound[g] = 0.0
+            status[g] = Status.FEASIBLE
+            continue
         share = clock.remaining(1.0 / (len(todo) - done))
         r = collapse(restrict(inp, instance.prepared, pg, [g], phase + 1, counts=False), [phase])
         problem, model, budget, columns = _goal_problem(r)
@@ -408,9 +412,10 @@ def cheapest_plan(
     z = columns.z
     full = _scaled_budget_rows(problem, model, r)
 
-    # The greedy warm start, run to the end so that re-planning at the least budget finds the
-    # same plan (it may overrun a short limit), or when it fails a quarter of the time for
-    # relax-and-fix; a quarter of what then remains stays for pruning and evaluating the plan.
+    # The greedy warm start within half the time (it does not depend on the clock when it
+    # finishes, so re-planning at the least budget finds the same plan), or when it fails or
+    # runs out, a quarter of what is left for relax-and-fix; a quarter of what then remains
+    # stays for pruning and evaluating the plan.
     kept = None
     if start is not None:
         given = np.asarray(start, dtype=np.int64)[np.ix_(r.sites, r.types)]
@@ -423,7 +428,8 @@ def cheapest_plan(
         r.inp, r.prepared, r.goals, kept if kept is not None else
         np.full((len(r.sites), len(r.types)), -1, dtype=np.int64),
         fallback=lambda g, phase, build: _exact_hold(r, g, phase, build, backend,
-                                                     _small_limit(clock.remaining(0.25))))
+                                                     _small_limit(clock.remaining(0.25))),
+        clock=clock.part(0.5))
     warm: FloatArray | None = None
     if greedy is not None:
         greedy = _prune_for(r, greedy, meets)

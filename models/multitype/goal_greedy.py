@@ -20,21 +20,38 @@ import heapq
 from collections.abc import Callable, Sequence
 
 import numpy as np
+import scipy.sparse as sp
 
-from ..arrays import IntArray
-from .goals import PreparedGoals, goal_holds
-from .plans import evaluate, first_cover
-from .prepare import TOL, Inputs, PreparedType
+from ..arrays import BoolArray, IntArray
+from ..clock import Clock
+from .goals import Condition, PreparedGoals, goal_holds
+from .plans import evaluate
+from .prepare import TOL, Inputs, PreparedType, row_min
 
 
-def _cover(inp: Inputs, tp: PreparedType, t: int, coef: np.ndarray, need: float, phase: int,
+def _rows_covered(tp: PreparedType, rows: IntArray, built: IntArray, phase: int,
+                  n_phases: int) -> tuple[sp.csr_array, BoolArray]:
+    """The cover of merged ``rows`` (rows × sites) and which of them the facilities ``built``
+    (build phase per site, -1 unbuilt) cover by ``phase``."""
+    sub = sp.csr_array(tp.cover[rows])
+    return sub, row_min(sub, np.where(built >= 0, built, n_phases), n_phases) <= phase
+
+
+def _met(tp: PreparedType, c: Condition, built: IntArray, phase: int, n_phases: int) -> float:
+    """Amount of condition ``c`` the facilities ``built`` (build phase per site, -1 unbuilt)
+    cover by ``phase``."""
+    return float(c.amount @ _rows_covered(tp, c.rows, built, phase, n_phases)[1])
+
+
+def _cover(inp: Inputs, tp: PreparedType, c: Condition, phase: int,
            build: IntArray) -> IntArray | None:
-    """``build`` plus type ``t`` at the sites the greedy picks until ``coef`` · covered ≥ need
-    by ``phase``; None when the allowed sites cannot get there."""
-    n_phases = inp.shape[2]
+    """``build`` plus ``c``'s type at the sites the greedy picks until ``c`` is met by
+    ``phase``; None when the allowed sites cannot get there. Only the condition's own rows are
+    looked at: a community's, not the city's."""
     build = build.copy()
-    covered = first_cover(tp, build[:, t], n_phases) <= phase
-    missing = need - float(coef @ covered)
+    t, rows, amount, need = c.type_index, c.rows, c.amount, c.need
+    sub, covered = _rows_covered(tp, rows, build[:, t], phase, inp.shape[2])
+    missing = need - float(amount @ covered)
     built = build >= 0
     area_left = (None if inp.site_area is None or inp.type_area is None
                  else inp.site_area - (inp.type_area * built).sum(axis=1))
@@ -44,9 +61,9 @@ def _cover(inp: Inputs, tp: PreparedType, t: int, coef: np.ndarray, need: float,
         usable &= inp.type_area[:, t] <= area_left + TOL
     if slots is not None:
         usable &= slots > 0
-    cover = tp.cover.tocsc()
+    by_site = sp.csc_array(sub)
     while missing > TOL * max(need, 1.0):
-        gain = np.asarray(cover.T @ (coef * ~covered), dtype=np.float64)
+        gain = np.asarray(sub.T @ (amount * ~covered), dtype=np.float64)
         opened = built.any(axis=1)
         cost = inp.type_cost[:, t] + np.where(opened, 0.0, inp.base_cost)
         score = np.where(usable & (gain > 0),
@@ -57,9 +74,8 @@ def _cover(inp: Inputs, tp: PreparedType, t: int, coef: np.ndarray, need: float,
         build[j, t] = phase
         built[j, t] = True
         usable[j] = False
-        rows = cover[:, [j]].indices
-        covered[rows] = True
-        missing = need - float(coef @ covered)
+        covered[by_site.indices[by_site.indptr[j]:by_site.indptr[j + 1]]] = True
+        missing = need - float(amount @ covered)
     return build
 
 
@@ -77,10 +93,9 @@ def make_hold(inp: Inputs, prepared: Sequence[PreparedType], pg: PreparedGoals, 
         for clause in pg.clauses[h]:
             if not clause.missing:
                 continue
-            covered = [first_cover(tp, build[:, t], n_phases) <= phase
-                       for t, tp in enumerate(prepared)]
             short = [int(i) for i in clause.conditions
-                     if pg.conditions[i].coef @ covered[pg.conditions[i].type_index]
+                     if _met(prepared[pg.conditions[i].type_index], pg.conditions[i],
+                             build[:, pg.conditions[i].type_index], phase, n_phases)
                      < pg.conditions[i].need * (1 - TOL)]
             needed = clause.missing - (clause.conditions.size - len(short))
             if needed <= 0:
@@ -93,16 +108,14 @@ def make_hold(inp: Inputs, prepared: Sequence[PreparedType], pg: PreparedGoals, 
             options = []
             for i in short:
                 c = pg.conditions[i]
-                found = _cover(inp, prepared[c.type_index], c.type_index, c.coef, c.need, phase,
-                               build)
+                found = _cover(inp, prepared[c.type_index], c, phase, build)
                 if found is not None:
                     options.append((_spend(inp, found) - _spend(inp, build), i))
             if len(options) < needed:
                 return None
             for _, i in sorted(options)[:needed]:
                 c = pg.conditions[i]
-                found = _cover(inp, prepared[c.type_index], c.type_index, c.coef, c.need, phase,
-                               build)
+                found = _cover(inp, prepared[c.type_index], c, phase, build)
                 if found is None:
                     return None
                 build = found
@@ -114,10 +127,11 @@ Hold = Callable[[int, int, IntArray], "IntArray | None"]
 
 
 def greedy_counts(inp: Inputs, prepared: Sequence[PreparedType], pg: PreparedGoals,
-                  build: IntArray, *, fallback: Hold | None = None) -> IntArray | None:
+                  build: IntArray, *, fallback: Hold | None = None,
+                  clock: Clock | None = None) -> IntArray | None:
     """``build`` plus greedy covers until every count of ``pg`` is met; None when they cannot
-    be met this way. ``fallback`` makes a goal hold when the greedy cover cannot (floor area
-    packed badly, say), e.g. by solving the goal's own MILP.
+    be met this way, or not before ``clock`` runs out. ``fallback`` makes a goal hold when the
+    greedy cover cannot (floor area packed badly, say), e.g. by solving the goal's own MILP.
 
     Lazy: a goal's added cost is recomputed only when it comes to the top of the queue, and
     taken when it is still no dearer than the next one (sharing sites with goals taken since
@@ -126,6 +140,8 @@ def greedy_counts(inp: Inputs, prepared: Sequence[PreparedType], pg: PreparedGoa
     n_phases = inp.shape[2]
 
     def hold(g: int, phase: int, build: IntArray) -> IntArray | None:
+        if clock is not None and clock.expired:
+            return None  # every goal left fails, so the counts are not met
         found = make_hold(inp, prepared, pg, g, phase, build)
         if found is None and fallback is not None:
             found = fallback(g, phase, build)

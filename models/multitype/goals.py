@@ -43,7 +43,7 @@ from .._validate import check_index
 from ..arrays import BoolArray, FloatArray, IntArray
 from .inputs import TypeCoverage
 from .milp import Model
-from .prepare import TOL, Inputs, PreparedType
+from .prepare import TOL, Inputs, PreparedType, row_min
 from .solution import EXISTING_COVERED
 
 
@@ -115,7 +115,9 @@ class Condition:
     """A share condition over its type's merged rows."""
 
     type_index: int
-    coef: FloatArray  # amount per merged row, capped at ``need``
+    rows: IntArray  # merged rows of the type with an amount, ascending
+    amount: FloatArray  # amount of each of ``rows``, capped at ``need``
+    n_rows: int  # merged rows of the type
     need: float  # amount still missing once existing outlets count (≤ 0: holds already)
     reach: FloatArray  # (F,) amount coverable by sites allowed and available by each phase
     total: float  # amount of every listed row
@@ -124,6 +126,10 @@ class Condition:
     @property
     def holds(self) -> bool:
         return self.need <= TOL * max(self.total, 1.0)
+
+    def met(self, covered: BoolArray) -> float:
+        """Amount of the rows ``covered`` (a flag per merged row of the type)."""
+        return float(self.amount @ covered[self.rows])
 
 
 @dataclass(frozen=True)
@@ -157,8 +163,7 @@ class PreparedGoals:
         by_type: dict[int, list[int]] = {}
         for i, c in enumerate(self.conditions):
             by_type.setdefault(c.type_index, []).append(i)
-        amounts = {t: (np.array(ids, dtype=np.int64),
-                       sp.csr_array(np.vstack([self.conditions[i].coef for i in ids])))
+        amounts = {t: (np.array(ids, dtype=np.int64), self._amounts(ids))
                    for t, ids in by_type.items()}
         clause_rows: list[int] = []
         clause_cols: list[int] = []
@@ -182,6 +187,14 @@ class PreparedGoals:
         depth = max((len(self.chain(g)) for g in range(self.n_goals)), default=1)
         return amounts, membership, np.array(missing, dtype=np.float64), owner, depth
 
+    def _amounts(self, ids: list[int]) -> sp.csr_array:
+        """Conditions ``ids`` (all of one type) × its merged rows: their amounts."""
+        found = [self.conditions[i] for i in ids]
+        return sp.csr_array(
+            (np.concatenate([c.amount for c in found]), np.concatenate([c.rows for c in found]),
+             np.cumsum([0, *(c.rows.size for c in found)])),
+            shape=(len(found), found[0].n_rows))
+
     def chain(self, g: int) -> list[int]:
         """Goal ``g`` and every goal it requires, lowest first."""
         out = [g]
@@ -192,7 +205,7 @@ class PreparedGoals:
 
 def _condition(origin: tuple[int, int, int], cond: ShareCondition,
                types: Sequence[TypeCoverage], prepared: Sequence[PreparedType],
-               inp: Inputs) -> Condition:
+               inp: Inputs, earliest: dict[int, IntArray]) -> Condition:
     k = "goals[{}].clauses[{}].conditions[{}]".format(*origin)
     t = check_index(cond.type_index, len(types), f"{k}.type_index", "a type index")
     n_rows = prepared[t].row_map.size
@@ -219,15 +232,20 @@ def _condition(origin: tuple[int, int, int], cond: ShareCondition,
     live = where >= 0
     total = float(amounts.sum())
     need = share * total - float(amounts[where == EXISTING_COVERED].sum())
-    coef = np.bincount(where[live], weights=amounts[live],
-                       minlength=prepared[t].weight.size).astype(np.float64)
-    coef = np.minimum(coef, max(need, 0.0))
-    cover = prepared[t].cover
-    # First phase any allowed site covers each merged row (rows keep only allowed sites).
-    earliest = (np.minimum.reduceat(inp.first_phase[cover.indices], cover.indptr[:-1])
-                if cover.shape[0] else np.empty(0, dtype=np.int64))
-    reach = np.array([coef[earliest <= f].sum() for f in range(inp.shape[2])])
-    return Condition(t, coef, need, reach, total, origin)
+    # Amount per merged row (original rows merge), capped at what is needed.
+    merged, inverse = np.unique(where[live], return_inverse=True)
+    amount = np.minimum(np.bincount(inverse, weights=amounts[live], minlength=merged.size),
+                        max(need, 0.0)).astype(np.float64)
+    keep = amount > 0
+    merged, amount = merged[keep].astype(np.int64), amount[keep]
+    # Amount coverable by each phase: by the first phase an allowed site reaches each row.
+    if t not in earliest:
+        earliest[t] = row_min(prepared[t].cover, inp.first_phase, inp.shape[2])
+    n_phases = inp.shape[2]
+    reach = np.cumsum(np.bincount(earliest[t][merged], weights=amount, minlength=n_phases),
+                      dtype=np.float64)[:n_phases]
+    return Condition(t, merged, amount, int(prepared[t].weight.size), need, reach, total,
+                     origin)
 
 
 def prepare_goals(
@@ -245,6 +263,7 @@ def prepare_goals(
     """
     n_phases = inp.shape[2]
     conditions: list[Condition] = []
+    earliest: dict[int, IntArray] = {}  # per type, computed once
     clauses: list[tuple[PreparedClause, ...]] = []
     requires = np.full(len(goals), -1, dtype=np.int64)
     value = np.zeros(len(goals))
@@ -264,7 +283,7 @@ def prepare_goals(
                 msg = (f"goals[{g}].clauses[{k}] must list conditions and at_least in 1..{n}, "
                        f"got {clause.at_least!r}")
                 raise ModelInputError(msg)
-            found = [_condition((g, k, i), c, types, prepared, inp)
+            found = [_condition((g, k, i), c, types, prepared, inp, earliest)
                      for i, c in enumerate(clause.conditions)]
             held = sum(c.holds for c in found)
             ids = []
@@ -385,9 +404,8 @@ def add_goals(
 
     def condition_row(i: int, f: int, indicator: int) -> None:
         c = pg.conditions[i]
-        nz = np.flatnonzero(c.coef)
-        add_row(np.r_[covered_start[c.type_index] + nz * n_phases + f, indicator],
-                np.r_[c.coef[nz] / c.need, -1.0], 0.0, np.inf)
+        add_row(np.r_[covered_start[c.type_index] + c.rows * n_phases + f, indicator],
+                np.r_[c.amount / c.need, -1.0], 0.0, np.inf)
 
     n_q = 0
     for g in range(n_goals):
@@ -449,5 +467,5 @@ def goal_values(pg: PreparedGoals, covered: Sequence[IntArray], n_phases: int,
     x[columns.z.ravel()] = holds.ravel()
     for (i, f), col in columns.q.items():
         c = pg.conditions[i]
-        x[col] = float(c.coef @ (covered[c.type_index] <= f) >= c.need * (1 - TOL))
+        x[col] = float(c.met(covered[c.type_index] <= f) >= c.need * (1 - TOL))
     return x

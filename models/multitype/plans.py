@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..arrays import FloatArray, IntArray
-from .prepare import TOL, Inputs, PreparedType, Requirement, plan_spend
+from .prepare import TOL, Inputs, PreparedType, Requirement, plan_spend, row_min
 
 
 @dataclass(frozen=True)
@@ -35,10 +35,7 @@ def site_phases(build_phase: IntArray) -> IntArray:
 
 
 def first_cover(tp: PreparedType, build_phase: IntArray, n_phases: int) -> IntArray:
-    if tp.weight.size == 0:
-        return np.empty(0, dtype=np.int64)
-    phase = np.where(build_phase >= 0, build_phase, n_phases)[tp.cover.indices]
-    return np.minimum.reduceat(phase, tp.cover.indptr[:-1]).astype(np.int64)
+    return row_min(tp.cover, np.where(build_phase >= 0, build_phase, n_phases), n_phases)
 
 
 def type_value(tp: PreparedType, covered: IntArray, inp: Inputs) -> float:

@@ -67,6 +67,16 @@ class Inputs:
         return np.append(np.cumsum(self.phase_weights[::-1])[::-1], 0.0)
 
 
+def row_min(cover: sp.csr_array, value: IntArray, empty: int) -> IntArray:
+    """Per row of ``cover`` (rows × sites), the least ``value`` (one per site) among the sites
+    the row lists; ``empty`` for a row that lists none (a restricted instance drops sites)."""
+    out = np.full(cover.shape[0], empty, dtype=np.int64)
+    some = np.diff(cover.indptr) > 0
+    if some.any():
+        out[some] = np.minimum.reduceat(np.asarray(value)[cover.indices], cover.indptr[:-1][some])
+    return out
+
+
 @dataclass(frozen=True)
 class PreparedType:
     cover: sp.csr_array  # merged rows × sites, allowed sites only, every row non-empty

@@ -72,7 +72,7 @@ def restrict(
                      dtype=np.int64)
     rows = {int(t): np.zeros(prepared[t].weight.size, dtype=bool) for t in types}
     for i in used:
-        rows[pg.conditions[i].type_index] |= pg.conditions[i].coef > 0
+        rows[pg.conditions[i].type_index][pg.conditions[i].rows] = True
     available = inp.first_phase < n_phases
     site_mask = np.asarray(early.any(axis=1), dtype=bool)
     for t in types:
@@ -94,8 +94,9 @@ def restrict(
     position = {int(t): k for k, t in enumerate(types)}
     new_condition = {i: k for k, i in enumerate(used)}
     conditions = tuple(
-        Condition(position[c.type_index], c.coef[row_new[c.type_index] >= 0], c.need,
-                  c.reach[:n_phases], c.total, c.origin)
+        Condition(position[c.type_index], row_new[c.type_index][c.rows], c.amount,
+                  int((row_new[c.type_index] >= 0).sum()), c.need, c.reach[:n_phases], c.total,
+                  c.origin)
         for c in (pg.conditions[i] for i in used))
     clauses = tuple(
         tuple(PreparedClause(np.array([new_condition[int(i)] for i in c.conditions],
