@@ -46,6 +46,8 @@ from .solution import NOT_COVERED, Infeasibility, MultiTypeSolution, describe_al
 Method = Literal["benders", "milp", "heuristic"]
 #: Share of the time limit the greedy warm start may take; the bound and search get the rest.
 GREEDY_SHARE = 0.3
+#: Share of the time left after the goal level for filling its plan with the coverage greedy.
+FILL_SHARE = 0.5
 
 
 def plan_sites(
@@ -247,12 +249,11 @@ def plan_sites(
         return finish(empty, 0.0, Status.OPTIMAL, solver, algorithm, broke)
 
     if pg is not None and lift is not None:
-        # The coverage greedy on what the goal level leaves, unless time is short.
-        left = clock.remaining()
-        short = left is not None and clock.limit is not None and left < 0.3 * clock.limit
-        greedy = prune(evaluate(lift.build_phase if short else fill(
-            types, inp, prepared, lift.build_phase, clock), inp, prepared, reqs),
-            inp, prepared, reqs)
+        # The coverage greedy on what the goal level leaves (money unspent helps nobody),
+        # within half the time left: it stops with what it has, the MILP gets the rest.
+        greedy = prune(evaluate(fill(types, inp, prepared, lift.build_phase,
+                                     clock.part(FILL_SHARE)), inp, prepared, reqs),
+                       inp, prepared, reqs)
     else:
         greedy = best_greedy(inp, prepared, reqs, Clock(
             None if clock.limit is None else clock.limit * GREEDY_SHARE))
