@@ -867,3 +867,20 @@ def test_master_too_large_for_a_milp_reports_its_lp_bound_and_why(
     assert sol.status is Status.FEASIBLE  # this instance's LP bound is 8.6 % above
     assert "too large to solve as a MILP" in sol.reason
     assert "mip_rel_gap" not in sol.reason
+
+
+@pytest.mark.parametrize("seed", [7, 8, 9])
+def test_master_too_large_grows_its_restricted_milp_to_the_optimum(
+        monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    # Above MAX_MILP_COLUMNS the restricted MILP grows by the LP's reduced costs while every
+    # facility fits under the cap: with no time limit it ends at the whole master's optimum.
+    from siting.models.multitype import benders
+
+    types, kwargs = larger_grouped(seed)
+    exact = plan_sites(types, returns=RETURNS, method="milp", **kwargs)
+    assert exact.status is Status.OPTIMAL
+    facilities = int(np.asarray(kwargs["allowed"]).sum()) * len(kwargs["phase_budgets"])
+    monkeypatch.setattr(benders, "MAX_MILP_COLUMNS", facilities)  # the whole master has more
+    sol = plan_sites(types, returns=RETURNS, **kwargs)
+    assert "too large to solve as a MILP" in sol.reason or sol.status is Status.OPTIMAL
+    assert sol.objective == pytest.approx(exact.objective, rel=1e-6)

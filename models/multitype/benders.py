@@ -26,9 +26,11 @@ from the last basis (Kelley's cutting planes): it reaches the LP relaxation's bo
 model the size of the facility block. Then integer rounds solve the master as a MILP from the
 best plan known, add cuts at its incumbent and solve again, until the time is up or the
 incumbent's true value meets the master's bound. Before them, a MILP restricted to the
-facilities the LP solution uses finds a good plan fast; masters larger than
-:data:`MAX_MILP_COLUMNS` stop there, because HiGHS's MIP presolve does not keep to its time
-limit on them.
+facilities the LP solution uses finds a good plan fast. Masters larger than
+:data:`MAX_MILP_COLUMNS` are never solved whole, because HiGHS's MIP presolve does not keep to
+its time limit on them: Benders rounds run on the restricted master instead, and once its plan
+is proven best among its facilities, the facilities the LP likes next (least reduced cost)
+join it, while time is left and the restricted master stays under the cap.
 
 References
 ----------
@@ -64,6 +66,9 @@ _CUT_TOL = 1e-7
 #: (51,000 columns) HiGHS kept to its time limit; at 16× (204,000) its MIP presolve overran a
 #: 22 s limit by 56 s, so larger masters stop after the restricted MILP.
 MAX_MILP_COLUMNS = 120_000
+#: Most Benders rounds on the master restricted to the LP's facilities when the whole master
+#: is too large to solve as a MILP.
+RESTRICTED_ROUNDS = 20
 
 
 @dataclass
@@ -277,6 +282,12 @@ class Master:
         return MilpProblem(p.c[cols], sp.csr_array(sub[used]), lower[used], upper[used],
                            p.col_lower[cols], p.col_upper[cols], self.integer[cols]), cols
 
+    def reduced_costs(self) -> FloatArray:
+        """Per facility, the least reduced cost of its build columns in the LP solved last (the
+        master minimises: the smaller, the more the LP would like the facility)."""
+        dual = np.asarray(self.highs.getSolution().col_dual, dtype=np.float64)
+        return np.asarray(dual[self.facilities.build].min(axis=1), dtype=np.float64)
+
     def plan_x(self, build_phase: IntArray, site_phase: IntArray) -> FloatArray:
         """A plan as a master solution, each θ at its true credit (a MILP warm start)."""
         x = np.zeros(self.problem.num_col)
@@ -385,18 +396,36 @@ def solve_benders(
         keep |= inp.lock[master.facilities.site, master.facilities.type] >= 0
         if start is not None:
             keep |= start[0][master.facilities.site, master.facilities.type] >= 0
-        small = master.restricted(keep)
-        if small is not None:
+        # Facilities by the LP's liking (reduced cost; ties: lower index), to grow the set.
+        liking = np.lexsort((np.arange(keep.size), master.reduced_costs()))
+        # Without the whole master to follow, its Benders rounds run on the restricted one:
+        # cut the incumbent where the master overrated it and solve again; once none is
+        # violated (the plan is the best among those facilities), the next facilities the LP
+        # likes most join (as many as there are), while time is left.
+        rounds = 1 if whole else RESTRICTED_ROUNDS
+        while rounds and not clock.expired:
+            rounds -= 1
+            small = master.restricted(keep)
+            if small is None:
+                break
             problem, cols = small
             remaining = clock.remaining()
             share = 1 / 3 if whole else 1.0  # the rest for the whole master, when it runs
             out = solve_milp(problem, time_limit=None if remaining is None else remaining * share,
                              mip_rel_gap=mip_rel_gap,
                              warm_start=None if start is None else master.plan_x(*start)[cols])
-            if out.x is not None:
-                x = np.zeros(master.problem.num_col)
-                x[cols] = out.x
-                master.add(incumbent(x))
+            if out.x is None:
+                break
+            x = np.zeros(master.problem.num_col)
+            x[cols] = out.x
+            cuts = incumbent(x)
+            master.add(cuts)
+            if cuts.count:
+                continue
+            more = liking[~keep[liking]][:int(keep.sum())]
+            if not more.size or (keep.sum() + more.size) * inp.shape[2] > MAX_MILP_COLUMNS:
+                break
+            keep[more] = True
     # Integer rounds: solve the master as a MILP from the best plan known, cut its incumbent
     # off where the master overrated it, and solve again. Only on masters small enough for
     # HiGHS to keep to its time limit (module docstring).
