@@ -229,24 +229,27 @@ def _expected_travel(
     ),
     st.integers(0, 2**32 - 1),
     st.sampled_from(["junctions", "vertices"]),
+    st.sampled_from([400.0, 90.0]),
 )
 def test_travel_matrix_matches_networkx_with_split_edges(
-    paths: list[list[tuple[int, int]]], seed: int, nodes: Literal["junctions", "vertices"]
+    paths: list[list[tuple[int, int]]], seed: int, nodes: Literal["junctions", "vertices"],
+    cutoff: float,
 ) -> None:
     """Random polylines on a 50 m grid (crossings without a shared vertex stay apart);
-    random residents and sites: the same distances as the brute-force construction."""
+    random residents and sites: the same distances as the brute-force construction. A 90 m
+    cutoff spreads the sites over several grid cells of the local Dijkstras."""
     lines = [LineString([(x * 50.0, y * 50.0) for x, y in p]) for p in paths]
     lines = [line for line in lines if line.length > 0]
     if not lines:
         return
     rng = np.random.default_rng(seed)
-    sites = rng.uniform(-40, 340, size=(4, 2))
+    sites = rng.uniform(-40, 340, size=(6, 2))
     demand = rng.uniform(-40, 340, size=(12, 2))
     net = build_network(gpd.GeoDataFrame(geometry=lines, crs=METRIC), nodes=nodes)
-    tm = travel_matrix(net, sites, demand, cutoff_m=400, tolerance_m=1e9)
+    tm = travel_matrix(net, sites, demand, cutoff_m=cutoff, tolerance_m=1e9)
     got = tm.metres.toarray()
     got[~_stored(tm.metres)] = np.inf
-    np.testing.assert_allclose(got, _expected_travel(lines, sites, demand, 400), atol=1e-6)
+    np.testing.assert_allclose(got, _expected_travel(lines, sites, demand, cutoff), atol=1e-6)
 
 
 def _stored(matrix: sp.csr_array) -> np.ndarray:
