@@ -412,7 +412,7 @@ def _shortest(
         raise NetworkError(msg)
     unique_sources, first, source_row = np.unique(sources, return_index=True,
                                                   return_inverse=True)
-    rows, cols, metres = [], [], []
+    pieces, counts, cols, metres = [], [], [], []
     for cell in _cells(np.asarray(position, dtype=np.float64)[first], cutoff_m):
         near = csgraph.dijkstra(adjacency, directed=True, indices=unique_sources[cell],
                                 limit=cutoff_m, min_only=True)
@@ -423,19 +423,22 @@ def _shortest(
             dense = csgraph.dijkstra(local, directed=True, limit=cutoff_m,
                                      indices=np.searchsorted(nodes, chunk))
             columns, reach = targets(chunk, dense, nodes)
+            # np.nonzero walks row-major and columns are sorted: CSR order within the piece.
             r, c = np.nonzero(reach <= cutoff_m)
-            rows.append(piece[r])
-            cols.append(columns[c])
+            pieces.append(piece)
+            counts.append(np.bincount(r, minlength=piece.size))
+            cols.append(columns[c].astype(np.int32))
             metres.append(reach[r, c])
-    by_unique = sp.csr_array(
-        (np.concatenate([np.empty(0), *metres]),
-         (np.concatenate([np.empty(0, dtype=np.int64), *rows]),
-          np.concatenate([np.empty(0, dtype=np.int64), *cols]))),
-        shape=(unique_sources.size, n_targets),
+    # Rows in the order the cells were walked; each source's row picked out once at the end.
+    walked = np.concatenate([np.empty(0, dtype=np.int64), *pieces])
+    stacked = sp.csr_array(
+        (np.concatenate([np.empty(0), *metres]), np.concatenate([np.empty(0, np.int32), *cols]),
+         np.concatenate([[0], np.cumsum(np.concatenate([np.empty(0, np.int64), *counts]))])),
+        shape=(walked.size, n_targets),
     )
-    if np.array_equal(unique_sources, sources):
-        return by_unique
-    return sp.csr_array(by_unique[source_row.reshape(-1)])
+    row_of = np.empty(walked.size, dtype=np.int64)
+    row_of[walked] = np.arange(walked.size)
+    return sp.csr_array(stacked[row_of[source_row.reshape(-1)]])
 
 
 def _cells(xy: FloatArray, side_m: float) -> Iterator[IntArray]:
