@@ -189,6 +189,25 @@ def test_goal_level_then_coverage_match_brute_force(seed: int) -> None:
 
 
 @pytest.mark.parametrize("seed", SEEDS)
+def test_the_coverage_bound_under_goals_holds_and_is_no_worse_than_without_them(
+    seed: int,
+) -> None:
+    """With a goal level the coverage bound is never below the best coverage of the plans
+    that hold the best goal level (brute force), nor above the decomposition's bound of the
+    same instance without goals (its relaxation bounds both)."""
+    inst = random_instance(seed)
+    every = enumerate_plans(inst)
+    ok = every.within(inst.phase_budgets)
+    goal_value = level(every.holds, len(inst.goals()))
+    top = ok & (goal_value >= goal_value[ok].max() - 1e-9)
+    with_goals = plan_sites(inst.types(), **inst.kwargs(), goals=GoalLevel(tuple(inst.goals())),
+                            method="heuristic")
+    without = plan_sites(inst.types(), **inst.kwargs(), method="heuristic")
+    assert with_goals.bound >= every.coverage[top].max() - 1e-6
+    assert with_goals.bound <= without.bound + 1e-6
+
+
+@pytest.mark.parametrize("seed", SEEDS)
 def test_cheapest_plan_matches_brute_force_and_replans(seed: int) -> None:
     inst = random_instance(seed)
     every = enumerate_plans(inst)

@@ -884,3 +884,25 @@ def test_master_too_large_grows_its_restricted_milp_to_the_optimum(
     sol = plan_sites(types, returns=RETURNS, **kwargs)
     assert "too large to solve as a MILP" in sol.reason or sol.status is Status.OPTIMAL
     assert sol.objective == pytest.approx(exact.objective, rel=1e-6)
+
+
+def test_decomposition_bound_uses_what_a_facility_earns_alone() -> None:
+    # One site reaches the whole group (4 × 25 people); it costs 10, phase 1 releases 5 and
+    # phase 2 five more, so the only plan builds it in phase 2 and earns 0.7 × 100 (the
+    # balanced returns' credit of full coverage) at phase weight 1. Half a facility in phase 1
+    # would earn 2 × 50 in the LP relaxation; a facility never earns more than it earns alone
+    # (70 per phase weight), so the decomposition's bound is 2 × 35 + 70 = 140, not 170.
+    cover = sp.csr_array(np.ones((4, 1), dtype=bool))
+    types = [TypeCoverage(cover, [25.0] * 4, np.zeros(4, dtype=bool),
+                          np.zeros(4, dtype=np.int64))]
+    kwargs: dict[str, Any] = {
+        "base_cost": [0.0], "type_cost": [[10.0]], "allowed": [[True]],
+        "phase_budgets": [5.0, 5.0], "site_first_phase": [0], "phase_weights": [2.0, 1.0],
+        "returns": balanced_returns()}
+    exact = plan_sites(types, time_limit=10.0, **kwargs)
+    bounded = plan_sites(types, method="heuristic", time_limit=10.0, **kwargs)
+    assert exact.status is Status.OPTIMAL
+    assert exact.objective == pytest.approx(70.0)
+    assert exact.build_phase.tolist() == [[1]]
+    assert bounded.objective == pytest.approx(70.0)
+    assert bounded.bound == pytest.approx(140.0)

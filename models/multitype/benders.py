@@ -16,13 +16,25 @@ credit's slope right of the covered weight, :math:`\bar s_r` the row's coverage)
 overestimates :math:`F` everywhere (concave of concave, non-decreasing), so the master is a
 relaxation: its LP value and its MILP dual bound are proven upper bounds at every iteration.
 A requirement's covered weight is concave in :math:`Y` too and gets the same cuts, as ``≥``
-rows (an outer approximation of the plans meeting it). This is the Benders approach of Cordeau,
-Furini and Ljubić (2019) for budgeted maximal covering, with its combinatorial cut separation
-(a pass over the coverage matrix, no LP per demand row), here with phases, fixed charges and
-the diminishing-returns credit.
+rows (an outer approximation of the plans meeting it).
+
+This is the Benders approach of Cordeau, Furini and Ljubić (2019) for budgeted maximal covering,
+with its combinatorial cut separation (a pass over the coverage matrix, no LP per demand row),
+here with phases, fixed charges and the diminishing-returns credit.
+
+Each cut is then tightened for binary :math:`Y` (coefficient tightening): the coefficient of
+:math:`Y_{jtf}` is lowered to the least of itself, the room :math:`\bar\theta_{tgf} - rhs` left
+under the column's cap, and :math:`F_{tgf}(e_j)`, the credit facility :math:`j` earns in the
+group alone. The last is valid because :math:`F` is subadditive (a concave credit with value 0
+at 0 of a subadditive coverage): a plan with :math:`Y_j = 1` earns at most :math:`F(Y - e_j) +
+F(e_j)`, and the cut holds at :math:`Y - e_j`; lowering one coefficient after another keeps
+every cut valid. The LP master is then no longer the LP relaxation of the plan's MILP but a
+tighter relaxation of its integer plans: on the Kaifeng demo without targets its bound fell
+from 5.8 % to 1.2 % above the best plan, at 16× from 6.4 % to 3.5 %. A requirement's cut
+:math:`\sum_j a_j Y_j \ge b` gets :math:`a_j \le b` likewise.
 
 The LP master is solved first, cut rounds adding rows to one HiGHS instance and re-solving
-from the last basis (Kelley's cutting planes): it reaches the LP relaxation's bound with a
+from the last basis (Kelley's cutting planes): it reaches the (tightened) relaxation's bound with a
 model the size of the facility block. Then integer rounds solve the master as a MILP from the
 best plan known, add cuts at its incumbent and solve again, until the time is up or the
 incumbent's true value meets the master's bound. Before them, a MILP restricted to the
@@ -48,6 +60,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import scipy.sparse as sp
 
 from .._milp import MilpProblem, _warm_start_misreported, highs_lp, new_highs, solve_milp
@@ -125,6 +138,17 @@ class BendersOutcome:
     unsolved: str = ""
 
 
+def _entries(matrix: sp.csr_array, rows: npt.ArrayLike, cols: npt.ArrayLike) -> FloatArray:
+    """``matrix[rows[k], cols[k]]`` for every k (0 where the entry is not stored)."""
+    n_cols = matrix.shape[1]
+    keys = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr)) \
+        * n_cols + matrix.indices
+    wanted = np.asarray(rows, dtype=np.int64) * n_cols + np.asarray(cols, dtype=np.int64)
+    at = np.minimum(np.searchsorted(keys, wanted), max(keys.size - 1, 0))
+    found = keys[at] == wanted if keys.size else np.zeros(wanted.size, dtype=bool)
+    return np.where(found, matrix.data[at] if keys.size else 0.0, 0.0)
+
+
 class Master:
     """The master problem in a HiGHS instance that keeps its rows between solves."""
 
@@ -143,6 +167,19 @@ class Master:
                                       upper=self.scale * np.outer(cap, pw).ravel())
             self.theta.append(np.arange(block.start, block.stop).reshape(tp.n_groups, pw.size))
         self.problem: MilpProblem = model.build()
+        # Per type, the credit each site earns in each group on its own: (groups, sites).
+        self.alone: list[sp.csr_array] = []
+        for tp in types:
+            by_group = sp.csr_array(
+                (np.asarray(tp.weight, dtype=np.float64),
+                 (np.asarray(tp.group, dtype=np.int64), np.arange(tp.weight.size))),
+                shape=(tp.n_groups, tp.weight.size))
+            reach = sp.csr_array(by_group @ tp.cover.astype(np.float64))
+            g = np.repeat(np.arange(tp.n_groups), np.diff(reach.indptr))
+            reach.data = group_gain(reach.data, tp.total_by_group[g], tp.existing_by_group[g],
+                                    inp.returns)
+            reach.sort_indices()
+            self.alone.append(reach)
         self.integer = self.problem.integer.copy()
         self.highs: Any = new_highs()
         self.highs.setOptionValue("random_seed", 0)
@@ -214,11 +251,16 @@ class Master:
         start = np.bincount(local[tp.group[rows]], weights=tp.weight[rows] * reach[rows],
                             minlength=groups.size)
         y_col = self.facilities.build[self.facilities.index[per_site.col, t], f]
+        rhs = self.scale * credit[groups] - slope * start
+        # Coefficient tightening (valid for binary Y, module docstring).
+        room = np.maximum(self.problem.col_upper[self.theta[t][groups, f]] - rhs, 0.0)
+        alone = self.scale * pw[f] * _entries(self.alone[t], groups[per_site.row], per_site.col)
+        coef = np.minimum(slope[per_site.row] * per_site.data,
+                          np.minimum(alone, room[per_site.row]))
         cuts.add(np.r_[np.arange(groups.size), per_site.row],
                  np.r_[self.theta[t][groups, f], y_col],
-                 np.r_[np.ones(groups.size), -slope[per_site.row] * per_site.data],
-                 np.full(groups.size, -np.inf),
-                 self.scale * credit[groups] - slope * start)
+                 np.r_[np.ones(groups.size), -coef],
+                 np.full(groups.size, -np.inf), rhs)
 
     def _requirement_cut(self, cuts: _Cuts, r: Requirement, reach: FloatArray,
                          short: BoolArray, every: bool) -> None:
@@ -232,7 +274,8 @@ class Master:
         y_col = self.facilities.build[self.facilities.index[per_site.col, r.type_index],
                                       r.by_phase]
         lower = self.scale * (r.need - float(r.coef[~short].sum()))
-        cuts.add(np.zeros(per_site.nnz, dtype=np.int64), y_col, self.scale * per_site.data,
+        cuts.add(np.zeros(per_site.nnz, dtype=np.int64), y_col,
+                 np.minimum(self.scale * per_site.data, max(lower, 0.0)),
                  np.array([lower]), np.array([np.inf]))
 
     def add(self, cuts: _Cuts) -> None:

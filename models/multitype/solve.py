@@ -48,6 +48,9 @@ Method = Literal["benders", "milp", "heuristic"]
 GREEDY_SHARE = 0.3
 #: Share of the time left after the goal level for filling its plan with the coverage greedy.
 FILL_SHARE = 0.5
+#: Share of the time left after the goal level and its fill for the decomposition's relaxation,
+#: the coverage level's bound; the whole MILP gets the rest.
+RELAXATION_SHARE = 0.4
 
 
 def plan_sites(
@@ -260,6 +263,13 @@ def plan_sites(
     cheap_bound = knapsack_bound(inp, prepared)
     candidates = [(greedy, "greedy")] if greedy.meets_requirements else []
     unsolved = ""
+    if lift is not None and method != "milp":
+        # The coverage any plan reaches bounds the coverage the goal level leaves: the
+        # decomposition's tightened relaxation (cut rounds only) is a far better bound than the
+        # whole MILP's LP, and is cheap next to it.
+        relaxed = solve_benders(inp, prepared, reqs, clock.part(RELAXATION_SHARE), None,
+                                -np.inf, integer=False)
+        cheap_bound = min(cheap_bound, relaxed.bound)
     if method == "milp" or lift is not None:
         model = build_model(inp, prepared, reqs)
         if pg is not None and lift is not None:
