@@ -105,8 +105,9 @@ Solving
 A lazy greedy (:mod:`.greedy`) gives the first plan. By default the model is then solved by its
 Benders decomposition (:mod:`.benders`): the facility variables in a master problem and the
 coverage, credit and requirements as supergradient cuts, so the master's size follows the
-facilities, not demand rows × phases; its LP rounds reach the LP relaxation's bound and its
-integer rounds search from the best plan. ``method="milp"`` solves the formulation above whole
+facilities, not demand rows × phases; its cuts are tightened for binary facilities, so its LP
+rounds reach a bound below the LP relaxation's, and its integer rounds search from the best
+plan. ``method="milp"`` solves the formulation above whole
 (one column per merged row and phase). Every reported bound is proven: the smallest of the
 master's LP value or MILP dual bound (or the whole MILP's), and a fractional-knapsack bound.
 

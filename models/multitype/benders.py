@@ -114,9 +114,9 @@ class BendersOutcome:
     bound
         Best proven upper bound on the plan's objective (LP master or MILP master).
     lp_bound
-        The LP master's last value (the LP relaxation's bound when ``lp_converged``).
+        The LP master's last value (the tightened relaxation's bound when ``lp_converged``).
     lp_converged
-        The cut rounds reached the LP relaxation.
+        The cut rounds reached the tightened relaxation (no cut violated).
     plans
         Build phases ``(n_sites, n_types)`` of the master's integer incumbents.
     proven
@@ -486,6 +486,6 @@ def solve_benders(
         master.add(cuts)
     unsolved = "" if whole or not integer or not converged or clock.expired else (
         f"the decomposition's master ({master.problem.num_col} columns, more than "
-        f"{MAX_MILP_COLUMNS}) is too large to solve as a MILP: the bound is its LP relaxation")
+        f"{MAX_MILP_COLUMNS}) is too large to solve as a MILP: the bound is its LP value")
     return BendersOutcome(float(bound), float(lp_bound), converged, tuple(plans), proven,
                           unsolved=unsolved)
