@@ -6,6 +6,7 @@ import base64
 import html
 import json
 import re
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -326,3 +327,45 @@ def test_what_it_would_take_reads_the_plans_target_records() -> None:
     order = [costs.index(name) for name in ("丙社区", "甲社区", "乙社区")]
     assert order == sorted(order), "cheapest first, impossible last"
     assert targets_table(SimpleNamespace(plan=SimpleNamespace())) == ""  # type: ignore[arg-type]
+
+
+def _fake_chromium(folder: Path, crashes: int) -> Path:
+    """A browser that exits at once (closing its DevTools pipe) on its first ``crashes``
+    starts, counting every start in ``starts.txt``, and then runs the real Chromium."""
+    from siting.report import pdf
+
+    real = pdf.find_chromium() or "false"
+    script = folder / "chromium"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo start >> "{folder}/starts.txt"\n'
+        f'[ "$(wc -l < "{folder}/starts.txt")" -le {crashes} ] && exit 1\n'
+        f'exec "{real}" "$@"\n', encoding="utf-8")
+    script.chmod(0o755)
+    return script
+
+
+def test_a_browser_that_keeps_crashing_is_started_twice_and_the_reason_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from siting.report import pdf
+
+    fake = _fake_chromium(tmp_path, crashes=5)
+    monkeypatch.setattr(pdf, "find_chromium", lambda: str(fake))
+    out = pdf.start_print("<html><body>规划</body></html>", timeout_s=30).result()
+    assert (tmp_path / "starts.txt").read_text().count("start") == 1 + pdf.LAUNCH_RETRIES
+    assert "closed its DevTools pipe" in str(out["zh"])
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="Chromium is not installed")
+def test_a_browser_that_crashes_once_is_started_again_and_prints(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from siting.report import pdf
+
+    fake = _fake_chromium(tmp_path, crashes=1)
+    monkeypatch.setattr(pdf, "find_chromium", lambda: str(fake))
+    out = pdf.start_print("<html><body>规划</body></html>", timeout_s=60).result()
+    assert (tmp_path / "starts.txt").read_text().count("start") == 2
+    assert isinstance(out["zh"], bytes)
+    assert out["zh"].startswith(b"%PDF")

@@ -32,6 +32,9 @@ from ..messages import Language, Text, text
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 #: Seconds before a print is abandoned (the demo prints in a few seconds).
 TIMEOUT_S = 120.0
+#: Times a browser that crashed before printing (closed its DevTools pipe) is started again:
+#: seen once in a full test run on a 2-core machine, gone on the next try.
+LAUNCH_RETRIES = 1
 _FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
     "--no-first-run", "--disable-extensions", "--disable-background-networking",
@@ -145,16 +148,30 @@ class PdfJob:
         self._printed: dict[Language, bytes] = {}
         self._failure: Text | None = None
         self._thread: threading.Thread | None = None
+        self._launches = 0
         chromium = find_chromium()
         if chromium is None:
             self._failure = text("notice.no_chromium")
             return
+        self._chromium = chromium
+        devtools = self._launch()
+        if devtools is None:
+            return
+        self._thread = threading.Thread(target=self._drive, args=(devtools, source.as_uri()),
+                                        daemon=True)
+        self._thread.start()
+
+    def _launch(self) -> _DevTools | None:
+        """Start the browser with its DevTools pipe, in a profile folder of its own (a crashed
+        browser may leave its profile locked); None (and `_failure` set) when it cannot."""
+        self._launches += 1
         # Commands go to the browser's descriptor 3, answers come from its descriptor 4.
         to_browser, commands = os.pipe()
         answers, from_browser = os.pipe()
+        profile = Path(self._profile.name) / f"profile-{self._launches}"
         try:
             self._process = subprocess.Popen(
-                [chromium, *_FLAGS, f"--user-data-dir={self._profile.name}", "about:blank"],
+                [self._chromium, *_FLAGS, f"--user-data-dir={profile}", "about:blank"],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                 env={**os.environ, "LANG": "zh_CN.UTF-8"},
                 # Descriptors 3 and 4 are made in the child after Popen would close them:
@@ -165,22 +182,35 @@ class PdfJob:
             self._failure = text("notice.chromium_failed", detail=f"{type(exc).__name__}: {exc}")
             os.close(commands)
             os.close(answers)
-            return
+            return None
         finally:
             os.close(to_browser)
             os.close(from_browser)
-        devtools = _DevTools(commands, answers)
-        self._thread = threading.Thread(target=self._drive, args=(devtools, source.as_uri()),
-                                        daemon=True)
-        self._thread.start()
+        return _DevTools(commands, answers)
 
-    def _drive(self, devtools: _DevTools, url: str) -> None:
-        try:
-            self._printed = _print_all(devtools, url, self._languages)
-        except (OSError, EOFError, RuntimeError, KeyError, ValueError) as exc:
-            self._failure = text("notice.chromium_failed", detail=str(exc)[:200])
-        finally:
-            devtools.close()
+    def _drive(self, devtools: _DevTools | None, url: str) -> None:
+        """Print; a browser that closed its pipe (it crashed) is started again, up to
+        `LAUNCH_RETRIES` times."""
+        for attempt in range(1 + LAUNCH_RETRIES):
+            if devtools is None:
+                return
+            try:
+                self._printed = _print_all(devtools, url, self._languages)
+                self._failure = None
+                return
+            except (OSError, EOFError, RuntimeError, KeyError, ValueError) as exc:
+                self._failure = text("notice.chromium_failed", detail=str(exc)[:200])
+                if not isinstance(exc, EOFError) or attempt == LAUNCH_RETRIES:
+                    return
+            finally:
+                devtools.close()
+            if self._process is not None:
+                self._process.kill()
+                try:  # its helper processes may hold its stderr a while
+                    self._process.communicate(timeout=self._timeout_s)
+                except subprocess.TimeoutExpired:
+                    return
+            devtools = self._launch()
 
     def result(self) -> dict[Language, bytes | Text]:
         """The PDF of each language, or why it could not be printed, in both languages."""
