@@ -305,8 +305,8 @@ class WalkNetwork:
 
         def to_targets(_: IntArray, dense: FloatArray, nodes: IntArray) -> tuple[
                 IntArray, FloatArray]:
-            where = np.minimum(np.searchsorted(nodes, targets), max(nodes.size - 1, 0))
-            columns = np.flatnonzero(nodes[where] == targets) if nodes.size else where[:0]
+            where = _column_of(nodes, targets)
+            columns = np.flatnonzero(where >= 0)
             return columns, dense[:, where[columns]]
 
         return _shortest(self.adjacency, sources, cutoff_m, to_targets, targets.size,
@@ -439,6 +439,14 @@ def _shortest(
     row_of = np.empty(walked.size, dtype=np.int64)
     row_of[walked] = np.arange(walked.size)
     return sp.csr_array(stacked[row_of[source_row.reshape(-1)]])
+
+
+def _column_of(nodes: IntArray, wanted: IntArray) -> IntArray:
+    """Position of each of ``wanted`` in the sorted ``nodes``, -1 where it is not there."""
+    if not nodes.size:
+        return np.full(np.shape(wanted), -1, dtype=np.int64)
+    at = np.minimum(np.searchsorted(nodes, wanted), nodes.size - 1)
+    return np.where(nodes[at] == wanted, at, -1).astype(np.int64)
 
 
 def _cells(xy: FloatArray, side_m: float) -> Iterator[IntArray]:
@@ -643,15 +651,10 @@ def travel_matrix(
             IntArray, FloatArray]:
         """Walk to each demand foot near the chunk: to an end of its edge then along it, or
         along it from a site foot on the same edge."""
-        def local(node: IntArray) -> IntArray:
-            """Column of each node in ``dense``, -1 when it is not among ``nodes``."""
-            at = np.minimum(np.searchsorted(nodes, node), nodes.size - 1)
-            return np.where(nodes[at] == node, at, -1)
-
         row = np.searchsorted(chunk, pair_node)
         mine = row < chunk.size
         mine[mine] = chunk[row[mine]] == pair_node[mine]
-        at_u, at_v = local(u), local(v)
+        at_u, at_v = _column_of(nodes, u), _column_of(nodes, v)
         columns = np.union1d(np.flatnonzero((at_u >= 0) | (at_v >= 0)), pair_demand[mine])
         inf = np.full((chunk.size, 1), np.inf)
         padded = np.hstack([dense, inf])  # column -1: a node out of reach

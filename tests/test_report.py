@@ -6,7 +6,6 @@ import base64
 import html
 import json
 import re
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +18,7 @@ from siting.report import data_notes, write_report
 from siting.report.charts import before_after_bars, cjk_family, tier_chart
 from siting.report.html_map import TileLayer, map_data, map_html
 from siting.report.isochrones import isochrones
+from siting.report.pdf import find_chromium
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -347,7 +347,7 @@ def _fake_chromium(folder: Path, crashes: int) -> Path:
 
 @pytest.mark.parametrize("crashes", [
     5,
-    pytest.param(1, marks=pytest.mark.skipif(not shutil.which("chromium"),
+    pytest.param(1, marks=pytest.mark.skipif(find_chromium() is None,
                                              reason="Chromium is not installed")),
 ])
 def test_a_browser_that_crashes_is_started_again_once(

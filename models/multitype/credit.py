@@ -81,24 +81,35 @@ def coverage_utility(
     return float(group_gain(c, w, e, returns).sum())
 
 
+def site_group_credit(
+    reach: sp.csr_array, fresh: FloatArray, group: IntArray, done: FloatArray,
+    total: FloatArray, existing: FloatArray, returns: DiminishingReturns | None,
+) -> sp.coo_array:
+    """Credit each site would add in each group by covering the rows it reaches, on top of
+    what is covered: a sites × groups sparse array over the (site, group) pairs the sites
+    reach, never a dense one.
+
+    ``reach`` is sites × rows (the rows each site reaches), ``fresh`` the weight each row would
+    add (0 for rows covered already), ``group`` each row's group and ``done`` the new weight
+    already covered per group.
+    """
+    by_group = sp.csr_array((fresh, (np.arange(fresh.size), group)),
+                            shape=(fresh.size, total.size))
+    delta = sp.coo_array(reach.astype(np.float64) @ by_group)
+    if returns is not None:
+        g = delta.col
+        delta.data = (group_gain(done[g] + delta.data, total[g], existing[g], returns)
+                      - group_gain(done[g], total[g], existing[g], returns))
+    return delta
+
+
 def site_credit(
     reach: sp.csr_array, fresh: FloatArray, group: IntArray, done: FloatArray,
     total: FloatArray, existing: FloatArray, returns: DiminishingReturns | None,
 ) -> FloatArray:
-    """Credit each site would add by covering the rows it reaches, on top of what is covered.
-
-    ``reach`` is sites × rows (the rows each site reaches), ``fresh`` the weight each row would
-    add (0 for rows covered already), ``group`` each row's group and ``done`` the new weight
-    already covered per group. Works on the (site, group) pairs the sites reach, never on a
-    dense sites × groups array.
-    """
-    sub = reach.astype(np.float64)
+    """Credit each site would add by covering the rows it reaches, on top of what is covered
+    (:func:`site_group_credit` summed over groups)."""
     if returns is None:
-        return np.asarray(sub @ fresh, dtype=np.float64)
-    by_group = sp.csr_array((fresh, (np.arange(fresh.size), group)),
-                            shape=(fresh.size, total.size))
-    delta = sp.coo_array(sub @ by_group)
-    g = delta.col
-    added = (group_gain(done[g] + delta.data, total[g], existing[g], returns)
-             - group_gain(done[g], total[g], existing[g], returns))
-    return np.bincount(delta.row, weights=added, minlength=reach.shape[0]).astype(np.float64)
+        return np.asarray(reach.astype(np.float64) @ fresh, dtype=np.float64)
+    added = site_group_credit(reach, fresh, group, done, total, existing, returns)
+    return np.bincount(added.row, weights=added.data, minlength=reach.shape[0]).astype(np.float64)

@@ -41,6 +41,8 @@ _FLAGS = (
     "--disable-component-update", "--disable-sync", "--disable-default-apps",
     "--mute-audio", "--remote-debugging-pipe",
 )
+#: Why a print stopped when the browser went away mid-conversation.
+_CLOSED = "Chromium closed its DevTools pipe"
 #: The PDF file of each language.
 PDF_NAMES: dict[Language, str] = {"zh": "report.pdf", "en": "report.en.pdf"}
 #: DevTools ``Page.printToPDF`` options: the page's own @page sizes (A4, landscape pages),
@@ -69,15 +71,17 @@ class _DevTools:
                                    "params": params or {}}
         if session is not None:
             message["sessionId"] = session
-        self._out.write(json.dumps(message).encode("utf-8") + b"\0")
+        try:
+            self._out.write(json.dumps(message).encode("utf-8") + b"\0")
+        except BrokenPipeError as exc:  # the browser is gone (it crashed, or was killed)
+            raise EOFError(_CLOSED) from exc
         return self._last_id
 
     def receive(self) -> dict[str, Any]:
         while b"\0" not in self._buffer:
             chunk = self._in.read(1 << 20)
             if not chunk:
-                msg = "Chromium closed its DevTools pipe"
-                raise EOFError(msg)
+                raise EOFError(_CLOSED)
             self._buffer += chunk
         message, self._buffer = self._buffer.split(b"\0", 1)
         answer: dict[str, Any] = json.loads(message)
