@@ -81,6 +81,9 @@ class MilpOutcome:
     seconds: float
     backend: Backend
     row_duals: npt.NDArray[np.float64] | None = None
+    #: Stopped by the time limit, so the solution depends on the machine's speed and load;
+    #: False when the solve ended on its own terms (optimal, infeasible, the node limit).
+    timed_out: bool = False
 
 
 def solve_milp(
@@ -93,6 +96,7 @@ def solve_milp(
     threads: int | None = None,
     lp_algorithm: LpAlgorithm = "choose",
     highs_options: Mapping[str, bool | int | float | str] | None = None,
+    node_limit: int | None = None,
 ) -> MilpOutcome:
     """Solve ``problem`` with ``backend`` and return the best solution with its proven bound.
 
@@ -112,22 +116,34 @@ def solve_milp(
     highs_options
         Further HiGHS options by name (e.g. ``{"mip_heuristic_run_rens": False}``); ignored by
         the other backends.
+    node_limit
+        Most branch-and-bound nodes (HiGHS only): a limit of work rather than seconds, so that
+        a solve that ends on it returns the same solution on any machine under any load;
+        ``time_limit`` stays as a cap. CBC and SCIP stop on ``time_limit`` alone.
     """
     if backend not in BACKENDS:
         msg = f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}"
         raise ModelInputError(msg)
     start = time.perf_counter()
     if backend == "highs":
+        nodes = {} if node_limit is None else {"mip_max_nodes": int(node_limit)}
         out = _solve_highs(problem, time_limit, mip_rel_gap, warm_start, threads, lp_algorithm,
-                           highs_options or {})
+                           {**(highs_options or {}), **nodes})
     elif backend == "cbc":
         out = _solve_cbc(problem, time_limit, mip_rel_gap)
     else:
         out = _solve_scip(problem, time_limit, mip_rel_gap, warm_start, threads)
     status, x, objective, bound, duals = out
+    seconds = time.perf_counter() - start
+    # A stopped solve with no node limit stopped on time; with one, HiGHS stops on the time
+    # limit only once that many seconds are spent (the rare node limit reached at the same
+    # moment counts as time too).
+    stopped = status in (MilpStatus.FEASIBLE, MilpStatus.NO_SOLUTION)
+    timed_out = stopped and (backend != "highs" or node_limit is None or
+                             (time_limit is not None and seconds >= time_limit))
     return MilpOutcome(
-        status, x, objective + problem.offset, bound + problem.offset,
-        time.perf_counter() - start, backend, duals,
+        status, x, objective + problem.offset, bound + problem.offset, seconds, backend, duals,
+        timed_out,
     )
 
 

@@ -109,3 +109,29 @@ def test_a_column_in_no_row_and_without_cost_gets_a_value(backend: Backend) -> N
     assert out.objective == pytest.approx(1.0)
     assert out.x is not None
     assert 2.0 <= out.x[1] <= 5.0
+
+
+def _multi_knapsack(seed: int = 3, n: int = 60) -> MilpProblem:
+    # Strongly correlated profits and weights over four rows: thousands of nodes for HiGHS.
+    rng = np.random.default_rng(seed)
+    weights = rng.integers(20, 100, (4, n)).astype(float)
+    profit = weights.mean(axis=0) + 10.0
+    return MilpProblem(-profit, sp.csr_array(weights), np.full(4, -np.inf),
+                       weights.sum(axis=1) / 2, np.zeros(n), np.ones(n), np.ones(n, dtype=bool))
+
+
+def test_a_node_limit_ends_a_solve_on_work_the_same_way_every_time():
+    problem = _multi_knapsack()
+    first = solve_milp(problem, node_limit=3, time_limit=60.0)
+    again = solve_milp(problem, node_limit=3, time_limit=60.0)
+    assert first.status is MilpStatus.FEASIBLE
+    assert not first.timed_out
+    assert first.x is not None
+    assert again.x is not None
+    assert np.array_equal(first.x, again.x)
+    assert (first.objective, first.bound) == (again.objective, again.bound)
+    assert first.bound <= first.objective
+    cut_short = solve_milp(problem, time_limit=1e-3)
+    assert cut_short.status in (MilpStatus.FEASIBLE, MilpStatus.NO_SOLUTION)
+    assert cut_short.timed_out
+    assert not solve_milp(_knapsack(True)).timed_out

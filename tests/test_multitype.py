@@ -576,6 +576,46 @@ def test_time_limited_run_reports_gap() -> None:
         assert sol.gap > 0
 
 
+def test_a_master_incumbent_cut_short_by_the_clock_is_not_the_plan(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Seed 4: the whole master proves a better plan (13,995) than the master restricted to the
+    # LP's facilities (13,921, stopped by its node limit). Were the whole master stopped by the
+    # clock, its incumbent would depend on the machine's load: the plan is then the restricted
+    # one, as if the whole master had found nothing, and only its bound is used.
+    import siting.models.multitype.benders as benders
+
+    rng = np.random.default_rng(4)
+    n_sites, n_types = 40, 3
+    types = [TypeCoverage(sp.csr_array(rng.random((300, n_sites)) < 0.08),
+                          rng.integers(1, 50, 300).astype(float)) for _ in range(n_types)]
+    kwargs = {"base_cost": rng.integers(10, 50, n_sites).astype(float),
+              "type_cost": rng.integers(10, 40, (n_sites, n_types)).astype(float),
+              "allowed": rng.random((n_sites, n_types)) < 0.8, "phase_budgets": [200.0, 200.0],
+              "time_limit": 30.0}
+    solve = benders.Master.solve
+
+    def clock_stopped(self: Any, time_limit: float | None, *, integer: bool,
+                      **options: Any) -> Any:
+        out = solve(self, time_limit, integer=integer, **options)
+        self.timed_out = self.timed_out or integer
+        return out
+
+    def nothing_found(self: Any, time_limit: float | None, *, integer: bool,
+                      **options: Any) -> Any:
+        x, bound, infeasible = solve(self, time_limit, integer=integer, **options)
+        return (None if integer else x), bound, infeasible
+
+    whole = plan_sites(types, **kwargs)
+    monkeypatch.setattr(benders.Master, "solve", clock_stopped)
+    stopped = plan_sites(types, **kwargs)
+    monkeypatch.setattr(benders.Master, "solve", nothing_found)
+    restricted = plan_sites(types, **kwargs)
+    assert whole.status is Status.OPTIMAL
+    assert stopped.objective == restricted.objective < whole.objective
+    assert stopped.build_phase.tolist() == restricted.build_phase.tolist()
+    assert stopped.bound >= whole.objective - bound_tolerance(whole.objective)
+
+
 @pytest.mark.parametrize(
     ("change", "match"),
     [
