@@ -17,13 +17,17 @@ Run from the repository root::
 Records per run: demand points, communities, sites; seconds per plan stage and in total; peak
 resident memory; objective, proven bound, reported gap, status, method and reason; and, where
 ``--best-known`` gives a plan's objective for a scale (from a long run), the run's distance to
-it. ``--long SCALE:SECONDS`` adds a run of this checkout with a longer solver limit (``--out``
-sets the JSON path). Writes ``benchmarks/results/scale.json`` and prints a table.
+it. ``--long SCALE:SECONDS`` adds a run of this checkout with a longer solver limit;
+``--load N`` adds one with N busy processes spinning beside it (a loaded machine) and records
+whether it chose the same plan as the idle run (``same_plan_as_idle``, by a hash of the build
+phases). ``--out`` sets the JSON path. Writes ``benchmarks/results/scale.json`` and prints a
+table.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import platform
 import re
@@ -97,17 +101,26 @@ def child(scenario_path: str) -> None:
         "gap": sol.gap if np.isfinite(sol.gap) else None,
         "status": str(sol.status), "method": sol.method, "reason": sol.reason,
         "built": int(sol.build.sum()), "spend_yuan": float(sol.spend_by_phase.sum()),
+        "plan_sha256": hashlib.sha256(np.ascontiguousarray(sol.build_phase, dtype=np.int64)
+                                      .tobytes()).hexdigest(),
     }))
 
 
-def run(python: str, scenario: Path, timeout: float) -> dict[str, Any]:
-    """Measurements of one plan in a fresh ``python`` process, or why there are none."""
+def run(python: str, scenario: Path, timeout: float, load: int = 0) -> dict[str, Any]:
+    """Measurements of one plan in a fresh ``python`` process, or why there are none; with
+    ``load`` busy processes spinning while it runs."""
     start = time.perf_counter()
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                for _ in range(load)]
     try:
         done = subprocess.run([python, str(Path(__file__).resolve()), "--child", str(scenario)],
                               capture_output=True, text=True, timeout=timeout, cwd=ROOT)
     except subprocess.TimeoutExpired:
         return {"error": f"not finished in {timeout:g} s", "wall_s": round(timeout, 1)}
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+            spinner.wait()
     wall = time.perf_counter() - start
     lines = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
     if done.returncode != 0 or not lines:
@@ -136,6 +149,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="drop the city's targets (the demo had none when the issue measured)")
     parser.add_argument("--long", nargs="*", default=[], metavar="SCALE:SECONDS",
                         help="also run this checkout at SCALE with a SECONDS solver limit")
+    parser.add_argument("--load", type=int, default=0, metavar="N",
+                        help="also run this checkout with N busy processes beside it")
     parser.add_argument("--best-known", type=str, default="{}",
                         help='JSON {"1": objective, …}: best plan known per scale')
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
@@ -150,18 +165,24 @@ def main(argv: list[str] | None = None) -> None:
     long = {float(k): float(v) for k, v in (item.split(":") for item in args.long)}
     results = []
     for scale in args.scales:
-        runs = [(name, python, args.time_limit) for name, python in versions.items()]
+        runs = [(name, python, args.time_limit, 0) for name, python in versions.items()]
+        if args.load:
+            runs.append((f"new_load{args.load}", sys.executable, args.time_limit, args.load))
         if scale in long:
-            runs.append((f"new_{long[scale]:g}s", sys.executable, long[scale]))
+            runs.append((f"new_{long[scale]:g}s", sys.executable, long[scale], 0))
         row: dict[str, Any] = {"scale": scale}
-        for name, python, limit in runs:
+        for name, python, limit, load in runs:
             r = run(python, prepare(scale, args.cache, limit, args.objective,
-                                 not args.no_targets), args.timeout)
+                                 not args.no_targets), args.timeout, load)
             r["time_limit_s"] = limit
+            if load:
+                r["busy_processes"] = load
+                r["same_plan_as_idle"] = r.get("plan_sha256") == row["new"].get("plan_sha256")
             if scale in best and "error" not in r:
                 r["below_best_known"] = (best[scale] - r["objective"]) / best[scale]
             row[name] = r
-            print(f"{scale:>4g}× {name:>9}: {_fmt(r)}", flush=True)
+            same = f"  same plan as idle: {r['same_plan_as_idle']}" if load else ""
+            print(f"{scale:>4g}× {name:>9}: {_fmt(r)}{same}", flush=True)
         if scale in best:
             row["best_known_objective"] = best[scale]
         results.append(row)

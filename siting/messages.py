@@ -91,19 +91,19 @@ MESSAGES: dict[str, Text] = {
     "solver.coverage_gap": Text(" · 覆盖率与最优上界差距 ≤ {gap}",
                                 " · coverage gap to the proven bound ≤ {gap}"),
     "solver.stop_time": Text(
-        "达到求解时限(solver.time_limit_s = {limit} 秒,本次求解用时 {seconds} 秒)后停止;"
-        "方案与最优上界的差距 ≤ {gap},可延长求解时限以缩小差距",
-        "stopped by the time limit (solver.time_limit_s = {limit} s; this solve took "
-        "{seconds} s); the plan is within {gap} of the proven bound: raise the time limit to "
-        "narrow the gap"),
+        "达到求解时限(solver.time_limit_s = {limit} 秒:测算达标所需 {takes} 秒,"
+        "优化方案 {seconds} 秒)后停止;方案与最优上界的差距 ≤ {gap},可延长求解时限以缩小差距",
+        "stopped by the time limit (solver.time_limit_s = {limit} s: {takes} s to cost the tiers "
+        "and targets, {seconds} s for the plan); the plan is within {gap} of the proven bound: "
+        "raise the time limit to narrow the gap"),
     "solver.stop_time_lifts": Text(
-        "达到求解时限(solver.time_limit_s = {limit} 秒,本次求解用时 {seconds} 秒)后停止;"
-        "提升社区数为可行解、未证明最优(不少于逐个按最省投资提升的社区数),覆盖率在保持该提升数"
-        "的前提下优化;可延长求解时限以改进方案",
-        "stopped by the time limit (solver.time_limit_s = {limit} s; this solve took "
-        "{seconds} s): the communities lifted are a feasible count, not proven the most (never "
-        "fewer than lifting one by one at least cost affords), and coverage is optimised with "
-        "that count held; raise the time limit to improve the plan"),
+        "达到求解时限(solver.time_limit_s = {limit} 秒:测算达标所需 {takes} 秒,"
+        "优化方案 {seconds} 秒)后停止;提升社区数为可行解、未证明最优(不少于逐个按最省投资提升的"
+        "社区数),覆盖率在保持该提升数的前提下优化;可延长求解时限以改进方案",
+        "stopped by the time limit (solver.time_limit_s = {limit} s: {takes} s to cost the tiers "
+        "and targets, {seconds} s for the plan): the communities lifted are a feasible count, "
+        "not proven the most (never fewer than lifting one by one at least cost affords), and "
+        "coverage is optimised with that count held; raise the time limit to improve the plan"),
     "solver.stop_gap": Text(
         "达到设定差距 mip_rel_gap = {rel_gap} 后停止;方案与最优上界的差距 ≤ {gap}",
         "stopped at the set gap mip_rel_gap = {rel_gap}; the plan is within {gap} of the "

@@ -97,17 +97,17 @@ def solver_notices(context: PlanContext) -> list[Notice]:
     solution, settings = context.solution, context.scenario.solver
     if solution.status is Status.FEASIBLE:
         gap = gap_percent(solution.gap)
-        seconds = _seconds(solution.seconds)
+        # The one limit is shared: what the targets take first, then the plan.
+        limit, seconds = _seconds(settings.time_limit_s), _seconds(solution.seconds)
+        takes = _seconds(context.what_it_takes.seconds)
         if settings.method == "heuristic":
             return [notice("solver.stop_greedy", gap=gap)]
         if solution.gap <= settings.mip_rel_gap:
             return [notice("solver.stop_gap", rel_gap=f"{settings.mip_rel_gap:g}", gap=gap)]
         if solution.goal_status and solution.goal_status != "optimal":
             # The coverage gap under an unproven lifting level measures nothing a planner uses.
-            return [notice("solver.stop_time_lifts", limit=_seconds(settings.time_limit_s),
-                           seconds=seconds)]
-        return [notice("solver.stop_time", limit=_seconds(settings.time_limit_s),
-                       seconds=seconds, gap=gap)]
+            return [notice("solver.stop_time_lifts", limit=limit, takes=takes, seconds=seconds)]
+        return [notice("solver.stop_time", limit=limit, takes=takes, seconds=seconds, gap=gap)]
     if solution.status is Status.INFEASIBLE:
         if solution.infeasible:
             return [infeasibility_notice(r, context) for r in solution.infeasible]
