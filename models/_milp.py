@@ -127,23 +127,17 @@ def solve_milp(
     start = time.perf_counter()
     if backend == "highs":
         nodes = {} if node_limit is None else {"mip_max_nodes": int(node_limit)}
-        out = _solve_highs(problem, time_limit, mip_rel_gap, warm_start, threads, lp_algorithm,
-                           {**(highs_options or {}), **nodes})
-    elif backend == "cbc":
-        out = _solve_cbc(problem, time_limit, mip_rel_gap)
+        out, timed_out = _solve_highs(problem, time_limit, mip_rel_gap, warm_start, threads,
+                                      lp_algorithm, {**(highs_options or {}), **nodes})
     else:
-        out = _solve_scip(problem, time_limit, mip_rel_gap, warm_start, threads)
+        out = _solve_cbc(problem, time_limit, mip_rel_gap) if backend == "cbc" else \
+            _solve_scip(problem, time_limit, mip_rel_gap, warm_start, threads)
+        # CBC and SCIP get no limit but the time limit: a stopped solve stopped on it.
+        timed_out = out[0] in (MilpStatus.FEASIBLE, MilpStatus.NO_SOLUTION)
     status, x, objective, bound, duals = out
-    seconds = time.perf_counter() - start
-    # A stopped solve with no node limit stopped on time; with one, HiGHS stops on the time
-    # limit only once that many seconds are spent (the rare node limit reached at the same
-    # moment counts as time too).
-    stopped = status in (MilpStatus.FEASIBLE, MilpStatus.NO_SOLUTION)
-    timed_out = stopped and (backend != "highs" or node_limit is None or
-                             (time_limit is not None and seconds >= time_limit))
     return MilpOutcome(
-        status, x, objective + problem.offset, bound + problem.offset, seconds, backend, duals,
-        timed_out,
+        status, x, objective + problem.offset, bound + problem.offset,
+        time.perf_counter() - start, backend, duals, timed_out,
     )
 
 
@@ -306,7 +300,8 @@ def _solve_highs(
     threads: int | None,
     lp_algorithm: LpAlgorithm,
     options: Mapping[str, bool | int | float | str],
-) -> _Raw:
+) -> tuple[_Raw, bool]:
+    """The solve's outcome and whether HiGHS stopped on the time limit."""
     import highspy
 
     h = new_highs()
@@ -342,19 +337,20 @@ def _solve_highs(
     # The objective is recomputed from x: HiGHS's own figure is not always that of x (above).
     objective = float(problem.c @ x) if x is not None else float("inf")
     if ms == M.kInfeasible:
-        return MilpStatus.INFEASIBLE, None, float("inf"), float("inf"), None
+        return (MilpStatus.INFEASIBLE, None, float("inf"), float("inf"), None), False
     if ms in (M.kUnbounded, M.kUnboundedOrInfeasible):
-        return MilpStatus.UNBOUNDED, None, float("-inf"), float("-inf"), None
+        return (MilpStatus.UNBOUNDED, None, float("-inf"), float("-inf"), None), False
     if ms == M.kOptimal:
         bound = float(info.mip_dual_bound) if is_mip else objective
         duals = None if is_mip else np.asarray(h.getSolution().row_dual, dtype=np.float64)
-        return MilpStatus.OPTIMAL, x, objective, min(bound, objective), duals
+        return (MilpStatus.OPTIMAL, x, objective, min(bound, objective), duals), False
     bound = float(info.mip_dual_bound) if is_mip else float("-inf")
     if not np.isfinite(bound):
         bound = float("-inf")
+    timed_out = ms == M.kTimeLimit
     if x is None:
-        return MilpStatus.NO_SOLUTION, None, float("inf"), bound, None
-    return MilpStatus.FEASIBLE, x, objective, bound, None
+        return (MilpStatus.NO_SOLUTION, None, float("inf"), bound, None), timed_out
+    return (MilpStatus.FEASIBLE, x, objective, bound, None), timed_out
 
 
 def _rows(problem: MilpProblem) -> list[tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]]:

@@ -596,14 +596,13 @@ def test_a_master_incumbent_cut_short_by_the_clock_is_not_the_plan(
 
     def clock_stopped(self: Any, time_limit: float | None, *, integer: bool,
                       **options: Any) -> Any:
-        out = solve(self, time_limit, integer=integer, **options)
-        self.timed_out = self.timed_out or integer
-        return out
+        x, bound, infeasible, timed_out = solve(self, time_limit, integer=integer, **options)
+        return x, bound, infeasible, timed_out or integer
 
     def nothing_found(self: Any, time_limit: float | None, *, integer: bool,
                       **options: Any) -> Any:
-        x, bound, infeasible = solve(self, time_limit, integer=integer, **options)
-        return (None if integer else x), bound, infeasible
+        x, bound, infeasible, timed_out = solve(self, time_limit, integer=integer, **options)
+        return (None if integer else x), bound, infeasible, timed_out
 
     whole = plan_sites(types, **kwargs)
     monkeypatch.setattr(benders.Master, "solve", clock_stopped)

@@ -156,8 +156,6 @@ class Master:
     def __init__(self, inp: Inputs, types: Sequence[PreparedType],
                  reqs: Sequence[Requirement]) -> None:
         self.inp, self.types, self.reqs = inp, types, reqs
-        #: The last :meth:`solve` stopped on its time limit.
-        self.timed_out = False
         self.scale = weight_scale(types)
         money = 1.0 / inp.budget_cum[-1] if inp.budget_cum[-1] > 0 else 1.0
         model = ModelBuilder()
@@ -344,9 +342,10 @@ class Master:
         return x
 
     def solve(self, time_limit: float | None, *, integer: bool, mip_rel_gap: float = 1e-4,
-              start: FloatArray | None = None) -> tuple[FloatArray | None, float, bool]:
+              start: FloatArray | None = None) -> tuple[FloatArray | None, float, bool, bool]:
         """Solve the master (LP or MILP); its solution, proven bound on the plan's objective
-        (inf when none was proven) and whether it is infeasible. Sets :attr:`timed_out`."""
+        (inf when none was proven), whether it is infeasible and whether the time limit stopped
+        it."""
         import highspy
 
         h = self.highs
@@ -369,17 +368,18 @@ class Master:
         h.run()
         status, info = h.getModelStatus(), h.getInfo()
         if status == highspy.HighsModelStatus.kInfeasible:
-            return None, np.inf, True
+            return None, np.inf, True, False
         has_x = info.primal_solution_status == 2
         x = np.asarray(h.getSolution().col_value, dtype=np.float64) if has_x else None
-        self.timed_out = status == highspy.HighsModelStatus.kTimeLimit
+        timed_out = status == highspy.HighsModelStatus.kTimeLimit
         if integer:
             trusted = not (start is not None and _warm_start_misreported(h, self.problem))
             bound = -float(info.mip_dual_bound) / self.scale if trusted else np.inf
-            return (x if trusted else None), (bound if np.isfinite(bound) else np.inf), False
+            return ((x if trusted else None), (bound if np.isfinite(bound) else np.inf), False,
+                    timed_out)
         if status != highspy.HighsModelStatus.kOptimal:
-            return None, np.inf, False
-        return x, -float(info.objective_function_value) / self.scale, False
+            return None, np.inf, False, timed_out
+        return x, -float(info.objective_function_value) / self.scale, False, False
 
 
 def solve_benders(
@@ -400,7 +400,7 @@ def solve_benders(
     # Cut rounds on the LP master until no cut is violated.
     lp_x = None
     while not clock.expired:
-        x, value, infeasible = master.solve(clock.remaining(), integer=False)
+        x, value, infeasible, _ = master.solve(clock.remaining(), integer=False)
         if infeasible:
             return BendersOutcome(np.inf, np.inf, False, (), False, infeasible=True)
         if x is None:
@@ -471,10 +471,10 @@ def solve_benders(
     # HiGHS to keep to its time limit (module docstring).
     while integer and whole and converged and not clock.expired and not proven:
         point = None if start is None else master.plan_x(*start)
-        x, value, _ = master.solve(clock.remaining(), integer=True, start=point,
-                                   mip_rel_gap=mip_rel_gap)
+        x, value, _, timed_out = master.solve(clock.remaining(), integer=True, start=point,
+                                              mip_rel_gap=mip_rel_gap)
         bound = min(bound, value)
-        if x is None or (master.timed_out and settled):
+        if x is None or (timed_out and settled):
             # An incumbent cut short by the clock depends on the machine's speed and load: once
             # a plan stopped by work is at hand, only the bound is taken from it.
             break
