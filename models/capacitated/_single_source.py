@@ -1,4 +1,5 @@
-"""Exact solve of a single-source model: root LP, an LP dive for an incumbent, pair elimination.
+"""Exact solve of a single-source model: root LP, an LP dive for an incumbent, a Lagrangian
+bound, and variable fixing.
 
 With HiGHS the MILP is not handed over as built. First:
 
@@ -8,18 +9,22 @@ With HiGHS the MILP is not handed over as built. First:
    re-solved from its basis, until the sites are integral; the rows are then assigned to those
    sites exactly (the MILP with ``y`` fixed, a generalised assignment problem);
 3. every pair (row, site) whose reduced cost lifts ``LB`` above the incumbent ``UB``, and every
-   site whose forced opening does, is fixed at 0: no solution better than the incumbent uses it.
+   site whose forced opening does, is fixed at 0: no solution better than the incumbent uses it;
+4. when sites are limited by number, the Lagrangian relaxation of the rows' assignment
+   (``_lagrangian``: a 0-1 knapsack per site) is lifted from the LP's row duals by subgradient
+   steps; its bound replaces ``LB`` when higher, and it fixes again, more than the LP can:
+   pairs and sites at 0, and sites every better solution opens at 1.
 
 The MILP is then solved on what is left, from the incumbent. Its bound is valid for the full
-model as ``min(bound, UB)``: a solution using an eliminated pair costs more than ``UB``.
+model as ``min(bound, UB)``: a solution using a removed pair costs more than ``UB``.
 
-On the Osman & Christofides problems (OR-Library ``pmedcap1``) elimination kept 11-74 % of the
-pairs (all of them on pmedcap08, whose LP gap is 6 %). In one run of
-``benchmarks/pmedcap_runner.py --full-model`` (2026-12, two shared cores, 60 s each) this call
-proved 17 of 18 problems optimal in 255 s in all, the full model to HiGHS with the same options
-16 of 18 in 311 s (0.2-7.7x per problem; pmedcap05 and 15 were slower this way). The LP gap,
-not the model size, is what limits the hard problems: 4-6 % on pmedcap08 and 20, where the
-bound of HiGHS's branch and cut closes slowly either way. With CBC or SCIP (independent checks)
+On the Osman & Christofides problems (OR-Library ``pmedcap1``) one run of
+``benchmarks/pmedcap_runner.py --full-model`` (2026-12, two shared cores, 60 s each) proved 17
+of 18 optimal, the slowest in 24 s (pmedcap14), 104 s for the 17 in all; the full model to
+HiGHS with the same options, in the same run, took 1.0-2.2x as long per problem (172 s for the
+17). Without step 4 the call took 195 s for the 17, the slowest 44 s (pmedcap14). The LP gap is what limits
+pmedcap20: after 60 s its bound is 977 against the optimum 1005 (LP 961, Lagrangian 974),
+and branching on sites lifts the LP only 2-4 per branch. With CBC or SCIP (independent checks)
 the full model goes to the solver unchanged.
 """
 
@@ -36,6 +41,7 @@ from ..arrays import FloatArray, IntArray
 from ..clock import Clock
 from ..coverage import solve_with_fallback
 from ._assignment import Assignment
+from ._lagrangian import Lagrangian
 from ._pairs import CallContext
 
 #: A y value this close to 0 or 1 counts as integral in the dive.
@@ -50,12 +56,14 @@ HIGHS_OPTIONS = {"mip_heuristic_run_rens": False}
 
 @dataclass(frozen=True)
 class _Root:
-    """What the root LP and the dive found: the bound, an incumbent and the fixed variables."""
+    """What the root LP, the dive and the Lagrangian found: the bound, an incumbent and the
+    fixed variables."""
 
     bound: float
     incumbent: FloatArray | None
     upper: float
     fixed_out: IntArray  # variables no solution better than the incumbent sets to 1
+    fixed_in: IntArray  # variables every solution better than the incumbent sets to 1
 
 
 def _dive(h: Any, k: int, clock: Clock) -> FloatArray | None:
@@ -81,15 +89,51 @@ def _dive(h: Any, k: int, clock: Clock) -> FloatArray | None:
     return None
 
 
-def _root(
-    problem: MilpProblem, k: int, clock: Clock, warm: FloatArray | None
-) -> _Root | None:
-    """Root LP, dive and exact assignment to the dive's sites; None when the LP fails.
+def _assign(problem: MilpProblem, y: FloatArray, clock: Clock) -> FloatArray | None:
+    """The best assignment of rows to the sites ``y`` (0/1 per new site), or None."""
+    k = y.size
+    fixed = replace(problem, col_lower=np.concatenate((y, problem.col_lower[k:])),
+                    col_upper=np.concatenate((y, problem.col_upper[k:])))
+    remaining = clock.remaining()
+    out = solve_milp(fixed, time_limit=None if remaining is None else remaining * _ASSIGN_SHARE,
+                     highs_options=HIGHS_OPTIONS)
+    if out.x is None or out.status not in (MilpStatus.OPTIMAL, MilpStatus.FEASIBLE):
+        return None
+    return np.where(problem.integer, np.round(out.x), out.x)
 
-    The incumbent is the better of that assignment and ``warm``.
+
+class _Incumbent:
+    """The best solution found so far and its value."""
+
+    def __init__(self, problem: MilpProblem, x: FloatArray | None) -> None:
+        self.problem = problem
+        self.x = x
+        self.value = np.inf if x is None else float(problem.c @ x)
+
+    def offer(self, x: FloatArray | None) -> None:
+        if x is not None and float(self.problem.c @ x) < self.value:
+            self.x, self.value = x, float(self.problem.c @ x)
+
+
+def _cutoff(problem: MilpProblem, upper: float) -> float:
+    """The value a solution must stay at or under to beat ``upper``: ``upper - 1`` (plus a
+    tolerance) when every objective coefficient is an integer, else ``upper``."""
+    integral = np.array_equal(problem.c, np.round(problem.c))
+    return upper - 1 + 1e-6 if integral else upper + 1e-9 * max(1.0, abs(upper))
+
+
+def _root(
+    problem: MilpProblem, model: Assignment, clock: Clock, warm: FloatArray | None,
+    lagrangian: Lagrangian | None,
+) -> _Root | None:
+    """Root LP, dive with an exact assignment to its sites, Lagrangian ascent and fixing; None
+    when the LP fails.
+
+    The incumbent is the better of the dive's assignment and ``warm``.
     """
     import highspy
 
+    k = model.n_new
     h = new_highs()
     h.setOptionValue("random_seed", 0)
     if clock.limit is not None:
@@ -102,42 +146,45 @@ def _root(
     solution = h.getSolution()
     lp_x = np.asarray(solution.col_value, dtype=np.float64)
     reduced = np.asarray(solution.col_dual, dtype=np.float64)
+    duals = np.asarray(solution.row_dual, dtype=np.float64)
+    best = _Incumbent(problem, warm)
     dived = _dive(h, k, clock)
-    incumbent, upper = warm, np.inf if warm is None else float(problem.c @ warm)
     if dived is not None:
-        y = np.round(dived[:k])
-        fixed = replace(problem, col_lower=np.concatenate((y, problem.col_lower[k:])),
-                        col_upper=np.concatenate((y, problem.col_upper[k:])))
-        remaining = clock.remaining()
-        out = solve_milp(fixed, time_limit=None if remaining is None else
-                         remaining * _ASSIGN_SHARE, highs_options=HIGHS_OPTIONS)
-        if out.x is not None and out.status in (MilpStatus.OPTIMAL, MilpStatus.FEASIBLE):
-            assigned = np.where(problem.integer, np.round(out.x), out.x)
-            if float(problem.c @ assigned) < upper:
-                incumbent, upper = assigned, float(problem.c @ assigned)
-    margin = 1e-9 * max(1.0, abs(upper))
+        best.offer(_assign(problem, np.round(dived[:k]), clock))
     at_zero = lp_x <= _INTEGRAL
-    out_vars = np.flatnonzero(at_zero & (bound + reduced > upper + margin))
-    if incumbent is not None:
-        out_vars = out_vars[incumbent[out_vars] < 0.5]
-    return _Root(bound, incumbent, upper, out_vars.astype(np.int64))
+    out = at_zero & (bound + reduced > _cutoff(problem, best.value))
+    into = np.zeros(problem.num_col, dtype=np.bool_)
+    if lagrangian is not None and np.isfinite(best.value) and not clock.expired:
+        u, lifted = lagrangian.ascend(duals[:lagrangian.cost.shape[0]], best.value, clock)
+        bound = max(bound, lifted)
+        pair_out, site_out, site_in = lagrangian.fixed(u, _cutoff(problem, best.value))
+        out[:k] |= site_out
+        out[k:] |= pair_out[model.pair_row, model.pair_col]
+        into[:k] = site_in
+    if best.x is not None:
+        out &= best.x < 0.5
+        into &= best.x > 0.5
+    return _Root(bound, best.x, best.value, np.flatnonzero(out), np.flatnonzero(into))
 
 
 def solve_single_source(
     name: str, model: Assignment, problem: MilpProblem, warm: FloatArray | None,
-    call: CallContext,
+    call: CallContext, lagrangian: Lagrangian | None = None,
 ) -> Solution:
     """Solve ``problem`` (a minimisation over ``model``'s variables) and return its Solution.
 
-    ``warm`` is a feasible variable vector or None.
+    ``warm`` is a feasible variable vector or None; ``lagrangian`` the model's relaxation when
+    its sites are limited by number (None: the LP alone bounds and fixes).
     """
-    root = _root(problem, model.n_new, call.clock, warm) if call.backend == "highs" else None
+    root = _root(problem, model, call.clock, warm, lagrangian) if call.backend == "highs" \
+        else None
     upper = np.inf
     if root is not None:
         upper, warm = root.upper, root.incumbent
-        upper_bounds = problem.col_upper.copy()
+        lower_bounds, upper_bounds = problem.col_lower.copy(), problem.col_upper.copy()
         upper_bounds[root.fixed_out] = 0.0
-        problem = replace(problem, col_upper=upper_bounds)
+        lower_bounds[root.fixed_in] = 1.0
+        problem = replace(problem, col_lower=lower_bounds, col_upper=upper_bounds)
     solved = solve_with_fallback(problem, warm, backend=call.backend, clock=call.clock,
                                  highs_options=HIGHS_OPTIONS)
     if solved.x is None:
@@ -145,9 +192,10 @@ def solve_single_source(
         return call.infeasible(name, f"{solved.note}: {why}")
     served = float(model.w[model.column_of_rows(solved.x) >= 0].sum())
     note = f"{served:g} of {float(model.w.sum()):g} weight units served, each row by one site"
+    lower = -np.inf if root is None else root.bound
     return model.solution(
         name, solved.x, call.n_rows, call.sites, objective=call.sign * solved.objective,
-        bound=call.sign * min(solved.bound, upper), status=solved.status,
-        seconds=call.clock.seconds, reason="; ".join(t for t in (solved.note, note) if t),
-        **call.fields(),
+        bound=call.sign * max(min(solved.bound, upper), min(lower, solved.objective)),
+        status=solved.status, seconds=call.clock.seconds,
+        reason="; ".join(t for t in (solved.note, note) if t), **call.fields(),
     )

@@ -20,6 +20,7 @@ from ..clock import Clock
 from ..coverage import check_site_sets, greedy, limits
 from ._assignment import Assignment, assignment_pairs, greedy_assignment
 from ._flows import flows, solve_flows
+from ._lagrangian import Lagrangian
 from ._pairs import CallContext
 from ._single_source import solve_single_source
 
@@ -154,7 +155,8 @@ def capacitated_max_cover(
                           budget=cap_budget, per_cost=p is None)
         warm = _assigned_start(model, open_new)
         call = CallContext(n, sites, unreachable, -1.0, backend, clock)
-        return solve_single_source("capacitated_max_cover", model, problem, warm, call)
+        relaxed = Lagrangian.of(model, serve_all=False, limit_row=limit_row, limit=limit)
+        return solve_single_source("capacitated_max_cover", model, problem, warm, call, relaxed)
     split, unreachable = flows(pairs, w, sites)
     problem = split.problem(cap[split.columns], pair_cost=-np.ones(split.pairs.nnz),
                             serve_all=False, limit_row=limit_row, limit=limit)
@@ -293,9 +295,10 @@ def capacitated_pmedian(
             return call.infeasible("capacitated_pmedian", _rows_too_big(too_big, w))
         model = model.with_cost(model.pair_cost * (model.w[model.pair_row]
                                                    if cost_per == "weight_unit" else 1.0))
-        problem = model.problem(serve_all=True, limit_row=np.ones(k),
-                               limit=(float(new), float(new)))
-        return solve_single_source("capacitated_pmedian", model, problem, None, call)
+        limit = (float(new), float(new))
+        problem = model.problem(serve_all=True, limit_row=np.ones(k), limit=limit)
+        relaxed = Lagrangian.of(model, serve_all=True, limit_row=np.ones(k), limit=limit)
+        return solve_single_source("capacitated_pmedian", model, problem, None, call, relaxed)
     if cost_per == "row":
         row_of = np.repeat(np.arange(n), np.diff(pairs.indptr))
         with np.errstate(divide="ignore", invalid="ignore"):
