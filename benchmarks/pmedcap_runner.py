@@ -32,8 +32,8 @@ from benchmarks.peers import RESULTS, write_table
 from benchmarks.pmedcap import CapacitatedInstance, read_pmedcap
 from siting.models import all_pairs, solve_milp
 from siting.models.capacitated import capacitated_pmedian
-from siting.models.capacitated._assignment import assignment_pairs
 from siting.models.capacitated._single_source import HIGHS_OPTIONS
+from siting.models.capacitated.assignment import assignment_pairs
 from siting.models.coverage import check_site_sets
 
 DATA = Path(__file__).parent / "orlib" / "pmedcap"

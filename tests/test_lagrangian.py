@@ -9,8 +9,8 @@ import numpy.typing as npt
 import pytest
 import scipy.sparse as sp
 
-from siting.models.capacitated._assignment import Assignment, assignment_pairs
-from siting.models.capacitated._lagrangian import Lagrangian, _forced_values, _knapsacks
+from siting.models.capacitated.assignment import Assignment, assignment_pairs
+from siting.models.capacitated.lagrangian import Lagrangian, forced_values, knapsacks
 from siting.models.clock import Clock
 from siting.models.coverage import check_site_sets
 
@@ -36,8 +36,8 @@ def test_knapsacks_and_forced_rows_match_enumeration(seed: int) -> None:
     weight = rng.integers(0, 7, g)
     capacity = rng.integers(0, 15, a)
     profit = np.minimum(cost, 0.0)
-    value, taken = _knapsacks(profit, weight, capacity)
-    forced = _forced_values(profit, cost, weight, capacity)
+    value, taken = knapsacks(profit, weight, capacity)
+    forced = forced_values(profit, cost, weight, capacity)
     for j in range(a):
         assert value[j] == pytest.approx(_knapsack_by_enumeration(profit[:, j], weight,
                                                                   int(capacity[j])))

@@ -3,7 +3,7 @@
 Capacities are in demand-weight units (childcare places, canteen meals per day). Demand is
 splittable by default (a demand row is many households; :mod:`._flows`); with
 ``single_source=True`` each row is served whole by one site (a class, a group that stays
-together; :mod:`._assignment`, solved by :mod:`._single_source`).
+together; :mod:`.assignment`, solved by :mod:`._single_source`).
 """
 
 from .solve import COST_PER, CostPer, capacitated_max_cover, capacitated_pmedian

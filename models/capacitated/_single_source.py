@@ -11,9 +11,9 @@ With HiGHS the MILP is not handed over as built. First:
 3. every pair (row, site) whose reduced cost lifts ``LB`` above the incumbent ``UB``, and every
    site whose forced opening does, is fixed at 0: no solution better than the incumbent uses it;
 4. when sites are limited by number, the Lagrangian relaxation of the rows' assignment
-   (``_lagrangian``: a 0-1 knapsack per site) is lifted from the LP's row duals by subgradient
-   steps; its bound replaces ``LB`` when higher, and it fixes again, more than the LP can:
-   pairs and sites at 0, and sites every better solution opens at 1.
+   (:mod:`.lagrangian`: a 0-1 knapsack per site) is lifted from the LP's row duals by
+   subgradient steps; its bound replaces ``LB`` when higher, and it fixes again, more than the
+   LP can: pairs and sites at 0, and sites every better solution opens at 1.
 
 The MILP is then solved on what is left, from the incumbent. Its bound is valid for the full
 model as ``min(bound, UB)``: a solution using a removed pair costs more than ``UB``.
@@ -22,10 +22,11 @@ On the Osman & Christofides problems (OR-Library ``pmedcap1``) one run of
 ``benchmarks/pmedcap_runner.py --full-model`` (2026-12, two shared cores, 60 s each) proved 17
 of 18 optimal, the slowest in 24 s (pmedcap14), 104 s for the 17 in all; the full model to
 HiGHS with the same options, in the same run, took 1.0-2.2x as long per problem (172 s for the
-17). Without step 4 the call took 195 s for the 17, the slowest 44 s (pmedcap14). The LP gap is what limits
-pmedcap20: after 60 s its bound is 977 against the optimum 1005 (LP 961, Lagrangian 974),
-and branching on sites lifts the LP only 2-4 per branch. With CBC or SCIP (independent checks)
-the full model goes to the solver unchanged.
+17). Without step 4 the call took 195 s for the 17, the slowest 44 s (pmedcap14). The LP gap
+is what limits pmedcap20: after 60 s its bound is 977 against the optimum 1005 (LP 961,
+Lagrangian 974, the Dantzig-Wolfe bound of the knapsack decomposition), and branching on sites
+lifts the LP only 2-4 per branch. With CBC or SCIP (independent checks) the full model goes to
+the solver unchanged.
 """
 
 from __future__ import annotations
@@ -40,9 +41,9 @@ from .._result import Solution
 from ..arrays import FloatArray, IntArray
 from ..clock import Clock
 from ..coverage import solve_with_fallback
-from ._assignment import Assignment
-from ._lagrangian import Lagrangian
 from ._pairs import CallContext
+from .assignment import Assignment
+from .lagrangian import Lagrangian
 
 #: A y value this close to 0 or 1 counts as integral in the dive.
 _INTEGRAL = 1e-6

@@ -18,11 +18,11 @@ from .._validate import check_cost_matrix, check_count, check_site_costs, check_
 from ..arrays import BoolArray, FloatArray, IntArray
 from ..clock import Clock
 from ..coverage import check_site_sets, greedy, limits
-from ._assignment import Assignment, assignment_pairs, greedy_assignment
 from ._flows import flows, solve_flows
-from ._lagrangian import Lagrangian
 from ._pairs import CallContext
 from ._single_source import solve_single_source
+from .assignment import Assignment, assignment_pairs, greedy_assignment
+from .lagrangian import Lagrangian
 
 CostPer = Literal["weight_unit", "row"]
 COST_PER: tuple[CostPer, ...] = ("weight_unit", "row")

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..arrays import BoolArray, FloatArray, IntArray
 from ..clock import Clock
-from ._assignment import Assignment
+from .assignment import Assignment
 
 #: Largest knapsack capacity in integer units; larger capacities are scaled down to it.
 MAX_CAPACITY = 1000
@@ -81,7 +81,7 @@ class Lagrangian:
     def evaluate(self, u: FloatArray) -> tuple[float, FloatArray, BoolArray, IntArray]:
         """``L(u)``, each column's knapsack value, the rows each knapsack takes and the new
         sites the relaxation opens (ascending)."""
-        value, taken = _knapsacks(np.minimum(self.cost - u[:, None], 0.0), self.weight,
+        value, taken = knapsacks(np.minimum(self.cost - u[:, None], 0.0), self.weight,
                                   self.capacity)
         opened = self._opened(value)
         return float(u.sum() + value[opened].sum() + value[self.n_new:].sum()), value, taken, \
@@ -138,7 +138,7 @@ class Lagrangian:
             bring = min(bring, 0.0)
         close_lb = np.where(is_open[:k], bound - value[:k] + bring, bound)
         margin = 1e-9 * max(1.0, abs(upper))
-        forced = _forced_values(np.minimum(self.cost - u[:, None], 0.0), self.cost - u[:, None],
+        forced = forced_values(np.minimum(self.cost - u[:, None], 0.0), self.cost - u[:, None],
                                 self.weight, self.capacity)
         pair_lb = open_lb[None, :] - value[None, :] + forced
         pair_out = pair_lb > upper + margin
@@ -155,8 +155,8 @@ def _integer_units(w: FloatArray, capacity: FloatArray) -> tuple[IntArray, IntAr
             np.floor(capacity * scale + 1e-9).astype(np.int64))
 
 
-def _knapsacks(profit: FloatArray, weight: IntArray, capacity: IntArray
-               ) -> tuple[FloatArray, BoolArray]:
+def knapsacks(profit: FloatArray, weight: IntArray, capacity: IntArray
+              ) -> tuple[FloatArray, BoolArray]:
     """Every column's 0-1 knapsack: least total ``profit`` (rows × columns, ≤ 0) of rows whose
     weights fit its capacity. Returns the values and the rows each takes (lowest rows first
     among equal values)."""
@@ -181,8 +181,8 @@ def _knapsacks(profit: FloatArray, weight: IntArray, capacity: IntArray
     return best[columns, capacity], taken
 
 
-def _forced_values(profit: FloatArray, cost: FloatArray, weight: IntArray, capacity: IntArray
-                   ) -> FloatArray:
+def forced_values(profit: FloatArray, cost: FloatArray, weight: IntArray, capacity: IntArray
+                  ) -> FloatArray:
     """Each column's knapsack value when row ``i`` is forced in (rows × columns; inf when the
     row does not fit or has no pair): its own ``cost`` plus the best of the other rows in
     what capacity is left."""
