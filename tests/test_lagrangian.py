@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 
 import numpy as np
 import numpy.typing as npt
@@ -53,16 +54,18 @@ def test_knapsacks_and_forced_rows_match_enumeration(seed: int) -> None:
             assert forced[i, j] == pytest.approx(cost[i, j] + rest)
 
 
-def _model(seed: int, *, serve_all: bool) -> tuple[Assignment, tuple[float, float]]:
-    """A tiny single-source model (pmedian when ``serve_all``, else max cover by count)."""
+def _model(seed: int, *, serve_all: bool, unit: float = 1.0
+           ) -> tuple[Assignment, tuple[float, float]]:
+    """A tiny single-source model (pmedian when ``serve_all``, else max cover by count), its
+    weights and capacities in multiples of ``unit``."""
     rng = np.random.default_rng(1000 + seed)
     n, m = int(rng.integers(3, 7)), int(rng.integers(2, 5))
     cost = np.round(rng.random((n, m)) * 10, 1) + 0.1
     reach = rng.random((n, m)) < 0.8
     reach[np.arange(n), rng.integers(0, m, n)] = True  # every row reaches a site
     pairs = sp.csr_array(np.where(reach, cost, 0.0))
-    w = rng.integers(1, 6, n).astype(np.float64)
-    cap = rng.integers(4, 14, m).astype(np.float64)
+    w = rng.integers(1, 6, n) * unit
+    cap = rng.integers(4, 14, m) * unit
     existing = [int(j) for j in rng.choice(m - 1, int(rng.integers(0, 2)), replace=False)]
     model, _, _ = assignment_pairs(pairs, w, check_site_sets(existing, (), m), cap)
     if not serve_all:
@@ -71,7 +74,8 @@ def _model(seed: int, *, serve_all: bool) -> tuple[Assignment, tuple[float, floa
     return model, ((float(p), float(p)) if serve_all else (-np.inf, float(p)))
 
 
-def _solutions(model: Assignment, count: int, lowest: int, *, serve_all: bool):  # type: ignore[no-untyped-def]
+def _solutions(model: Assignment, count: int, lowest: int, *, serve_all: bool
+               ) -> Iterator[tuple[tuple[int, ...], set[int], float]]:
     """Every feasible (column of each row, open new sites, cost) of ``model`` by enumeration."""
     g, k = model.rows.size, model.n_new
     options = [[-1] * (not serve_all) + [int(model.pair_col[e]) for e in
@@ -92,11 +96,15 @@ def _solutions(model: Assignment, count: int, lowest: int, *, serve_all: bool): 
                                                     if j >= 0)
 
 
+# 0.37: weights and capacities that are not integers, scaled and rounded down to knapsack units;
+# 150: capacities above MAX_CAPACITY, scaled down to it
+@pytest.mark.parametrize("unit", [1.0, 0.37, 150.0])
 @pytest.mark.parametrize("serve_all", [True, False])
 @pytest.mark.parametrize("seed", range(25))
-def test_bound_is_valid_and_fixing_keeps_every_better_solution(seed: int, serve_all: bool) -> None:
+def test_bound_is_valid_and_fixing_keeps_every_better_solution(seed: int, serve_all: bool,
+                                                               unit: float) -> None:
     for draw in range(100 * seed, 100 * seed + 100):  # the first draw with a feasible plan
-        model, limit = _model(draw, serve_all=serve_all)
+        model, limit = _model(draw, serve_all=serve_all, unit=unit)
         relaxed = Lagrangian.of(model, serve_all=serve_all, limit_row=np.ones(model.n_new),
                                 limit=limit)
         assert relaxed is not None
