@@ -20,7 +20,8 @@ resident memory; objective, proven bound, reported gap, status, method and reaso
 it. ``--long SCALE:SECONDS`` adds a run of this checkout with a longer solver limit;
 ``--load N`` adds one with N busy processes spinning beside it (a loaded machine) and records
 whether it chose the same plan as the idle run (``same_plan_as_idle``, by a hash of the build
-phases). ``--out`` sets the JSON path. Writes ``benchmarks/results/scale.json`` and prints a
+phases) and gave the same answers to what it would take (``same_answers_as_idle``: next-tier
+costs, each target's least budget factor and its plan). ``--out`` sets the JSON path. Writes ``benchmarks/results/scale.json`` and prints a
 table.
 """
 
@@ -103,7 +104,22 @@ def child(scenario_path: str) -> None:
         "built": int(sol.build.sum()), "spend_yuan": float(sol.spend_by_phase.sum()),
         "plan_sha256": hashlib.sha256(np.ascontiguousarray(sol.build_phase, dtype=np.int64)
                                       .tobytes()).hexdigest(),
+        "answers_sha256": _answers_sha256(ctx.what_it_takes),
     }))
+
+
+def _answers_sha256(takes: Any) -> str:
+    """A hash of what it would take: every next tier's cost and every target's least budget
+    factor and the plan behind it (what a planner reads besides the plan)."""
+    import numpy as np
+
+    digest = hashlib.sha256(np.ascontiguousarray(takes.costs.cost).tobytes())
+    for target in takes.targets:
+        digest.update(np.float64(target.scale).tobytes())
+        if target.plan is not None:
+            digest.update(np.ascontiguousarray(target.plan.build_phase, dtype=np.int64)
+                          .tobytes())
+    return digest.hexdigest()
 
 
 def run(python: str, scenario: Path, timeout: float, load: int = 0) -> dict[str, Any]:
@@ -178,10 +194,13 @@ def main(argv: list[str] | None = None) -> None:
             if load:
                 r["busy_processes"] = load
                 r["same_plan_as_idle"] = r.get("plan_sha256") == row["new"].get("plan_sha256")
+                r["same_answers_as_idle"] = \
+                    r.get("answers_sha256") == row["new"].get("answers_sha256")
             if scale in best and "error" not in r:
                 r["below_best_known"] = (best[scale] - r["objective"]) / best[scale]
             row[name] = r
-            same = f"  same plan as idle: {r['same_plan_as_idle']}" if load else ""
+            same = (f"  same plan as idle: {r['same_plan_as_idle']}, same answers: "
+                    f"{r['same_answers_as_idle']}") if load else ""
             print(f"{scale:>4g}× {name:>9}: {_fmt(r)}{same}", flush=True)
         if scale in best:
             row["best_known_objective"] = best[scale]

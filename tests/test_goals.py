@@ -13,18 +13,20 @@ import numpy.typing as npt
 import pytest
 import scipy.sparse as sp
 
-from siting.models import ModelInputError, Status
+from siting.models import ModelInputError, Status, solve_milp
 from siting.models.multitype import (
     Clause,
     Goal,
     GoalCount,
     ShareCondition,
     TypeCoverage,
+    cheapest,
     cheapest_plan,
     goal_costs,
     plan_sites,
     prepare_instance,
 )
+from siting.models.multitype.cheapest import SMALL_MODEL_SECONDS
 from siting.models.multitype.lifts import GoalLevel, affordable_bound
 from siting.models.multitype.prepare import row_min
 
@@ -250,6 +252,30 @@ def test_goal_costs_match_brute_force(seed: int) -> None:
             continue
         assert costs.cost[g] == pytest.approx(every.spend_cum[can, -1].min(), abs=1e-6)
         assert costs.status[g] is Status.OPTIMAL
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_a_goal_cost_does_not_depend_on_its_share_of_a_short_limit(
+    seed: int, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each goal's own MILP may take SMALL_MODEL_SECONDS whatever its share of the limit (here
+    under 1 s): a busy machine then gives the same costs, not a cut-short answer."""
+    inst = random_instance(seed)
+    instance = prepare_instance(inst.types(), inst.goals(), [], **inst.kwargs())
+    exact = goal_costs(instance)
+    limits: list[float | None] = []
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        limits.append(kwargs.get("time_limit"))
+        return solve_milp(*args, **kwargs)
+
+    monkeypatch.setattr(cheapest, "solve_milp", recording)
+    short = goal_costs(instance, time_limit=1.0)
+    assert limits
+    assert all(limit is not None and limit >= SMALL_MODEL_SECONDS for limit in limits)
+    answered = ~np.isnan(short.cost)
+    assert answered.any()
+    assert short.cost[answered] == pytest.approx(exact.cost[answered])
 
 
 def test_goal_out_of_reach_names_the_condition() -> None:
