@@ -21,8 +21,8 @@ it. ``--long SCALE:SECONDS`` adds a run of this checkout with a longer solver li
 ``--load N`` adds one with N busy processes spinning beside it (a loaded machine) and records
 whether it chose the same plan as the idle run (``same_plan_as_idle``, by a hash of the build
 phases) and gave the same answers to what it would take (``same_answers_as_idle``: next-tier
-costs, each target's least budget factor and its plan). ``--out`` sets the JSON path. Writes ``benchmarks/results/scale.json`` and prints a
-table.
+costs, each target's least budget factor and its plan). ``--out`` sets the JSON path. Writes
+``benchmarks/results/scale.json`` and prints a table.
 """
 
 from __future__ import annotations
