@@ -3,7 +3,9 @@
 Runs the plan as `siting.planning` sets it up (scenario solver settings, time limit included) on the
 synthetic Kaifeng demo and, unless ``--only`` narrows the list, on the São Paulo and Helsinki
 scenarios, one after the other. Records per-step seconds, the solver's objective, proven bound,
-gap and status, the model size and the peak resident memory of the process.
+gap and status, the model size and the peak resident memory of the process, and what a planner
+judges the plan by: the goal level (communities lifted a tier, its value, proven bound and
+status) and each city target, required against reached.
 
 Run from the repository root::
 
@@ -25,6 +27,7 @@ import psutil
 
 from benchmarks.network_bench import PeakRss
 from siting import plan_with_context
+from siting.assemble import assemble_plan
 from siting.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,6 +44,7 @@ def run(name: str) -> dict[str, object]:
         ctx = plan_with_context(scenario)
         end = time.perf_counter()
     sol = ctx.solution
+    plan = assemble_plan(ctx)
     return {
         "scenario": name,
         "demand_points": len(ctx.inputs.demand),
@@ -56,6 +60,12 @@ def run(name: str) -> dict[str, object]:
                    "gap": sol.gap if np.isfinite(sol.gap) else None,
                    "time_limit_s": scenario.solver.time_limit_s,
                    "mip_rel_gap": scenario.solver.mip_rel_gap, "reason": sol.reason},
+        "goal_level": {"communities_lifted": plan.solver.communities_lifted,
+                       "lifts_one_by_one": plan.solver.lifts_one_by_one,
+                       "value": plan.solver.goal_value, "bound": plan.solver.goal_bound,
+                       "status": plan.solver.goal_status},
+        "targets": [{"key": t.key, "required": t.required, "reached": t.reached, "met": t.met}
+                    for t in plan.targets],
         "built": int(sol.build.sum()),
         "spend_yuan": float(sol.spend_by_phase.sum()),
         "peak_rss_mb": round(rss.peak / 1e6, 1),
@@ -80,6 +90,12 @@ def main() -> None:
               f"{seconds['optimization']:.1f} s), {solver['status']} by {solver['method']}, "
               f"objective {solver['objective']:.6g}, bound {solver['bound']:.6g}, gap {gap}, "
               f"{result['built']} facilities, peak {result['peak_rss_mb']} MB")
+        lifts = result["goal_level"]
+        assert isinstance(lifts, dict)
+        if lifts["status"]:
+            print(f"  goal level: {lifts['communities_lifted']} communities lifted "
+                  f"({lifts['lifts_one_by_one']} one by one at least cost), value "
+                  f"{lifts['value']:.4g}, bound {lifts['bound']:.4g}, {lifts['status']}")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     report = {"cpu": platform.processor() or platform.machine(),
               "logical_cores": psutil.cpu_count(),
