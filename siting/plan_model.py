@@ -124,7 +124,10 @@ class SolverReport(Record):
     ``communities_lifted`` counts the communities the plan lifts at least one tier by its end,
     ``lifts_one_by_one`` how many lifting them one by one, each at its least cost to the next
     tier and cheapest first, would afford within the whole budget (the yardstick the plan must
-    reach; `siting.target_results.lifts_within`).
+    reach; `siting.target_results.lifts_within`). With the tier objective ``bound`` bounds the
+    coverage of every plan within the budget, the lifts not held (no cheap bound holds them), so
+    ``gap`` overstates how far the coverage is from the best plan with those lifts; the notices
+    quote it only once the lifting level is proven.
     """
 
     status: str
