@@ -396,3 +396,43 @@ def test_row_min_gives_rows_without_sites_the_empty_value() -> None:
     value = np.array([3, 1, 2])
     assert row_min(cover, value, 9).tolist() == [9, 2, 9, 1]
     assert row_min(sp.csr_array((0, 3)), value, 9).tolist() == []
+
+
+@pytest.mark.parametrize("seed", [s for s in SEEDS
+                                  if random_instance(s).max_types_per_site is None])
+def test_the_decomposition_on_what_a_plan_leaves_finds_its_best_extension(seed: int) -> None:
+    """Residual (what a plan built in the first phase leaves: money, floor area, uncovered
+    rows) solved by the decomposition gives the best plan that keeps that plan and adds to it,
+    by brute force; every joined plan keeps the start and its budgets."""
+    from siting.models.clock import Clock
+    from siting.models.multitype.benders import solve_benders
+    from siting.models.multitype.lifts import Residual
+    from siting.models.multitype.plans import evaluate
+    from siting.models.multitype.prepare import check_inputs, prepare_type
+
+    inst = random_instance(seed)
+    every = enumerate_plans(inst)
+    kw = inst.kwargs()
+    inp = check_inputs(len(inst.cover), kw["base_cost"], kw["type_cost"], kw["allowed"],
+                       kw["phase_budgets"], kw["site_first_phase"], None, kw["site_area"],
+                       kw["type_area"], kw["max_types_per_site"])
+    types = inst.types()
+    prepared = tuple(prepare_type(k, tc, inp) for k, tc in enumerate(types))
+    # The start: the cheapest plan within budget that builds one facility in the first phase.
+    ok = every.within(inst.phase_budgets)
+    single = ok & ((every.build >= 0).sum(axis=(1, 2)) == 1) & (every.build <= 0).all(axis=(1, 2))
+    if not single.any():
+        pytest.skip("no single facility fits the first phase's budget")
+    start = every.build[np.flatnonzero(single)[np.argmin(every.spend_cum[single, -1])]]
+    kept = ok & (every.build[:, start >= 0] == start[start >= 0]).all(axis=1)
+    residual = Residual.of(types, inp, prepared, start)
+    found = solve_benders(residual.inp, list(residual.types), [], Clock(None), None, -np.inf,
+                          mip_rel_gap=1e-9)
+    joined = [start] + [residual.join(b) for b in found.plans]
+    for build in joined:
+        assert (build[start >= 0] == start[start >= 0]).all()
+        match = np.flatnonzero((every.build == build).all(axis=(1, 2)))
+        assert match.size == 1
+        assert ok[match[0]]
+    best = max(evaluate(b, inp, prepared, []).objective for b in joined)
+    assert best == pytest.approx(every.coverage[kept].max(), abs=1e-6)

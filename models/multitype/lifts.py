@@ -182,42 +182,62 @@ def lift_greedy(
     return build
 
 
-def fill(types: Sequence[TypeCoverage], inp: Inputs, prepared: Sequence[PreparedType],
-         start: IntArray, clock: Clock) -> IntArray:
-    """``start`` plus the coverage greedy's plan (new weight per yuan) for what ``start``
-    leaves: money, floor area, type slots and uncovered rows (rows ``start`` covers count as
-    covered by an outlet); it stops with what it has when ``clock`` runs out."""
-    n_phases = inp.shape[2]
-    plan = evaluate(start, inp, prepared, [])
-    built = start >= 0
-    opened = plan.site_phase >= 0
-    # Money left by the end of each phase that no later phase needs back.
-    room = inp.budget_cum - np.cumsum(plan.spend)
-    room = np.maximum(np.minimum.accumulate(room[::-1])[::-1], 0.0)
-    allowed = inp.allowed & ~built
-    if inp.max_types is not None:
-        allowed &= (built.sum(axis=1) < inp.max_types)[:, None]
-    left = replace(
-        inp, base_cost=np.where(opened, 0.0, inp.base_cost), allowed=allowed,
-        first_phase=np.where(opened, np.maximum(inp.first_phase, plan.site_phase),
-                             inp.first_phase),
-        budget_cum=room, locked=None,  # what is locked is built in ``start`` already
-        site_area=None if inp.site_area is None or inp.type_area is None else
-        np.maximum(inp.site_area - (inp.type_area * built).sum(axis=1), 0.0))
-    rest = []
-    for k, (tc, tp) in enumerate(zip(types, prepared, strict=True)):
-        done = np.zeros(tp.row_map.size, dtype=bool)
-        live = tp.row_map >= 0
-        done[live] = plan.covered[k][tp.row_map[live]] < n_phases
-        existing = np.asarray(tc.existing if tc.existing is not None else
-                              np.zeros(done.size, dtype=bool), dtype=bool) | done
-        rest.append(prepare_type(k, replace(tc, existing=existing), left))
-    more = greedy(left, rest, [], "ratio", clock)
-    out = np.where(built, start, more)
-    if inp.max_types is not None:
-        over = (out >= 0).sum(axis=1) > inp.max_types
-        out[over] = start[over]
-    return out
+@dataclass(frozen=True)
+class Residual:
+    """What a plan ``start`` leaves for more coverage: money, floor area, type slots and the
+    rows it does not cover (rows ``start`` covers count as covered by an outlet), as inputs and
+    prepared types of the same shape. A plan of it joins ``start`` by :meth:`join`."""
+
+    start: IntArray
+    inp: Inputs
+    types: tuple[PreparedType, ...]
+    max_types: int | None
+
+    @classmethod
+    def of(cls, types: Sequence[TypeCoverage], inp: Inputs, prepared: Sequence[PreparedType],
+           start: IntArray) -> Residual:
+        n_phases = inp.shape[2]
+        plan = evaluate(start, inp, prepared, [])
+        built = start >= 0
+        opened = plan.site_phase >= 0
+        # Money left by the end of each phase that no later phase needs back.
+        room = inp.budget_cum - np.cumsum(plan.spend)
+        room = np.maximum(np.minimum.accumulate(room[::-1])[::-1], 0.0)
+        allowed = inp.allowed & ~built
+        if inp.max_types is not None:
+            allowed &= (built.sum(axis=1) < inp.max_types)[:, None]
+        left = replace(
+            inp, base_cost=np.where(opened, 0.0, inp.base_cost), allowed=allowed,
+            first_phase=np.where(opened, np.maximum(inp.first_phase, plan.site_phase),
+                                 inp.first_phase),
+            budget_cum=room, locked=None,  # what is locked is built in ``start`` already
+            site_area=None if inp.site_area is None or inp.type_area is None else
+            np.maximum(inp.site_area - (inp.type_area * built).sum(axis=1), 0.0))
+        rest = []
+        for k, (tc, tp) in enumerate(zip(types, prepared, strict=True)):
+            done = np.zeros(tp.row_map.size, dtype=bool)
+            live = tp.row_map >= 0
+            done[live] = plan.covered[k][tp.row_map[live]] < n_phases
+            existing = np.asarray(tc.existing if tc.existing is not None else
+                                  np.zeros(done.size, dtype=bool), dtype=bool) | done
+            rest.append(prepare_type(k, replace(tc, existing=existing), left))
+        return cls(start, left, tuple(rest), inp.max_types)
+
+    def join(self, more: IntArray) -> IntArray:
+        """``start`` with the plan ``more`` of the residual (build phases, -1 unbuilt); a site
+        the two would give more types than allowed keeps ``start``'s."""
+        built = self.start >= 0
+        out = np.where(built, self.start, more)
+        if self.max_types is not None:
+            over = (out >= 0).sum(axis=1) > self.max_types
+            out[over] = self.start[over]
+        return out
+
+
+def fill(residual: Residual, clock: Clock) -> IntArray:
+    """The residual's start plus the coverage greedy's plan (new weight per yuan) for what it
+    leaves; it stops with what it has when ``clock`` runs out."""
+    return residual.join(greedy(residual.inp, list(residual.types), [], "ratio", clock))
 
 
 def lift_model(

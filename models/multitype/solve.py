@@ -23,6 +23,7 @@ from .inputs import CoverageRequirement, DiminishingReturns, TypeCoverage
 from .lifts import (
     GoalLevel,
     LiftResult,
+    Residual,
     affordable_bound,
     fill,
     goal_level,
@@ -31,7 +32,7 @@ from .lifts import (
     with_goal_floor,
 )
 from .milp import build_model, to_columns
-from .plans import Plan, evaluate, prune
+from .plans import Plan, evaluate, prune, site_phases
 from .prepare import (
     TOL,
     Inputs,
@@ -51,6 +52,9 @@ FILL_SHARE = 0.5
 #: Share of the time left after the goal level and its fill for the decomposition's relaxation,
 #: the coverage level's bound; the whole MILP gets the rest.
 RELAXATION_SHARE = 0.4
+#: Share of the time left after the relaxation for the decomposition on what the goal level's
+#: plan leaves (:class:`~.lifts.Residual`); the whole MILP gets the rest.
+RESIDUAL_SHARE = 0.5
 
 
 def plan_sites(
@@ -117,9 +121,12 @@ def plan_sites(
         objective.
     goals
         A goal level above coverage (:mod:`.lifts`): first make as many goals hold as the
-        budget allows (meeting its hard counts), then maximise coverage with that many held
-        (the whole MILP with the goal rows, whatever ``method``), then drop facilities that add
-        neither. The time limit is shared: a fifth for the goals' stand-alone costs when not
+        budget allows (meeting its hard counts), then maximise coverage with that many held,
+        then drop facilities that add neither. Coverage is first added to the goal level's
+        plan with what it leaves (greedy, then with ``"benders"`` the decomposition on the
+        leftover money, :class:`~.lifts.Residual`); the whole MILP with the goal rows, whatever
+        ``method``, starts from the best of these and may also move the goal level's
+        facilities. The time limit is shared: a fifth for the goals' stand-alone costs when not
         given, 35 % of the rest for the goal level, a fifth of the limit kept for pruning and
         reporting.
     method
@@ -251,11 +258,12 @@ def plan_sites(
     if broke and empty.meets_requirements and lift is None:
         return finish(empty, 0.0, Status.OPTIMAL, solver, algorithm, broke)
 
+    residual = None
     if pg is not None and lift is not None:
         # The coverage greedy on what the goal level leaves (money unspent helps nobody),
         # within half the time left: it stops with what it has, the MILP gets the rest.
-        greedy = prune(evaluate(fill(types, inp, prepared, lift.build_phase,
-                                     clock.part(FILL_SHARE)), inp, prepared, reqs),
+        residual = Residual.of(types, inp, prepared, lift.build_phase)
+        greedy = prune(evaluate(fill(residual, clock.part(FILL_SHARE)), inp, prepared, reqs),
                        inp, prepared, reqs)
     else:
         greedy = best_greedy(inp, prepared, reqs, Clock(
@@ -263,6 +271,7 @@ def plan_sites(
     cheap_bound = knapsack_bound(inp, prepared)
     candidates = [(greedy, "greedy")] if greedy.meets_requirements else []
     unsolved = ""
+    warm_plan = greedy  # the best plan known: the whole MILP's warm start
     if lift is not None and method != "milp":
         # The coverage any plan reaches bounds the coverage the goal level leaves: the
         # decomposition's tightened relaxation (cut rounds only) is a far better bound than the
@@ -270,13 +279,30 @@ def plan_sites(
         relaxed = solve_benders(inp, prepared, reqs, clock.part(RELAXATION_SHARE), None,
                                 -np.inf, integer=False)
         cheap_bound = min(cheap_bound, relaxed.bound)
+    if residual is not None and lift is not None and pg is not None and method == "benders":
+        # The decomposition on what the goal level's plan leaves: a coverage plan like any
+        # other, whose plans keep every goal the goal level's plan holds (coverage only grows).
+        # It ends on its own within a second or two on the scenarios; the whole MILP below,
+        # which may also move the goal level's facilities, starts from the better plan.
+        more = np.where(lift.build_phase >= 0, -1, greedy.build_phase)
+        start_value = evaluate(more, residual.inp, list(residual.types), []).objective
+        decomposed = solve_benders(
+            residual.inp, list(residual.types), [], clock.part(RESIDUAL_SHARE),
+            (more, site_phases(more)), start_value, mip_rel_gap=mip_rel_gap)
+        for joined in (residual.join(b) for b in decomposed.plans):
+            plan = prune(evaluate(joined, inp, prepared, reqs), inp, prepared, reqs)
+            if plan.meets_requirements and plan.objective > warm_plan.objective and \
+                    _keeps_goals(plan.build_phase, inp, prepared, reqs, pg, lift):
+                warm_plan = plan
+                candidates.append((plan, algorithm))
     if method == "milp" or lift is not None:
         model = build_model(inp, prepared, reqs)
         if pg is not None and lift is not None:
             model, goal_columns = with_goal_floor(model, pg, inp, lift.value)
-        warm = to_columns(greedy, inp, prepared, model) if greedy.meets_requirements else None
+        warm = to_columns(warm_plan, inp, prepared, model) if warm_plan.meets_requirements \
+            else None
         if warm is not None and pg is not None and lift is not None:
-            warm = np.r_[warm, goal_values(pg, greedy.covered, n_phases, goal_columns,
+            warm = np.r_[warm, goal_values(pg, warm_plan.covered, n_phases, goal_columns,
                                            model.problem.num_col)[warm.size:]]
         # With a goal level, a fifth of the limit stays for pruning and reporting the plan.
         reserve = 0.2 * clock.limit if lift is not None and clock.limit is not None else 0.0
