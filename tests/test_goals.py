@@ -436,3 +436,47 @@ def test_the_decomposition_on_what_a_plan_leaves_finds_its_best_extension(seed: 
         assert ok[match[0]]
     best = max(evaluate(b, inp, prepared, []).objective for b in joined)
     assert best == pytest.approx(every.coverage[kept].max(), abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(30))
+@pytest.mark.parametrize("scale", [0.3, 1.0])
+def test_the_shared_cost_goal_bound_is_never_below_the_best_goal_level(
+    seed: int, scale: float,
+) -> None:
+    """Sharing each facility's cost among the communities it reaches bounds the goal level
+    from above (brute force)."""
+    from siting.models.multitype.lifts import goal_weights
+    from siting.models.multitype.shared_cost import shared_cost_bound
+
+    inst = random_instance(seed)
+    every = enumerate_plans(inst)
+    n_goals = len(inst.goals())
+    best = level(every.holds, n_goals)[every.within(inst.phase_budgets * scale)].max()
+    instance = prepare_instance(inst.types(), inst.goals(), [], **inst.kwargs(scale))
+    weights = goal_weights(instance.goals, instance.inp)
+    bound = shared_cost_bound(instance.goals, instance.inp, instance.prepared, weights)
+    assert bound >= best - 1e-9
+    assert bound <= weights.sum() + 1e-9
+
+
+def test_the_shared_cost_goal_bound_charges_a_shared_facility_once() -> None:
+    """Two communities, each lifted by the one facility reaching both (cost 10, budget 10):
+    charged 5 to each, both fit (bound 2); two facilities of 10, one per community, leave
+    room for one (bound 1)."""
+    from siting.models.multitype.lifts import goal_weights
+    from siting.models.multitype.shared_cost import shared_cost_bound
+
+    rows = np.array([0, 1])
+    goals = [Goal((Clause((ShareCondition(0, [r], [1.0], 1.0),)),)) for r in rows]
+
+    def bound(cover: npt.NDArray[np.bool_]) -> float:
+        n = cover.shape[1]
+        instance = prepare_instance(
+            [TypeCoverage(sp.csr_array(cover), np.ones(2), None, rows)], goals, [],
+            base_cost=np.zeros(n), type_cost=np.full((n, 1), 10.0),
+            allowed=np.ones((n, 1), dtype=bool), phase_budgets=np.array([10.0]))
+        return shared_cost_bound(instance.goals, instance.inp, instance.prepared,
+                                 goal_weights(instance.goals, instance.inp))
+
+    assert bound(np.array([[True], [True]])) == pytest.approx(2.0)
+    assert bound(np.array([[True, False], [False, True]])) == pytest.approx(1.0)

@@ -27,6 +27,7 @@ from .lifts import (
     affordable_bound,
     fill,
     goal_level,
+    goal_weights,
     lift_greedy,
     lift_stage,
     with_goal_floor,
@@ -42,6 +43,7 @@ from .prepare import (
     prepare_requirements,
     prepare_type,
 )
+from .shared_cost import shared_cost_bound
 from .solution import NOT_COVERED, Infeasibility, MultiTypeSolution, describe_all
 
 Method = Literal["benders", "milp", "heuristic"]
@@ -246,7 +248,9 @@ def plan_sites(
                           [start_plan, lift_greedy(inp, prepared, pg, costs, start_plan)],
                           backend=backend, time_limit=None if left is None else 0.35 * left,
                           mip_rel_gap=mip_rel_gap)
-        lift = replace(lift, bound=min(lift.bound, affordable_bound(pg, inp, costs)))
+        lift = replace(lift, bound=min(lift.bound, affordable_bound(pg, inp, costs),
+                                       shared_cost_bound(pg, inp, prepared,
+                                                         goal_weights(pg, inp))))
         if not np.isfinite(lift.value):
             why = ("the goal counts cannot be met within the budget" if lift.status is
                    Status.INFEASIBLE else "no plan meeting the goal counts found within the "
