@@ -27,6 +27,7 @@ import itertools
 from collections.abc import Sequence
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..arrays import FloatArray, IntArray
 from .goals import Condition, PreparedGoals
@@ -44,8 +45,10 @@ def shared_cost_bound(pg: PreparedGoals, inp: Inputs, prepared: Sequence[Prepare
         return float("inf")  # a goal two others require: its community's goals are no chain
     value = weights.sum(axis=1)
     community = _communities(pg.requires)
-    charge = _charges(pg, inp, prepared, community)
-    need = np.array([_covering_cost(c, inp, prepared, charge) for c in pg.conditions])
+    reach = [prepared[c.type_index].cover[c.rows] for c in pg.conditions]  # rows × sites
+    charge = _charges(pg, inp, reach, community)
+    need = np.array([_covering_cost(c, inp, r, charge) for c, r in zip(pg.conditions, reach,
+                                                                        strict=True)])
     held = float(value[pg.before].sum())  # held by every plan
     increments: list[tuple[float, float]] = []
     for root in np.unique(community):
@@ -87,36 +90,38 @@ def _chain(requires: IntArray, g: int) -> list[int]:
     return out
 
 
-def _charges(pg: PreparedGoals, inp: Inputs, prepared: Sequence[PreparedType],
+def _charges(pg: PreparedGoals, inp: Inputs, reach: Sequence[sp.csr_array],
              community: IntArray) -> FloatArray:
     """``(n_sites, n_types)`` type cost of each facility divided by the communities whose
     conditions of its type it reaches (inf where it reaches none)."""
-    reached: dict[tuple[int, int], set[int]] = {}
-    for c in pg.conditions:
-        sites = np.unique(prepared[c.type_index].cover[c.rows].indices)
-        for s in sites.tolist():
-            reached.setdefault((s, c.type_index), set()).add(int(community[c.origin[0]]))
+    n_sites, n_types = inp.type_cost.shape
+    facility, member = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
+    for c, rows in zip(pg.conditions, reach, strict=True):
+        sites = np.unique(rows.indices)
+        facility.append(sites * n_types + c.type_index)
+        member.append(np.full(sites.size, community[c.origin[0]], dtype=np.int64))
+    pairs = np.unique(np.stack((np.concatenate(facility), np.concatenate(member))), axis=1)
+    communities = np.bincount(pairs[0], minlength=n_sites * n_types).reshape(n_sites, n_types)
     charge = np.full(inp.type_cost.shape, np.inf)
-    for (s, t), members in reached.items():
-        charge[s, t] = inp.type_cost[s, t] / len(members)
+    np.divide(inp.type_cost, communities, out=charge, where=communities > 0)
     return charge
 
 
-def _covering_cost(c: Condition, inp: Inputs, prepared: Sequence[PreparedType],
-                   charge: FloatArray) -> float:
-    """Least charge of facilities of the condition's type that reach what it still misses,
-    fractions of facilities allowed (inf when all of them reach too little)."""
+def _covering_cost(c: Condition, inp: Inputs, reach: sp.csr_array, charge: FloatArray) -> float:
+    """Least charge of facilities of the condition's type that reach what it still misses
+    (``reach``: its rows × sites), fractions of facilities allowed (inf when all of them reach
+    too little)."""
     if c.need <= TOL * max(c.total, 1.0):
         return 0.0
-    amount = prepared[c.type_index].cover[c.rows].T @ c.amount  # per site
+    amount = reach.T @ c.amount  # per site
     sites = np.flatnonzero((amount > 0) & inp.allowed[:, c.type_index])
     cost = charge[sites, c.type_index]
     order = np.lexsort((sites, cost / amount[sites]))
-    reach = np.cumsum(amount[sites][order])
-    full = int(np.searchsorted(reach, c.need * (1 - TOL)))
+    gathered = np.cumsum(amount[sites][order])
+    full = int(np.searchsorted(gathered, c.need * (1 - TOL)))
     if full >= sites.size:
         return float("inf")
-    before = float(reach[full - 1]) if full else 0.0
+    before = float(gathered[full - 1]) if full else 0.0
     part = (c.need - before) / float(amount[sites][order][full])
     return float(cost[order][:full].sum() + max(part, 0.0) * cost[order][full])
 

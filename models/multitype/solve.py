@@ -53,7 +53,7 @@ GREEDY_SHARE = 0.3
 FILL_SHARE = 0.5
 #: Share of the time left after the goal level and its fill for the decomposition's relaxation,
 #: the coverage level's bound; the whole MILP gets the rest.
-RELAXATION_SHARE = 0.4
+RELAXATION_SHARE = 0.6
 #: Share of the time left after the relaxation for the decomposition on what the goal level's
 #: plan leaves (:class:`~.lifts.Residual`); the whole MILP gets the rest.
 RESIDUAL_SHARE = 0.5
