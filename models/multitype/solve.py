@@ -265,7 +265,8 @@ def plan_sites(
     residual = None
     if pg is not None and lift is not None:
         # The coverage greedy on what the goal level leaves (money unspent helps nobody),
-        # within half the time left: it stops with what it has, the MILP gets the rest.
+        # within half the time left: it stops with what it has; the relaxation, the
+        # decomposition on the same residual and the whole MILP share the rest.
         residual = Residual.of(types, inp, prepared, lift.build_phase)
         greedy = prune(evaluate(fill(residual, clock.part(FILL_SHARE)), inp, prepared, reqs),
                        inp, prepared, reqs)
