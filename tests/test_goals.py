@@ -416,7 +416,6 @@ def test_the_decomposition_on_what_a_plan_leaves_finds_its_best_extension(seed: 
     from siting.models.multitype.benders import solve_benders
     from siting.models.multitype.lifts import Residual
     from siting.models.multitype.plans import evaluate
-    from siting.models.multitype.prepare import check_inputs, prepare_type
 
     inst = random_instance(seed)
     every = enumerate_plans(inst)
@@ -424,19 +423,16 @@ def test_the_decomposition_on_what_a_plan_leaves_finds_its_best_extension(seed: 
     while not (single & every.within(inst.phase_budgets)).any():
         # no facility fits the first phase alone: a budget that admits one
         inst = replace(inst, phase_budgets=2 * inst.phase_budgets)
-    kw = inst.kwargs()
-    inp = check_inputs(len(inst.cover), kw["base_cost"], kw["type_cost"], kw["allowed"],
-                       kw["phase_budgets"], kw["site_first_phase"], None, kw["site_area"],
-                       kw["type_area"], kw["max_types_per_site"])
     types = inst.types()
-    prepared = tuple(prepare_type(k, tc, inp) for k, tc in enumerate(types))
+    instance = prepare_instance(types, inst.goals(), [], **inst.kwargs())
+    inp, prepared = instance.inp, instance.prepared
     # The start: the cheapest plan within budget that builds one facility in the first phase.
     ok = every.within(inst.phase_budgets)
     single &= ok
     start = every.build[np.flatnonzero(single)[np.argmin(every.spend_cum[single, -1])]]
     kept = ok & (every.build[:, start >= 0] == start[start >= 0]).all(axis=1)
     residual = Residual.of(types, inp, prepared, start)
-    found = solve_benders(residual.inp, list(residual.types), [], Clock(None), None, -np.inf,
+    found = solve_benders(residual.inp, residual.types, [], Clock(None), None, -np.inf,
                           mip_rel_gap=1e-9)
     joined = [start] + [residual.join(b) for b in found.plans]
     for build in joined:

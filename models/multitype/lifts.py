@@ -191,7 +191,6 @@ class Residual:
     start: IntArray
     inp: Inputs
     types: tuple[PreparedType, ...]
-    max_types: int | None
 
     @classmethod
     def of(cls, types: Sequence[TypeCoverage], inp: Inputs, prepared: Sequence[PreparedType],
@@ -221,15 +220,15 @@ class Residual:
             existing = np.asarray(tc.existing if tc.existing is not None else
                                   np.zeros(done.size, dtype=bool), dtype=bool) | done
             rest.append(prepare_type(k, replace(tc, existing=existing), left))
-        return cls(start, left, tuple(rest), inp.max_types)
+        return cls(start, left, tuple(rest))
 
     def join(self, more: IntArray) -> IntArray:
         """``start`` with the plan ``more`` of the residual (build phases, -1 unbuilt); a site
         the two would give more types than allowed keeps ``start``'s."""
         built = self.start >= 0
         out = np.where(built, self.start, more)
-        if self.max_types is not None:
-            over = (out >= 0).sum(axis=1) > self.max_types
+        if self.inp.max_types is not None:
+            over = (out >= 0).sum(axis=1) > self.inp.max_types
             out[over] = self.start[over]
         return out
 
@@ -237,7 +236,7 @@ class Residual:
 def fill(residual: Residual, clock: Clock) -> IntArray:
     """The residual's start plus the coverage greedy's plan (new weight per yuan) for what it
     leaves; it stops with what it has when ``clock`` runs out."""
-    return residual.join(greedy(residual.inp, list(residual.types), [], "ratio", clock))
+    return residual.join(greedy(residual.inp, residual.types, [], "ratio", clock))
 
 
 def lift_model(

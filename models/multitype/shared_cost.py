@@ -59,7 +59,7 @@ def shared_cost_bound(pg: PreparedGoals, inp: Inputs, prepared: Sequence[Prepare
         for g in np.flatnonzero(community == root):
             if pg.before[g] or not pg.possible[g, -1]:
                 continue
-            chain = _chain(pg.requires, int(g))
+            chain = pg.chain(int(g))
             points.append((_goal_cost(pg, chain, need),
                            float(value[[h for h in chain if not pg.before[h]]].sum())))
         increments += _hull_steps(points)
@@ -83,14 +83,6 @@ def _communities(requires: IntArray) -> IntArray:
         while requires[root[g]] >= 0:
             root[g] = requires[root[g]]
     return root
-
-
-def _chain(requires: IntArray, g: int) -> list[int]:
-    """``g`` and the goals it requires, down to the root."""
-    out = [g]
-    while requires[out[-1]] >= 0:
-        out.append(int(requires[out[-1]]))
-    return out
 
 
 def _charges(pg: PreparedGoals, inp: Inputs, reach: Sequence[sp.csr_array],

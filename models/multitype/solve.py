@@ -290,9 +290,9 @@ def plan_sites(
         # It ends on its own within a second or two on the scenarios; the whole MILP below,
         # which may also move the goal level's facilities, starts from the better plan.
         more = np.where(lift.build_phase >= 0, -1, greedy.build_phase)
-        start_value = evaluate(more, residual.inp, list(residual.types), []).objective
+        start_value = evaluate(more, residual.inp, residual.types, []).objective
         decomposed = solve_benders(
-            residual.inp, list(residual.types), [], clock.part(RESIDUAL_SHARE),
+            residual.inp, residual.types, [], clock.part(RESIDUAL_SHARE),
             (more, site_phases(more)), start_value, mip_rel_gap=mip_rel_gap)
         for joined in (residual.join(b) for b in decomposed.plans):
             plan = prune(evaluate(joined, inp, prepared, reqs), inp, prepared, reqs)
