@@ -47,7 +47,7 @@ def shared_cost_bound(pg: PreparedGoals, inp: Inputs, prepared: Sequence[Prepare
     if np.unique(required).size < required.size:
         return float("inf")  # a goal two others require: its community's goals are no chain
     value = weights.sum(axis=1)
-    community = _communities(pg.requires)
+    community = np.array([pg.chain(g)[0] for g in range(pg.n_goals)], dtype=np.int64)
     reach = [prepared[c.type_index].cover[c.rows] for c in pg.conditions]  # rows × sites
     charge = _charges(pg, inp, reach, community)
     need = np.array([_covering_cost(c, inp, r, charge) for c, r in zip(pg.conditions, reach,
@@ -74,15 +74,6 @@ def shared_cost_bound(pg: PreparedGoals, inp: Inputs, prepared: Sequence[Prepare
             total += gain * budget / cost
             break
     return total
-
-
-def _communities(requires: IntArray) -> IntArray:
-    """The root of each goal's chain of required goals."""
-    root = np.arange(requires.size)
-    for g in range(requires.size):
-        while requires[root[g]] >= 0:
-            root[g] = requires[root[g]]
-    return root
 
 
 def _charges(pg: PreparedGoals, inp: Inputs, reach: Sequence[sp.csr_array],
