@@ -248,9 +248,10 @@ def plan_sites(
                           [start_plan, lift_greedy(inp, prepared, pg, costs, start_plan)],
                           backend=backend, time_limit=None if left is None else 0.35 * left,
                           mip_rel_gap=mip_rel_gap)
-        lift = replace(lift, bound=min(lift.bound, affordable_bound(pg, inp, costs),
-                                       shared_cost_bound(pg, inp, prepared,
-                                                         goal_weights(pg, inp))))
+        if lift.status is not Status.OPTIMAL:  # the cheap bounds cannot beat a proof
+            lift = replace(lift, bound=min(lift.bound, affordable_bound(pg, inp, costs),
+                                           shared_cost_bound(pg, inp, prepared,
+                                                             goal_weights(pg, inp))))
         if not np.isfinite(lift.value):
             why = ("the goal counts cannot be met within the budget" if lift.status is
                    Status.INFEASIBLE else "no plan meeting the goal counts found within the "
