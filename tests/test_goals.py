@@ -404,20 +404,50 @@ def first_phase_singles(every: Enumerated) -> npt.NDArray[np.bool_]:
                       & (every.build <= 0).all(axis=(1, 2)))
 
 
-@pytest.mark.parametrize("seed", [s for s in SEEDS
-                                  if random_instance(s).max_types_per_site is None
-                                  and first_phase_singles(enumerate_plans(random_instance(s)))
-                                  .any()])
-def test_the_decomposition_on_what_a_plan_leaves_finds_its_best_extension(seed: int) -> None:
-    """Residual (what a plan built in the first phase leaves: money, floor area, uncovered
-    rows) solved by the decomposition gives the best plan that keeps that plan and adds to it,
-    by brute force; every joined plan keeps the start and its budgets."""
+def with_a_third_type(inst: Instance, seed: int) -> Instance:
+    """``inst`` with a third type, allowed at three sites that allow another, at most two
+    types per site and at most 9 allowed pairs (so that every plan can be enumerated)."""
+    rng = np.random.default_rng(1000 + seed)
+    n_sites = inst.base_cost.size
+    allowed = inst.allowed.copy()
+    j, t = np.nonzero(allowed)
+    allowed[j[6:], t[6:]] = False
+    third = np.zeros(n_sites, dtype=bool)
+    third[rng.permutation(np.flatnonzero(allowed.any(axis=1)))[:3]] = True
+    rows = int(rng.integers(5, 9))
+    return replace(
+        inst, allowed=np.column_stack([allowed, third]),
+        cover=(*inst.cover, rng.random((rows, n_sites)) < 0.5),
+        weights=(*inst.weights, rng.integers(1, 20, rows).astype(float)),
+        amounts=(*inst.amounts, rng.integers(1, 30, rows).astype(float)),
+        existing=(*inst.existing, np.zeros(rows, dtype=bool)),
+        group=(*inst.group, rng.integers(0, N_GROUPS, rows)),
+        type_cost=np.column_stack([inst.type_cost, rng.integers(5, 40, n_sites)]).astype(float),
+        type_area=None if inst.type_area is None else np.r_[inst.type_area, 40.0],
+        max_types_per_site=2)
+
+
+RESIDUAL_CASES = [(s, three) for s in SEEDS for three in (False, True)
+                  if first_phase_singles(enumerate_plans(
+                      with_a_third_type(random_instance(s), s) if three else random_instance(s)))
+                  .any()]
+
+
+@pytest.mark.parametrize(("seed", "three_types"), RESIDUAL_CASES)
+def test_the_decomposition_on_what_a_plan_leaves_finds_its_best_extension(
+    seed: int, three_types: bool,
+) -> None:
+    """Residual (what a plan built in the first phase leaves: money, floor area, type slots,
+    uncovered rows) solved by the decomposition gives the best plan that keeps that plan and
+    adds to it, by brute force; every joined plan keeps the start, its budgets and the sites'
+    limits."""
     from siting.models.clock import Clock
     from siting.models.multitype.benders import solve_benders
     from siting.models.multitype.lifts import Residual
     from siting.models.multitype.plans import evaluate
 
-    inst = random_instance(seed)
+    inst = with_a_third_type(random_instance(seed), seed) if three_types else \
+        random_instance(seed)
     every = enumerate_plans(inst)
     single = first_phase_singles(every)
     while not (single & every.within(inst.phase_budgets)).any():

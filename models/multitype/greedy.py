@@ -78,7 +78,7 @@ class _Greedy:
         self.opened = np.zeros(n, dtype=np.bool_)
         self.short = np.array([r.need for r in reqs], dtype=np.float64)
         self.area_left = inp.site_area.copy() if inp.site_area is not None else None
-        self.slots = np.full(n, inp.max_types if inp.max_types is not None else n_types)
+        self.slots = inp.max_types.copy() if inp.max_types is not None else np.full(n, n_types)
         self.share = (np.maximum(np.minimum(inp.allowed.sum(axis=1), self.slots), 1)
                       if rule == "shared" else np.ones(n))
         self.spent = 0.0

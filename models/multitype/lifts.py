@@ -202,11 +202,11 @@ class Residual:
         # Money left by the end of each phase that no later phase needs back.
         room = inp.budget_cum - np.cumsum(plan.spend)
         room = np.maximum(np.minimum.accumulate(room[::-1])[::-1], 0.0)
-        allowed = inp.allowed & ~built
-        if inp.max_types is not None:
-            allowed &= (built.sum(axis=1) < inp.max_types)[:, None]
+        slots = None if inp.max_types is None else \
+            np.maximum(inp.max_types - built.sum(axis=1), 0)
         left = replace(
-            inp, base_cost=np.where(opened, 0.0, inp.base_cost), allowed=allowed,
+            inp, base_cost=np.where(opened, 0.0, inp.base_cost), allowed=inp.allowed & ~built,
+            max_types=slots,
             first_phase=np.where(opened, np.maximum(inp.first_phase, plan.site_phase),
                                  inp.first_phase),
             budget_cum=room, locked=None,  # what is locked is built in ``start`` already
@@ -223,14 +223,8 @@ class Residual:
         return cls(start, left, tuple(rest))
 
     def join(self, more: IntArray) -> IntArray:
-        """``start`` with the plan ``more`` of the residual (build phases, -1 unbuilt); a site
-        the two would give more types than allowed keeps ``start``'s."""
-        built = self.start >= 0
-        out = np.where(built, self.start, more)
-        if self.inp.max_types is not None:
-            over = (out >= 0).sum(axis=1) > self.inp.max_types
-            out[over] = self.start[over]
-        return out
+        """``start`` with the plan ``more`` of the residual (build phases, -1 unbuilt)."""
+        return np.where(self.start >= 0, self.start, more)
 
 
 def fill(residual: Residual, clock: Clock) -> IntArray:

@@ -179,7 +179,7 @@ def add_facilities(model: ModelBuilder, inp: Inputs, money: float) -> Facilities
                        lower=-np.inf, upper=inp.site_area, size=n)
     if inp.max_types is not None:
         model.add_rows("types_per_site", site, y_cols[:, -1], 1.0, lower=-np.inf,
-                       upper=float(inp.max_types), size=n)
+                       upper=inp.max_types, size=n)
     return Facilities(site.astype(np.int64), kind.astype(np.int64), index, y_cols, u_cols)
 
 

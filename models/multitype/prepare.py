@@ -45,7 +45,7 @@ class Inputs:
     phase_weights: FloatArray  # (F,)
     type_area: FloatArray | None  # (n, T)
     site_area: FloatArray | None  # (n,)
-    max_types: int | None
+    max_types: IntArray | None  # (n,) most facility types per site
     returns: DiminishingReturns | None = None
     locked: IntArray | None = None  # (n, T) phase a facility must be built in, -1 free
 
@@ -176,7 +176,8 @@ def check_inputs(
         ok = ok & (t_area <= s_area[:, None])
     max_types = None
     if max_types_per_site is not None:
-        max_types = check_whole(max_types_per_site, "max_types_per_site", unit="facility types")
+        max_types = np.full(n, check_whole(max_types_per_site, "max_types_per_site",
+                                           unit="facility types"), dtype=np.int64)
     inp = Inputs(base, tc, ok, first, np.cumsum(budgets), pw, t_area, s_area, max_types)
     return inp if locked is None else replace(inp, locked=check_locked(locked, inp))
 
@@ -216,7 +217,7 @@ def check_locked(locked: object, inp: Inputs) -> IntArray:
         over = np.flatnonzero(built.sum(axis=1) > inp.max_types)
         if over.size:
             msg = (f"site {over[0]} has {built[over[0]].sum()} locked types, more than "
-                   f"max_types_per_site={inp.max_types}")
+                   f"max_types_per_site={inp.max_types[over[0]]}")
             raise ModelInputError(msg)
     spent = np.cumsum(plan_spend(lock, inp))
     short = np.flatnonzero(spent > inp.budget_cum * (1 + TOL) + TOL)

@@ -119,7 +119,7 @@ def restrict(
         first_phase=inp.first_phase[sites],
         budget_cum=inp.budget_cum[:n_phases], phase_weights=inp.phase_weights[:n_phases],
         type_area=type_area, site_area=None if inp.site_area is None else inp.site_area[sites],
-        returns=None)
+        max_types=None if inp.max_types is None else inp.max_types[sites], returns=None)
     return Restricted(sub, tuple(sub_types), goals, sites, types, keep_goals,
                       np.arange(n_phases, dtype=np.int64))
 
