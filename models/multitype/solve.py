@@ -37,8 +37,6 @@ from .plans import Plan, evaluate, prune, site_phases
 from .prepare import (
     TOL,
     Inputs,
-    PreparedType,
-    Requirement,
     check_inputs,
     prepare_requirements,
     prepare_type,
@@ -298,7 +296,7 @@ def plan_sites(
         for joined in (residual.join(b) for b in decomposed.plans):
             plan = prune(evaluate(joined, inp, prepared, reqs), inp, prepared, reqs)
             if plan.meets_requirements and plan.objective > warm_plan.objective and \
-                    _keeps_goals(plan.build_phase, inp, prepared, reqs, pg, lift):
+                    _keeps_goals(plan, pg, inp, lift):
                 warm_plan = plan
                 candidates.append((plan, algorithm))
     if method == "milp" or lift is not None:
@@ -324,9 +322,6 @@ def plan_sites(
                     -out.bound / model.weight_scale if np.isfinite(out.bound)
                     else np.inf if clock.expired else lp_relaxation(model, clock.remaining())[0])
         found = [] if out.x is None else [model.facilities.build_phase(out.x, (n, n_types))]
-        if pg is not None and lift is not None:
-            # Keep only plans that hold the goal level (round-off can break a row by a hair).
-            found = [b for b in found if _keeps_goals(b, inp, prepared, reqs, pg, lift)]
         stopped = out.status is not MilpStatus.OPTIMAL
     else:
         start = (greedy.build_phase, greedy.site_phase) if greedy.meets_requirements else None
@@ -341,7 +336,9 @@ def plan_sites(
         unsolved = decomposed.unsolved
     for build_phase in found:
         plan = prune(evaluate(build_phase, inp, prepared, reqs), inp, prepared, reqs)
-        if plan.meets_requirements:
+        # With a goal level, only plans that hold it (round-off can break a row by a hair).
+        if plan.meets_requirements and (pg is None or lift is None
+                                        or _keeps_goals(plan, pg, inp, lift)):
             candidates.append((plan, algorithm))
     if not candidates:
         if method == "heuristic":
@@ -368,10 +365,8 @@ def plan_sites(
     return finish(plan, bound, Status.FEASIBLE, solver, used, f"{why}; gap {gap:.3%}")
 
 
-def _keeps_goals(build_phase: npt.NDArray[np.int64], inp: Inputs,
-                 prepared: Sequence[PreparedType], reqs: Sequence[Requirement],
-                 pg: PreparedGoals, lift: LiftResult) -> bool:
-    """Whether a plan meets the goal counts and the goal level the first level reached."""
-    holds = goal_holds(pg, evaluate(build_phase, inp, prepared, reqs).covered, inp.shape[2])
+def _keeps_goals(plan: Plan, pg: PreparedGoals, inp: Inputs, lift: LiftResult) -> bool:
+    """Whether ``plan`` meets the goal counts and the goal level the first level reached."""
+    holds = goal_holds(pg, plan.covered, inp.shape[2])
     return bool(counts_met(pg, holds).all()) and \
         goal_level(pg, holds, inp) >= lift.value - TOL * max(1.0, lift.value)
