@@ -27,7 +27,7 @@ proportion to how far the knapsack lifts each community instead did not lower it
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -48,10 +48,16 @@ def shared_cost_bound(pg: PreparedGoals, inp: Inputs, prepared: Sequence[Prepare
         return float("inf")  # a goal two others require: its community's goals are no chain
     value = weights.sum(axis=1)
     community = np.array([pg.chain(g)[0] for g in range(pg.n_goals)], dtype=np.int64)
-    reach = [prepared[c.type_index].cover[c.rows] for c in pg.conditions]  # rows × sites
+    # Only the conditions of goals some plan can still reach, that do not hold already, cost
+    # anything; the others keep a charge of 0 and are never read.
+    open_goal = ~pg.before & pg.possible[:, -1]
+    live = [i for i, c in enumerate(pg.conditions) if open_goal[c.origin[0]] and not c.holds]
+    reach = {i: prepared[pg.conditions[i].type_index].cover[pg.conditions[i].rows]
+             for i in live}  # rows × sites
     charge = _charges(pg, inp, reach, community)
-    need = np.array([_covering_cost(c, inp, r, charge) for c, r in zip(pg.conditions, reach,
-                                                                        strict=True)])
+    need = np.zeros(len(pg.conditions))
+    for i, rows in reach.items():
+        need[i] = _covering_cost(pg.conditions[i], inp, rows, charge)
     held = float(value[pg.before].sum())  # held by every plan
     increments: list[tuple[float, float]] = []
     for root in np.unique(community):
@@ -76,16 +82,15 @@ def shared_cost_bound(pg: PreparedGoals, inp: Inputs, prepared: Sequence[Prepare
     return total
 
 
-def _charges(pg: PreparedGoals, inp: Inputs, reach: Sequence[sp.csr_array],
+def _charges(pg: PreparedGoals, inp: Inputs, reach: Mapping[int, sp.csr_array],
              community: IntArray) -> FloatArray:
     """``(n_sites, n_types)`` type cost of each facility divided by the communities whose
-    conditions of its type it reaches (inf where it reaches none)."""
+    conditions of its type it reaches (inf where it reaches none); ``reach`` holds the rows ×
+    sites of the conditions that count, by index."""
     n_sites, n_types = inp.type_cost.shape
     facility, member = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
-    open_goal = ~pg.before & pg.possible[:, -1]
-    for c, rows in zip(pg.conditions, reach, strict=True):
-        if not open_goal[c.origin[0]] or c.holds:
-            continue  # no plan's charge for this goal is counted
+    for i, rows in reach.items():
+        c = pg.conditions[i]
         sites = np.unique(rows.indices)
         facility.append(sites * n_types + c.type_index)
         member.append(np.full(sites.size, community[c.origin[0]], dtype=np.int64))
