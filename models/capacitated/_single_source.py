@@ -25,8 +25,11 @@ HiGHS with the same options, in the same run, took 1.0-2.2x as long per problem 
 17). Without step 4 the call took 195 s for the 17, the slowest 44 s (pmedcap14). The LP gap
 is what limits pmedcap20: after 60 s its bound is 977 against the optimum 1005 (LP 961,
 Lagrangian 974, the Dantzig-Wolfe bound of the knapsack decomposition), and branching on sites
-lifts the LP only 2-4 per branch. With CBC or SCIP (independent checks) the full model goes to
-the solver unchanged.
+lifts the LP only 2-4 per branch. Measured without success (2026-12): the Dantzig-Wolfe bound
+(973.65, by column generation) leaves 2.86 million (site, rows) columns within the gap to the
+optimum, too many for a set-partitioning MILP; HiGHS with one Lagrangian cut per site and the
+pairs fixed at the optimum's value reaches 985 after 240 s, SCIP (OR-Tools) 986 after 300 s.
+With CBC or SCIP (independent checks) the full model goes to the solver unchanged.
 """
 
 from __future__ import annotations
