@@ -35,6 +35,7 @@ import psutil
 import scipy.sparse as sp
 from scipy.spatial import cKDTree
 
+from benchmarks._cli import json_file
 from benchmarks.street_formats import beside_streets
 from siting.network import (
     WalkNetwork,
@@ -179,7 +180,7 @@ def run(pbf: Path) -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pbf", type=Path, default=DEFAULT_PBF)
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--out", type=json_file, default=DEFAULT_OUT)
     args = parser.parse_args()
     result = run(args.pbf)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import psutil
 
+from benchmarks._cli import json_file
 from benchmarks.network_bench import PeakRss
 from siting import plan_with_context
 from siting.assemble import assemble_plan
@@ -76,7 +77,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=SCENARIOS, action="append",
                         help="scenario to run (repeatable); default all")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--out", type=json_file, default=DEFAULT_OUT)
     args = parser.parse_args()
     results = []
     for name in args.only or SCENARIOS:

@@ -40,6 +40,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks._cli import json_file
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "scenarios" / "kaifeng-demo"
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "scale.json"
@@ -170,7 +172,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--best-known", type=str, default="{}",
                         help='JSON {"1": objective, …}: best plan known per scale')
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--out", type=json_file, default=DEFAULT_OUT)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
