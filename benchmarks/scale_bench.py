@@ -40,8 +40,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks._cli import json_file
-
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "scenarios" / "kaifeng-demo"
 DEFAULT_OUT = ROOT / "benchmarks" / "results" / "scale.json"
@@ -172,9 +170,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--best-known", type=str, default="{}",
                         help='JSON {"1": objective, …}: best plan known per scale')
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
-    parser.add_argument("--out", type=json_file, default=DEFAULT_OUT)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    # Checked here, not by benchmarks._cli: a child runs this file as a script, where the
+    # package is not importable (a baseline checkout's siting must not be shadowed).
+    if args.out.is_dir():
+        parser.error(f"--out {args.out} is a folder; name the JSON file to write")
     if args.child:
         child(args.child)
         return
@@ -195,8 +197,10 @@ def main(argv: list[str] | None = None) -> None:
             r["time_limit_s"] = limit
             if load:
                 r["busy_processes"] = load
-                r["same_plan_as_idle"] = r.get("plan_sha256") == row["new"].get("plan_sha256")
-                r["same_answers_as_idle"] = \
+                # Two failed runs hold no plan: nothing to call the same.
+                r["same_plan_as_idle"] = r.get("plan_sha256") is not None and \
+                    r.get("plan_sha256") == row["new"].get("plan_sha256")
+                r["same_answers_as_idle"] = r.get("answers_sha256") is not None and \
                     r.get("answers_sha256") == row["new"].get("answers_sha256")
             if scale in best and "error" not in r:
                 r["below_best_known"] = (best[scale] - r["objective"]) / best[scale]
