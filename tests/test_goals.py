@@ -14,6 +14,7 @@ import pytest
 import scipy.sparse as sp
 
 from siting.models import ModelInputError, Status, solve_milp
+from siting.models.clock import Clock
 from siting.models.multitype import (
     Clause,
     Goal,
@@ -26,9 +27,12 @@ from siting.models.multitype import (
     plan_sites,
     prepare_instance,
 )
+from siting.models.multitype.benders import solve_benders
 from siting.models.multitype.cheapest import SMALL_MODEL_SECONDS
-from siting.models.multitype.lifts import GoalLevel, affordable_bound
+from siting.models.multitype.lifts import GoalLevel, Residual, affordable_bound, goal_weights
+from siting.models.multitype.plans import evaluate
 from siting.models.multitype.prepare import row_min
+from siting.models.multitype.shared_cost import shared_cost_bound
 
 N_PHASES = 2
 N_GROUPS = 3  # communities
@@ -427,10 +431,13 @@ def with_a_third_type(inst: Instance, seed: int) -> Instance:
         max_types_per_site=2)
 
 
+def residual_instance(seed: int, three_types: bool) -> Instance:
+    return with_a_third_type(random_instance(seed), seed) if three_types else \
+        random_instance(seed)
+
+
 RESIDUAL_CASES = [(s, three) for s in SEEDS for three in (False, True)
-                  if first_phase_singles(enumerate_plans(
-                      with_a_third_type(random_instance(s), s) if three else random_instance(s)))
-                  .any()]
+                  if first_phase_singles(enumerate_plans(residual_instance(s, three))).any()]
 
 
 @pytest.mark.parametrize(("seed", "three_types"), RESIDUAL_CASES)
@@ -441,13 +448,8 @@ def test_the_decomposition_on_what_a_plan_leaves_finds_its_best_extension(
     uncovered rows) solved by the decomposition gives the best plan that keeps that plan and
     adds to it, by brute force; every joined plan keeps the start, its budgets and the sites'
     limits."""
-    from siting.models.clock import Clock
-    from siting.models.multitype.benders import solve_benders
-    from siting.models.multitype.lifts import Residual
-    from siting.models.multitype.plans import evaluate
 
-    inst = with_a_third_type(random_instance(seed), seed) if three_types else \
-        random_instance(seed)
+    inst = residual_instance(seed, three_types)
     every = enumerate_plans(inst)
     single = first_phase_singles(every)
     while not (single & every.within(inst.phase_budgets)).any():
@@ -481,8 +483,6 @@ def test_the_shared_cost_goal_bound_is_never_below_the_best_goal_level(
 ) -> None:
     """Sharing each facility's cost among the communities it reaches bounds the goal level
     from above (brute force)."""
-    from siting.models.multitype.lifts import goal_weights
-    from siting.models.multitype.shared_cost import shared_cost_bound
 
     inst = random_instance(seed)
     every = enumerate_plans(inst)
@@ -499,8 +499,6 @@ def test_the_shared_cost_goal_bound_charges_a_shared_facility_once() -> None:
     """Two communities, each lifted by the one facility reaching both (cost 10, budget 10):
     charged 5 to each, both fit (bound 2); two facilities of 10, one per community, leave
     room for one (bound 1)."""
-    from siting.models.multitype.lifts import goal_weights
-    from siting.models.multitype.shared_cost import shared_cost_bound
 
     rows = np.array([0, 1])
     goals = [Goal((Clause((ShareCondition(0, [r], [1.0], 1.0),)),)) for r in rows]
