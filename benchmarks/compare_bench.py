@@ -7,7 +7,7 @@ the runs that finished both times agree on cost and coverage where both proved o
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/compare_bench.py [--spec PATH] [--out PATH]
+    .venv/bin/python -m benchmarks.compare_bench [--spec PATH] [--out PATH]
 
 Writes ``benchmarks/results/compare.json``.
 """
@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from benchmarks._cli import json_file
 from siting.compare import connect, run_compare
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -59,7 +60,7 @@ def main() -> None:
     """Command-line entry; see the module docstring."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--spec", type=Path, default=DEFAULT_SPEC)
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--out", type=json_file, default=DEFAULT_OUT)
     args = parser.parse_args()
     seconds: dict[int, float] = {}
     frames: dict[int, pd.DataFrame] = {}

@@ -10,14 +10,14 @@ in <= 10 s on 2 cores.
 
 With ``--baseline CHECKOUT`` (a checkout of the previous version with its own ``.venv``, e.g.
 /work/main) the old and the new version are measured side by side: each run is a fresh process
-(this script, or the checkout's own ``benchmarks/outputs_bench.py``), old and new alternating
-``--repeats`` times, so that both see the same load of the shared machine; the JSON then holds
-every run of both, their medians and the ratio new / old.
+(this module, or the checkout's own ``benchmarks.outputs_bench`` run in that checkout), old and
+new alternating ``--repeats`` times, so that both see the same load of the shared machine; the
+JSON then holds every run of both, their medians and the ratio new / old.
 
 Run from the repository root::
 
-    .venv/bin/python benchmarks/outputs_bench.py [--scenario PATH] [--out PATH]
-    .venv/bin/python benchmarks/outputs_bench.py --baseline /work/main [--repeats 3]
+    .venv/bin/python -m benchmarks.outputs_bench [--scenario PATH] [--out PATH]
+    .venv/bin/python -m benchmarks.outputs_bench --baseline /work/main [--repeats 3]
 
 Writes ``benchmarks/results/outputs.json``.
 """
@@ -38,6 +38,7 @@ from pathlib import Path
 
 import psutil
 
+from benchmarks._cli import json_file
 from siting import assemble_plan, plan_with_context
 from siting.outputs import write_outputs
 from siting.report import write_report
@@ -66,35 +67,33 @@ def _git_commit(checkout: Path) -> str:
     return found.stdout.strip()
 
 
-def _one_run(python: Path, script: Path, scenario: Path, cwd: Path) -> dict[str, object]:
-    """One measurement in a fresh process (``script`` run by ``python`` in ``cwd``)."""
+def _one_run(python: Path, checkout: Path, scenario: Path) -> dict[str, object]:
+    """One measurement in a fresh process: ``checkout``'s own benchmark, run by ``python``."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "outputs.json"
-        subprocess.run([str(python), str(script), "--scenario", str(scenario), "--out",
-                        str(out)], cwd=cwd, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run([str(python), "-m", "benchmarks.outputs_bench", "--scenario",
+                        str(scenario), "--out", str(out)],
+                       cwd=checkout, check=True, stdout=subprocess.DEVNULL)
         result: dict[str, object] = json.loads(out.read_text(encoding="utf-8"))
     return result
 
 
 def side_by_side(baseline: Path, scenario: Path, repeats: int) -> dict[str, object]:
     """Old (``baseline`` checkout) and new version alternating, ``repeats`` runs each."""
-    sides = {
-        "old": (baseline / ".venv" / "bin" / "python",
-                baseline / "benchmarks" / "outputs_bench.py", baseline),
-        "new": (Path(sys.executable), Path(__file__).resolve(), ROOT),
-    }
+    sides = {"old": (baseline / ".venv" / "bin" / "python", baseline),
+             "new": (Path(sys.executable), ROOT)}
     runs: dict[str, list[dict[str, object]]] = {"old": [], "new": []}
     for r in range(repeats):
         # Alternate which goes first, so that neither always meets the same load.
         for side in (("old", "new") if r % 2 == 0 else ("new", "old")):
-            python, script, cwd = sides[side]
-            runs[side].append(_one_run(python, script, scenario, cwd))
+            python, checkout = sides[side]
+            runs[side].append(_one_run(python, checkout, scenario))
             print(side, runs[side][-1]["all_outputs_s"], flush=True)
 
     def summary(side: str) -> dict[str, object]:
         seconds = [float(str(x["all_outputs_s"])) for x in runs[side]]
         cpu = [float(str(x["all_outputs_cpu_s"])) for x in runs[side]]
-        return {"commit": _git_commit(sides[side][2]), "all_outputs_s": seconds,
+        return {"commit": _git_commit(sides[side][1]), "all_outputs_s": seconds,
                 "median_s": statistics.median(seconds), "all_outputs_cpu_s": cpu,
                 "median_cpu_s": statistics.median(cpu),
                 "files": sorted(dict(runs[side][-1]["report_file_bytes"])),  # type: ignore[call-overload]
@@ -119,7 +118,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", type=Path,
                         default=ROOT / "scenarios" / "kaifeng-demo" / "scenario.yaml")
-    parser.add_argument("--out", type=Path,
+    parser.add_argument("--out", type=json_file,
                         default=ROOT / "benchmarks" / "results" / "outputs.json")
     parser.add_argument("--baseline", type=Path, default=None,
                         help="checkout of the previous version (with .venv) to run alongside")

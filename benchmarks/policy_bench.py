@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks._cli import json_file
 from siting import plan_with_context
 from siting.models import Clock
 from siting.models.multitype import TypeCoverage, prepare_instance
@@ -112,7 +113,7 @@ def main() -> None:
     parser.add_argument("--baseline", type=Path, default=None,
                         help="a checkout with its own .venv to time side by side")
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--out", type=json_file, default=DEFAULT_OUT)
     args = parser.parse_args()
     runs = [timed_run(ROOT)]
     if args.baseline is not None:
