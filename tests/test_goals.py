@@ -27,6 +27,7 @@ from siting.models.multitype import (
     plan_sites,
     prepare_instance,
 )
+from siting.models.multitype import solve as plan_module
 from siting.models.multitype.benders import solve_benders
 from siting.models.multitype.cheapest import SMALL_MODEL_SECONDS
 from siting.models.multitype.lifts import GoalLevel, Residual, affordable_bound, goal_weights
@@ -474,6 +475,40 @@ def test_the_decomposition_on_what_a_plan_leaves_finds_its_best_extension(
         assert ok[match[0]]
     best = max(evaluate(b, inp, prepared, []).objective for b in joined)
     assert best == pytest.approx(every.coverage[kept].max(), abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_without_time_for_it_the_whole_milp_is_skipped_and_the_stages_plan_kept(
+    seed: int, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With a goal level and less than WHOLE_MILP_SHARE of the limit left beyond the reserve,
+    the whole MILP is not built or run (it could only return its warm start): the plan is the
+    stages' plan, keeps the goal level, and says the time limit stopped it unless proven."""
+
+    inst = random_instance(seed)
+    goals = GoalLevel(tuple(inst.goals()))
+    calls: list[float | None] = []
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs.get("time_limit"))
+        return solve_milp(*args, **kwargs)
+
+    monkeypatch.setattr(plan_module, "solve_milp", recording)
+    ran = plan_sites(inst.types(), **inst.kwargs(), goals=goals, time_limit=60.0)
+    assert len(calls) == 1  # the whole MILP, with the time it was left
+    calls.clear()
+    monkeypatch.setattr(plan_module, "WHOLE_MILP_SHARE", 1.0)  # never enough time left
+    skipped = plan_sites(inst.types(), **inst.kwargs(), goals=goals, time_limit=60.0)
+    assert calls == []
+    assert skipped.goal_value == pytest.approx(ran.goal_value)
+    every = enumerate_plans(inst)
+    match = np.flatnonzero((every.build == skipped.build_phase).all(axis=(1, 2)))
+    assert match.size == 1
+    assert every.within(inst.phase_budgets)[match[0]]
+    assert level(every.holds, len(inst.goals()))[match[0]] == pytest.approx(ran.goal_value)
+    assert skipped.bound >= every.coverage[match[0]] - 1e-6
+    if skipped.status is not Status.OPTIMAL:
+        assert "time limit" in skipped.reason
 
 
 @pytest.mark.parametrize("seed", range(30))
