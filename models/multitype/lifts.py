@@ -151,6 +151,10 @@ def lift_greedy(
     holds = goal_holds(pg, evaluate(build, inp, prepared, []).covered, n_phases)
     first_tier = np.array([r < 0 or pg.before[r] for r in pg.requires], dtype=bool)
     dropped = np.zeros(pg.n_goals, dtype=bool)
+    # Yuan per goal value of adding each goal's cheapest plan to ``build``, kept until
+    # ``build`` changes (a goal that does not fit is dropped without changing it).
+    marginal = np.full(pg.n_goals, np.inf)
+    known = np.zeros(pg.n_goals, dtype=bool)
     for tier_pass in (first_tier, np.ones(pg.n_goals, dtype=bool)):
         while True:
             open_ = ~holds[:, -1] & ~dropped & tier_pass & np.isfinite(costs.cost) & \
@@ -158,15 +162,15 @@ def lift_greedy(
             open_ &= np.array([r < 0 or holds[r, -1] for r in pg.requires], dtype=bool)
             if not open_.any():
                 break
-            marginal = np.full(pg.n_goals, np.inf)
-            for h in np.flatnonzero(open_):
+            for h in np.flatnonzero(open_ & ~known):
                 pairs = costs.builds[h]
                 new = pairs[build[pairs[:, 0], pairs[:, 1]] < 0]
                 fresh_sites = np.unique(new[:, 0])
                 fresh_sites = fresh_sites[(build[fresh_sites] < 0).all(axis=1)]
                 marginal[h] = (inp.type_cost[new[:, 0], new[:, 1]].sum()
                                + inp.base_cost[fresh_sites].sum()) / pg.value[h]
-            g = int(np.argmin(marginal))  # ties: the lower goal index
+                known[h] = True
+            g = int(np.argmin(np.where(open_, marginal, np.inf)))  # ties: the lower index
             pairs = costs.builds[g]
             new = pairs[build[pairs[:, 0], pairs[:, 1]] < 0]
             earliest = int(inp.first_phase[new[:, 0]].max(initial=0))
@@ -176,6 +180,7 @@ def lift_greedy(
                 dropped[g] = True
                 continue
             build[new[:, 0], new[:, 1]] = phase
+            known[:] = False
             holds = goal_holds(pg, evaluate(build, inp, prepared, []).covered, n_phases)
             if not holds[g, -1]:  # cannot happen: its cheapest plan is a subset of build
                 dropped[g] = True
