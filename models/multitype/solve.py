@@ -140,7 +140,8 @@ def plan_sites(
         plan with what it leaves (greedy, then with ``"benders"`` the decomposition on the
         leftover money, :class:`~.lifts.Residual`); the whole MILP with the goal rows, whatever
         ``method``, starts from the best of these and may also move the goal level's
-        facilities. The time limit is shared: a fifth for the goals' stand-alone costs when not
+        facilities (with ``"benders"`` only when :data:`WHOLE_MILP_SHARE` of the limit is left
+        for it). The time limit is shared: a fifth for the goals' stand-alone costs when not
         given, up to 30 % of the rest for the coverage relaxation (the coverage bound), half of
         what it leaves for the goal level, a fifth of the limit kept for pruning and
         reporting.
