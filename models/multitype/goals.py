@@ -155,15 +155,17 @@ class PreparedGoals:
         return int(self.value.size)
 
     @cached_property
-    def _tables(self) -> tuple[dict[int, tuple[IntArray, sp.csr_array]], sp.csr_array,
-                               FloatArray, sp.csr_array, int]:
+    def _tables(self) -> tuple[dict[int, tuple[IntArray, sp.csr_array, FloatArray]],
+                               sp.csr_array, FloatArray, sp.csr_array, int]:
         """Sparse tables that evaluate every goal at once (:func:`goal_holds`): per type its
-        conditions and their amounts per merged row; clause × condition membership, what each
-        clause still needs; goal × clause membership; the longest chain of requirements."""
+        conditions, their amounts per merged row and the amount each needs; clause × condition
+        membership, what each clause still needs; goal × clause membership; the longest chain
+        of requirements."""
         by_type: dict[int, list[int]] = {}
         for i, c in enumerate(self.conditions):
             by_type.setdefault(c.type_index, []).append(i)
-        amounts = {t: (np.array(ids, dtype=np.int64), self._amounts(ids))
+        amounts = {t: (np.array(ids, dtype=np.int64), self._amounts(ids),
+                       np.array([self.conditions[i].need for i in ids], dtype=np.float64))
                    for t, ids in by_type.items()}
         clause_rows: list[int] = []
         clause_cols: list[int] = []
@@ -333,10 +335,9 @@ def goal_holds(pg: PreparedGoals, covered: Sequence[IntArray], n_phases: int) ->
     amounts, membership, missing, owner, depth = pg._tables
     phases = np.arange(n_phases)
     cond = np.zeros((len(pg.conditions), n_phases), dtype=bool)
-    for t, (ids, table) in amounts.items():
+    for t, (ids, table, need) in amounts.items():
         reached = (covered[t][:, None] <= phases[None, :]).astype(np.float64)
         got = table @ reached
-        need = np.array([pg.conditions[i].need for i in ids])
         cond[ids] = got >= need[:, None] * (1 - TOL)
     clause_ok = (membership @ cond.astype(np.float64)) >= missing[:, None] - 0.5
     own = (owner @ (~clause_ok).astype(np.float64)) < 0.5

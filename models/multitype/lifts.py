@@ -158,8 +158,7 @@ def lift_greedy(
     for tier_pass in (first_tier, np.ones(pg.n_goals, dtype=bool)):
         while True:
             open_ = ~holds[:, -1] & ~dropped & tier_pass & np.isfinite(costs.cost) & \
-                (pg.value > 0)
-            open_ &= np.array([r < 0 or holds[r, -1] for r in pg.requires], dtype=bool)
+                (pg.value > 0) & ((pg.requires < 0) | holds[np.maximum(pg.requires, 0), -1])
             if not open_.any():
                 break
             for h in np.flatnonzero(open_ & ~known):
@@ -174,8 +173,10 @@ def lift_greedy(
             pairs = costs.builds[g]
             new = pairs[build[pairs[:, 0], pairs[:, 1]] < 0]
             earliest = int(inp.first_phase[new[:, 0]].max(initial=0))
-            phase = next((f for f in range(earliest, n_phases) if _fits(build, inp, new, f)),
-                         None)
+            # A goal that fits in some phase fits in the last (spend and floor area are the
+            # same, only later): one check drops a goal that fits in none.
+            phase = None if earliest >= n_phases or not _fits(build, inp, new, n_phases - 1) \
+                else next(f for f in range(earliest, n_phases) if _fits(build, inp, new, f))
             if phase is None:
                 dropped[g] = True
                 continue
