@@ -24,6 +24,7 @@ from siting.models.multitype import (
     cheapest,
     cheapest_plan,
     goal_costs,
+    lifts,
     plan_sites,
     prepare_instance,
 )
@@ -509,6 +510,39 @@ def test_without_time_for_it_the_whole_milp_is_skipped_and_the_stages_plan_kept(
     assert skipped.bound >= every.coverage[match[0]] - 1e-6
     if skipped.status is not Status.OPTIMAL:
         assert "time limit" in skipped.reason
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_without_time_for_highs_to_start_the_goal_level_is_its_best_start(
+    seed: int, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When the goal level's time is shorter than HiGHS needs to load and presolve its MILP
+    (HIGHS_START_SECONDS_PER_NONZERO), the MILP is not run: the goal level is the best of its
+    starts, feasible, with no bound of its own, and the plan still holds it."""
+
+    inst = random_instance(seed)
+    goals = GoalLevel(tuple(inst.goals()))
+    calls: list[float | None] = []
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        calls.append(kwargs.get("time_limit"))
+        return solve_milp(*args, **kwargs)
+
+    monkeypatch.setattr(lifts, "solve_milp", recording)
+    monkeypatch.setattr(lifts, "HIGHS_START_SECONDS_PER_NONZERO", 1e6)
+    every = enumerate_plans(inst)
+    value = level(every.holds, len(inst.goals()))
+    started = plan_sites(inst.types(), **inst.kwargs(), goals=goals, time_limit=60.0)
+    assert calls == []
+    assert started.goal_status == "feasible"
+    match = np.flatnonzero((every.build == started.build_phase).all(axis=(1, 2)))
+    assert match.size == 1
+    assert every.within(inst.phase_budgets)[match[0]]
+    assert value[match[0]] >= started.goal_value - 1e-6
+    assert started.goal_bound >= value[every.within(inst.phase_budgets)].max() - 1e-6
+    monkeypatch.setattr(lifts, "HIGHS_START_SECONDS_PER_NONZERO", 0.0)
+    plan_sites(inst.types(), **inst.kwargs(), goals=goals, time_limit=60.0)
+    assert len(calls) == 1
 
 
 @pytest.mark.parametrize("seed", range(30))
