@@ -303,7 +303,9 @@ class SolverSpec(Record):
       methods always use HiGHS for their bounds);
     - ``heuristic``: the greedy plan with the decomposition's LP bound (fast, gap reported).
 
-    With tier goals, the goal level is solved as a whole MILP whatever the method. The result's
+    With tier goals, the goal level is solved as a whole MILP whatever the method (when its
+    share of the time is too short for HiGHS even to load it, as on city-sized instances with
+    a short limit, its greedy start is kept; raise ``time_limit_s`` to search). The result's
     ``solver.method`` names the method; ``solver.found_by`` the algorithm whose plan was kept
     (``greedy`` when no solve improved on the greedy start). ``time_limit_s`` is shared by the
     whole optimization step (what it would take, then the plan; the plan gets at least a fifth
