@@ -47,23 +47,19 @@ def _projects(context: PlanContext, build_phase: npt.NDArray[np.int64]) -> list[
     return out
 
 
-def _goal_place(context: PlanContext) -> dict[int, tuple[int, int]]:
-    """Goal index → (community, tier index)."""
-    index = context.goals.index
-    return {int(index[c, k]): (c, k) for c, k in zip(*np.nonzero(index >= 0), strict=True)}
-
-
 def blocker_text(context: PlanContext, blocker: Blocker) -> tuple[str, str]:
     """Why one tier rule of one community cannot be met by a phase, with the fix (zh, en)."""
-    c, k = _goal_place(context)[blocker.goal]
+    # The goal's (community, tier index); a lookup per call, not a table of every goal: a
+    # city's plan explains thousands of blockers.
+    c, k = (int(at[0]) for at in np.nonzero(context.goals.index == blocker.goal))
     rules = context.scenario.tier_rules()
     tier = rules.tiers[k]
     rule = tier.rules[blocker.clause]
     community = str(context.inputs.community_weights.index[c])
     rows = context.rows[blocker.type_index]
-    mine = rows.community == c
+    mine = np.flatnonzero(rows.community == c)
     if rule.group != "all":
-        mine &= np.array([g == rule.group for g in rows.group], dtype=bool)
+        mine = mine[[rows.group[r] == rule.group for r in mine]]
     metres = float(rows.threshold_m[mine].max(initial=0.0))
     ftype = context.inputs.catalog.types[rows.key]
     zh_group, en_group = GROUP_TEXT[rule.group]

@@ -8,6 +8,7 @@ asks and how unassessed flags are treated.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -132,13 +133,19 @@ class TierReport(Record):
         higher = self.tiers[self.tiers.index(tier):]
         return sum(self.counts[stage].get(key, 0) for key in higher)
 
+    @cached_property
+    def by_community(self) -> dict[str, CommunityTiers]:
+        """The entries by community name, the first of a name (built once: a city's report
+        looks up thousands)."""
+        return {item.community: item for item in reversed(self.communities)}
+
     def community(self, name: str) -> CommunityTiers:
         """The entry of community ``name``."""
-        for item in self.communities:
-            if item.community == name:
-                return item
-        msg = f"unknown community {name!r}"
-        raise KeyError(msg)
+        try:
+            return self.by_community[name]
+        except KeyError:
+            msg = f"unknown community {name!r}"
+            raise KeyError(msg) from None
 
 
 # --------------------------------------------------------------------------- evaluation
