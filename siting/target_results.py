@@ -37,13 +37,15 @@ def scale_up(scale: float) -> float:
 def _projects(context: PlanContext, build_phase: npt.NDArray[np.int64]) -> list[str]:
     """``site: types @ phase`` per site of a plan, in site order."""
     keys = list(context.inputs.catalog.types)
-    ids = context.inputs.sites["id"].astype(str).to_numpy()
+    used = np.flatnonzero((build_phase >= 0).any(axis=1))
+    # The ids of the plan's sites only: called once per community on a city's sites.
+    ids = context.inputs.sites["id"].iloc[used].astype(str).to_numpy()
     phases = [p.key for p in context.scenario.phases]
     out = []
-    for j in np.flatnonzero((build_phase >= 0).any(axis=1)):
+    for j, site_id in zip(used, ids, strict=True):
         built = np.flatnonzero(build_phase[j] >= 0)
         names = "、".join(context.inputs.catalog.types[keys[t]].name.zh for t in built)
-        out.append(f"{ids[j]}: {names} @ {phases[int(build_phase[j, built].min())]}")
+        out.append(f"{site_id}: {names} @ {phases[int(build_phase[j, built].min())]}")
     return out
 
 
