@@ -260,6 +260,19 @@ def test_goal_costs_match_brute_force(seed: int) -> None:
         assert costs.status[g] is Status.OPTIMAL
 
 
+def record_solves(monkeypatch: pytest.MonkeyPatch, module: object) -> list[float | None]:
+    """Make ``module``'s ``solve_milp`` record the time limit of each call (then solve as
+    before); returns the list the limits are appended to."""
+    limits: list[float | None] = []
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        limits.append(kwargs.get("time_limit"))
+        return solve_milp(*args, **kwargs)
+
+    monkeypatch.setattr(module, "solve_milp", recording)
+    return limits
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_a_goal_cost_does_not_depend_on_its_share_of_a_short_limit(
     seed: int, monkeypatch: pytest.MonkeyPatch,
@@ -269,13 +282,7 @@ def test_a_goal_cost_does_not_depend_on_its_share_of_a_short_limit(
     inst = random_instance(seed)
     instance = prepare_instance(inst.types(), inst.goals(), [], **inst.kwargs())
     exact = goal_costs(instance)
-    limits: list[float | None] = []
-
-    def recording(*args: Any, **kwargs: Any) -> Any:
-        limits.append(kwargs.get("time_limit"))
-        return solve_milp(*args, **kwargs)
-
-    monkeypatch.setattr(cheapest, "solve_milp", recording)
+    limits = record_solves(monkeypatch, cheapest)
     short = goal_costs(instance, time_limit=1.0)
     assert limits
     assert all(limit is not None and limit >= SMALL_MODEL_SECONDS for limit in limits)
@@ -488,13 +495,7 @@ def test_without_time_for_it_the_whole_milp_is_skipped_and_the_stages_plan_kept(
 
     inst = random_instance(seed)
     goals = GoalLevel(tuple(inst.goals()))
-    calls: list[float | None] = []
-
-    def recording(*args: Any, **kwargs: Any) -> Any:
-        calls.append(kwargs.get("time_limit"))
-        return solve_milp(*args, **kwargs)
-
-    monkeypatch.setattr(plan_module, "solve_milp", recording)
+    calls = record_solves(monkeypatch, plan_module)
     ran = plan_sites(inst.types(), **inst.kwargs(), goals=goals, time_limit=60.0)
     assert len(calls) == 1  # the whole MILP, with the time it was left
     calls.clear()
@@ -522,13 +523,7 @@ def test_without_time_for_highs_to_start_the_goal_level_is_its_best_start(
 
     inst = random_instance(seed)
     goals = GoalLevel(tuple(inst.goals()))
-    calls: list[float | None] = []
-
-    def recording(*args: Any, **kwargs: Any) -> Any:
-        calls.append(kwargs.get("time_limit"))
-        return solve_milp(*args, **kwargs)
-
-    monkeypatch.setattr(lifts, "solve_milp", recording)
+    calls = record_solves(monkeypatch, lifts)
     monkeypatch.setattr(lifts, "HIGHS_START_SECONDS_PER_NONZERO", 1e6)
     every = enumerate_plans(inst)
     value = level(every.holds, len(inst.goals()))

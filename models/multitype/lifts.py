@@ -182,7 +182,8 @@ def lift_greedy(
             # A goal that fits in some phase fits in the last (spend and floor area are the
             # same, only later): one check drops a goal that fits in none.
             phase = None if earliest >= n_phases or not _fits(build, inp, new, n_phases - 1) \
-                else next(f for f in range(earliest, n_phases) if _fits(build, inp, new, f))
+                else next((f for f in range(earliest, n_phases - 1)
+                           if _fits(build, inp, new, f)), n_phases - 1)
             if phase is None:
                 dropped[g] = True
                 continue
