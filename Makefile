@@ -6,8 +6,10 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint bench browser
 
-# Browser tests open the report in Debian's Chromium; the CJK fonts make Chinese text render.
-# Where it cannot be installed (no root, no Debian), those tests skip and say why.
+# Chromium prints report.pdf and the browser tests open the report; the CJK fonts draw the
+# charts' Chinese labels. `run` and `test` both install them where Debian's apt can; where it
+# cannot (no root, no Debian), the run writes English charts and no PDF, saying so, and
+# those tests skip and say why.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  export DEBIAN_FRONTEND=noninteractive; \
@@ -20,7 +22,7 @@ $(STAMP): pyproject.toml
 	$(VENV)/bin/pip install --quiet -e '.[dev,osm]'
 	touch $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) browser
 	$(VENV)/bin/siting run
 
 test: $(STAMP) browser

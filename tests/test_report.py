@@ -155,6 +155,33 @@ def test_chinese_font_is_found_when_installed() -> None:
     assert (cjk_family() is not None) == installed
 
 
+@pytest.mark.parametrize("chinese", [False, True])
+def test_overview_map_draws_no_missing_glyph(
+    plan: Plan, context: PlanContext, monkeypatch: pytest.MonkeyPatch, chinese: bool
+) -> None:
+    """Without a CJK font the district names (Chinese data) are left off rather than drawn
+    as boxes; with one they are drawn."""
+    import importlib
+    import warnings
+
+    from siting.report.backdrop import plan_backdrop
+
+    module = importlib.import_module("siting.report.overview_map")
+
+    if chinese and cjk_family() is None:
+        pytest.skip("no CJK font installed (Debian: fonts-noto-cjk)")
+    family = cjk_family() if chinese else None
+    monkeypatch.setattr(module, "cjk_family", lambda: family)
+    monkeypatch.setattr(module, "label", lambda words: words.en if family is None
+                        else f"{words.zh} {words.en}")
+    monkeypatch.setattr(module, "font_settings", lambda: {} if family is None
+                        else {"font.family": [family, "DejaVu Sans"]})
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="Glyph .* missing from font")
+        png = module.overview_map(plan, context, plan_backdrop(context))
+    assert png.startswith(PNG_MAGIC)
+
+
 def test_map_page_embeds_valid_json(plan: Plan, context: PlanContext) -> None:
     page = map_html(plan, context, notes=("n</script>",))
     raw = page.split('<script id="map-data" type="application/json">')[1].split("</script>")[0]

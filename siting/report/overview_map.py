@@ -21,7 +21,7 @@ from ..messages import text
 from ..plan_model import Plan
 from .backdrop import Backdrop
 from .blindspots import Level
-from .charts import font_settings, label, new_figure, png_bytes
+from .charts import cjk_family, font_settings, label, new_figure, png_bytes
 from .html_map import PHASE_COLOURS
 
 if TYPE_CHECKING:
@@ -81,8 +81,11 @@ def overview_map(plan: Plan, context: PlanContext, backdrop: Backdrop) -> bytes:
             else:
                 axes.add_collection(LineCollection(_lines(shape), zorder=4,
                                                    **_BARRIER_STYLE[kind]))
-        for district, shape in zip(backdrop.limits["district"]["district"],
-                                   backdrop.limits["district"].geometry.array, strict=True):
+        # District names are data, in Chinese only: without a CJK font they would be boxes,
+        # so the boundaries are drawn unnamed (the legend still names the line).
+        districts = backdrop.limits["district"]
+        districts = districts if cjk_family() else districts.iloc[:0]
+        for district, shape in zip(districts["district"], districts.geometry.array, strict=True):
             point = shapely.point_on_surface(shape)
             axes.annotate(district, (point.x, point.y), ha="center", fontsize=11,
                           color="#37474f", alpha=0.6, zorder=5)
