@@ -70,6 +70,7 @@ MESSAGES: dict[str, Text] = {
     "summary.newly_60": Text("其中60岁以上", "of whom aged 60+"),
     "summary.tier_after": Text("{tier}及以上生活圈(前→后)",
                                "{tier} or higher circles (before → after)"),
+    "summary.targets": Text("建设目标", "Targets"),
     "summary.solver": Text("求解", "Solver"),
     "summary.notices": Text("提示", "Notes"),
     "summary.people_note": Text(

@@ -264,6 +264,31 @@ def test_targets_and_placeholder_rules_are_stated(written: Path, plan: Plan) -> 
             < text.index('id="appendix"'))
 
 
+def test_summary_gives_every_targets_verdict(plan: Plan, context: PlanContext) -> None:
+    """The answer a planner opens the report for: each target met or not, with what it would
+    take, in the summary before the project list (the small demo sets none: two are made)."""
+    from siting.plan_model import TargetResult
+    from siting.report.page import ReportData, summary_section
+
+    def target(key: str, met: bool) -> TargetResult:
+        return TargetResult(
+            key=key, tier="basic", tier_zh="基础型", by_phase="2025-09", deadline="2025-09-30",
+            hard=False, communities=[], required=3, reached=3 if met else 1, met=met,
+            min_budget_yuan=None, min_budget_scale=None, min_cost_yuan=None,
+            min_budget_by_phase_yuan={}, min_budget_bound_yuan=None, min_budget_status="optimal",
+            min_budget_projects=[], binding=None, missing_yuan_by_phase={}, source=None,
+            text_zh=f"目标「{key}」<{'达成' if met else '未达成'}>",
+            text_en=f"target '{key}' <{'met' if met else 'not met'}>")
+
+    with_targets = plan.model_copy(update={"targets": [target("a", True), target("b", False)]})
+    summary = summary_section(ReportData(with_targets, context, {}, {}, "", ()))
+    assert '<li class="met">✓ <span lang="zh-CN">目标「a」&lt;达成&gt;</span>' in summary
+    assert '<li class="unmet">✗ <span lang="zh-CN">目标「b」&lt;未达成&gt;</span>' in summary
+    assert "target &#x27;b&#x27; &lt;not met&gt;" in summary
+    assert summary.index("建设目标") < summary.index("求解")
+    assert "建设目标" not in summary_section(ReportData(plan, context, {}, {}, "", ()))
+
+
 def test_spend_table_adds_up_to_the_plans_spend(written: Path, plan: Plan) -> None:
     text = (written / "report.html").read_text(encoding="utf-8")
     assert plan.progress is not None

@@ -64,7 +64,8 @@ def _notices(data: ReportData) -> list[Text]:
 
 
 def summary_section(data: ReportData) -> str:
-    """Headline numbers, the tiers reached, the solver's proof and the plan's notices."""
+    """Headline numbers, the tiers reached, each target met or not (with what it would take),
+    the solver's proof and the plan's notices."""
     plan = data.plan
     cost = sum(p.cost_yuan for p in plan.projects)
     budget = sum(p.budget_yuan for p in plan.phases)
@@ -85,12 +86,18 @@ def summary_section(data: ReportData) -> str:
                     f'<div class="value">{v}</div></div>' for k, v in items)
     solver = plan.solver
     status = solver_status(solver.status, solver.gap, solver.seconds, solver.lifts())
+    verdicts = "".join(
+        f'<li class="{"met" if t.met else "unmet"}">{"✓" if t.met else "✗"} '
+        f"{bi(t.text_zh, t.text_en)}</li>" for t in plan.targets)
+    targets = (f'<p class="solver">{msg("summary.targets")}:</p>'
+               f'<ul class="verdicts">{verdicts}</ul>' if verdicts else "")
     notices = "".join(f"<li>{bi(n)}</li>" for n in _notices(data))
     listed = (f'<details class="notices" open><summary>{msg("summary.notices")}</summary>'
               f'<ul class="warnings">{notices}</ul></details>' if notices else "")
     return section(
         "summary", "section.summary",
         f'<div class="cards">{cards}</div>'
+        f"{targets}"
         f'<p class="solver">{msg("summary.solver")}:{bi(status)}</p>{listed}'
         f'<p class="note">{msg("summary.people_note")}</p>')
 
