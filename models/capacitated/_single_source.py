@@ -29,6 +29,11 @@ lifts the LP only 2-4 per branch. Measured without success (2026-12): the Dantzi
 (973.65, by column generation) leaves 2.86 million (site, rows) columns within the gap to the
 optimum, too many for a set-partitioning MILP; HiGHS with one Lagrangian cut per site and the
 pairs fixed at the optimum's value reaches 985 after 240 s, SCIP (OR-Tools) 986 after 300 s.
+Without the 60 s limit this call proves pmedcap20 optimal in 325 s (2026-12-06, 900 s limit);
+given the optimum as incumbent, the MILP left after fixing (3,281 of 10,100 columns) takes
+HiGHS 218 s and 10,468 nodes on its own, so a better incumbent cannot reach 60 s, nor can
+HiGHS's options (two at a time on the two cores: as built 274 s, ``mip_pscost_minreliable`` 2
+286 s, 16 not proven in 300 s, 4 without heuristics 994 after 300 s, no presolve 984).
 With CBC or SCIP (independent checks) the full model goes to the solver unchanged.
 """
 
