@@ -34,6 +34,8 @@ given the optimum as incumbent, the MILP left after fixing (3,281 of 10,100 colu
 HiGHS 218 s and 10,468 nodes on its own, so a better incumbent cannot reach 60 s, nor can
 HiGHS's options (two at a time on the two cores: as built 274 s, ``mip_pscost_minreliable`` 2
 286 s, 16 not proven in 300 s, 4 without heuristics 994 after 300 s, no presolve 984).
+Splitting that MILP on its most fractional site for the two cores does not help either: the
+branch with the site closed takes 203 s (the incumbent's side), the open one 285 s.
 With CBC or SCIP (independent checks) the full model goes to the solver unchanged.
 """
 
