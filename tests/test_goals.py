@@ -14,6 +14,7 @@ import pytest
 import scipy.sparse as sp
 
 from siting.models import ModelInputError, Status, solve_milp
+from siting.models import _milp as milp_module
 from siting.models.clock import Clock
 from siting.models.multitype import (
     Clause,
@@ -518,13 +519,14 @@ def test_without_time_for_highs_to_start_the_goal_level_is_its_best_start(
     seed: int, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """When the goal level's time is shorter than HiGHS needs to load and presolve its MILP
-    (HIGHS_START_SECONDS_PER_NONZERO), the MILP is not run: the goal level is the best of its
+    (too_short_for_highs), the MILP is not run: the goal level is the best of its
     starts, feasible, with no bound of its own, and the plan still holds it."""
 
     inst = random_instance(seed)
     goals = GoalLevel(tuple(inst.goals()))
     calls = record_solves(monkeypatch, lifts)
-    monkeypatch.setattr(lifts, "HIGHS_START_SECONDS_PER_NONZERO", 1e6)
+    monkeypatch.setattr(milp_module, "HIGHS_START_SECONDS_PER_NONZERO", 1e6)
+    monkeypatch.setattr(milp_module, "HIGHS_START_MIN_NONZEROS", 0)
     every = enumerate_plans(inst)
     value = level(every.holds, len(inst.goals()))
     started = plan_sites(inst.types(), **inst.kwargs(), goals=goals, time_limit=60.0)
@@ -535,7 +537,7 @@ def test_without_time_for_highs_to_start_the_goal_level_is_its_best_start(
     assert every.within(inst.phase_budgets)[match[0]]
     assert value[match[0]] >= started.goal_value - 1e-6
     assert started.goal_bound >= value[every.within(inst.phase_budgets)].max() - 1e-6
-    monkeypatch.setattr(lifts, "HIGHS_START_SECONDS_PER_NONZERO", 0.0)
+    monkeypatch.setattr(milp_module, "HIGHS_START_SECONDS_PER_NONZERO", 0.0)
     plan_sites(inst.types(), **inst.kwargs(), goals=goals, time_limit=60.0)
     assert len(calls) == 1
 

@@ -135,3 +135,53 @@ def test_a_node_limit_ends_a_solve_on_work_the_same_way_every_time():
     assert cut_short.status in (MilpStatus.FEASIBLE, MilpStatus.NO_SOLUTION)
     assert cut_short.timed_out
     assert not solve_milp(_knapsack(True)).timed_out
+
+
+def test_a_milp_too_short_for_highs_to_start_returns_its_warm_start_at_once(monkeypatch):
+    """Below HIGHS_START_SECONDS_PER_NONZERO × nonzeros the MILP is not handed to HiGHS: a
+    feasible warm start comes back FEASIBLE with no bound, an infeasible one or none as
+    NO_SOLUTION, both marked as stopped by the time; an LP and an unlimited solve still run."""
+    from siting.models import _milp
+
+    problem = _knapsack(True)
+    monkeypatch.setattr(_milp, "HIGHS_START_SECONDS_PER_NONZERO", 1.0)  # 9 s for 9 nonzeros
+    assert not _milp.too_short_for_highs(problem, 8.9), "a small model always starts"
+    monkeypatch.setattr(_milp, "HIGHS_START_MIN_NONZEROS", 9)
+    assert _milp.too_short_for_highs(problem, 8.9)
+    assert not _milp.too_short_for_highs(problem, 9.1)
+    assert not _milp.too_short_for_highs(problem, None)
+    assert not _milp.too_short_for_highs(_knapsack(False), 0.0)
+
+    def run_highs(*args, **kwargs):
+        raise AssertionError("HiGHS was started")
+
+    monkeypatch.setattr(_milp, "_solve_highs", run_highs)
+    warm = np.array([1.0, 0.0, 3.0])  # the third row: 3 + 6 > 8
+    out = solve_milp(problem, time_limit=1.0, warm_start=warm)
+    assert out.status is MilpStatus.NO_SOLUTION
+    assert out.x is None
+    assert out.timed_out
+    warm = np.array([1.0, 0.0, 2.0])  # rows 4, 8, 7: feasible, value -11 (+ offset 1)
+    out = solve_milp(problem, time_limit=1.0, warm_start=warm)
+    assert out.status is MilpStatus.FEASIBLE
+    assert out.timed_out
+    np.testing.assert_array_equal(out.x, warm)
+    assert out.objective == pytest.approx(-11.0 + 1.0)
+    assert out.bound == -np.inf
+    assert solve_milp(problem, time_limit=1.0).status is MilpStatus.NO_SOLUTION
+    with pytest.raises(AssertionError, match="started"):
+        solve_milp(problem, time_limit=10.0, warm_start=warm)
+
+
+def test_feasibility_check_of_a_point():
+    from siting.models._milp import is_feasible
+
+    problem = _knapsack(True)
+    assert is_feasible(problem, np.array([1.0, 0.0, 2.0]))
+    assert is_feasible(problem, np.array([1.0, 0.0, 2.0 + 1e-9]))
+    assert not is_feasible(problem, np.array([1.0, 0.0, 1.5]))  # not integral
+    assert not is_feasible(problem, np.array([-1.0, 0.0, 0.0]))  # below a column's bound
+    assert not is_feasible(problem, np.array([3.0, 0.0, 0.0]))  # 6 > 5 in the first row
+    assert not is_feasible(problem, np.array([1.0, 0.0]))  # wrong length
+    assert not is_feasible(problem, np.array([np.nan, 0.0, 0.0]))
+    assert is_feasible(_knapsack(False), np.array([1.0, 0.0, 1.5]))

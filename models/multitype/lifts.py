@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from .._milp import Backend, MilpProblem, MilpStatus, solve_milp
+from .._milp import Backend, MilpProblem, MilpStatus, solve_milp, too_short_for_highs
 from .._result import OPTIMALITY_TOLERANCE, Status, relative_gap
 from ..arrays import BoolArray, FloatArray, IntArray
 from ..clock import Clock
@@ -53,12 +53,6 @@ from .inputs import TypeCoverage
 from .milp import Model, build_model, to_columns
 from .plans import evaluate, with_locks
 from .prepare import TOL, Inputs, PreparedType, Requirement, plan_spend, prepare_type
-
-#: Seconds per nonzero of the goal level's MILP that HiGHS needs to load and presolve it before
-#: its search starts: 3.4 s for 4.9 million nonzeros on the demo scaled 16× (2 cores,
-#: 2026-12-06), where a 1.1 s limit took 3.7 s and returned the warm start. With a shorter time
-#: limit than that the MILP is not run and the best start is the plan.
-HIGHS_START_SECONDS_PER_NONZERO = 7e-7
 
 
 @dataclass(frozen=True)
@@ -281,7 +275,8 @@ def lift_stage(
     within ``time_limit`` seconds, building the model included.
 
     Returns the best plan found (a start when the MILP finds nothing better in time, or when
-    the time left is too short for HiGHS to start: :data:`HIGHS_START_SECONDS_PER_NONZERO`),
+    the time left is too short for HiGHS to start: :func:`~.._milp.too_short_for_highs`,
+    checked before the warm start is built),
     its goal level value and the MILP's proven upper bound (inf without one).
     """
     clock = Clock(time_limit)
@@ -293,9 +288,7 @@ def lift_stage(
                   if _fits(build, inp, no_pairs, 0)]
     model, problem, columns = lift_model(inp, prepared, reqs, pg)
     best = _best_start(inp, prepared, reqs, pg, starts)
-    left = clock.remaining()
-    if best is not None and left is not None and \
-            left < problem.A.nnz * HIGHS_START_SECONDS_PER_NONZERO:
+    if best is not None and too_short_for_highs(problem, clock.remaining()):
         # Too little time for HiGHS to start searching: the best start, with no bound of its own.
         return LiftResult(best[1], best[0], np.inf, Status.FEASIBLE, clock.seconds)
     warm = None
