@@ -275,8 +275,8 @@ def lift_stage(
     within ``time_limit`` seconds, building the model included.
 
     Returns the best plan found (a start when the MILP finds nothing better in time, or when
-    the time left is too short for HiGHS to start: :func:`~.._milp.too_short_for_highs`,
-    checked before the warm start is built),
+    the time left is too short for HiGHS to start, by the rule of ``solve_milp``
+    (``too_short_for_highs``), checked here before the warm start is built),
     its goal level value and the MILP's proven upper bound (inf without one).
     """
     clock = Clock(time_limit)
