@@ -19,7 +19,15 @@ from ._cover_reduction import ReducedCover, reduce_cover
 from ._coverage_matrix import Coverage, all_pairs, merge_rows
 from ._coverage_matrix import coverage as coverage_matrix
 from ._errors import ModelInputError, SolverError
-from ._milp import BACKENDS, Backend, MilpOutcome, MilpProblem, MilpStatus, solve_milp
+from ._milp import (
+    BACKENDS,
+    Backend,
+    MilpOutcome,
+    MilpProblem,
+    MilpStatus,
+    is_feasible,
+    solve_milp,
+)
 from ._result import OPTIMALITY_TOLERANCE, Solution, Status, relative_gap
 from .capacitated import capacitated_max_cover, capacitated_pmedian
 from .center import pcenter
@@ -58,6 +66,7 @@ __all__ = [
     "capacitated_pmedian",
     "coverage_matrix",
     "coverage_utility",
+    "is_feasible",
     "max_cover",
     "merge_rows",
     "partial_cover",

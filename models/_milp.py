@@ -23,6 +23,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from ._errors import ModelInputError, SolverError
+from .highs_start import too_short_for_highs
 
 Backend = Literal["highs", "cbc", "scip"]
 LpAlgorithm = Literal["choose", "simplex", "ipm"]
@@ -104,7 +105,7 @@ def solve_milp(
     ----------
     time_limit
         Seconds; when reached, the incumbent comes back as ``FEASIBLE`` with its bound. A MILP
-        given less time than HiGHS needs to start (:func:`too_short_for_highs`) is not solved:
+        given less time than HiGHS needs to start (:mod:`.highs_start`) is not solved:
         its warm start comes back as ``FEASIBLE`` (``NO_SOLUTION`` without a feasible one)
         with no bound, at once.
     mip_rel_gap
@@ -128,7 +129,8 @@ def solve_milp(
         msg = f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}"
         raise ModelInputError(msg)
     start = time.perf_counter()
-    if backend == "highs" and too_short_for_highs(problem, time_limit):
+    if backend == "highs" and problem.integer.any() and \
+            too_short_for_highs(problem.A.nnz, time_limit):
         out, timed_out = _not_started(problem, warm_start), True
     elif backend == "highs":
         nodes = {} if node_limit is None else {"mip_max_nodes": int(node_limit)}
@@ -144,27 +146,6 @@ def solve_milp(
         status, x, objective + problem.offset, bound + problem.offset,
         time.perf_counter() - start, backend, duals, timed_out,
     )
-
-
-#: Seconds per nonzero HiGHS needs to load and presolve a MILP before its search starts, measured
-#: on the demo scaled 16× (2 cores, 2026-12-06): the goal level's 4.9 million nonzeros took 3.4 s,
-#: where a 1.1 s limit took 3.7 s and returned the warm start; a what-it-takes model of 1.5
-#: million nonzeros given 1 ms took 0.3-0.7 s and found nothing. A MILP given less time than
-#: this is not handed to HiGHS (:func:`too_short_for_highs`).
-HIGHS_START_SECONDS_PER_NONZERO = 7e-7
-#: Below this many nonzeros the rule is not applied: HiGHS may still solve a small model
-#: within a few milliseconds, and overruns them by little.
-HIGHS_START_MIN_NONZEROS = 100_000
-
-
-def too_short_for_highs(problem: MilpProblem, time_limit: float | None) -> bool:
-    """Whether ``time_limit`` seconds are too few for HiGHS to start searching ``problem``
-    (:data:`HIGHS_START_SECONDS_PER_NONZERO`); never for an LP, a model of fewer than
-    :data:`HIGHS_START_MIN_NONZEROS` nonzeros or without a limit."""
-    nnz = problem.A.nnz
-    return (time_limit is not None and bool(problem.integer.any())
-            and nnz >= HIGHS_START_MIN_NONZEROS
-            and time_limit < nnz * HIGHS_START_SECONDS_PER_NONZERO)
 
 
 def is_feasible(problem: MilpProblem, x: npt.NDArray[np.float64], tol: float = 1e-6) -> bool:

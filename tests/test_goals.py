@@ -13,8 +13,7 @@ import numpy.typing as npt
 import pytest
 import scipy.sparse as sp
 
-from siting.models import ModelInputError, Status, solve_milp
-from siting.models import _milp as milp_module
+from siting.models import ModelInputError, Status, highs_start, solve_milp
 from siting.models.clock import Clock
 from siting.models.multitype import (
     Clause,
@@ -525,8 +524,8 @@ def test_without_time_for_highs_to_start_the_goal_level_is_its_best_start(
     inst = random_instance(seed)
     goals = GoalLevel(tuple(inst.goals()))
     calls = record_solves(monkeypatch, lifts)
-    monkeypatch.setattr(milp_module, "HIGHS_START_SECONDS_PER_NONZERO", 1e6)
-    monkeypatch.setattr(milp_module, "HIGHS_START_MIN_NONZEROS", 0)
+    monkeypatch.setattr(highs_start, "HIGHS_START_SECONDS_PER_NONZERO", 1e6)
+    monkeypatch.setattr(highs_start, "HIGHS_START_MIN_NONZEROS", 0)
     every = enumerate_plans(inst)
     value = level(every.holds, len(inst.goals()))
     started = plan_sites(inst.types(), **inst.kwargs(), goals=goals, time_limit=60.0)
@@ -537,7 +536,7 @@ def test_without_time_for_highs_to_start_the_goal_level_is_its_best_start(
     assert every.within(inst.phase_budgets)[match[0]]
     assert value[match[0]] >= started.goal_value - 1e-6
     assert started.goal_bound >= value[every.within(inst.phase_budgets)].max() - 1e-6
-    monkeypatch.setattr(milp_module, "HIGHS_START_SECONDS_PER_NONZERO", 0.0)
+    monkeypatch.setattr(highs_start, "HIGHS_START_SECONDS_PER_NONZERO", 0.0)
     plan_sites(inst.types(), **inst.kwargs(), goals=goals, time_limit=60.0)
     assert len(calls) == 1
 

@@ -32,10 +32,11 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from .._milp import Backend, MilpProblem, MilpStatus, solve_milp, too_short_for_highs
+from .._milp import Backend, MilpProblem, MilpStatus, solve_milp
 from .._result import OPTIMALITY_TOLERANCE, Status, relative_gap
 from ..arrays import BoolArray, FloatArray, IntArray
 from ..clock import Clock
+from ..highs_start import too_short_for_highs
 from .cheapest import GoalCosts
 from .goals import (
     Goal,
@@ -275,8 +276,8 @@ def lift_stage(
     within ``time_limit`` seconds, building the model included.
 
     Returns the best plan found (a start when the MILP finds nothing better in time, or when
-    the time left is too short for HiGHS to start, by the rule of ``solve_milp``
-    (``too_short_for_highs``), checked here before the warm start is built),
+    the time left is too short for HiGHS to start: :mod:`~siting.models.highs_start`, checked
+    here before the warm start is built),
     its goal level value and the MILP's proven upper bound (inf without one).
     """
     clock = Clock(time_limit)
@@ -288,7 +289,7 @@ def lift_stage(
                   if _fits(build, inp, no_pairs, 0)]
     model, problem, columns = lift_model(inp, prepared, reqs, pg)
     best = _best_start(inp, prepared, reqs, pg, starts)
-    if best is not None and too_short_for_highs(problem, clock.remaining()):
+    if best is not None and too_short_for_highs(problem.A.nnz, clock.remaining()):
         # Too little time for HiGHS to start searching: the best start, with no bound of its own.
         return LiftResult(best[1], best[0], np.inf, Status.FEASIBLE, clock.seconds)
     warm = None
