@@ -51,9 +51,7 @@ def _projects(context: PlanContext, build_phase: npt.NDArray[np.int64]) -> list[
 
 def blocker_text(context: PlanContext, blocker: Blocker) -> tuple[str, str]:
     """Why one tier rule of one community cannot be met by a phase, with the fix (zh, en)."""
-    # The goal's (community, tier index); a lookup per call, not a table of every goal: a
-    # city's plan explains thousands of blockers.
-    c, k = (int(at[0]) for at in np.nonzero(context.goals.index == blocker.goal))
+    c, k = context.goals.place(blocker.goal)
     rules = context.scenario.tier_rules()
     tier = rules.tiers[k]
     rule = tier.rules[blocker.clause]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -62,6 +63,20 @@ class TierGoals:
     index: npt.NDArray[np.int64]
     tiers: tuple[str, ...]
     not_enforced: tuple[NotPlanned, ...]
+
+    @cached_property
+    def _places(self) -> npt.NDArray[np.int64]:
+        """``(n_goals, 2)``: each goal's community and tier index (the inverse of ``index``)."""
+        places = np.full((len(self.goals), 2), -1, dtype=np.int64)
+        community, tier = np.nonzero(self.index >= 0)
+        places[self.index[community, tier]] = np.column_stack((community, tier))
+        return places
+
+    def place(self, goal: int) -> tuple[int, int]:
+        """Goal ``goal``'s community and tier index (built once: a city's plan explains
+        thousands of blockers)."""
+        community, tier = self._places[goal]
+        return int(community), int(tier)
 
     def of_tier(self, tier: str, communities: Sequence[int] | None = None) -> list[int]:
         """Goals of ``tier`` for ``communities`` (default all), skipping unplannable ones."""

@@ -135,3 +135,11 @@ def test_the_plan_lifts_at_least_what_one_by_one_lifting_affords(lenient_plan: P
     assert plan.solver.lifts_one_by_one == k
     assert plan.solver.communities_lifted == sum(1 for c in plan.tier_costs if c.lifted)
     assert plan.solver.communities_lifted >= k
+
+
+def test_a_goals_place_inverts_the_goal_index(context: PlanContext) -> None:
+    goals = context.goals
+    planned = np.argwhere(goals.index >= 0)
+    assert len(planned) == len(goals.goals) > 0
+    for c, k in planned:
+        assert goals.place(int(goals.index[c, k])) == (int(c), int(k))

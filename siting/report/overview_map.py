@@ -83,12 +83,13 @@ def overview_map(plan: Plan, context: PlanContext, backdrop: Backdrop) -> bytes:
                                                    **_BARRIER_STYLE[kind]))
         # District names are data, in Chinese only: without a CJK font they would be boxes,
         # so the boundaries are drawn unnamed (the legend still names the line).
-        districts = backdrop.limits["district"]
-        districts = districts if cjk_family() else districts.iloc[:0]
-        for district, shape in zip(districts["district"], districts.geometry.array, strict=True):
-            point = shapely.point_on_surface(shape)
-            axes.annotate(district, (point.x, point.y), ha="center", fontsize=11,
-                          color="#37474f", alpha=0.6, zorder=5)
+        if cjk_family():
+            districts = backdrop.limits["district"]
+            for district, shape in zip(districts["district"], districts.geometry.array,
+                                       strict=True):
+                point = shapely.point_on_surface(shape)
+                axes.annotate(district, (point.x, point.y), ha="center", fontsize=11,
+                              color="#37474f", alpha=0.6, zorder=5)
         colours = [PHASE_COLOURS[phase_index[p.phase] % len(PHASE_COLOURS)]
                    for p in plan.projects]
         axes.scatter(xy[:, 0], xy[:, 1], s=110, facecolor="white", edgecolors=colours,
