@@ -13,7 +13,7 @@ import numpy.typing as npt
 import pytest
 import scipy.sparse as sp
 
-from siting.models import ModelInputError, Status, highs_start, solve_milp
+from siting.models import MilpProblem, ModelInputError, Status, highs_start, solve_milp
 from siting.models.clock import Clock
 from siting.models.multitype import (
     Clause,
@@ -31,7 +31,13 @@ from siting.models.multitype import (
 from siting.models.multitype import solve as plan_module
 from siting.models.multitype.benders import solve_benders
 from siting.models.multitype.cheapest import SMALL_MODEL_SECONDS
-from siting.models.multitype.lifts import GoalLevel, Residual, affordable_bound, goal_weights
+from siting.models.multitype.lifts import (
+    GoalLevel,
+    Residual,
+    affordable_bound,
+    end_state_bound,
+    goal_weights,
+)
 from siting.models.multitype.plans import evaluate
 from siting.models.multitype.prepare import row_min
 from siting.models.multitype.shared_cost import shared_cost_bound
@@ -261,13 +267,14 @@ def test_goal_costs_match_brute_force(seed: int) -> None:
 
 
 def record_solves(monkeypatch: pytest.MonkeyPatch, module: object) -> list[float | None]:
-    """Make ``module``'s ``solve_milp`` record the time limit of each call (then solve as
-    before); returns the list the limits are appended to."""
+    """Make ``module``'s ``solve_milp`` record the time limit of each MILP it solves (LPs
+    are not recorded; then solve as before); returns the list the limits are appended to."""
     limits: list[float | None] = []
 
-    def recording(*args: Any, **kwargs: Any) -> Any:
-        limits.append(kwargs.get("time_limit"))
-        return solve_milp(*args, **kwargs)
+    def recording(problem: MilpProblem, *args: Any, **kwargs: Any) -> Any:
+        if problem.integer.any():
+            limits.append(kwargs.get("time_limit"))
+        return solve_milp(problem, *args, **kwargs)
 
     monkeypatch.setattr(module, "solve_milp", recording)
     return limits
@@ -537,8 +544,9 @@ def test_without_time_for_highs_to_start_the_goal_level_is_its_best_start(
     assert value[match[0]] >= started.goal_value - 1e-6
     assert started.goal_bound >= value[every.within(inst.phase_budgets)].max() - 1e-6
     monkeypatch.setattr(highs_start, "HIGHS_START_SECONDS_PER_NONZERO", 0.0)
-    plan_sites(inst.types(), **inst.kwargs(), goals=goals, time_limit=60.0)
-    assert len(calls) == 1
+    again = plan_sites(inst.types(), **inst.kwargs(), goals=goals, time_limit=60.0)
+    # the MILP runs, unless the end state's LP bound already proved the best start optimal
+    assert len(calls) == 1 or (calls == [] and again.goal_status == "optimal")
 
 
 @pytest.mark.parametrize("seed", range(30))
@@ -560,10 +568,51 @@ def test_the_shared_cost_goal_bound_is_never_below_the_best_goal_level(
     assert bound <= weights.sum() + 1e-9
 
 
-def test_the_shared_cost_goal_bound_charges_a_shared_facility_once() -> None:
+@pytest.mark.parametrize("seed", range(30))
+@pytest.mark.parametrize("scale", [0.3, 1.0])
+def test_the_end_state_goal_bound_is_never_below_the_best_goal_level(
+    seed: int, scale: float,
+) -> None:
+    """The LP of the plan's end state, weights summed onto the last phase, bounds the goal
+    level from above (brute force), and no higher than every goal held from the first phase."""
+
+    inst = random_instance(seed)
+    every = enumerate_plans(inst)
+    best = level(every.holds, len(inst.goals()))[every.within(inst.phase_budgets * scale)].max()
+    instance = prepare_instance(inst.types(), inst.goals(), [], **inst.kwargs(scale))
+    bound = end_state_bound(instance.goals, instance.inp, instance.prepared, Clock(None))
+    assert bound >= best - 1e-6
+    assert bound <= goal_weights(instance.goals, instance.inp).sum() + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_goal_level_whose_milp_proves_nothing_keeps_the_end_state_bound(
+    seed: int, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """When the goal level's MILP returns no bound (its time ran out before the root), the
+    goal level's bound is the end state's LP bound, not inf."""
+
+    inst = random_instance(seed)
+    instance = prepare_instance(inst.types(), inst.goals(), [], **inst.kwargs())
+    expected = end_state_bound(instance.goals, instance.inp, instance.prepared, Clock(None))
+    every = enumerate_plans(inst)
+    best = level(every.holds, len(inst.goals()))[every.within(inst.phase_budgets)].max()
+
+    def no_bound(problem: MilpProblem, *args: Any, **kwargs: Any) -> Any:
+        out = solve_milp(problem, *args, **kwargs)
+        return replace(out, bound=-np.inf) if problem.integer.any() else out
+
+    monkeypatch.setattr(lifts, "solve_milp", no_bound)
+    solution = plan_sites(inst.types(), **inst.kwargs(), goals=GoalLevel(tuple(inst.goals())))
+    assert solution.goal_bound == pytest.approx(max(expected, solution.goal_value))
+    assert solution.goal_bound >= best - 1e-6
+
+
+@pytest.mark.parametrize("method", ["shared cost", "end state"])
+def test_a_goal_bound_charges_a_shared_facility_once(method: str) -> None:
     """Two communities, each lifted by the one facility reaching both (cost 10, budget 10):
-    charged 5 to each, both fit (bound 2); two facilities of 10, one per community, leave
-    room for one (bound 1)."""
+    shared, its cost fits once and both count (bound 2); two facilities of 10, one per
+    community, leave room for one (bound 1)."""
 
     rows = np.array([0, 1])
     goals = [Goal((Clause((ShareCondition(0, [r], [1.0], 1.0),)),)) for r in rows]
@@ -574,8 +623,10 @@ def test_the_shared_cost_goal_bound_charges_a_shared_facility_once() -> None:
             [TypeCoverage(sp.csr_array(cover), np.ones(2), None, rows)], goals, [],
             base_cost=np.zeros(n), type_cost=np.full((n, 1), 10.0),
             allowed=np.ones((n, 1), dtype=bool), phase_budgets=np.array([10.0]))
-        return shared_cost_bound(instance.goals, instance.inp, instance.prepared,
-                                 goal_weights(instance.goals, instance.inp))
+        pg, inp = instance.goals, instance.inp
+        if method == "end state":
+            return end_state_bound(pg, inp, instance.prepared, Clock(None))
+        return shared_cost_bound(pg, inp, instance.prepared, goal_weights(pg, inp))
 
     assert bound(np.array([[True], [True]])) == pytest.approx(2.0)
     assert bound(np.array([[True, False], [False, True]])) == pytest.approx(1.0)

