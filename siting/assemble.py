@@ -252,6 +252,8 @@ def assemble_plan(context: PlanContext) -> Plan:
             goal_status=solution.goal_status,
             communities_lifted=sum(1 for c in costs if c.lifted),
             lifts_one_by_one=lifts_within(costs, scenario.total_budget_yuan()),
+            lifts_bound=int(solution.new_goals_bound)
+            if solution.goal_status and np.isfinite(solution.new_goals_bound) else None,
         ),
         tiers=tiers,
         targets=target_results(context, tiers),

@@ -85,10 +85,12 @@ MESSAGES: dict[str, Text] = {
     "solver.line": Text("{status} · 与最优上界差距 ≤ {gap} · 用时 {seconds} 秒",
                         "{status} · gap to the proven bound ≤ {gap} · {seconds} s"),
     "solver.goal_line": Text(
-        "{status} · 期末 {lifted} 个社区提升一级(逐个按最省投资提升可达 {one_by_one} 个){coverage}"
-        " · 用时 {seconds} 秒",
-        "{status} · {lifted} communities lifted a tier by the end (one by one at least cost: "
-        "{one_by_one}){coverage} · {seconds} s"),
+        "{status} · 期末 {lifted} 个社区提升一级({most}逐个按最省投资提升可达 {one_by_one} 个)"
+        "{coverage} · 用时 {seconds} 秒",
+        "{status} · {lifted} communities lifted a tier by the end ({most}one by one at least "
+        "cost: {one_by_one}){coverage} · {seconds} s"),
+    "solver.lifts_most": Text("已证明任何方案至多 {most} 个;",
+                              "no plan within the budget lifts more than {most}, proven; "),
     "solver.coverage_gap": Text(" · 覆盖率与最优上界差距 ≤ {gap}",
                                 " · coverage gap to the proven bound ≤ {gap}"),
     "solver.stop_time": Text(
@@ -1169,24 +1171,34 @@ _STATUS_KEYS = {"optimal": "solver.optimal", "feasible": "solver.feasible",
                 "infeasible": "solver.infeasible"}
 
 
-def solver_status(status: str, gap: float, seconds: float,
-                  lifts: tuple[int, int, bool] | None = None) -> Text:
+class Lifts(NamedTuple):
+    """The tier objective's outcome in communities: how many the plan lifts a tier by its end,
+    how many lifting them one by one at least cost affords, whether the lifting level is
+    proven optimal, and the most any plan within the budget lifts (None: not proven)."""
+
+    lifted: int
+    one_by_one: int
+    proven: bool
+    most: int | None = None
+
+
+def solver_status(status: str, gap: float, seconds: float, lifts: Lifts | None = None) -> Text:
     """The solver's outcome in words: status, proven gap (rounded up) and seconds.
 
-    With the tier objective, ``lifts`` is (communities lifted, how many lifting one by one at
-    least cost affords, whether the lifting level is proven optimal): the line leads with the
-    lifts, and the coverage gap follows only once the lifting level is proven, since the
-    coverage is optimised with that level held.
+    With the tier objective the line leads with ``lifts``: the communities lifted, the proven
+    most while the lifting level is not proven optimal, and the coverage gap only once it is,
+    since the coverage is optimised with that level held.
     """
     key = _STATUS_KEYS.get(status)
     name = text(key) if key else text("solver.unknown", status=status)
     gap_text = gap_percent(gap)
     if lifts is None:
         return text("solver.line", status=name, gap=gap_text, seconds=f"{seconds:.1f}")
-    lifted, one_by_one, proven = lifts
-    coverage = text("solver.coverage_gap", gap=gap_text) if proven else Text("", "")
-    return text("solver.goal_line", status=name, lifted=lifted, one_by_one=one_by_one,
-                coverage=coverage, seconds=f"{seconds:.1f}")
+    coverage = text("solver.coverage_gap", gap=gap_text) if lifts.proven else Text("", "")
+    most = text("solver.lifts_most", most=lifts.most) \
+        if not lifts.proven and lifts.most is not None else Text("", "")
+    return text("solver.goal_line", status=name, lifted=lifts.lifted, most=most,
+                one_by_one=lifts.one_by_one, coverage=coverage, seconds=f"{seconds:.1f}")
 
 
 def gap_percent(gap: float) -> str:

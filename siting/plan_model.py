@@ -11,6 +11,7 @@ from __future__ import annotations
 from pydantic import Field, field_validator
 
 from ._base import Record
+from .messages import Lifts
 from .tier_status import TierReport
 
 
@@ -121,6 +122,8 @@ class SolverReport(Record):
     With the tier objective, ``goal_value`` is what its first level reached (communities × tiers
     held at the plan's end, earlier phases breaking ties; `siting.models.multitype.lifts`),
     ``goal_bound`` its proven upper bound and ``goal_status`` whether that level is optimal.
+    ``lifts_bound`` is the most communities any plan within the budget lifts by its end, proven
+    from ``goal_bound`` (each community lifted newly reaches a tier; None when not proven).
     ``communities_lifted`` counts the communities the plan lifts at least one tier by its end,
     ``lifts_one_by_one`` how many lifting them one by one, each at its least cost to the next
     tier and cheapest first, would afford within the whole budget (the yardstick the plan must
@@ -144,13 +147,16 @@ class SolverReport(Record):
     goal_status: str = ""
     communities_lifted: int = 0
     lifts_one_by_one: int = 0
+    lifts_bound: int | None = None
 
-    def lifts(self) -> tuple[int, int, bool] | None:
-        """Communities lifted, the one-by-one yardstick and whether the lifting level is proven
-        optimal (`siting.messages.solver_status`); None without the tier objective."""
+    def lifts(self) -> Lifts | None:
+        """Communities lifted, the one-by-one yardstick, whether the lifting level is proven
+        optimal and the proven most (`siting.messages.solver_status`); None without the tier
+        objective."""
         if not self.goal_status:
             return None
-        return self.communities_lifted, self.lifts_one_by_one, self.goal_status == "optimal"
+        return Lifts(self.communities_lifted, self.lifts_one_by_one,
+                     self.goal_status == "optimal", self.lifts_bound)
 
     @field_validator("objective", "bound", "gap", "goal_value", "goal_bound", mode="before")
     @classmethod

@@ -37,6 +37,7 @@ from siting.models.multitype.lifts import (
     affordable_bound,
     end_state_bound,
     goal_weights,
+    new_goals_bound,
 )
 from siting.models.multitype.plans import evaluate
 from siting.models.multitype.prepare import row_min
@@ -583,6 +584,26 @@ def test_the_end_state_goal_bound_is_never_below_the_best_goal_level(
     bound = end_state_bound(instance.goals, instance.inp, instance.prepared, Clock(None))
     assert bound >= best - 1e-6
     assert bound <= goal_weights(instance.goals, instance.inp).sum() + 1e-6
+
+
+@pytest.mark.parametrize("seed", range(30))
+@pytest.mark.parametrize("scale", [0.3, 1.0])
+def test_the_goals_a_plan_newly_holds_never_exceed_their_bound(seed: int, scale: float) -> None:
+    """Even from the best goal level itself (the tightest bound there is), the count of goals
+    newly held at the end is bounded by new_goals_bound, with goals held before any plan
+    (existing outlets) counted in the level (brute force)."""
+
+    inst = random_instance(seed)
+    every = enumerate_plans(inst)
+    ok = every.within(inst.phase_budgets * scale)
+    unbuilt = np.flatnonzero((every.build < 0).all(axis=(1, 2)))[0]
+    before = every.holds[unbuilt, :, 0]
+    fresh = (every.holds[:, :, -1] & ~before).sum(axis=1)
+    best = level(every.holds, len(inst.goals()))[ok].max()
+    instance = prepare_instance(inst.types(), inst.goals(), [], **inst.kwargs(scale))
+    assert (instance.goals.before == before).all()
+    assert new_goals_bound(instance.goals, best) >= fresh[ok].max()
+    assert new_goals_bound(instance.goals, float("inf")) == float("inf")
 
 
 @pytest.mark.parametrize("seed", range(8))

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from siting.messages import (
     MESSAGES,
+    Lifts,
     Text,
     fields_of,
     floor_percent,
@@ -73,14 +74,27 @@ def test_solver_status_in_chinese_rounds_the_gap_up() -> None:
 def test_with_the_tier_objective_the_solver_line_leads_with_the_lifts() -> None:
     """The coverage gap under an unproven lifting level says nothing a planner can use: it is
     left out until the lifting level is proven."""
-    unproven = solver_status("feasible", 9.375, 9.7, (17, 16, False))
+    unproven = solver_status("feasible", 9.375, 9.7, Lifts(17, 16, False))
     assert unproven.zh == ("可行解(未证明最优) · 期末 17 个社区提升一级"
                            "(逐个按最省投资提升可达 16 个) · 用时 9.7 秒")
     assert "17 communities lifted a tier" in unproven.en
     assert "gap" not in unproven.en
-    proven = solver_status("feasible", 0.0123, 9.7, (17, 16, True))
+    proven = solver_status("feasible", 0.0123, 9.7, Lifts(17, 16, True, 17))
     assert "覆盖率与最优上界差距 ≤ 1.23%" in proven.zh
     assert "coverage gap to the proven bound ≤ 1.23%" in proven.en
+    assert "至多" not in proven.zh
+    assert "more than" not in proven.en
+
+
+def test_an_unproven_lifting_level_says_the_most_any_plan_lifts() -> None:
+    """While the lifting level is not proven optimal, the line says how many communities no
+    plan within the budget can exceed, when a bound proves it."""
+    line = solver_status("feasible", 9.375, 9.7, Lifts(17, 16, False, 32))
+    assert line.zh == ("可行解(未证明最优) · 期末 17 个社区提升一级"
+                       "(已证明任何方案至多 32 个;逐个按最省投资提升可达 16 个) · 用时 9.7 秒")
+    assert line.en == ("feasible (not proven optimal) · 17 communities lifted a tier by the end "
+                       "(no plan within the budget lifts more than 32, proven; one by one at "
+                       "least cost: 16) · 9.7 s")
 
 
 def test_ownership_vocabulary() -> None:

@@ -135,6 +135,8 @@ def test_the_plan_lifts_at_least_what_one_by_one_lifting_affords(lenient_plan: P
     assert plan.solver.lifts_one_by_one == k
     assert plan.solver.communities_lifted == sum(1 for c in plan.tier_costs if c.lifted)
     assert plan.solver.communities_lifted >= k
+    assert plan.solver.lifts_bound is not None  # the most any plan lifts, proven
+    assert plan.solver.lifts_bound >= plan.solver.communities_lifted
 
 
 def test_a_goals_place_inverts_the_goal_index(context: PlanContext) -> None:

@@ -290,6 +290,25 @@ def end_state_bound(pg: PreparedGoals, inp: Inputs, prepared: Sequence[PreparedT
     return -out.objective if out.status is MilpStatus.OPTIMAL else float("inf")
 
 
+def new_goals_bound(pg: PreparedGoals, bound: float) -> float:
+    """The most goals any plan newly holds by its end, when ``bound`` bounds its goal level
+    from above.
+
+    The goal level counts the goals held before any plan at their values and each goal a plan
+    newly holds at its own value, at least the least value of the goals a plan could newly
+    hold; rounded down with a margin for the LP's tolerance. Inf when such a goal is worth
+    nothing or ``bound`` is not finite, 0 when no goal can newly hold.
+    """
+    fresh = ~pg.before & pg.possible[:, -1]
+    if not fresh.any():
+        return 0.0
+    least = float(pg.value[fresh].min())
+    if least <= 0 or not np.isfinite(bound):
+        return float("inf")
+    room = (bound - float(pg.value[pg.before].sum())) / least
+    return float(max(np.floor(room + 1e-6 * max(1.0, abs(room))), 0.0))
+
+
 def _best_start(inp: Inputs, prepared: Sequence[PreparedType], reqs: Sequence[Requirement],
                 pg: PreparedGoals, builds: Sequence[IntArray]) -> tuple[float, IntArray] | None:
     """The plan of ``builds`` meeting ``reqs`` and the counts with the highest goal level."""

@@ -166,6 +166,10 @@ class MultiTypeSolution:
     goal_value, goal_bound, goal_status
         With a goal level (:mod:`.lifts`): its value (goals held, see
         :func:`~.lifts.goal_weights`), proven upper bound and status; 0, 0, "" without.
+    new_goals_bound
+        With a goal level: the most goals any plan within the budget newly holds by its end,
+        from ``goal_bound`` (:func:`~.lifts.new_goals_bound`; inf when it bounds none); 0
+        without.
     """
 
     build_phase: IntArray
@@ -187,6 +191,7 @@ class MultiTypeSolution:
     goal_value: float = 0.0
     goal_bound: float = 0.0
     goal_status: str = ""
+    new_goals_bound: float = 0.0
     build: BoolArray = field(init=False)
 
     def __post_init__(self) -> None:

@@ -30,6 +30,7 @@ from .lifts import (
     goal_weights,
     lift_greedy,
     lift_stage,
+    new_goals_bound,
     with_goal_floor,
 )
 from .milp import build_model, to_columns
@@ -229,7 +230,9 @@ def plan_sites(
             reason=reason or describe_all(infeasible), infeasible=infeasible,
             goal_value=lift.value if lift is not None else 0.0,
             goal_bound=lift.bound if lift is not None else 0.0,
-            goal_status=lift.status.value if lift is not None else "")
+            goal_status=lift.status.value if lift is not None else "",
+            new_goals_bound=new_goals_bound(pg, lift.bound)
+            if lift is not None and pg is not None else 0.0)
 
     # What the plan came from: HiGHS (or CBC, SCIP) solving the MILP, or the greedy heuristic.
     solver, algorithm = {"heuristic": ("heuristic", "greedy"), "benders": ("highs", "benders"),
