@@ -32,6 +32,7 @@ from siting.models.multitype import solve as plan_module
 from siting.models.multitype.benders import solve_benders
 from siting.models.multitype.cheapest import SMALL_MODEL_SECONDS
 from siting.models.multitype.lifts import (
+    EndState,
     GoalLevel,
     Residual,
     affordable_bound,
@@ -546,8 +547,9 @@ def test_without_time_for_highs_to_start_the_goal_level_is_its_best_start(
     assert started.goal_bound >= value[every.within(inst.phase_budgets)].max() - 1e-6
     monkeypatch.setattr(highs_start, "HIGHS_START_SECONDS_PER_NONZERO", 0.0)
     again = plan_sites(inst.types(), **inst.kwargs(), goals=goals, time_limit=60.0)
-    # the MILP runs, unless the end state's LP bound already proved the best start optimal
-    assert len(calls) == 1 or (calls == [] and again.goal_status == "optimal")
+    # the end state's MILP and the lift MILP run, unless a bound of the end state (its LP,
+    # then its MILP) already proved the goal level optimal
+    assert len(calls) == 2 or (len(calls) < 2 and again.goal_status == "optimal")
 
 
 @pytest.mark.parametrize("seed", range(30))
@@ -604,6 +606,30 @@ def test_the_goals_a_plan_newly_holds_never_exceed_their_bound(seed: int, scale:
     assert (instance.goals.before == before).all()
     assert new_goals_bound(instance.goals, best) >= fresh[ok].max()
     assert new_goals_bound(instance.goals, float("inf")) == float("inf")
+
+
+@pytest.mark.parametrize("seed", range(30))
+@pytest.mark.parametrize("scale", [0.3, 1.0])
+def test_the_end_state_search_finds_a_plan_lifting_the_most_by_the_end(
+    seed: int, scale: float,
+) -> None:
+    """The end state's MILP, from no start, gives a plan within the phase budgets that holds
+    as many goals at the end as any plan does, moved no later than the last phase, and a bound
+    no lower than the best goal level (brute force)."""
+
+    inst = random_instance(seed)
+    every = enumerate_plans(inst)
+    ok = every.within(inst.phase_budgets * scale)
+    instance = prepare_instance(inst.types(), inst.goals(), [], **inst.kwargs(scale))
+    pg, inp = instance.goals, instance.inp
+    bound, plan = EndState.of(pg, inp, instance.prepared).search(None, Clock(None), 1e-9)
+    assert plan is not None
+    assert bound >= level(every.holds, len(inst.goals()))[ok].max() - 1e-6
+    match = np.flatnonzero((every.build == plan).all(axis=(1, 2)))
+    assert match.size == 1
+    assert ok[match[0]]
+    ends = every.holds[:, :, -1].sum(axis=1)
+    assert ends[match[0]] == ends[ok].max()
 
 
 @pytest.mark.parametrize("seed", range(8))

@@ -55,10 +55,11 @@ from .milp import Model, build_model, to_columns
 from .plans import evaluate, with_locks
 from .prepare import TOL, Inputs, PreparedType, Requirement, plan_spend, prepare_type
 
-#: Share of the goal level's seconds that its end-state LP bound (:func:`end_state_bound`) may
-#: take before the MILP gets the rest. That LP is a fraction of the MILP's root LP (demo: 3 s
-#: against 24 s), so when it does not finish in this share the MILP could not have finished
-#: its root either; at 0.5 the demo's 20 s run missed it, at 0.8 it gets 32.7 (not under load).
+#: Share of the goal level's seconds that its end state (:class:`EndState`: LP, then MILP) may
+#: take before the lift MILP gets the rest. The end state's LP is a fraction of the lift MILP's
+#: root LP (demo: 2-3 s against 24 s), so when it does not finish in this share the lift MILP
+#: could not have finished its root either; at 0.5 the demo's 20 s run missed the LP, at 0.8 it
+#: gets 32.7 (not under load). At 120 s the end state's MILP proves 24.1.
 END_STATE_SHARE = 0.8
 
 
@@ -259,37 +260,93 @@ def lift_model(
     return model, problem, columns
 
 
-def end_state_bound(pg: PreparedGoals, inp: Inputs, prepared: Sequence[PreparedType],
-                    clock: Clock) -> float:
-    r"""An upper bound on the goal level from the LP of the plan's end state, or inf when that
-    LP does not finish within ``clock``.
+@dataclass(frozen=True)
+class EndState:
+    r"""The plan's end state as a model of its own: an upper bound on the goal level and plans.
 
     A goal holding by phase :math:`f` holds at the end too (what is built stays), so a plan's
     goal level is at most :math:`\sum_g (\sum_f w_{gf}) z_{g,F-1}`. The plan's end state,
     built all in the last phase, spends what the plan spends in all and meets the same floor
     areas and type limits, so it is a solution of the lift model with every build before the
     last phase fixed at 0, without the requirements and hard counts (which bind earlier phases)
-    and the locked facilities (fixed in their phases). That model's LP, with the weights
-    summed onto the last phase, bounds the goal level from above. It is a third of the lift
-    model's size and solves far sooner than the lift MILP's own root: on the demo (119
-    communities, 527 sites, 3 phases) 32.6 in 4 s, where the lift MILP's LP takes 24 s and
-    the shared-cost bound is 65.9.
+    and the locked facilities (fixed in their phases). That model, with the weights summed onto
+    the last phase, bounds the goal level from above, its LP and its MILP's proven bound alike;
+    a solution of it, built in the last phase and moved as early as the budgets allow, is a
+    plan (to be checked against the requirements and counts). It is a third of the lift model's
+    size and far easier: on the demo (119 communities, 527 sites, 3 phases) its LP gives 32.7
+    in 2-3 s where the lift MILP's own LP takes 24 s (the shared-cost bound is 65.9), and its
+    MILP proves 21 goals the most in 54 s from the greedy's 17 (bound 27.1 after 5 s, 24.1
+    after 10 s), where the lift MILP's root bound is 23.3 after 200 s.
     """
-    free = replace(inp, returns=None, locked=None)
-    model = build_model(free, prepared, [])
-    n_phases = inp.shape[2]
-    weights = goal_weights(pg, inp)
-    cost = np.zeros((pg.n_goals, n_phases))
-    cost[:, -1] = -weights.sum(axis=1)
-    base = replace(model.problem, c=np.zeros(model.problem.num_col))
-    problem, _ = add_goals(base, covered_starts(model), pg, n_phases, goal_cost=cost,
-                           count_rows=False)
-    upper = problem.col_upper.copy()
-    upper[model.facilities.build[:, :-1].ravel()] = 0.0
-    upper[model.facilities.open[:, :-1].ravel()] = 0.0
-    out = solve_milp(replace(problem, col_upper=upper).relaxed(), backend="highs",
-                     time_limit=clock.remaining(), lp_algorithm="simplex")
-    return -out.objective if out.status is MilpStatus.OPTIMAL else float("inf")
+
+    pg: PreparedGoals
+    inp: Inputs
+    prepared: tuple[PreparedType, ...]
+    model: Model
+    problem: MilpProblem
+    columns: GoalColumns
+
+    @classmethod
+    def of(cls, pg: PreparedGoals, inp: Inputs, prepared: Sequence[PreparedType]) -> EndState:
+        model = build_model(replace(inp, returns=None, locked=None), prepared, [])
+        n_phases = inp.shape[2]
+        cost = np.zeros((pg.n_goals, n_phases))
+        cost[:, -1] = -goal_weights(pg, inp).sum(axis=1)
+        base = replace(model.problem, c=np.zeros(model.problem.num_col))
+        problem, columns = add_goals(base, covered_starts(model), pg, n_phases, goal_cost=cost,
+                                     count_rows=False)
+        upper = problem.col_upper.copy()
+        upper[model.facilities.build[:, :-1].ravel()] = 0.0
+        upper[model.facilities.open[:, :-1].ravel()] = 0.0
+        return cls(pg, inp, tuple(prepared), model, replace(problem, col_upper=upper), columns)
+
+    def lp_bound(self, clock: Clock) -> float:
+        """The LP's bound, or inf when it does not finish within ``clock``."""
+        out = solve_milp(self.problem.relaxed(), backend="highs", time_limit=clock.remaining(),
+                         lp_algorithm="simplex")
+        return -out.objective if out.status is MilpStatus.OPTIMAL else float("inf")
+
+    def search(self, start: IntArray | None, clock: Clock, mip_rel_gap: float,
+               ) -> tuple[float, IntArray | None]:
+        """The MILP from ``start``'s end state within ``clock``: its proven bound (inf without
+        one) and the plan of its best solution, moved as early as the budgets allow (None
+        without a solution)."""
+        inp, n_phases = self.inp, self.inp.shape[2]
+        warm = None
+        free = replace(inp, returns=None, locked=None)
+        if start is not None:
+            plan = evaluate(np.where(start >= 0, n_phases - 1, -1), free, self.prepared, [])
+            warm = to_columns(plan, free, self.prepared, self.model)
+            warm = np.r_[warm, goal_values(self.pg, plan.covered, n_phases, self.columns,
+                                           self.problem.num_col)[warm.size:]]
+        out = solve_milp(self.problem, backend="highs", time_limit=clock.remaining(),
+                         mip_rel_gap=mip_rel_gap, warm_start=warm)
+        bound = -out.bound if np.isfinite(out.bound) else float("inf")
+        if out.x is None:
+            return bound, None
+        return bound, _earliest(self.model.facilities.build_phase(out.x, inp.shape[:2]), inp)
+
+
+def _earliest(build: IntArray, inp: Inputs) -> IntArray:
+    """``build`` with each facility (in site, type order) moved to the earliest phase whose
+    cumulative budgets, with the moves before it, allow it."""
+    out = build.copy()
+    for site, kind in zip(*np.nonzero(out >= 0), strict=True):
+        for phase in range(int(inp.first_phase[site]), int(out[site, kind])):
+            trial = out.copy()
+            trial[site, kind] = phase
+            spend = np.cumsum(plan_spend(trial, inp))
+            if (spend <= inp.budget_cum * (1 + TOL) + TOL).all():
+                out = trial
+                break
+    return out
+
+
+def end_state_bound(pg: PreparedGoals, inp: Inputs, prepared: Sequence[PreparedType],
+                    clock: Clock) -> float:
+    """The end state's LP bound on the goal level (:class:`EndState`), inf when it does not
+    finish within ``clock``."""
+    return EndState.of(pg, inp, prepared).lp_bound(clock)
 
 
 def new_goals_bound(pg: PreparedGoals, bound: float) -> float:
@@ -325,6 +382,12 @@ def _best_start(inp: Inputs, prepared: Sequence[PreparedType], reqs: Sequence[Re
     return best
 
 
+def _proven(best: tuple[float, IntArray] | None, bound: float, mip_rel_gap: float) -> bool:
+    """Whether ``bound`` proves the plan ``best`` (value, build) optimal."""
+    return best is not None and relative_gap(best[0], max(bound, best[0]), "max") <= max(
+        OPTIMALITY_TOLERANCE, mip_rel_gap)
+
+
 def lift_stage(
     inp: Inputs, prepared: Sequence[PreparedType], reqs: Sequence[Requirement],
     pg: PreparedGoals, starts: Sequence[IntArray], *, backend: Backend,
@@ -333,9 +396,10 @@ def lift_stage(
     """Solve the goal level from the best of ``starts`` (plans meeting ``reqs`` and the counts)
     within ``time_limit`` seconds, building the model included.
 
-    The end state's LP (:func:`end_state_bound`) is solved first, within
-    :data:`END_STATE_SHARE` of the time: it bounds the goal level where the MILP has no time to
-    prove a bound, and when it proves the best start optimal the MILP is not run.
+    The end state (:class:`EndState`) comes first, within :data:`END_STATE_SHARE` of the time:
+    its LP, then its MILP from the best start. Their bounds stand where the lift MILP has no
+    time to prove one, the MILP's plan joins the starts, and when a bound proves the best
+    start optimal the lift MILP is not run.
 
     Returns the best plan found (a start when the MILP finds nothing better in time, or when
     the time left is too short for HiGHS to start: :mod:`~siting.models.highs_start`, checked
@@ -354,9 +418,20 @@ def lift_stage(
     if best is not None and too_short_for_highs(problem.A.nnz, clock.remaining()):
         # Too little time for HiGHS to start searching: the best start, with no bound of its own.
         return LiftResult(best[1], best[0], np.inf, Status.FEASIBLE, clock.seconds)
-    end = end_state_bound(pg, inp, prepared, clock.part(END_STATE_SHARE))
-    if best is not None and relative_gap(best[0], max(end, best[0]), "max") <= max(
-            OPTIMALITY_TOLERANCE, mip_rel_gap):
+    share = clock.part(END_STATE_SHARE)
+    end_state = EndState.of(pg, inp, prepared)
+    end = end_state.lp_bound(share)
+    if np.isfinite(end) and not share.expired and not _proven(best, end, mip_rel_gap):
+        searched, end_plan = end_state.search(None if best is None else best[1], share,
+                                              mip_rel_gap)
+        end = min(end, searched)
+        if end_plan is not None:
+            # a plan, once the locked facilities join it within the budgets
+            end_plan = with_locks(end_plan, inp)
+            fits = _fits(end_plan, inp, np.empty((0, 2), dtype=np.int64), 0)
+            best = _best_start(inp, prepared, reqs, pg, ([] if best is None else [best[1]])
+                               + ([end_plan] if fits else []))
+    if best is not None and _proven(best, end, mip_rel_gap):
         return LiftResult(best[1], best[0], max(end, best[0]), Status.OPTIMAL, clock.seconds)
     warm = None
     if best is not None:
