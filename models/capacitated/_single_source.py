@@ -36,6 +36,12 @@ HiGHS's options (two at a time on the two cores: as built 274 s, ``mip_pscost_mi
 286 s, 16 not proven in 300 s, 4 without heuristics 994 after 300 s, no presolve 984).
 Splitting that MILP on its most fractional site for the two cores does not help either: the
 branch with the site closed takes 203 s (the incumbent's side), the open one 285 s.
+Also measured without success (2026-12-06): a Lagrangian branch and bound on sites (the
+knapsack bound at every node, 60 steps from the parent's multipliers, fixing, best first)
+reached 986 after 600 s and 1,857 nodes; CP-SAT (two workers) 967 after 120 s; rows asking
+every open site for the least load the others leave (44 of 120) made HiGHS slower (989 after
+330 s against proven in 319 s); four leaves split on two sites with the ascent and fixing
+redone in each take 13, 38, 15 and 145 s (the optimum's leaf alone is over 60 s).
 With CBC or SCIP (independent checks) the full model goes to the solver unchanged.
 """
 
