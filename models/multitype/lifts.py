@@ -55,11 +55,14 @@ from .milp import Model, build_model, to_columns
 from .plans import evaluate, with_locks
 from .prepare import TOL, Inputs, PreparedType, Requirement, plan_spend, prepare_type
 
-#: Share of the goal level's seconds that its end state (:class:`EndState`: LP, then MILP) may
-#: take before the lift MILP gets the rest. The end state's LP is a fraction of the lift MILP's
-#: root LP (demo: 2-3 s against 24 s), so when it does not finish in this share the lift MILP
-#: could not have finished its root either; at 0.5 the demo's 20 s run missed the LP, at 0.8 it
-#: gets 32.7 (not under load). At 120 s the end state's MILP proves 24.1.
+#: Share of the goal level's seconds left after the end state's LP that the end state's MILP
+#: (:class:`EndState`) may take before the lift MILP gets the rest. The LP itself may take all
+#: the goal level's time: it is a fraction of the lift MILP's root LP (demo: 2-3 s against
+#: 24 s), so when it does not finish the lift MILP could not have finished its root either
+#: (the demo's 20 s run leaves it about 2 s, as much as it needs: it proves at most 32
+#: communities in most runs, 65 when it misses; given at least 3 s it always proved 32, but
+#: one run in three then had too little time left to fill coverage, 287,006 instead of
+#: 292,307). At 120 s the end state's MILP proves 24.1.
 END_STATE_SHARE = 0.8
 
 
@@ -396,9 +399,9 @@ def lift_stage(
     """Solve the goal level from the best of ``starts`` (plans meeting ``reqs`` and the counts)
     within ``time_limit`` seconds, building the model included.
 
-    The end state (:class:`EndState`) comes first, within :data:`END_STATE_SHARE` of the time:
-    its LP, then its MILP from the best start. Their bounds stand where the lift MILP has no
-    time to prove one, the MILP's plan joins the starts, and when a bound proves the best
+    The end state (:class:`EndState`) comes first: its LP, then its MILP from the best start
+    within :data:`END_STATE_SHARE` of the time left. Their bounds stand where the lift MILP has
+    no time to prove one, the MILP's plan joins the starts, and when a bound proves the best
     start optimal the lift MILP is not run.
 
     Returns the best plan found (a start when the MILP finds nothing better in time, or when
@@ -418,12 +421,11 @@ def lift_stage(
     if best is not None and too_short_for_highs(problem.A.nnz, clock.remaining()):
         # Too little time for HiGHS to start searching: the best start, with no bound of its own.
         return LiftResult(best[1], best[0], np.inf, Status.FEASIBLE, clock.seconds)
-    share = clock.part(END_STATE_SHARE)
     end_state = EndState.of(pg, inp, prepared)
-    end = end_state.lp_bound(share)
-    if np.isfinite(end) and not share.expired and not _proven(best, end, mip_rel_gap):
-        searched, end_plan = end_state.search(None if best is None else best[1], share,
-                                              mip_rel_gap)
+    end = end_state.lp_bound(clock)
+    if np.isfinite(end) and not clock.expired and not _proven(best, end, mip_rel_gap):
+        searched, end_plan = end_state.search(None if best is None else best[1],
+                                              clock.part(END_STATE_SHARE), mip_rel_gap)
         end = min(end, searched)
         if end_plan is not None:
             # a plan, once the locked facilities join it within the budgets
