@@ -36,7 +36,6 @@ from siting.models.multitype.lifts import (
     GoalLevel,
     Residual,
     affordable_bound,
-    end_state_bound,
     goal_weights,
     new_goals_bound,
 )
@@ -583,7 +582,7 @@ def test_the_end_state_goal_bound_is_never_below_the_best_goal_level(
     every = enumerate_plans(inst)
     best = level(every.holds, len(inst.goals()))[every.within(inst.phase_budgets * scale)].max()
     instance = prepare_instance(inst.types(), inst.goals(), [], **inst.kwargs(scale))
-    bound = end_state_bound(instance.goals, instance.inp, instance.prepared, Clock(None))
+    bound = EndState.of(instance.goals, instance.inp, instance.prepared).lp_bound(Clock(None))
     assert bound >= best - 1e-6
     assert bound <= goal_weights(instance.goals, instance.inp).sum() + 1e-6
 
@@ -641,7 +640,7 @@ def test_a_goal_level_whose_milp_proves_nothing_keeps_the_end_state_bound(
 
     inst = random_instance(seed)
     instance = prepare_instance(inst.types(), inst.goals(), [], **inst.kwargs())
-    expected = end_state_bound(instance.goals, instance.inp, instance.prepared, Clock(None))
+    expected = EndState.of(instance.goals, instance.inp, instance.prepared).lp_bound(Clock(None))
     every = enumerate_plans(inst)
     best = level(every.holds, len(inst.goals()))[every.within(inst.phase_budgets)].max()
 
@@ -672,7 +671,7 @@ def test_a_goal_bound_charges_a_shared_facility_once(method: str) -> None:
             allowed=np.ones((n, 1), dtype=bool), phase_budgets=np.array([10.0]))
         pg, inp = instance.goals, instance.inp
         if method == "end state":
-            return end_state_bound(pg, inp, instance.prepared, Clock(None))
+            return EndState.of(pg, inp, instance.prepared).lp_bound(Clock(None))
         return shared_cost_bound(pg, inp, instance.prepared, goal_weights(pg, inp))
 
     assert bound(np.array([[True], [True]])) == pytest.approx(2.0)

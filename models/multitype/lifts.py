@@ -253,13 +253,16 @@ def fill(residual: Residual, clock: Clock) -> IntArray:
 
 def lift_model(
     inp: Inputs, prepared: Sequence[PreparedType], reqs: Sequence[Requirement],
-    pg: PreparedGoals,
+    pg: PreparedGoals, *, weights: FloatArray | None = None, counts: bool = True,
 ) -> tuple[Model, MilpProblem, GoalColumns]:
-    """The plan's constraints (without diminishing returns) plus goal rows, goal level objective."""
+    """The plan's constraints (without diminishing returns) plus goal rows (the hard counts'
+    too unless ``counts`` is False), maximising the goal level: ``weights`` (G, F) per goal and
+    phase, :func:`goal_weights` by default."""
     model = build_model(replace(inp, returns=None), prepared, reqs)
     base = replace(model.problem, c=np.zeros(model.problem.num_col))
-    problem, columns = add_goals(base, covered_starts(model), pg, inp.shape[2],
-                                 goal_cost=-goal_weights(pg, inp))
+    problem, columns = add_goals(
+        base, covered_starts(model), pg, inp.shape[2], count_rows=counts,
+        goal_cost=-(goal_weights(pg, inp) if weights is None else weights))
     return model, problem, columns
 
 
@@ -291,13 +294,10 @@ class EndState:
 
     @classmethod
     def of(cls, pg: PreparedGoals, inp: Inputs, prepared: Sequence[PreparedType]) -> EndState:
-        model = build_model(replace(inp, returns=None, locked=None), prepared, [])
-        n_phases = inp.shape[2]
-        cost = np.zeros((pg.n_goals, n_phases))
-        cost[:, -1] = -goal_weights(pg, inp).sum(axis=1)
-        base = replace(model.problem, c=np.zeros(model.problem.num_col))
-        problem, columns = add_goals(base, covered_starts(model), pg, n_phases, goal_cost=cost,
-                                     count_rows=False)
+        weights = np.zeros((pg.n_goals, inp.shape[2]))
+        weights[:, -1] = goal_weights(pg, inp).sum(axis=1)
+        model, problem, columns = lift_model(replace(inp, locked=None), prepared, [], pg,
+                                             weights=weights, counts=False)
         upper = problem.col_upper.copy()
         upper[model.facilities.build[:, :-1].ravel()] = 0.0
         upper[model.facilities.open[:, :-1].ravel()] = 0.0
@@ -343,13 +343,6 @@ def _earliest(build: IntArray, inp: Inputs) -> IntArray:
                 out = trial
                 break
     return out
-
-
-def end_state_bound(pg: PreparedGoals, inp: Inputs, prepared: Sequence[PreparedType],
-                    clock: Clock) -> float:
-    """The end state's LP bound on the goal level (:class:`EndState`), inf when it does not
-    finish within ``clock``."""
-    return EndState.of(pg, inp, prepared).lp_bound(clock)
 
 
 def new_goals_bound(pg: PreparedGoals, bound: float) -> float:
@@ -411,9 +404,9 @@ def lift_stage(
     """
     clock = Clock(time_limit)
     n_phases = inp.shape[2]
+    no_pairs = np.empty((0, 2), dtype=np.int64)
     if inp.locked is not None:
         # Every plan builds the locked facilities; a start that cannot take them is dropped.
-        no_pairs = np.empty((0, 2), dtype=np.int64)
         starts = [build for build in (with_locks(s, inp) for s in starts)
                   if _fits(build, inp, no_pairs, 0)]
     model, problem, columns = lift_model(inp, prepared, reqs, pg)
@@ -430,11 +423,14 @@ def lift_stage(
         if end_plan is not None:
             # a plan, once the locked facilities join it within the budgets
             end_plan = with_locks(end_plan, inp)
-            fits = _fits(end_plan, inp, np.empty((0, 2), dtype=np.int64), 0)
+            fits = _fits(end_plan, inp, no_pairs, 0)
             best = _best_start(inp, prepared, reqs, pg, ([] if best is None else [best[1]])
                                + ([end_plan] if fits else []))
     if best is not None and _proven(best, end, mip_rel_gap):
         return LiftResult(best[1], best[0], max(end, best[0]), Status.OPTIMAL, clock.seconds)
+    if best is not None and too_short_for_highs(problem.A.nnz, clock.remaining()):
+        # The end state took the time HiGHS would need: no warm start is built for nothing.
+        return LiftResult(best[1], best[0], max(end, best[0]), Status.FEASIBLE, clock.seconds)
     warm = None
     if best is not None:
         plan = evaluate(best[1], inp, prepared, reqs)

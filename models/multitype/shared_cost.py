@@ -20,7 +20,7 @@ charge against value, increments by value per yuan) bounds the goal level from a
 (one pass over the conditions' rows) and independent of time and load, it stands in for the
 goal level's MILP bound when that had no time to prove one: on the demo, 65.9 against 307.9
 from the stand-alone costs available after 20 s (17 goals held). With more time the end state's
-LP (:func:`~.lifts.end_state_bound`) does better: 32.7 when it finishes in time. Sharing the
+LP (:class:`~.lifts.EndState`) does better: 32.7 when it finishes in time. Sharing the
 costs in proportion to how far the knapsack lifts each community instead did not lower it
 (Helsinki, 47.5 → 48.4–49.3).
 """
