@@ -16,11 +16,8 @@ the end wins. In particular, if the goals' stand-alone costs, cheapest first, fi
 budget ``k`` at a time, the goal level reaches at least ``k`` of them: the union of their
 cheapest plans, built in the last phase, is feasible.
 
-Warm start (:func:`lift_greedy`): goals in order of stand-alone cost per value (:func:`~.cheapest.
-goal_costs`), each adding the facilities of its cheapest plan that are not built yet, in the
-earliest phase whose cumulative budget (and the sites' floor area and type limits) allows it.
-Goals whose required goal held before the plan go first, so each community is lifted once before
-any is lifted twice.
+Warm start: :func:`~.lift_greedy.lift_greedy`, goals added one at a time, each priced on what
+is built already.
 """
 
 from __future__ import annotations
@@ -52,7 +49,7 @@ from .goals import (
 from .greedy import greedy
 from .inputs import TypeCoverage
 from .milp import Model, build_model, to_columns
-from .plans import evaluate, with_locks
+from .plans import evaluate, fits, with_locks
 from .prepare import TOL, Inputs, PreparedType, Requirement, plan_spend, prepare_type
 
 #: Share of the goal level's seconds left after the end state's LP that the end state's MILP
@@ -135,69 +132,6 @@ class LiftResult:
     bound: float
     status: Status
     seconds: float
-
-
-def _fits(build: IntArray, inp: Inputs, pairs: IntArray, phase: int) -> bool:
-    """Whether adding ``pairs`` (site, type) at ``phase`` keeps budgets and site limits."""
-    trial = build.copy()
-    trial[pairs[:, 0], pairs[:, 1]] = phase
-    built = trial >= 0
-    if inp.site_area is not None and inp.type_area is not None:
-        used = (inp.type_area * built).sum(axis=1)
-        if (used > inp.site_area * (1 + TOL)).any():
-            return False
-    if inp.max_types is not None and (built.sum(axis=1) > inp.max_types).any():
-        return False
-    spend = plan_spend(trial, inp)
-    return bool((np.cumsum(spend) <= inp.budget_cum * (1 + TOL) + TOL).all())
-
-
-def lift_greedy(
-    inp: Inputs, prepared: Sequence[PreparedType], pg: PreparedGoals, costs: GoalCosts,
-    start: IntArray,
-) -> IntArray:
-    """A plan that adds goals' cheapest plans to ``start`` while the budget allows (docstring)."""
-    n_phases = inp.shape[2]
-    build = with_locks(start, inp)
-    holds = goal_holds(pg, evaluate(build, inp, prepared, []).covered, n_phases)
-    first_tier = np.array([r < 0 or pg.before[r] for r in pg.requires], dtype=bool)
-    dropped = np.zeros(pg.n_goals, dtype=bool)
-    # Yuan per goal value of adding each goal's cheapest plan to ``build``, kept until
-    # ``build`` changes (a goal that does not fit is dropped without changing it).
-    marginal = np.full(pg.n_goals, np.inf)
-    known = np.zeros(pg.n_goals, dtype=bool)
-    for tier_pass in (first_tier, np.ones(pg.n_goals, dtype=bool)):
-        while True:
-            open_ = ~holds[:, -1] & ~dropped & tier_pass & np.isfinite(costs.cost) & \
-                (pg.value > 0) & ((pg.requires < 0) | holds[np.maximum(pg.requires, 0), -1])
-            if not open_.any():
-                break
-            for h in np.flatnonzero(open_ & ~known):
-                pairs = costs.builds[h]
-                new = pairs[build[pairs[:, 0], pairs[:, 1]] < 0]
-                fresh_sites = np.unique(new[:, 0])
-                fresh_sites = fresh_sites[(build[fresh_sites] < 0).all(axis=1)]
-                marginal[h] = (inp.type_cost[new[:, 0], new[:, 1]].sum()
-                               + inp.base_cost[fresh_sites].sum()) / pg.value[h]
-                known[h] = True
-            g = int(np.argmin(np.where(open_, marginal, np.inf)))  # ties: the lower index
-            pairs = costs.builds[g]
-            new = pairs[build[pairs[:, 0], pairs[:, 1]] < 0]
-            earliest = int(inp.first_phase[new[:, 0]].max(initial=0))
-            # A goal that fits in some phase fits in the last (spend and floor area are the
-            # same, only later): one check drops a goal that fits in none.
-            phase = None if earliest >= n_phases or not _fits(build, inp, new, n_phases - 1) \
-                else next((f for f in range(earliest, n_phases - 1)
-                           if _fits(build, inp, new, f)), n_phases - 1)
-            if phase is None:
-                dropped[g] = True
-                continue
-            build[new[:, 0], new[:, 1]] = phase
-            known[:] = False
-            holds = goal_holds(pg, evaluate(build, inp, prepared, []).covered, n_phases)
-            if not holds[g, -1]:  # cannot happen: its cheapest plan is a subset of build
-                dropped[g] = True
-    return build
 
 
 @dataclass(frozen=True)
@@ -408,7 +342,7 @@ def lift_stage(
     if inp.locked is not None:
         # Every plan builds the locked facilities; a start that cannot take them is dropped.
         starts = [build for build in (with_locks(s, inp) for s in starts)
-                  if _fits(build, inp, no_pairs, 0)]
+                  if fits(build, inp, no_pairs, 0)]
     model, problem, columns = lift_model(inp, prepared, reqs, pg)
     best = _best_start(inp, prepared, reqs, pg, starts)
     if best is not None and too_short_for_highs(problem.A.nnz, clock.remaining()):
@@ -423,9 +357,9 @@ def lift_stage(
         if end_plan is not None:
             # a plan, once the locked facilities join it within the budgets
             end_plan = with_locks(end_plan, inp)
-            fits = _fits(end_plan, inp, no_pairs, 0)
+            kept = fits(end_plan, inp, no_pairs, 0)
             best = _best_start(inp, prepared, reqs, pg, ([] if best is None else [best[1]])
-                               + ([end_plan] if fits else []))
+                               + ([end_plan] if kept else []))
     if best is not None and _proven(best, end, mip_rel_gap):
         return LiftResult(best[1], best[0], max(end, best[0]), Status.OPTIMAL, clock.seconds)
     if best is not None and too_short_for_highs(problem.A.nnz, clock.remaining()):

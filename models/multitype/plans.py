@@ -84,6 +84,21 @@ def prune(
 
 
 
+def fits(build_phase: IntArray, inp: Inputs, pairs: IntArray, phase: int) -> bool:
+    """Whether ``build_phase`` with ``pairs`` (site, type rows) built in ``phase`` keeps the
+    cumulative budgets, the sites' floor areas and their type limits."""
+    trial = build_phase.copy()
+    trial[pairs[:, 0], pairs[:, 1]] = phase
+    built = trial >= 0
+    if inp.site_area is not None and inp.type_area is not None:
+        used = (inp.type_area * built).sum(axis=1)
+        if (used > inp.site_area * (1 + TOL)).any():
+            return False
+    if inp.max_types is not None and (built.sum(axis=1) > inp.max_types).any():
+        return False
+    return bool((np.cumsum(plan_spend(trial, inp)) <= inp.budget_cum * (1 + TOL) + TOL).all())
+
+
 def with_locks(build_phase: IntArray, inp: Inputs) -> IntArray:
     """``build_phase`` with every locked facility (``inp.locked``) built in its phase."""
     lock = inp.lock

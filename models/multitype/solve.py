@@ -20,6 +20,7 @@ from .diagnosis import diagnose, nothing_affordable
 from .goals import PreparedGoals, counts_met, goal_holds, goal_values, prepare_goals
 from .greedy import best_greedy
 from .inputs import CoverageRequirement, DiminishingReturns, TypeCoverage
+from .lift_greedy import lift_greedy
 from .lifts import (
     GoalLevel,
     LiftResult,
@@ -28,7 +29,6 @@ from .lifts import (
     fill,
     goal_level,
     goal_weights,
-    lift_greedy,
     lift_stage,
     new_goals_bound,
     with_goal_floor,
@@ -268,12 +268,11 @@ def plan_sites(
             # runs first, within its share, and the goal level gets the time it does not use.
             relaxed_bound = solve_benders(inp, prepared, reqs, clock.part(RELAXATION_SHARE),
                                           None, -np.inf, integer=False).bound
-        left = clock.remaining()
-        lift = lift_stage(inp, prepared, reqs, pg,
-                          [start_plan, lift_greedy(inp, prepared, pg, costs, start_plan)],
-                          backend=backend,
-                          time_limit=None if left is None else GOAL_LEVEL_SHARE * left,
-                          mip_rel_gap=mip_rel_gap)
+        level = clock.part(GOAL_LEVEL_SHARE)  # the greedy starts and the goal level's solves
+        greedy_starts = [lift_greedy(inp, prepared, pg, costs, start_plan, level, on_plan=on)
+                         for on in (True, False)]
+        lift = lift_stage(inp, prepared, reqs, pg, [start_plan, *greedy_starts], backend=backend,
+                          time_limit=level.remaining(), mip_rel_gap=mip_rel_gap)
         if lift.status is not Status.OPTIMAL:  # the cheap bounds cannot beat a proof
             lift = replace(lift, bound=min(lift.bound, affordable_bound(pg, inp, costs),
                                            shared_cost_bound(pg, inp, prepared,

@@ -1,0 +1,111 @@
+"""The goal level's greedy start (`siting.models.multitype.lift_greedy`): goals added one at a
+time, each priced on what is built already.
+
+Checked against the brute force of `test_goals` (every plan of small random instances) and on a
+hand-made case where pricing on the plan so far lifts a community that the goals' stand-alone
+plans cannot afford.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from test_goals import enumerate_plans, level, random_instance
+
+from siting.models.clock import Clock
+from siting.models.multitype import (
+    Clause,
+    Goal,
+    ShareCondition,
+    TypeCoverage,
+    goal_costs,
+    prepare_instance,
+)
+from siting.models.multitype.goals import goal_holds
+from siting.models.multitype.lift_greedy import goal_sites, lift_greedy
+from siting.models.multitype.plans import evaluate
+
+
+@pytest.mark.parametrize("seed", range(30))
+@pytest.mark.parametrize("scale", [0.3, 1.0])
+def test_the_greedy_plan_is_a_plan_and_affords_the_cheapest_goals_one_by_one(
+    seed: int, scale: float,
+) -> None:
+    """The plan is one of the brute force's plans within the budgets; it holds as many goals
+    as their stand-alone costs, cheapest first, afford (each goal's price on the plan so far is
+    at most its stand-alone cost), and the same call gives the same plan."""
+    inst = random_instance(seed)
+    instance = prepare_instance(inst.types(), inst.goals(), [], **inst.kwargs(scale))
+    costs = goal_costs(instance)
+    start = np.full(inst.allowed.shape, -1, dtype=np.int64)
+    build = lift_greedy(instance.inp, instance.prepared, instance.goals, costs, start)
+    every = enumerate_plans(inst)
+    match = np.flatnonzero((every.build == build).all(axis=(1, 2)))
+    assert match.size == 1
+    assert every.within(inst.phase_budgets * scale)[match[0]]
+    held = level(every.holds[match[0]], len(inst.goals()))
+    if inst.site_area is None and inst.max_types_per_site is None:
+        first = [g for g, goal in enumerate(inst.goals()) if goal.requires is None]
+        known = np.sort(costs.cost[first][np.isfinite(costs.cost[first])])
+        k = int((np.cumsum(known[known > 0]) <= (inst.phase_budgets * scale).sum() + 1e-9).sum())
+        assert held >= k - 1e-9
+    again = lift_greedy(instance.inp, instance.prepared, instance.goals, costs, start)
+    np.testing.assert_array_equal(again, build)
+
+
+def shared_canteen_case() -> tuple[list[TypeCoverage], list[Goal], dict[str, object]]:
+    """Communities A and B, one row each of a market (type 0) and a canteen (type 1); a goal
+    per community asks for both. Site 0's market reaches A and B (100 yuan), site 1's canteen
+    A (10), site 2 hosts both types for B (60 each), site 3's canteen reaches B (70).
+
+    A's cheapest plan is sites 0 and 1 (110), B's site 2 twice (120): together 230. Once A's
+    plan is built, site 0's market serves B too and B only needs a canteen: 60 more, 170 in all.
+    """
+    market = sp.csr_array(np.array([[1, 0, 0, 0], [1, 0, 1, 0]], dtype=bool))
+    canteen = sp.csr_array(np.array([[0, 1, 0, 0], [0, 0, 1, 1]], dtype=bool))
+    group = np.array([0, 1])
+    types = [TypeCoverage(c, np.ones(2), None, group) for c in (market, canteen)]
+    goals = [Goal((Clause((ShareCondition(0, [r], [1.0], 1.0),
+                           ShareCondition(1, [r], [1.0], 1.0))),)) for r in (0, 1)]
+    costs = np.array([[100.0, 0.0], [0.0, 10.0], [60.0, 60.0], [0.0, 70.0]])
+    kwargs = {"base_cost": np.zeros(4), "type_cost": costs, "allowed": costs > 0,
+              "phase_budgets": np.array([180.0])}
+    return types, goals, kwargs
+
+
+def test_a_goal_priced_on_the_plan_so_far_uses_what_other_goals_built() -> None:
+    types, goals, kwargs = shared_canteen_case()
+    instance = prepare_instance(types, goals, [], **kwargs)  # type: ignore[arg-type]
+    costs = goal_costs(instance)
+    np.testing.assert_allclose(costs.cost, [110.0, 120.0])
+    start = np.full((4, 2), -1, dtype=np.int64)
+    build = lift_greedy(instance.inp, instance.prepared, instance.goals, costs, start)
+    holds = goal_holds(instance.goals, evaluate(build, instance.inp, instance.prepared,
+                                                []).covered, 1)
+    assert holds[:, -1].all()
+    np.testing.assert_array_equal(np.argwhere(build >= 0), [[0, 0], [1, 1], [2, 1]])
+    # Priced by the stand-alone plans only (asked so, or once its clock has run out): one goal.
+    for alone in (lift_greedy(instance.inp, instance.prepared, instance.goals, costs, start,
+                              on_plan=False),
+                  lift_greedy(instance.inp, instance.prepared, instance.goals, costs, start,
+                              Clock(1e-9))):
+        holds = goal_holds(instance.goals, evaluate(alone, instance.inp, instance.prepared,
+                                                    []).covered, 1)
+        assert holds[:, -1].tolist() == [True, False]
+
+
+def test_goal_sites_are_the_sites_reaching_a_goal_or_a_goal_it_requires() -> None:
+    inst = random_instance(3)
+    instance = prepare_instance(inst.types(), inst.goals(), [], **inst.kwargs())
+    pg, prepared = instance.goals, instance.prepared
+    near = goal_sites(pg, prepared, inst.allowed.shape[0]).toarray()
+    for g in range(pg.n_goals):
+        expected = np.zeros(inst.allowed.shape[0], dtype=bool)
+        for h in pg.chain(g):
+            for clause in pg.clauses[h]:
+                for i in clause.conditions:
+                    c = pg.conditions[int(i)]
+                    expected |= sp.csr_array(prepared[c.type_index].cover[c.rows]).toarray() \
+                        .any(axis=0)
+        np.testing.assert_array_equal(near[g], expected)
