@@ -102,6 +102,9 @@ def child(scenario_path: str) -> None:
         "gap": sol.gap if np.isfinite(sol.gap) else None,
         "status": str(sol.status), "method": sol.method, "reason": sol.reason,
         "built": int(sol.build.sum()), "spend_yuan": float(sol.spend_by_phase.sum()),
+        # the goal level (objective tiers): goals held by the end (each worth 1), proven bound
+        "goal_value": sol.goal_value,
+        "goal_bound": sol.goal_bound if np.isfinite(sol.goal_bound) else None,
         "plan_sha256": hashlib.sha256(np.ascontiguousarray(sol.build_phase, dtype=np.int64)
                                       .tobytes()).hexdigest(),
         "answers_sha256": _answers_sha256(ctx.what_it_takes),

@@ -29,28 +29,39 @@ from .plans import evaluate
 from .prepare import TOL, Inputs, PreparedType, row_min
 
 
-def _rows_covered(tp: PreparedType, rows: IntArray, built: IntArray, phase: int,
-                  n_phases: int) -> tuple[sp.csr_array, BoolArray]:
-    """The cover of merged ``rows`` (rows × sites) and which of them the facilities ``built``
-    (build phase per site, -1 unbuilt) cover by ``phase``."""
-    sub = sp.csr_array(tp.cover[rows])
-    return sub, row_min(sub, np.where(built >= 0, built, n_phases), n_phases) <= phase
+class ConditionCovers:
+    """Each condition's rows × sites cover and its transpose, sites × rows (both CSR), cut out
+    of its type's cover on first use and kept for the next: goals are made to hold many times
+    over on one plan."""
+
+    def __init__(self, pg: PreparedGoals, prepared: Sequence[PreparedType]) -> None:
+        self._pg, self._prepared = pg, prepared
+        self._cut: dict[int, tuple[sp.csr_array, sp.csr_array]] = {}
+
+    def __call__(self, i: int) -> tuple[sp.csr_array, sp.csr_array]:
+        found = self._cut.get(i)
+        if found is None:
+            c = self._pg.conditions[i]
+            sub = sp.csr_array(self._prepared[c.type_index].cover[c.rows])
+            found = self._cut[i] = (sub, sp.csr_array(sub.T))
+        return found
 
 
-def _met(tp: PreparedType, c: Condition, built: IntArray, phase: int, n_phases: int) -> float:
-    """Amount of condition ``c`` the facilities ``built`` (build phase per site, -1 unbuilt)
-    cover by ``phase``."""
-    return float(c.amount @ _rows_covered(tp, c.rows, built, phase, n_phases)[1])
+def _rows_covered(sub: sp.csr_array, built: IntArray, phase: int, n_phases: int) -> BoolArray:
+    """Which rows of a condition's cover ``sub`` the facilities ``built`` (build phase per
+    site, -1 unbuilt) cover by ``phase``."""
+    return row_min(sub, np.where(built >= 0, built, n_phases), n_phases) <= phase
 
 
-def _cover(inp: Inputs, tp: PreparedType, c: Condition, phase: int,
+def _cover(inp: Inputs, c: Condition, sub: tuple[sp.csr_array, sp.csr_array], phase: int,
            build: IntArray) -> IntArray | None:
     """``build`` plus ``c``'s type at the sites the greedy picks until ``c`` is met by
-    ``phase``; None when the allowed sites cannot get there. Only the condition's own rows are
-    looked at: a community's, not the city's."""
+    ``phase``; None when the allowed sites cannot get there. Only the condition's own rows
+    (their cover ``sub``) are looked at: a community's, not the city's."""
     build = build.copy()
-    t, rows, amount, need = c.type_index, c.rows, c.amount, c.need
-    sub, covered = _rows_covered(tp, rows, build[:, t], phase, inp.shape[2])
+    t, amount, need = c.type_index, c.amount, c.need
+    cover, by_site = sub  # rows × sites, sites × rows
+    covered = _rows_covered(cover, build[:, t], phase, inp.shape[2])
     missing = need - float(amount @ covered)
     built = build >= 0
     area_left = (None if inp.site_area is None or inp.type_area is None
@@ -61,9 +72,8 @@ def _cover(inp: Inputs, tp: PreparedType, c: Condition, phase: int,
         usable &= inp.type_area[:, t] <= area_left + TOL
     if slots is not None:
         usable &= slots > 0
-    by_site = sp.csc_array(sub)
     while missing > TOL * max(need, 1.0):
-        gain = np.asarray(sub.T @ (amount * ~covered), dtype=np.float64)
+        gain = np.asarray(by_site @ (amount * ~covered), dtype=np.float64)
         opened = built.any(axis=1)
         cost = inp.type_cost[:, t] + np.where(opened, 0.0, inp.base_cost)
         score = np.where(usable & (gain > 0),
@@ -85,17 +95,20 @@ def _spend(inp: Inputs, build: IntArray) -> float:
 
 
 def make_hold(inp: Inputs, prepared: Sequence[PreparedType], pg: PreparedGoals, g: int,
-              phase: int, build: IntArray) -> IntArray | None:
+              phase: int, build: IntArray, covers: ConditionCovers | None = None,
+              ) -> IntArray | None:
     """``build`` plus greedy covers that make goal ``g`` (and the goals it requires) hold by
-    ``phase``; None when the greedy cannot."""
+    ``phase``; None when the greedy cannot. ``covers`` keeps the conditions' covers from one
+    call to the next."""
     n_phases = inp.shape[2]
+    cut = covers or ConditionCovers(pg, prepared)
     for h in pg.chain(g):
         for clause in pg.clauses[h]:
             if not clause.missing:
                 continue
             short = [int(i) for i in clause.conditions
-                     if _met(prepared[pg.conditions[i].type_index], pg.conditions[i],
-                             build[:, pg.conditions[i].type_index], phase, n_phases)
+                     if pg.conditions[i].amount @ _rows_covered(
+                         cut(int(i))[0], build[:, pg.conditions[i].type_index], phase, n_phases)
                      < pg.conditions[i].need * (1 - TOL)]
             needed = clause.missing - (clause.conditions.size - len(short))
             if needed <= 0:
@@ -108,14 +121,14 @@ def make_hold(inp: Inputs, prepared: Sequence[PreparedType], pg: PreparedGoals, 
             options = []
             for i in short:
                 c = pg.conditions[i]
-                found = _cover(inp, prepared[c.type_index], c, phase, build)
+                found = _cover(inp, c, cut(i), phase, build)
                 if found is not None:
                     options.append((_spend(inp, found) - _spend(inp, build), i))
             if len(options) < needed:
                 return None
             for _, i in sorted(options)[:needed]:
                 c = pg.conditions[i]
-                found = _cover(inp, prepared[c.type_index], c, phase, build)
+                found = _cover(inp, c, cut(i), phase, build)
                 if found is None:
                     return None
                 build = found
@@ -138,11 +151,12 @@ def greedy_counts(inp: Inputs, prepared: Sequence[PreparedType], pg: PreparedGoa
     can only have made it cheaper or left it as it was, in the common case).
     """
     n_phases = inp.shape[2]
+    covers = ConditionCovers(pg, prepared)
 
     def hold(g: int, phase: int, build: IntArray) -> IntArray | None:
         if clock is not None and clock.expired:
             return None  # every goal left fails, so the counts are not met
-        found = make_hold(inp, prepared, pg, g, phase, build)
+        found = make_hold(inp, prepared, pg, g, phase, build, covers)
         if found is None and fallback is not None:
             found = fallback(g, phase, build)
         return found

@@ -31,7 +31,7 @@ import scipy.sparse as sp
 from ..arrays import BoolArray, IntArray
 from ..clock import Clock
 from .cheapest import GoalCosts
-from .goal_greedy import make_hold
+from .goal_greedy import ConditionCovers, make_hold
 from .goals import PreparedGoals, goal_holds
 from .plans import evaluate, fits, with_locks
 from .prepare import Inputs, PreparedType
@@ -88,6 +88,7 @@ class _Greedy:
                  costs: GoalCosts, build: IntArray, clock: Clock, on_plan: bool) -> None:
         self.inp, self.prepared, self.pg, self.costs, self.clock = inp, prepared, pg, costs, clock
         self.on_plan = on_plan
+        self.covers = ConditionCovers(pg, prepared)
         self.build = build
         self.holds = self._holds()
         self.near = goal_sites(pg, prepared, inp.shape[0])
@@ -109,7 +110,8 @@ class _Greedy:
             new = pairs[build[pairs[:, 0], pairs[:, 1]] < 0]
             out.append(_Price(added_cost(build, inp, new), 0, new))
         if self.on_plan and not self.clock.expired:
-            found = make_hold(inp, self.prepared, self.pg, g, inp.shape[2] - 1, build)
+            found = make_hold(inp, self.prepared, self.pg, g, inp.shape[2] - 1, build,
+                              self.covers)
             if found is not None:
                 new = np.argwhere((found >= 0) & (build < 0))
                 out.append(_Price(added_cost(build, inp, new), 1, new))
