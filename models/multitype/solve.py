@@ -268,11 +268,17 @@ def plan_sites(
             # runs first, within its share, and the goal level gets the time it does not use.
             relaxed_bound = solve_benders(inp, prepared, reqs, clock.part(RELAXATION_SHARE),
                                           None, -np.inf, integer=False).bound
-        level = clock.part(GOAL_LEVEL_SHARE)  # the greedy starts and the goal level's solves
-        greedy_starts = [lift_greedy(inp, prepared, pg, costs, start_plan, level, on_plan=on)
+        left = clock.remaining()
+        share = None if left is None else GOAL_LEVEL_SHARE * left
+        # The greedy starts price goals on the plan so far while the share lasts; the goal
+        # level's solves then get the whole share, since the end state's LP needs about all of
+        # it on the demo (2 of its 2-2.5 s at 20 s): the greedy's half second comes out of the
+        # coverage level's time.
+        pricing = Clock(share)
+        greedy_starts = [lift_greedy(inp, prepared, pg, costs, start_plan, pricing, on_plan=on)
                          for on in (True, False)]
         lift = lift_stage(inp, prepared, reqs, pg, [start_plan, *greedy_starts], backend=backend,
-                          time_limit=level.remaining(), mip_rel_gap=mip_rel_gap)
+                          time_limit=share, mip_rel_gap=mip_rel_gap)
         if lift.status is not Status.OPTIMAL:  # the cheap bounds cannot beat a proof
             lift = replace(lift, bound=min(lift.bound, affordable_bound(pg, inp, costs),
                                            shared_cost_bound(pg, inp, prepared,
