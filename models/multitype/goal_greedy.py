@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -29,64 +30,76 @@ from .plans import evaluate
 from .prepare import TOL, Inputs, PreparedType, row_min
 
 
+class Cut(NamedTuple):
+    """A condition's cover cut out of its type's: its rows × the sites reaching any of them
+    (``cover``), the same sites × its rows (``by_site``), both CSR, and those sites' indices."""
+
+    cover: sp.csr_array
+    by_site: sp.csr_array
+    sites: IntArray
+
+
 class ConditionCovers:
-    """Each condition's rows × sites cover and its transpose, sites × rows (both CSR), cut out
-    of its type's cover on first use and kept for the next: goals are made to hold many times
-    over on one plan."""
+    """Each condition's :class:`Cut`, made on first use and kept for the next: goals are made
+    to hold many times over on one plan."""
 
     def __init__(self, pg: PreparedGoals, prepared: Sequence[PreparedType]) -> None:
         self._pg, self._prepared = pg, prepared
-        self._cut: dict[int, tuple[sp.csr_array, sp.csr_array]] = {}
+        self._cut: dict[int, Cut] = {}
 
-    def __call__(self, i: int) -> tuple[sp.csr_array, sp.csr_array]:
+    def __call__(self, i: int) -> Cut:
         found = self._cut.get(i)
         if found is None:
             c = self._pg.conditions[i]
-            sub = sp.csr_array(self._prepared[c.type_index].cover[c.rows])
-            found = self._cut[i] = (sub, sp.csr_array(sub.T))
+            rows = sp.csr_array(self._prepared[c.type_index].cover[c.rows])
+            sites = np.unique(rows.indices).astype(np.int64)
+            cover = sp.csr_array(rows[:, sites])
+            found = self._cut[i] = Cut(cover, sp.csr_array(cover.T), sites)
         return found
 
 
-def _rows_covered(sub: sp.csr_array, built: IntArray, phase: int, n_phases: int) -> BoolArray:
-    """Which rows of a condition's cover ``sub`` the facilities ``built`` (build phase per
-    site, -1 unbuilt) cover by ``phase``."""
-    return row_min(sub, np.where(built >= 0, built, n_phases), n_phases) <= phase
+def _rows_covered(cut: Cut, built: IntArray, phase: int, n_phases: int) -> BoolArray:
+    """Which rows of a condition (its ``cut``) the facilities ``built`` (build phase per site
+    of the type, -1 unbuilt) cover by ``phase``."""
+    at = built[cut.sites]
+    return row_min(cut.cover, np.where(at >= 0, at, n_phases), n_phases) <= phase
 
 
-def _cover(inp: Inputs, c: Condition, sub: tuple[sp.csr_array, sp.csr_array], phase: int,
-           build: IntArray) -> IntArray | None:
+def _cover(inp: Inputs, c: Condition, cut: Cut, phase: int,
+           build: IntArray) -> tuple[IntArray, float] | None:
     """``build`` plus ``c``'s type at the sites the greedy picks until ``c`` is met by
-    ``phase``; None when the allowed sites cannot get there. Only the condition's own rows
-    (their cover ``sub``) are looked at: a community's, not the city's."""
+    ``phase``, and the yuan they add; None when the allowed sites cannot get there. Only the
+    condition's own rows and the sites reaching them (its ``cut``) are looked at: a
+    community's, not the city's."""
     build = build.copy()
-    t, amount, need = c.type_index, c.amount, c.need
-    cover, by_site = sub  # rows × sites, sites × rows
-    covered = _rows_covered(cover, build[:, t], phase, inp.shape[2])
+    t, amount, need, sites = c.type_index, c.amount, c.need, cut.sites
+    covered = _rows_covered(cut, build[:, t], phase, inp.shape[2])
     missing = need - float(amount @ covered)
-    built = build >= 0
-    area_left = (None if inp.site_area is None or inp.type_area is None
-                 else inp.site_area - (inp.type_area * built).sum(axis=1))
-    slots = None if inp.max_types is None else inp.max_types - built.sum(axis=1)
-    usable = inp.allowed[:, t] & (inp.first_phase <= phase) & ~built[:, t]
-    if area_left is not None and inp.type_area is not None:
-        usable &= inp.type_area[:, t] <= area_left + TOL
-    if slots is not None:
-        usable &= slots > 0
+    built = build[sites] >= 0
+    usable = inp.allowed[sites, t] & (inp.first_phase[sites] <= phase) & ~built[:, t]
+    if inp.site_area is not None and inp.type_area is not None:
+        area_left = inp.site_area[sites] - (inp.type_area[sites] * built).sum(axis=1)
+        usable &= inp.type_area[sites, t] <= area_left + TOL
+    if inp.max_types is not None:
+        usable &= inp.max_types[sites] - built.sum(axis=1) > 0
+    type_cost, base_cost = inp.type_cost[sites, t], inp.base_cost[sites]
+    opened: BoolArray = np.asarray(built.any(axis=1), dtype=bool)
+    added = 0.0
     while missing > TOL * max(need, 1.0):
-        gain = np.asarray(by_site @ (amount * ~covered), dtype=np.float64)
-        opened = built.any(axis=1)
-        cost = inp.type_cost[:, t] + np.where(opened, 0.0, inp.base_cost)
+        gain = np.asarray(cut.by_site @ (amount * ~covered), dtype=np.float64)
+        cost = type_cost + np.where(opened, 0.0, base_cost)
         score = np.where(usable & (gain > 0),
                          np.minimum(gain, missing) / np.maximum(cost, TOL), -1.0)
-        j = int(np.argmax(score))  # ties: the lower site index
-        if score[j] < 0:
+        if not (score >= 0).any():  # no usable site reaches a row still missing
             return None
-        build[j, t] = phase
-        built[j, t] = True
+        j = int(np.argmax(score))  # ties: the lower site index
+        build[sites[j], t] = phase
+        added += float(cost[j])
+        opened[j] = True
         usable[j] = False
-        covered[by_site.indices[by_site.indptr[j]:by_site.indptr[j + 1]]] = True
+        covered[cut.by_site.indices[cut.by_site.indptr[j]:cut.by_site.indptr[j + 1]]] = True
         missing = need - float(amount @ covered)
-    return build
+    return build, added
 
 
 def _spend(inp: Inputs, build: IntArray) -> float:
@@ -108,7 +121,7 @@ def make_hold(inp: Inputs, prepared: Sequence[PreparedType], pg: PreparedGoals, 
                 continue
             short = [int(i) for i in clause.conditions
                      if pg.conditions[i].amount @ _rows_covered(
-                         cut(int(i))[0], build[:, pg.conditions[i].type_index], phase, n_phases)
+                         cut(int(i)), build[:, pg.conditions[i].type_index], phase, n_phases)
                      < pg.conditions[i].need * (1 - TOL)]
             needed = clause.missing - (clause.conditions.size - len(short))
             if needed <= 0:
@@ -123,7 +136,7 @@ def make_hold(inp: Inputs, prepared: Sequence[PreparedType], pg: PreparedGoals, 
                 c = pg.conditions[i]
                 found = _cover(inp, c, cut(i), phase, build)
                 if found is not None:
-                    options.append((_spend(inp, found) - _spend(inp, build), i))
+                    options.append((found[1], i))
             if len(options) < needed:
                 return None
             for _, i in sorted(options)[:needed]:
@@ -131,7 +144,7 @@ def make_hold(inp: Inputs, prepared: Sequence[PreparedType], pg: PreparedGoals, 
                 found = _cover(inp, c, cut(i), phase, build)
                 if found is None:
                     return None
-                build = found
+                build = found[0]
     return build
 
 

@@ -28,13 +28,14 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-from ..arrays import BoolArray, IntArray
+from .._result import Status
+from ..arrays import BoolArray, FloatArray, IntArray
 from ..clock import Clock
 from .cheapest import GoalCosts
 from .goal_greedy import ConditionCovers, make_hold
 from .goals import PreparedGoals, goal_holds
-from .plans import evaluate, fits, with_locks
-from .prepare import Inputs, PreparedType
+from .plans import first_cover, fits, with_locks
+from .prepare import Inputs, PreparedType, plan_spend
 
 
 class _Price(NamedTuple):
@@ -52,16 +53,17 @@ def goal_sites(pg: PreparedGoals, prepared: Sequence[PreparedType],
     goal it requires: the sites whose facilities can change the goal's price."""
     n_cond = len(pg.conditions)
     cond_sites = sp.csr_array((n_cond, n_sites), dtype=np.float64)
+    kinds = np.array([c.type_index for c in pg.conditions], dtype=np.int64)
     for t, tp in enumerate(prepared):
-        ids = [i for i, c in enumerate(pg.conditions) if c.type_index == t]
-        if not ids:
+        ids = np.flatnonzero(kinds == t)
+        if not ids.size:
             continue
         rows = [pg.conditions[i].rows for i in ids]
         picks = sp.csr_array(
             (np.ones(sum(r.size for r in rows)),
              (np.repeat(ids, [r.size for r in rows]), np.concatenate(rows))),
             shape=(n_cond, tp.cover.shape[0]))
-        cond_sites = cond_sites + picks @ sp.csr_array(tp.cover, dtype=np.float64)
+        cond_sites = cond_sites + picks @ sp.csr_array(tp.cover).astype(np.float64)
     goal_rows, cond_cols = [], []
     for g in range(pg.n_goals):
         for h in pg.chain(g):
@@ -90,26 +92,38 @@ class _Greedy:
         self.on_plan = on_plan
         self.covers = ConditionCovers(pg, prepared)
         self.build = build
+        self.spend = plan_spend(build, inp)
         self.holds = self._holds()
         self.near = goal_sites(pg, prepared, inp.shape[0])
+        # Goals near a site in use: on a plan with none, a goal's greedy cover costs at least
+        # its proven cheapest plan and is not worth pricing.
+        in_use: FloatArray = np.asarray((build >= 0).any(axis=1), dtype=np.float64)
+        self.touched: BoolArray = np.asarray(self.near.astype(np.float64) @ in_use) > 0
+        self.proven = np.isfinite(costs.cost) & \
+            np.array([s is Status.OPTIMAL for s in costs.status], dtype=bool)
         # A goal is dropped when its price fails to make it hold (which cannot happen).
         self.wanted = (pg.value > 0) & pg.possible[:, -1]
         self.prices: dict[int, list[_Price]] = {}
 
     def _holds(self) -> BoolArray:
         n_phases = self.inp.shape[2]
-        covered = evaluate(self.build, self.inp, self.prepared, []).covered
+        covered = [first_cover(tp, self.build[:, t], n_phases)
+                   for t, tp in enumerate(self.prepared)]
         return goal_holds(self.pg, covered, n_phases)[:, -1]
+
+    def _fits(self, pairs: IntArray, phase: int) -> bool:
+        return fits(self.build, self.inp, pairs, phase, self.spend)
 
     def _ways(self, g: int) -> list[_Price]:
         """The ways to make goal ``g`` hold at the end, cheapest first. The greedy cover is left
-        out without ``on_plan`` and once the clock has run out."""
+        out without ``on_plan``, once the clock has run out, and while no site near the goal is
+        in use and its cheapest plan is proven."""
         build, inp, out = self.build, self.inp, []
         if np.isfinite(self.costs.cost[g]):
             pairs = self.costs.builds[g]
             new = pairs[build[pairs[:, 0], pairs[:, 1]] < 0]
             out.append(_Price(added_cost(build, inp, new), 0, new))
-        if self.on_plan and not self.clock.expired:
+        if self.on_plan and not self.clock.expired and (self.touched[g] or not self.proven[g]):
             found = make_hold(inp, self.prepared, self.pg, g, inp.shape[2] - 1, build,
                               self.covers)
             if found is not None:
@@ -138,7 +152,7 @@ class _Greedy:
         self.price(np.arange(pg.n_goals), among)
         while self.prices:
             g = min(self.prices, key=lambda h: (self.prices[h][0].cost / pg.value[h], h))
-            fitting = [p for p in self.prices[g] if fits(self.build, inp, p.pairs, last)]
+            fitting = [p for p in self.prices[g] if self._fits(p.pairs, last)]
             if len(fitting) < len(self.prices[g]):
                 # The budget left has shrunk below a price: the goal waits in its next price,
                 # or leaves until a facility near it lowers its prices.
@@ -150,12 +164,14 @@ class _Greedy:
             new = self.prices.pop(g)[0].pairs
             earliest = int(inp.first_phase[new[:, 0]].max(initial=0))
             self.build[new[:, 0], new[:, 1]] = next(
-                (f for f in range(earliest, last) if fits(self.build, inp, new, f)), last)
+                (f for f in range(earliest, last) if self._fits(new, f)), last)
+            self.spend = plan_spend(self.build, inp)
             was, self.holds = self.holds, self._holds()
             self.wanted[g] &= bool(self.holds[g])
             required = np.maximum(pg.requires, 0)
             unlocked = (pg.requires >= 0) & self.holds[required] & ~was[required]
             touched = self.near[:, np.unique(new[:, 0])].tocoo().row
+            self.touched[touched] = True
             self.price(np.unique(np.concatenate(
                 (touched, np.flatnonzero(unlocked | (self.holds & ~was))))), among)
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..arrays import FloatArray, IntArray
-from .prepare import TOL, Inputs, PreparedType, Requirement, plan_spend, row_min
+from .prepare import TOL, Inputs, PreparedType, Requirement, phase_spend, plan_spend, row_min
 
 
 @dataclass(frozen=True)
@@ -84,19 +84,30 @@ def prune(
 
 
 
-def fits(build_phase: IntArray, inp: Inputs, pairs: IntArray, phase: int) -> bool:
+def fits(build_phase: IntArray, inp: Inputs, pairs: IntArray, phase: int,
+         spend: FloatArray | None = None) -> bool:
     """Whether ``build_phase`` with ``pairs`` (site, type rows) built in ``phase`` keeps the
-    cumulative budgets, the sites' floor areas and their type limits."""
-    trial = build_phase.copy()
-    trial[pairs[:, 0], pairs[:, 1]] = phase
+    cumulative budgets, the sites' floor areas and their type limits.
+
+    ``spend``, the plan's own :func:`~.prepare.plan_spend` when the caller keeps it, makes the
+    check look at the sites of ``pairs`` only: the plan itself is taken to be within them.
+    """
+    sites = np.arange(inp.shape[0]) if spend is None else np.unique(pairs[:, 0])
+    before = build_phase[sites]
+    trial = before.copy()
+    trial[np.searchsorted(sites, pairs[:, 0]), pairs[:, 1]] = phase
     built = trial >= 0
     if inp.site_area is not None and inp.type_area is not None:
-        used = (inp.type_area * built).sum(axis=1)
-        if (used > inp.site_area * (1 + TOL)).any():
+        used = (inp.type_area[sites] * built).sum(axis=1)
+        if (used > inp.site_area[sites] * (1 + TOL)).any():
             return False
-    if inp.max_types is not None and (built.sum(axis=1) > inp.max_types).any():
+    if inp.max_types is not None and (built.sum(axis=1) > inp.max_types[sites]).any():
         return False
-    return bool((np.cumsum(plan_spend(trial, inp)) <= inp.budget_cum * (1 + TOL) + TOL).all())
+    n_phases, base, cost = inp.shape[2], inp.base_cost[sites], inp.type_cost[sites]
+    after = phase_spend(trial, base, cost, n_phases)
+    if spend is not None:
+        after = spend + after - phase_spend(before, base, cost, n_phases)
+    return bool((np.cumsum(after) <= inp.budget_cum * (1 + TOL) + TOL).all())
 
 
 def with_locks(build_phase: IntArray, inp: Inputs) -> IntArray:
