@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.sparse as sp
-from test_goals import enumerate_plans, level, random_instance
+from test_goals import N_PHASES, enumerate_plans, level, random_instance
 
 from siting.models.clock import Clock
 from siting.models.multitype import (
@@ -24,7 +24,8 @@ from siting.models.multitype import (
 )
 from siting.models.multitype.goals import goal_holds
 from siting.models.multitype.lift_greedy import goal_sites, lift_greedy
-from siting.models.multitype.plans import evaluate
+from siting.models.multitype.plans import evaluate, fits
+from siting.models.multitype.prepare import plan_spend
 
 
 @pytest.mark.parametrize("seed", range(30))
@@ -109,3 +110,21 @@ def test_goal_sites_are_the_sites_reaching_a_goal_or_a_goal_it_requires() -> Non
                     expected |= sp.csr_array(prepared[c.type_index].cover[c.rows]).toarray() \
                         .any(axis=0)
         np.testing.assert_array_equal(near[g], expected)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_fits_given_the_plans_spend_checks_the_added_sites_alike(seed: int) -> None:
+    """`fits` with the plan's spend (the greedy's quick check of the sites added) answers as
+    the full check for every plan within the limits and every pair added in every phase."""
+    inst = random_instance(seed)
+    instance = prepare_instance(inst.types(), inst.goals(), [], **inst.kwargs())
+    inp = instance.inp
+    every = enumerate_plans(inst)
+    rng = np.random.default_rng(seed)
+    plans = every.build[every.within(inst.phase_budgets)]
+    for build in plans[rng.choice(len(plans), size=min(20, len(plans)), replace=False)]:
+        spend = plan_spend(build, inp)
+        free = np.argwhere((build < 0) & inst.allowed)
+        for pairs in [free[:0], *(free[[k]] for k in range(len(free))), free]:
+            for phase in range(N_PHASES):
+                assert fits(build, inp, pairs, phase, spend) == fits(build, inp, pairs, phase)
