@@ -95,11 +95,11 @@ class _Greedy:
         self.spend = plan_spend(build, inp)
         self.holds = self._holds()
         self.near = goal_sites(pg, prepared, inp.shape[0])
-        # Goals near a site in use: on a plan with none, a goal's greedy cover costs at least
-        # its proven cheapest plan and is not worth pricing.
+        # Goals near a site in use: with none, a goal's greedy cover costs at least its
+        # cheapest plan, when that is proven for holding at the end, and is not worth pricing.
         in_use: FloatArray = np.asarray((build >= 0).any(axis=1), dtype=np.float64)
         self.touched: BoolArray = np.asarray(self.near.astype(np.float64) @ in_use) > 0
-        self.proven = np.isfinite(costs.cost) & \
+        self.proven = np.isfinite(costs.cost) & (costs.by_phase in (-1, inp.shape[2] - 1)) & \
             np.array([s is Status.OPTIMAL for s in costs.status], dtype=bool)
         # A goal is dropped when its price fails to make it hold (which cannot happen).
         self.wanted = (pg.value > 0) & pg.possible[:, -1]
