@@ -128,3 +128,28 @@ def test_fits_given_the_plans_spend_checks_the_added_sites_alike(seed: int) -> N
         for pairs in [free[:0], *(free[[k]] for k in range(len(free))), free]:
             for phase in range(N_PHASES):
                 assert fits(build, inp, pairs, phase, spend) == fits(build, inp, pairs, phase)
+
+
+def test_two_goals_sharing_a_site_go_in_together_when_cheaper_per_goal_than_any_one() -> None:
+    """A's plan costs 100, B's and C's 120 each, but they share site 1's market (110) and then
+    need a canteen each (10): B and C together cost 65 a goal, less than A. With 140 yuan the
+    cheapest goal first lifts A alone; looking one goal ahead lifts B and C."""
+    market = sp.csr_array(np.array([[1, 0, 0, 0], [0, 1, 0, 0], [0, 1, 0, 0]], dtype=bool))
+    canteen = sp.csr_array(np.array([[1, 0, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]], dtype=bool))
+    group = np.arange(3)
+    types = [TypeCoverage(c, np.ones(3), None, group) for c in (market, canteen)]
+    goals = [Goal((Clause((ShareCondition(0, [r], [1.0], 1.0),
+                           ShareCondition(1, [r], [1.0], 1.0))),)) for r in range(3)]
+    costs = np.array([[50.0, 50.0], [110.0, 0.0], [0.0, 10.0], [0.0, 10.0]])
+    instance = prepare_instance(types, goals, [], base_cost=np.zeros(4), type_cost=costs,
+                                allowed=costs > 0, phase_budgets=np.array([140.0]))
+    goal_prices = goal_costs(instance)
+    np.testing.assert_allclose(goal_prices.cost, [100.0, 120.0, 120.0])
+    start = np.full((4, 2), -1, dtype=np.int64)
+    held = {}
+    for on_plan in (True, False):
+        build = lift_greedy(instance.inp, instance.prepared, instance.goals, goal_prices, start,
+                            on_plan=on_plan)
+        held[on_plan] = goal_holds(instance.goals, evaluate(
+            build, instance.inp, instance.prepared, []).covered, 1)[:, -1].tolist()
+    assert held == {True: [False, True, True], False: [True, False, False]}

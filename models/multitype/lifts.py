@@ -333,7 +333,7 @@ def lift_stage(
 
     Returns the best plan found (a start when the MILP finds nothing better in time, or when
     the time left is too short for HiGHS to start: :mod:`~siting.models.highs_start`, checked
-    here before the warm start is built),
+    on the end state's size before each model is solved and before the lift model is built),
     its goal level value and the better of the two proven upper bounds (inf without one).
     """
     clock = Clock(time_limit)
@@ -343,12 +343,14 @@ def lift_stage(
         # Every plan builds the locked facilities; a start that cannot take them is dropped.
         starts = [build for build in (with_locks(s, inp) for s in starts)
                   if fits(build, inp, no_pairs, 0)]
-    model, problem, columns = lift_model(inp, prepared, reqs, pg)
     best = _best_start(inp, prepared, reqs, pg, starts)
-    if best is not None and too_short_for_highs(problem.A.nnz, clock.remaining()):
+    # The end state first: its LP needs about all of the demo's time at 20 s. It is the lift
+    # model without the count and requirement rows, so its size tells as well whether HiGHS has
+    # time to start.
+    end_state = EndState.of(pg, inp, prepared)
+    if best is not None and too_short_for_highs(end_state.problem.A.nnz, clock.remaining()):
         # Too little time for HiGHS to start searching: the best start, with no bound of its own.
         return LiftResult(best[1], best[0], np.inf, Status.FEASIBLE, clock.seconds)
-    end_state = EndState.of(pg, inp, prepared)
     end = end_state.lp_bound(clock)
     if np.isfinite(end) and not clock.expired and not _proven(best, end, mip_rel_gap):
         searched, end_plan = end_state.search(None if best is None else best[1],
@@ -362,9 +364,10 @@ def lift_stage(
                                + ([end_plan] if kept else []))
     if best is not None and _proven(best, end, mip_rel_gap):
         return LiftResult(best[1], best[0], max(end, best[0]), Status.OPTIMAL, clock.seconds)
-    if best is not None and too_short_for_highs(problem.A.nnz, clock.remaining()):
-        # The end state took the time HiGHS would need: no warm start is built for nothing.
+    if best is not None and too_short_for_highs(end_state.problem.A.nnz, clock.remaining()):
+        # The end state took the time HiGHS would need: no lift model is built for nothing.
         return LiftResult(best[1], best[0], max(end, best[0]), Status.FEASIBLE, clock.seconds)
+    model, problem, columns = lift_model(inp, prepared, reqs, pg)
     warm = None
     if best is not None:
         plan = evaluate(best[1], inp, prepared, reqs)
