@@ -83,7 +83,6 @@ def prune(
     return evaluate(build_phase, inp, types, reqs)
 
 
-
 def fits(build_phase: IntArray, inp: Inputs, pairs: IntArray, phase: int,
          spend: FloatArray | None = None) -> bool:
     """Whether ``build_phase`` with ``pairs`` (site, type rows) built in ``phase`` keeps the
