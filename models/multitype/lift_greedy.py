@@ -153,7 +153,8 @@ class _Greedy:
 
     def _partner(self, g: int, first: _Price, among: BoolArray) -> tuple[int, _Price] | None:
         """The open goal near the sites ``first`` (a price of goal ``g``) uses that costs least
-        once ``first`` is built, with that price; None when none fits."""
+        once ``first`` is built, with that price; None when none fits. A goal that ``first``
+        makes hold already builds nothing and is no partner."""
         build, spend, touched = self.build, self.spend, self.touched
         self.build = build.copy()
         self.build[first.pairs[:, 0], first.pairs[:, 1]] = self.inp.shape[2] - 1
