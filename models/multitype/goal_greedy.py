@@ -52,9 +52,10 @@ class ConditionCovers:
         if found is None:
             c = self._pg.conditions[i]
             rows = sp.csr_array(self._prepared[c.type_index].cover[c.rows])
-            sites = np.unique(rows.indices).astype(np.int64)
-            cover = sp.csr_array(rows[:, sites])
-            found = self._cut[i] = Cut(cover, sp.csr_array(cover.T), sites)
+            sites, local = np.unique(rows.indices, return_inverse=True)
+            cover = sp.csr_array((rows.data, local.reshape(-1), rows.indptr),
+                                 shape=(rows.shape[0], sites.size))
+            found = self._cut[i] = Cut(cover, sp.csr_array(cover.T), sites.astype(np.int64))
         return found
 
 
@@ -67,11 +68,10 @@ def _rows_covered(cut: Cut, built: IntArray, phase: int, n_phases: int) -> BoolA
 
 def _cover(inp: Inputs, c: Condition, cut: Cut, phase: int,
            build: IntArray) -> tuple[IntArray, float] | None:
-    """``build`` plus ``c``'s type at the sites the greedy picks until ``c`` is met by
+    """The sites where the greedy adds ``c``'s type to ``build`` until ``c`` is met by
     ``phase``, and the yuan they add; None when the allowed sites cannot get there. Only the
     condition's own rows and the sites reaching them (its ``cut``) are looked at: a
     community's, not the city's."""
-    build = build.copy()
     t, amount, need, sites = c.type_index, c.amount, c.need, cut.sites
     covered = _rows_covered(cut, build[:, t], phase, inp.shape[2])
     missing = need - float(amount @ covered)
@@ -85,6 +85,7 @@ def _cover(inp: Inputs, c: Condition, cut: Cut, phase: int,
     type_cost, base_cost = inp.type_cost[sites, t], inp.base_cost[sites]
     opened: BoolArray = np.asarray(built.any(axis=1), dtype=bool)
     added = 0.0
+    picked: list[int] = []
     while missing > TOL * max(need, 1.0):
         gain = np.asarray(cut.by_site @ (amount * ~covered), dtype=np.float64)
         cost = type_cost + np.where(opened, 0.0, base_cost)
@@ -93,13 +94,13 @@ def _cover(inp: Inputs, c: Condition, cut: Cut, phase: int,
         if not (score >= 0).any():  # no usable site reaches a row still missing
             return None
         j = int(np.argmax(score))  # ties: the lower site index
-        build[sites[j], t] = phase
+        picked.append(int(sites[j]))
         added += float(cost[j])
         opened[j] = True
         usable[j] = False
         covered[cut.by_site.indices[cut.by_site.indptr[j]:cut.by_site.indptr[j + 1]]] = True
         missing = need - float(amount @ covered)
-    return build, added
+    return np.array(picked, dtype=np.int64), added
 
 
 def _spend(inp: Inputs, build: IntArray) -> float:
@@ -115,6 +116,7 @@ def make_hold(inp: Inputs, prepared: Sequence[PreparedType], pg: PreparedGoals, 
     call to the next."""
     n_phases = inp.shape[2]
     cut = covers or ConditionCovers(pg, prepared)
+    build = build.copy()
     for h in pg.chain(g):
         for clause in pg.clauses[h]:
             if not clause.missing:
@@ -144,7 +146,7 @@ def make_hold(inp: Inputs, prepared: Sequence[PreparedType], pg: PreparedGoals, 
                 found = _cover(inp, c, cut(i), phase, build)
                 if found is None:
                     return None
-                build = found[0]
+                build[found[0], c.type_index] = phase
     return build
 
 
