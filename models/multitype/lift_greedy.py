@@ -94,14 +94,15 @@ class _Greedy:
     """A plan being built goal by goal, and the prices of the goals open on it."""
 
     def __init__(self, inp: Inputs, prepared: Sequence[PreparedType], pg: PreparedGoals,
-                 costs: GoalCosts, build: IntArray, clock: Clock, on_plan: bool) -> None:
+                 costs: GoalCosts, build: IntArray, clock: Clock, on_plan: bool,
+                 near: sp.csc_array) -> None:
         self.inp, self.prepared, self.pg, self.costs, self.clock = inp, prepared, pg, costs, clock
         self.on_plan = on_plan
         self.covers = ConditionCovers(pg, prepared)
         self.build = build
         self.spend = plan_spend(build, inp)
         self.holds = self._holds()
-        self.near = goal_sites(pg, prepared, inp.shape[0])
+        self.near = near
         # Goals near a site in use: with none, a goal's greedy cover costs at least its
         # cheapest plan, when that is proven for holding at the end, and is not worth pricing.
         in_use: FloatArray = np.asarray((build >= 0).any(axis=1), dtype=np.float64)
@@ -121,16 +122,16 @@ class _Greedy:
     def _fits(self, pairs: IntArray, phase: int) -> bool:
         return fits(self.build, self.inp, pairs, phase, self.spend)
 
-    def _ways(self, g: int) -> list[_Price]:
-        """The ways to make goal ``g`` hold at the end, cheapest first. The greedy cover is left
-        out without ``on_plan``, once the clock has run out, and while no site near the goal is
-        in use and its cheapest plan is proven."""
-        build, inp, out = self.build, self.inp, []
+    def _ways(self, g: int, build: IntArray, near_use: bool) -> list[_Price]:
+        """The ways to make goal ``g`` hold at the end of ``build``, cheapest first. The greedy
+        cover is left out without ``on_plan``, once the clock has run out, and while no site
+        near the goal is in use (``near_use``) and its cheapest plan is proven."""
+        inp, out = self.inp, []
         if np.isfinite(self.costs.cost[g]):
             pairs = self.costs.builds[g]
             new = pairs[build[pairs[:, 0], pairs[:, 1]] < 0]
             out.append(_Price(added_cost(build, inp, new), 0, new))
-        if self.on_plan and not self.clock.expired and (self.touched[g] or not self.proven[g]):
+        if self.on_plan and not self.clock.expired and (near_use or not self.proven[g]):
             found = make_hold(inp, self.prepared, self.pg, g, inp.shape[2] - 1, build,
                               self.covers)
             if found is not None:
@@ -145,7 +146,7 @@ class _Greedy:
         required = np.maximum(pg.requires, 0)
         open_ = ~holds & self.wanted & among & ((pg.requires < 0) | holds[required])
         for g in goals.tolist():
-            found = self._ways(g) if open_[g] else []
+            found = self._ways(g, self.build, bool(self.touched[g])) if open_[g] else []
             if found:
                 self.prices[g] = found
             else:
@@ -155,25 +156,20 @@ class _Greedy:
         """The open goal near the sites ``first`` (a price of goal ``g``) uses that costs least
         once ``first`` is built, with that price; None when none fits. A goal that ``first``
         makes hold already builds nothing and is no partner."""
-        build, spend, touched = self.build, self.spend, self.touched
-        self.build = build.copy()
-        self.build[first.pairs[:, 0], first.pairs[:, 1]] = self.inp.shape[2] - 1
-        self.spend = plan_spend(self.build, self.inp)
-        near = self.near[:, np.unique(first.pairs[:, 0])].tocoo().row
-        self.touched = touched.copy()
-        self.touched[near] = True
-        try:
-            best: tuple[int, _Price] | None = None
-            for h in np.unique(near).tolist():
-                if h == g or h not in self.prices or not among[h]:
-                    continue
-                fitting = [p for p in self._ways(h) if self._fits(p.pairs, self.inp.shape[2] - 1)]
-                if fitting and fitting[0].pairs.size and \
-                        (best is None or fitting[0].cost < best[1].cost):
-                    best = (h, fitting[0])
-            return best
-        finally:
-            self.build, self.spend, self.touched = build, spend, touched
+        last = self.inp.shape[2] - 1
+        trial = self.build.copy()
+        trial[first.pairs[:, 0], first.pairs[:, 1]] = last
+        spend = plan_spend(trial, self.inp)
+        best: tuple[int, _Price] | None = None
+        for h in np.unique(self.near[:, np.unique(first.pairs[:, 0])].tocoo().row).tolist():
+            if h == g or h not in self.prices or not among[h]:
+                continue
+            fitting = [p for p in self._ways(h, trial, True)
+                       if fits(trial, self.inp, p.pairs, last, spend)]
+            if fitting and fitting[0].pairs.size and \
+                    (best is None or fitting[0].cost < best[1].cost):
+                best = (h, fitting[0])
+        return best
 
     def _add(self, price: _Price) -> IntArray:
         """Build ``price``'s pairs in the earliest phase the limits allow; the sites used."""
@@ -246,12 +242,14 @@ class _Greedy:
 def lift_greedy(
     inp: Inputs, prepared: Sequence[PreparedType], pg: PreparedGoals, costs: GoalCosts,
     start: IntArray, clock: Clock | None = None, *, on_plan: bool = True,
+    near: sp.csc_array | None = None,
 ) -> IntArray:
     """``start`` plus goals, the cheapest per value on the plan so far first, while the budget
     allows (module docstring). Without ``on_plan``, and once ``clock`` runs out, a goal's price
-    is what its stand-alone plan adds, which is quick: the set-union knapsack's greedy."""
+    is what its stand-alone plan adds, which is quick: the set-union knapsack's greedy.
+    ``near`` is :func:`goal_sites` when the caller has it (both starts use it)."""
     plan = _Greedy(inp, prepared, pg, costs, with_locks(start, inp), clock or Clock(None),
-                   on_plan)
+                   on_plan, goal_sites(pg, prepared, inp.shape[0]) if near is None else near)
     plan.fill(np.array([r < 0 or pg.before[r] for r in pg.requires], dtype=bool))
     plan.fill(np.ones(pg.n_goals, dtype=bool))
     return plan.build

@@ -269,13 +269,10 @@ def _earliest(build: IntArray, inp: Inputs) -> IntArray:
     cumulative budgets, with the moves before it, allow it."""
     out = build.copy()
     for site, kind in zip(*np.nonzero(out >= 0), strict=True):
-        for phase in range(int(inp.first_phase[site]), int(out[site, kind])):
-            trial = out.copy()
-            trial[site, kind] = phase
-            spend = np.cumsum(plan_spend(trial, inp))
-            if (spend <= inp.budget_cum * (1 + TOL) + TOL).all():
-                out = trial
-                break
+        pair = np.array([[site, kind]])
+        spend = plan_spend(out, inp)
+        out[site, kind] = next((f for f in range(int(inp.first_phase[site]), int(out[site, kind]))
+                                if fits(out, inp, pair, f, spend)), out[site, kind])
     return out
 
 

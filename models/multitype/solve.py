@@ -20,7 +20,7 @@ from .diagnosis import diagnose, nothing_affordable
 from .goals import PreparedGoals, counts_met, goal_holds, goal_values, prepare_goals
 from .greedy import best_greedy
 from .inputs import CoverageRequirement, DiminishingReturns, TypeCoverage
-from .lift_greedy import lift_greedy
+from .lift_greedy import goal_sites, lift_greedy
 from .lifts import (
     GoalLevel,
     LiftResult,
@@ -274,9 +274,9 @@ def plan_sites(
         # level's solves then get the whole share, since the end state's LP needs about all of
         # it on the demo (2 of its 2-2.5 s at 20 s): the greedy's half second comes out of the
         # coverage level's time.
-        pricing = Clock(share)
-        greedy_starts = [lift_greedy(inp, prepared, pg, costs, start_plan, pricing, on_plan=on)
-                         for on in (True, False)]
+        pricing, near = Clock(share), goal_sites(pg, prepared, n)
+        greedy_starts = [lift_greedy(inp, prepared, pg, costs, start_plan, pricing, on_plan=on,
+                                     near=near) for on in (True, False)]
         lift = lift_stage(inp, prepared, reqs, pg, [start_plan, *greedy_starts], backend=backend,
                           time_limit=share, mip_rel_gap=mip_rel_gap)
         if lift.status is not Status.OPTIMAL:  # the cheap bounds cannot beat a proof
