@@ -15,7 +15,9 @@ become hard counts of the plan, which starts from their cheapest plan; a hard ta
 the budget makes the plan infeasible (`siting.planning`).
 
 Time: the call shares ``solver.time_limit_s`` with the plan: this module gets ``share`` of it
-(costs first, then targets), the plan the rest; what is cut short is reported as not proven.
+(costs first, then every target's greedy plan, then the targets' searches from those plans), the
+plan the rest; what is cut short is reported as not proven. The greedy plans come before any
+search so that a target's plan does not depend on how long the searches before it ran.
 """
 
 from __future__ import annotations
@@ -136,6 +138,24 @@ def what_it_takes(
                        backend=backend, time_limit=clock.remaining(0.3), mip_rel_gap=mip_rel_gap)
     # Position of each target's count among the instance's counts (targets without one skip).
     slot = {i: k for k, i in enumerate(i for i, c in enumerate(targets.counts) if c is not None)}
+    counted = [i for i in targets.priority if i in slot]
+
+    def with_counts(kept: list[int]) -> Instance:
+        return replace(instance, goals=replace(pg, counts=tuple(pg.counts[slot[j]] for j in kept)))
+
+    # First every target's greedy plan, each built on the one before, then the searches from
+    # them with the time left: the greedy plans do not depend on the clock when they finish,
+    # so a search that runs long on an earlier target (or a busier machine) cannot leave a
+    # later one without a plan.
+    greedy: dict[int, CheapestPlan] = {}
+    chained: list[int] = []
+    for n, i in enumerate(counted):
+        base = greedy[chained[-1]].build_phase if chained else None
+        greedy[i] = cheapest_plan(with_counts([*chained, i]), start=base, backend=backend,
+                                  time_limit=clock.remaining(1.0 / (len(counted) - n)),
+                                  search=False)
+        if np.isfinite(greedy[i].scale):
+            chained.append(i)
     budgets: dict[int, TargetBudget] = {}
     pursued: list[int] = []
     for n, i in enumerate(targets.priority):
@@ -143,12 +163,12 @@ def what_it_takes(
             budgets[i] = TargetBudget(i, None)
             continue
         share = 1.0 / (len(targets.priority) - n)
-        # Built on the cheapest plan of the targets before it (only its warm start).
-        before = budgets[pursued[-1]].plan if pursued else None
+        # Built on its greedy plan (which then stands unless the search beats it), else on the
+        # cheapest plan of the targets before it (only its warm start).
+        before = greedy[i] if np.isfinite(greedy[i].scale) else \
+            budgets[pursued[-1]].plan if pursued else None
         plan = cheapest_plan(
-            replace(instance, goals=replace(pg, counts=tuple(
-                pg.counts[slot[j]] for j in [*pursued, i]))),
-            start=None if before is None else before.build_phase,
+            with_counts([*pursued, i]), start=None if before is None else before.build_phase,
             backend=backend, time_limit=clock.remaining(share), mip_rel_gap=mip_rel_gap)
         if np.isfinite(plan.scale):
             budgets[i] = TargetBudget(i, plan)
@@ -156,7 +176,7 @@ def what_it_takes(
             continue
         # No budget meets it after the ones before: set it aside, and say why on its own.
         alone = cheapest_plan(
-            replace(instance, goals=replace(pg, counts=(pg.counts[slot[i]],))),
+            with_counts([i]),
             backend=backend, time_limit=clock.remaining(share), mip_rel_gap=mip_rel_gap) \
             if pursued else None
         budgets[i] = TargetBudget(i, plan, alone)

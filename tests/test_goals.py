@@ -24,6 +24,7 @@ from siting.models.multitype import (
     cheapest,
     cheapest_plan,
     goal_costs,
+    goal_greedy,
     lifts,
     plan_sites,
     prepare_instance,
@@ -247,6 +248,52 @@ def test_cheapest_plan_matches_brute_force_and_replans(seed: int) -> None:
         short = plan_sites(inst.types(), **inst.kwargs(0.99 * found.scale),
                            goals=GoalLevel(tuple(goals), (count,)))
         assert short.status is Status.INFEASIBLE
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_cheapest_plan_greedy_alone_is_where_the_search_starts(seed: int) -> None:
+    """``search=False``: the greedy plan alone, never below the optimum and never a proof; the
+    search from it as start is the optimum (the plans of `siting.what_it_takes`' first pass)."""
+    inst = random_instance(seed)
+    every = enumerate_plans(inst)
+    goals = inst.goals()
+    count = GoalCount([1, 3, 5], 2, N_PHASES - 1)
+    meets = every.limits_ok & (every.holds[:, [1, 3, 5], -1].sum(axis=1) >= 2)
+    instance = prepare_instance(inst.types(), goals, [count], **inst.kwargs())
+    greedy = cheapest_plan(instance, search=False)
+    assert greedy.status is Status.FEASIBLE
+    assert greedy.scale_bound == 0.0
+    if not meets.any():
+        assert np.isinf(greedy.scale)
+        return
+    best = (every.spend_cum / np.cumsum(inst.phase_budgets)).max(axis=1)[meets].min()
+    if np.isinf(greedy.scale):
+        return  # the greedy found nothing: the search alone answers
+    assert greedy.scale >= best - 1e-9
+    again = plan_sites(inst.types(), **inst.kwargs(greedy.scale),
+                       goals=GoalLevel(tuple(goals), (count,), start=greedy.build_phase))
+    assert again.status is not Status.INFEASIBLE
+    searched = cheapest_plan(instance, start=greedy.build_phase)
+    assert searched.status is Status.OPTIMAL
+    assert searched.scale == pytest.approx(best, rel=1e-6, abs=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_greedy_counts_does_not_price_a_start_that_meets_the_counts(
+        seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    inst = random_instance(seed)
+    instance = prepare_instance(inst.types(), inst.goals(), [GoalCount([1, 3, 5], 2, 1)],
+                                **inst.kwargs())
+    empty = np.full(instance.inp.shape[:2], -1, dtype=np.int64)
+    first = goal_greedy.greedy_counts(instance.inp, instance.prepared, instance.goals, empty)
+    if first is None:
+        return
+    priced: list[int] = []
+    monkeypatch.setattr(goal_greedy, "make_hold", lambda *a, **k: priced.append(1))
+    again = goal_greedy.greedy_counts(instance.inp, instance.prepared, instance.goals, first)
+    assert again is not None
+    np.testing.assert_array_equal(again, first)
+    assert not priced
 
 
 @pytest.mark.parametrize("seed", range(15))

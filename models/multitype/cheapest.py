@@ -367,14 +367,19 @@ def goal_costs(
 
 def cheapest_plan(
     instance: Instance, *, start: npt.ArrayLike | None = None, backend: Backend = "highs",
-    time_limit: float | None = None, mip_rel_gap: float = 1e-6,
+    time_limit: float | None = None, mip_rel_gap: float = 1e-6, search: bool = True,
 ) -> CheapestPlan:
     """The least factor on every phase budget at which all counts of ``instance`` are met.
 
     ``start``, ``(n_sites, n_types)`` build phases (-1 unbuilt), is a plan to build on for the
     warm start (e.g. the cheapest plan of some of the counts): the warm start keeps its
     facilities and adds what the other counts need. It changes the answer only through the
-    warm start.
+    warm start. A ``start`` that meets every count already is the warm start as it is (pruned).
+
+    ``search=False`` returns the greedy warm start alone (``FEASIBLE``, scale bound 0; inf
+    without a plan): no relax-and-fix, no MILP, hence no proof of infeasibility either. Its
+    answer does not depend on the clock when the greedy finishes, so a caller can find the
+    greedy plans of several questions first and search from them with the time left.
 
     Returns
     -------
@@ -409,9 +414,6 @@ def cheapest_plan(
     # (the spans' ends), so the collapsed instance keeps every locked facility in its phase.
     spans = sorted({*due, *(int(f) for f in np.unique(inp.lock[inp.lock >= 0]))})
     r = collapse(restrict(inp, instance.prepared, pg, members, spans[-1] + 1), spans)
-    problem, model, budget, columns = _goal_problem(r)
-    z = columns.z
-    full = _scaled_budget_rows(problem, model, r)
 
     # The greedy warm start within the whole limit: it does not depend on the clock when it
     # finishes, so re-planning at the least budget, or on a busier machine, finds the same
@@ -433,9 +435,20 @@ def cheapest_plan(
         fallback=lambda g, phase, build: _exact_hold(r, g, phase, build, backend,
                                                      _small_limit(clock.remaining(0.25))),
         clock=clock)
-    warm: FloatArray | None = None
     if greedy is not None:
         greedy = _prune_for(r, greedy, meets)
+    if not search:
+        if greedy is None:
+            return result(np.inf, 0.0, empty, Status.FEASIBLE,
+                          "the greedy found no plan meeting the counts")
+        whole = r.lift(greedy, n, n_types, inp.locked)
+        return result(_budget_scale(inp, instance.prepared, whole), 0.0, whole,
+                      Status.FEASIBLE, "greedy plan, not searched")
+    problem, model, budget, columns = _goal_problem(r)
+    z = columns.z
+    full = _scaled_budget_rows(problem, model, r)
+    warm: FloatArray | None
+    if greedy is not None:
         warm = _sub_columns(greedy, r, model, columns, full)
     else:
         warm = _relax_and_fix(full, r, z, model, kept, backend, clock.remaining(0.25), mip_rel_gap)

@@ -179,6 +179,8 @@ def greedy_counts(inp: Inputs, prepared: Sequence[PreparedType], pg: PreparedGoa
     for members, need, phase in sorted(pg.counts, key=lambda c: c[2]):
         holds = goal_holds(pg, evaluate(build, inp, prepared, []).covered, n_phases)
         held = int(holds[members, phase].sum())
+        if held >= need:
+            continue  # met already (e.g. by a start built for it): nothing to price
         queue: list[tuple[float, int]] = []
         base = _spend(inp, build)
         for g in members:
