@@ -50,6 +50,9 @@ class Clock:
         """The limit has run out."""
         return self.limit is not None and self.seconds >= self.limit
 
-    def part(self, share: float) -> Clock:
-        """A clock starting now for a step that may use ``share`` of the seconds left."""
-        return Clock(self.remaining(share))
+    def part(self, share: float, at_least: float = 0.0) -> Clock:
+        """A clock starting now for a step that may use ``share`` of the seconds left, and at
+        least ``at_least`` seconds whatever is left (for a step whose answer must not depend
+        on the machine's speed, given a floor it stays well within)."""
+        left = self.remaining(share)
+        return Clock(None if left is None else max(left, at_least))

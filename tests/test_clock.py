@@ -39,6 +39,16 @@ def test_a_spent_clock_keeps_a_floor_for_the_solver_and_says_it_ran_out() -> Non
     assert clock.part(0.5).limit == pytest.approx(1e-3)
 
 
+def test_a_part_with_a_floor_gets_the_floor_when_less_is_left() -> None:
+    spent = Clock(1e-3)
+    time.sleep(0.01)
+    assert spent.part(0.5, at_least=2.0).limit == pytest.approx(2.0)
+    roomy = Clock(100.0).part(0.5, at_least=2.0)
+    assert roomy.limit is not None
+    assert 49.0 < roomy.limit <= 50.0
+    assert Clock(None).part(0.5, at_least=2.0).limit is None
+
+
 @pytest.mark.parametrize("limit", [0.0, -1.0, float("nan"), float("inf")])
 def test_a_limit_that_is_not_a_positive_number_is_refused(limit: float) -> None:
     with pytest.raises(ModelInputError, match="time_limit"):

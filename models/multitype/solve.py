@@ -53,10 +53,18 @@ Method = Literal["benders", "milp", "heuristic"]
 #: two busy processes; with half it keeps 31.24 there, and the three scenarios' plans, idle and
 #: loaded, are the same (2026-12-06).
 GOAL_LEVEL_SHARE = 0.5
+#: Seconds the goal level's greedy starts may always price goals, whatever is left: they take
+#: 0.5-0.7 s on the demo, 1.3 s on São Paulo and 1.9 s at 16x, and cut short beside two busy
+#: processes they lifted 19 of the demo's communities instead of 20 (2026-12-07).
+PRICING_FLOOR_S = 3.0
 #: Share of the time limit the greedy warm start may take; the bound and search get the rest.
 GREEDY_SHARE = 0.3
 #: Share of the time left after the goal level for filling its plan with the coverage greedy.
 FILL_SHARE = 0.5
+#: Seconds the fill may always take, whatever is left: it takes 0.1-0.2 s on the demo, where the
+#: goal level leaves it 0-0.25 s at 20 s, and a fill cut short left 3 of the plan's 40
+#: facilities unbuilt and 19 % less coverage in one run of three (2026-12-07).
+FILL_FLOOR_S = 2.0
 #: With goals, share of the time left after the goals' stand-alone costs for the
 #: decomposition's relaxation, the coverage level's bound (it ends earlier when its cuts
 #: converge); the goal level gets what it leaves.
@@ -270,11 +278,12 @@ def plan_sites(
                                           None, -np.inf, integer=False).bound
         left = clock.remaining()
         share = None if left is None else GOAL_LEVEL_SHARE * left
-        # The greedy starts price goals on the plan so far while the share lasts; the goal
-        # level's solves then get the whole share, since the end state's LP needs about all of
-        # it on the demo (2 of its 2-2.5 s at 20 s): the greedy's half second comes out of the
-        # coverage level's time.
-        pricing, near = Clock(share), goal_sites(pg, prepared, n)
+        # The greedy starts price goals on the plan so far while the share lasts, and for
+        # PRICING_FLOOR_S at least; the goal level's solves then get the whole share, since
+        # the end state's LP needs about all of it on the demo (2 of its 2-2.5 s at 20 s): the
+        # greedy's half second comes out of the coverage level's time.
+        pricing = clock.part(GOAL_LEVEL_SHARE, PRICING_FLOOR_S)
+        near = goal_sites(pg, prepared, n)
         greedy_starts = [lift_greedy(inp, prepared, pg, costs, start_plan, pricing, on_plan=on,
                                      near=near) for on in (True, False)]
         lift = lift_stage(inp, prepared, reqs, pg, [start_plan, *greedy_starts], backend=backend,
@@ -297,11 +306,11 @@ def plan_sites(
     residual = None
     if pg is not None and lift is not None:
         # The coverage greedy on what the goal level leaves (money unspent helps nobody),
-        # within half the time left: it stops with what it has; the relaxation, the
-        # decomposition on the same residual and the whole MILP share the rest.
+        # within half the time left and FILL_FLOOR_S at least: it stops with what it has; the
+        # relaxation, the decomposition on the same residual and the whole MILP share the rest.
         residual = Residual.of(types, inp, prepared, lift.build_phase)
-        greedy = prune(evaluate(fill(residual, clock.part(FILL_SHARE)), inp, prepared, reqs),
-                       inp, prepared, reqs)
+        filled = fill(residual, clock.part(FILL_SHARE, FILL_FLOOR_S))
+        greedy = prune(evaluate(filled, inp, prepared, reqs), inp, prepared, reqs)
     else:
         greedy = best_greedy(inp, prepared, reqs, Clock(
             None if clock.limit is None else clock.limit * GREEDY_SHARE))
