@@ -56,11 +56,16 @@ from .prepare import TOL, Inputs, PreparedType, Requirement, plan_spend, prepare
 #: (:class:`EndState`) may take before the lift MILP gets the rest. The LP itself may take all
 #: the goal level's time: it is a fraction of the lift MILP's root LP (demo: 2-3 s against
 #: 24 s), so when it does not finish the lift MILP could not have finished its root either
-#: (the demo's 20 s run leaves it about 2 s, as much as it needs: it proves at most 32
-#: communities in most runs, 65 when it misses; given at least 3 s it always proved 32, but
-#: one run in three then had too little time left to fill coverage, 287,006 instead of
-#: 292,307). At 120 s the end state's MILP proves 24.1.
+#: (the demo's 20 s run leaves it 1.6-2.4 s where it needs 2-2.5 s). At 120 s the end
+#: state's MILP proves 24.1.
 END_STATE_SHARE = 0.8
+#: Seconds the end state's LP may always take, whatever is left of the goal level's time: cut
+#: short, the demo's bound at 20 s fell back to the shared-cost bound (at most 65 communities
+#: against 32) in most runs. With this floor it proved 32 in every idle run (2 of 2; 3 of 3 with
+#: 4 s), the plan step 0.5-1 s longer; beside two busy processes still 65, 1.5 s longer (with
+#: 4 s: 4 s longer), 2026-12-07. What it takes beyond the goal level's share comes out of the
+#: coverage level's time (whose fill has a floor of its own).
+END_STATE_LP_FLOOR_S = 3.0
 
 
 @dataclass(frozen=True)
@@ -321,7 +326,8 @@ def lift_stage(
     time_limit: float | None, mip_rel_gap: float,
 ) -> LiftResult:
     """Solve the goal level from the best of ``starts`` (plans meeting ``reqs`` and the counts)
-    within ``time_limit`` seconds, building the model included.
+    within ``time_limit`` seconds, building the model included (the end state's LP may take
+    :data:`END_STATE_LP_FLOOR_S` at least).
 
     The end state (:class:`EndState`) comes first: its LP, then its MILP from the best start
     within :data:`END_STATE_SHARE` of the time left. Their bounds stand where the lift MILP has
@@ -345,10 +351,11 @@ def lift_stage(
     # model without the count and requirement rows, so its size tells as well whether HiGHS has
     # time to start.
     end_state = EndState.of(pg, inp, prepared)
-    if best is not None and too_short_for_highs(end_state.problem.A.nnz, clock.remaining()):
+    lp_clock = clock.part(1.0, END_STATE_LP_FLOOR_S)
+    if best is not None and too_short_for_highs(end_state.problem.A.nnz, lp_clock.remaining()):
         # Too little time for HiGHS to start searching: the best start, with no bound of its own.
         return LiftResult(best[1], best[0], np.inf, Status.FEASIBLE, clock.seconds)
-    end = end_state.lp_bound(clock)
+    end = end_state.lp_bound(lp_clock)
     if np.isfinite(end) and not clock.expired and not _proven(best, end, mip_rel_gap):
         searched, end_plan = end_state.search(None if best is None else best[1],
                                               clock.part(END_STATE_SHARE), mip_rel_gap)
