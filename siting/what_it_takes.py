@@ -143,17 +143,16 @@ def what_it_takes(
     def with_counts(kept: list[int]) -> Instance:
         return replace(instance, goals=replace(pg, counts=tuple(pg.counts[slot[j]] for j in kept)))
 
-    # First every target's greedy plan, each built on the one before, then the searches from
-    # them with the time left: the greedy plans do not depend on the clock when they finish,
-    # so a search that runs long on an earlier target (or a busier machine) cannot leave a
-    # later one without a plan.
+    # First every target's greedy plan, each built on the one before, within all the time
+    # left, then the searches from them with what remains: the greedy plans do not depend on
+    # the clock when they finish, so a search that runs long on an earlier target (or a busier
+    # machine) cannot leave a later one without a plan.
     greedy: dict[int, CheapestPlan] = {}
     chained: list[int] = []
-    for n, i in enumerate(counted):
+    for i in counted:
         base = greedy[chained[-1]].build_phase if chained else None
         greedy[i] = cheapest_plan(with_counts([*chained, i]), start=base, backend=backend,
-                                  time_limit=clock.remaining(1.0 / (len(counted) - n)),
-                                  search=False)
+                                  time_limit=clock.remaining(), search=False)
         if np.isfinite(greedy[i].scale):
             chained.append(i)
     budgets: dict[int, TargetBudget] = {}
@@ -165,11 +164,18 @@ def what_it_takes(
         share = 1.0 / (len(targets.priority) - n)
         # Built on its greedy plan (which then stands unless the search beats it), else on the
         # cheapest plan of the targets before it (only its warm start).
-        before = greedy[i] if np.isfinite(greedy[i].scale) else \
-            budgets[pursued[-1]].plan if pursued else None
-        plan = cheapest_plan(
-            with_counts([*pursued, i]), start=None if before is None else before.build_phase,
-            backend=backend, time_limit=clock.remaining(share), mip_rel_gap=mip_rel_gap)
+        ready = greedy[i] if np.isfinite(greedy[i].scale) else None
+        before = ready if ready is not None else budgets[pursued[-1]].plan if pursued else None
+        left = clock.remaining(share)
+        if ready is not None and chained[:chained.index(i)] == pursued and left is not None \
+                and left < ready.seconds:
+            # Less time than the greedy took: too little for a search to build its model and
+            # improve on it (16x: 1-3 s each for nothing), so the greedy plan stands.
+            plan = ready
+        else:
+            plan = cheapest_plan(
+                with_counts([*pursued, i]), start=None if before is None else before.build_phase,
+                backend=backend, time_limit=left, mip_rel_gap=mip_rel_gap)
         if np.isfinite(plan.scale):
             budgets[i] = TargetBudget(i, plan)
             pursued.append(i)
