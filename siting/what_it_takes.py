@@ -22,6 +22,7 @@ search so that a target's plan does not depend on how long the searches before i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -107,6 +108,22 @@ def _tiers_before(goals: TierGoals, before: npt.NDArray[np.bool_]) -> npt.NDArra
     return np.asarray(np.cumprod(held, axis=1).sum(axis=1) - 1, dtype=np.int64)
 
 
+def _greedy_plans(with_counts: Callable[[list[int]], Instance], counted: list[int],
+                  backend: Backend, clock: Clock) -> tuple[dict[int, CheapestPlan], list[int]]:
+    """Each target's greedy plan (`cheapest_plan` without its search), in priority order, each
+    built on the last one found and meeting its counts too, within all the time left; and the
+    targets it found a plan for."""
+    greedy: dict[int, CheapestPlan] = {}
+    chained: list[int] = []
+    for i in counted:
+        base = greedy[chained[-1]].build_phase if chained else None
+        greedy[i] = cheapest_plan(with_counts([*chained, i]), start=base, backend=backend,
+                                  time_limit=clock.remaining(), search=False)
+        if np.isfinite(greedy[i].scale):
+            chained.append(i)
+    return greedy, chained
+
+
 def what_it_takes(
     instance: Instance, goals: TierGoals, targets: TargetCounts, *, backend: Backend = "highs",
     clock: Clock | None = None, mip_rel_gap: float = 1e-4,
@@ -143,18 +160,10 @@ def what_it_takes(
     def with_counts(kept: list[int]) -> Instance:
         return replace(instance, goals=replace(pg, counts=tuple(pg.counts[slot[j]] for j in kept)))
 
-    # First every target's greedy plan, each built on the one before, within all the time
-    # left, then the searches from them with what remains: the greedy plans do not depend on
-    # the clock when they finish, so a search that runs long on an earlier target (or a busier
-    # machine) cannot leave a later one without a plan.
-    greedy: dict[int, CheapestPlan] = {}
-    chained: list[int] = []
-    for i in counted:
-        base = greedy[chained[-1]].build_phase if chained else None
-        greedy[i] = cheapest_plan(with_counts([*chained, i]), start=base, backend=backend,
-                                  time_limit=clock.remaining(), search=False)
-        if np.isfinite(greedy[i].scale):
-            chained.append(i)
+    # First every target's greedy plan, then the searches from them with what remains: the
+    # greedy plans do not depend on the clock when they finish, so a search that runs long on
+    # an earlier target (or a busier machine) cannot leave a later one without a plan.
+    greedy, chained = _greedy_plans(with_counts, counted, backend, clock)
     budgets: dict[int, TargetBudget] = {}
     pursued: list[int] = []
     for n, i in enumerate(targets.priority):
