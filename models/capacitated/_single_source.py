@@ -43,7 +43,12 @@ every open site for the least load the others leave (44 of 120) made HiGHS slowe
 330 s against proven in 319 s); four leaves split on two sites with the ascent and fixing
 redone in each take 13, 38, 15 and 145 s (the optimum's leaf alone is over 60 s).
 CP-SAT (two workers) on the model left after fixing (4,626 of 10,100 columns, incumbent 1015)
-finds 1005 within 55 s but proves only 922 (2026-12-07).
+finds 1005 within 55 s but proves only 922 (2026-12-07). Neither helps (2026-12-07): making
+every open site serve its own row (the LP stays 961.17, the Lagrangian ascent takes the same
+path, HiGHS 974 after 150 s); HiGHS on the model left after fixing with other random seeds (979
+after 150 s); CP-SAT's bound search (``lb_tree_search`` and ``max_lp``, two workers) 980 after
+90 s; the assignments of the site sets the Lagrangian opens near its optimum (best 1131: there
+21 sites lie within 0.01 of the tenth knapsack value).
 With CBC or SCIP (independent checks) the full model goes to the solver unchanged.
 """
 
