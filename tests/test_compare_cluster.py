@@ -257,8 +257,11 @@ def test_lost_scheduler_stores_no_lost_run_and_resumes(kill_spec: Path, tmp_path
 @pytest.mark.slow  # a local cluster started by `siting compare`, interrupted after one run: 13–22 s
 def test_ctrl_c_says_how_many_runs_are_saved(kill_spec: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    # Its own session, so the signal reaches the command and its workers as a terminal's would.
-    compare = _compare(kill_spec, out, "--workers", "1", start_new_session=True)
+    # Its own session, so the signal reaches the command and its workers as a terminal's would;
+    # Ctrl-C's default action restored, since a shell starting the tests as a background job
+    # passes SIGINT on ignored.
+    compare = _compare(kill_spec, out, "--workers", "1", start_new_session=True,
+                       preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         _wait_for(lambda: len(_saved_keys(out)) >= 1, "the first saved run")
         os.killpg(compare.pid, signal.SIGINT)
