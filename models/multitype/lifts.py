@@ -61,7 +61,7 @@ from .prepare import TOL, Inputs, PreparedType, Requirement, plan_spend, prepare
 END_STATE_SHARE = 0.8
 #: Seconds the end state's LP may always take, whatever is left of the goal level's time: cut
 #: short, the demo's bound at 20 s fell back to the shared-cost bound (at most 65 communities
-#: against 32) in most runs. With this floor it proved 32 in every idle run (2 of 2; 3 of 3 with
+#: against 32) in most runs. With this floor it proved 32 in every idle run (7 of 7; 3 of 3 with
 #: 4 s), the plan step 0.5-1 s longer; beside two busy processes still 65, 1.5 s longer (with
 #: 4 s: 4 s longer), 2026-12-07. What it takes beyond the goal level's share comes out of the
 #: coverage level's time (whose fill has a floor of its own).
