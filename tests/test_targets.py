@@ -8,7 +8,9 @@ tier of two types at a share its sites can reach.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -16,8 +18,10 @@ import yaml
 from typer.testing import CliRunner
 
 from siting import PlanContext, assemble_plan, plan_with_context
+from siting import what_it_takes as what_it_takes_module
 from siting.cli import app
 from siting.models import Status
+from siting.models.multitype import CheapestPlan, cheapest_plan
 from siting.plan_model import TargetResult
 from siting.scenario import Scenario, TargetSpec, TierSpec, load_scenario
 from siting.target_costs import target_costs
@@ -159,3 +163,32 @@ def test_the_cli_exits_with_3_on_an_infeasible_hard_target(
     assert found["met"] is False
     assert found["binding"] in ("reach", "deadline", "floor_area", "types_per_site")
     assert "✗" in result.output
+
+
+def test_a_target_whose_search_has_less_time_than_its_greedy_keeps_the_greedy_plan(
+    base: PlanContext, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What it would take finds every target's greedy plan first; a search given less time
+    than that greedy took is not started, and the greedy plan is the answer (not proven)."""
+    _, ranked = _reach(base)
+    share = np.floor(ranked[2][0] * 90) / 100
+    target = TargetSpec(name="three", tier="basic", by_phase=base.scenario.phases[-1].key,
+                        count=3, hard=False)
+    scenario = _scenario(base, tmp_path, (target,), share)
+    searched: list[bool] = []
+    greedy_scales: list[float] = []
+
+    def slow_greedy(*args: Any, search: bool = True, **kwargs: Any) -> CheapestPlan:
+        searched.append(search)
+        found = cheapest_plan(*args, search=search, **kwargs)
+        if search:
+            return found
+        greedy_scales.append(found.scale)
+        return replace(found, seconds=1e9)  # as if the greedy had taken longer than the limit
+
+    monkeypatch.setattr(what_it_takes_module, "cheapest_plan", slow_greedy)
+    result = _result(plan_with_context(scenario), "three")
+    assert searched == [False]
+    assert np.isfinite(greedy_scales[0])
+    assert result.min_budget_scale == pytest.approx(greedy_scales[0], rel=1e-5)
+    assert result.min_budget_status == "feasible"
