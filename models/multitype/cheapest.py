@@ -321,7 +321,7 @@ def goal_costs(
             status[g] = Status.FEASIBLE
             continue
         # At least SMALL_MODEL_SECONDS: a goal's answer must not depend on the machine's load.
-        share = _small_limit(clock.remaining(1.0 / (len(todo) - done)))
+        share = clock.part(1.0 / (len(todo) - done), SMALL_MODEL_SECONDS).limit
         r = collapse(restrict(inp, instance.prepared, pg, [g], phase + 1, counts=False), [phase])
         problem, model, budget, columns = _goal_problem(r)
         z = columns.z
@@ -433,7 +433,7 @@ def cheapest_plan(
         r.inp, r.prepared, r.goals, kept if kept is not None else
         np.full((len(r.sites), len(r.types)), -1, dtype=np.int64),
         fallback=lambda g, phase, build: _exact_hold(r, g, phase, build, backend,
-                                                     _small_limit(clock.remaining(0.25))),
+                                                     clock.part(0.25, SMALL_MODEL_SECONDS).limit),
         clock=clock)
     if greedy is not None:
         greedy = _prune_for(r, greedy, meets)
@@ -496,10 +496,6 @@ def cheapest_plan(
 #: and an answer that depends on the clock would differ on a busier machine and would not be
 #: found again by re-planning at the least budget (`cheapest_plan` must be reproducible).
 SMALL_MODEL_SECONDS = 5.0
-
-
-def _small_limit(left: float | None) -> float | None:
-    return None if left is None else max(left, SMALL_MODEL_SECONDS)
 
 
 def _exact_hold(r: Restricted, g: int, phase: int, build: IntArray, backend: Backend,
