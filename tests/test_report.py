@@ -6,6 +6,7 @@ import base64
 import html
 import json
 import re
+import time
 from pathlib import Path
 
 import numpy as np
@@ -380,8 +381,9 @@ def test_what_it_would_take_reads_the_plans_target_records() -> None:
 
 
 def _fake_chromium(folder: Path, crashes: int) -> Path:
-    """A browser that exits at once (closing its DevTools pipe) on its first ``crashes``
-    starts, counting every start in ``starts.txt``, and then runs the real Chromium."""
+    """A browser that exits at once (closing its DevTools pipe, saying why on its standard
+    error) on its first ``crashes`` starts, counting every start in ``starts.txt``, and then
+    runs the real Chromium."""
     from siting.report import pdf
 
     real = pdf.find_chromium() or "false"
@@ -389,7 +391,8 @@ def _fake_chromium(folder: Path, crashes: int) -> Path:
     script.write_text(
         "#!/bin/sh\n"
         f'echo start >> "{folder}/starts.txt"\n'
-        f'[ "$(wc -l < "{folder}/starts.txt")" -le {crashes} ] && exit 1\n'
+        f'[ "$(wc -l < "{folder}/starts.txt")" -le {crashes} ] && '
+        'echo "crashed: no zygote" >&2 && exit 1\n'
         f'exec "{real}" "$@"\n', encoding="utf-8")
     script.chmod(0o755)
     return script
@@ -400,18 +403,45 @@ def _fake_chromium(folder: Path, crashes: int) -> Path:
     pytest.param(1, marks=pytest.mark.skipif(find_chromium() is None,
                                              reason="Chromium is not installed")),
 ])
-def test_a_browser_that_crashes_is_started_again_once(
+def test_a_browser_that_crashes_is_started_again(
     crashes: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Crashing once, the second browser prints; crashing every time, the reason is given."""
+    """Crashing once, the second browser prints; crashing every time, it is started
+    `LAUNCH_RETRIES` more times and the reason is given, with what the browser said."""
     from siting.report import pdf
 
     fake = _fake_chromium(tmp_path, crashes=crashes)
     monkeypatch.setattr(pdf, "find_chromium", lambda: str(fake))
     out = pdf.start_print("<html><body>规划</body></html>", timeout_s=60).result()
-    assert (tmp_path / "starts.txt").read_text().count("start") == 1 + pdf.LAUNCH_RETRIES
+    starts = (tmp_path / "starts.txt").read_text().count("start")
+    assert starts == 1 + min(crashes, pdf.LAUNCH_RETRIES)
     if crashes > pdf.LAUNCH_RETRIES:
-        assert "closed its DevTools pipe" in str(out["zh"])
+        assert "closed its DevTools pipe: crashed: no zygote" in str(out["zh"])
     else:
         assert isinstance(out["zh"], bytes)
         assert out["zh"].startswith(b"%PDF")
+
+
+def test_a_browser_that_never_answers_is_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A browser that hangs is stopped, with its helpers, when the time is up, and not
+    started again; the reason names the time."""
+    from siting.report import pdf
+
+    script = tmp_path / "chromium"
+    script.write_text(f'#!/bin/sh\necho start >> "{tmp_path}/starts.txt"\n'
+                      f'sleep 300 &\necho $! > "{tmp_path}/helper.pid"\nexec sleep 300\n',
+                      encoding="utf-8")
+    script.chmod(0o755)
+    monkeypatch.setattr(pdf, "find_chromium", lambda: str(script))
+    out = pdf.start_print("<html><body>规划</body></html>", timeout_s=2).result()
+    assert "no PDF after 2 s" in str(out["zh"])
+    assert (tmp_path / "starts.txt").read_text().count("start") == 1
+    helper = Path(f"/proc/{int((tmp_path / 'helper.pid').read_text())}/stat")
+    for _ in range(50):  # the helper is stopped with the browser (gone, or dead and unreaped)
+        if not helper.exists() or helper.read_text().rsplit(")", 1)[1].split()[0] in "ZX":
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the hung browser's helper process is still running")

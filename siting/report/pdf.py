@@ -16,10 +16,13 @@ both languages, for the caller to report.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import threading
 from collections.abc import Sequence
@@ -33,8 +36,11 @@ CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrom
 #: Seconds before a print is abandoned (the demo prints in a few seconds).
 TIMEOUT_S = 120.0
 #: Times a browser that crashed before printing (closed its DevTools pipe) is started again:
-#: seen once in a full test run on a 2-core machine, gone on the next try.
-LAUNCH_RETRIES = 1
+#: seen now and then in full test runs on 2-core machines, gone on the next try.
+LAUNCH_RETRIES = 2
+#: Seconds the caller waits for the printing thread once it has stopped a browser that
+#: took too long.
+STOP_WAIT_S = 10.0
 _FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
     "--no-first-run", "--disable-extensions", "--disable-background-networking",
@@ -137,84 +143,114 @@ class PdfJob:
     """A print of the HTML ``page`` (held in a temporary folder) in each of ``languages`` by
     one headless Chromium; `result` waits for it.
 
-    Started by `start_print`, so that the caller can write other files meanwhile (a thread
-    talks to the browser).
+    Started by `start_print`, so that the caller can write other files meanwhile. One thread
+    owns the browser: it starts it, talks to it, stops it and waits for it; the caller's
+    thread only waits for that thread, and on a timeout stops the browser (a signal), so no
+    two threads ever read the same descriptor. The browser writes its messages to a file of
+    the temporary folder, not a pipe, so that helper processes outliving it hold up nothing.
     """
 
     def __init__(self, page: str, *, languages: Sequence[Language] = ("zh",),
                  timeout_s: float = TIMEOUT_S) -> None:
         self._languages = tuple(languages)
         self._timeout_s = timeout_s
-        self._profile = tempfile.TemporaryDirectory(prefix="siting-chromium-")
-        source = Path(self._profile.name) / "report.html"
+        self._folder = tempfile.TemporaryDirectory(prefix="siting-chromium-",
+                                                   ignore_cleanup_errors=True)
+        source = Path(self._folder.name) / "report.html"
         source.write_text(page, encoding="utf-8")
         self._process: subprocess.Popen[bytes] | None = None
         self._printed: dict[Language, bytes] = {}
         self._failure: Text | None = None
         self._thread: threading.Thread | None = None
         self._launches = 0
+        self._given_up = threading.Event()  # set by `result` when the print took too long
         chromium = find_chromium()
         if chromium is None:
             self._failure = text("notice.no_chromium")
             return
-        self._chromium = chromium
-        devtools = self._launch()
-        if devtools is None:
-            return
-        self._thread = threading.Thread(target=self._drive, args=(devtools, source.as_uri()),
+        self._thread = threading.Thread(target=self._drive, args=(chromium, source.as_uri()),
                                         daemon=True)
         self._thread.start()
 
-    def _launch(self) -> _DevTools | None:
-        """Start the browser with its DevTools pipe, in a profile folder of its own (a crashed
-        browser may leave its profile locked); None (and `_failure` set) when it cannot."""
+    def _log(self) -> Path:
+        """The file of the latest browser's messages (its standard error)."""
+        return Path(self._folder.name) / f"chromium-{self._launches}.log"
+
+    def _launch(self, chromium: str) -> _DevTools:
+        """Start the browser with its DevTools pipe, in a session of its own (so that it and
+        its helpers are stopped together) and a profile folder of its own (a crashed browser
+        may leave its profile locked)."""
         self._launches += 1
-        # Commands go to the browser's descriptor 3, answers come from its descriptor 4.
+        # Commands go to the browser's descriptor 3, answers come from its descriptor 4. A
+        # small Python program puts them there and becomes the browser: no code runs between
+        # fork and exec in this process, which has other threads.
         to_browser, commands = os.pipe()
         answers, from_browser = os.pipe()
-        profile = Path(self._profile.name) / f"profile-{self._launches}"
+        profile = Path(self._folder.name) / f"profile-{self._launches}"
         try:
-            self._process = subprocess.Popen(
-                [self._chromium, *_FLAGS, f"--user-data-dir={profile}", "about:blank"],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                env={**os.environ, "LANG": "zh_CN.UTF-8"},
-                # Descriptors 3 and 4 are made in the child after Popen would close them:
-                # keep what is inheritable (Python opens files non-inheritable anyway).
-                close_fds=False,
-                preexec_fn=lambda: _as_fds_3_and_4(to_browser, from_browser))
-        except OSError as exc:
-            self._failure = text("notice.chromium_failed", detail=f"{type(exc).__name__}: {exc}")
+            with self._log().open("wb") as log:
+                self._process = subprocess.Popen(
+                    [sys.executable, "-I", "-S", "-c", _AS_FDS_3_AND_4,
+                     str(to_browser), str(from_browser), chromium, *_FLAGS,
+                     f"--user-data-dir={profile}", "about:blank"],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+                    env={**os.environ, "LANG": "zh_CN.UTF-8"},
+                    pass_fds=(to_browser, from_browser), start_new_session=True)
+        except OSError:
             os.close(commands)
             os.close(answers)
-            return None
+            raise
         finally:
             os.close(to_browser)
             os.close(from_browser)
         return _DevTools(commands, answers)
 
-    def _drive(self, devtools: _DevTools | None, url: str) -> None:
+    def _stop(self) -> None:
+        """Stop the latest browser and its helpers (its whole session); safe from any
+        thread, and when it is already gone."""
+        if self._process is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self._process.pid, signal.SIGKILL)
+
+    def _drive(self, chromium: str, url: str) -> None:
         """Print; a browser that closed its pipe (it crashed) is started again, up to
-        `LAUNCH_RETRIES` times."""
-        for attempt in range(1 + LAUNCH_RETRIES):
-            if devtools is None:
+        `LAUNCH_RETRIES` times. Whatever goes wrong ends as `_failure`, never as an
+        exception of this thread."""
+        for _ in range(1 + LAUNCH_RETRIES):
+            if self._given_up.is_set():
                 return
+            try:
+                devtools = self._launch(chromium)
+            except OSError as exc:
+                self._failure = text("notice.chromium_failed",
+                                     detail=f"{type(exc).__name__}: {exc}")
+                return
+            crashed = False
             try:
                 self._printed = _print_all(devtools, url, self._languages)
                 self._failure = None
-                return
-            except (OSError, EOFError, RuntimeError, KeyError, ValueError) as exc:
-                self._failure = text("notice.chromium_failed", detail=str(exc)[:200])
-                if not isinstance(exc, EOFError) or attempt == LAUNCH_RETRIES:
-                    return
+            except EOFError as exc:
+                self._failure = self._failed(exc)
+                crashed = True
+            except (OSError, RuntimeError, KeyError, ValueError) as exc:
+                self._failure = self._failed(exc)
             finally:
                 devtools.close()
-            if self._process is not None:
-                self._process.kill()
-                try:  # its helper processes may hold its stderr a while
-                    self._process.communicate(timeout=self._timeout_s)
-                except subprocess.TimeoutExpired:
-                    return
-            devtools = self._launch()
+                self._stop()
+                if self._process is not None:
+                    with contextlib.suppress(subprocess.TimeoutExpired):
+                        self._process.wait(timeout=self._timeout_s)
+            if not crashed:
+                return
+
+    def _failed(self, exc: Exception) -> Text:
+        """Why the print failed: ``exc`` and the last line of the browser's messages."""
+        why = str(exc)
+        with contextlib.suppress(OSError):
+            lines = self._log().read_bytes().decode("utf-8", "replace").strip().splitlines()
+            if lines:
+                why = f"{why}: {lines[-1].strip()}"
+        return text("notice.chromium_failed", detail=why[:300])
 
     def result(self) -> dict[Language, bytes | Text]:
         """The PDF of each language, or why it could not be printed, in both languages."""
@@ -222,20 +258,11 @@ class PdfJob:
             if self._thread is not None:
                 self._thread.join(self._timeout_s)
                 if self._thread.is_alive():
+                    self._given_up.set()
+                    self._stop()  # the thread then reads the closed pipe and ends
+                    self._thread.join(STOP_WAIT_S)
                     self._failure = text("notice.chromium_failed",
                                          detail=f"no PDF after {self._timeout_s:g} s")
-            if self._process is not None:
-                if self._thread is None or self._thread.is_alive() or self._failure:
-                    self._process.kill()
-                try:
-                    _, stderr = self._process.communicate(timeout=self._timeout_s)
-                except subprocess.TimeoutExpired:
-                    self._process.kill()
-                    _, stderr = self._process.communicate()
-                if self._failure is None and not self._printed:
-                    lines = stderr.decode("utf-8", "replace").strip().splitlines()
-                    self._failure = text("notice.chromium_failed", detail=(
-                        lines or [f"exit {self._process.returncode}"])[-1][:200])
             out: dict[Language, bytes | Text] = {}
             for language in self._languages:
                 pdf = self._printed.get(language)
@@ -244,14 +271,23 @@ class PdfJob:
                     why=self._failure or text("notice.chromium_failed", detail="empty PDF"))
             return out
         finally:
-            self._profile.cleanup()
+            self._folder.cleanup()
 
 
-def _as_fds_3_and_4(to_browser: int, from_browser: int) -> None:
-    """In the browser's process: its DevTools pipe on descriptors 3 (in) and 4 (out)."""
-    reading, writing = os.dup(to_browser), os.dup(from_browser)
-    os.dup2(reading, 3)
-    os.dup2(writing, 4)
+#: The program that becomes the browser with the DevTools pipe on its descriptors 3 and 4:
+#: ``python -c _AS_FDS_3_AND_4 <commands fd> <answers fd> <browser> <arguments>``. It copies
+#: both first, so that either may already be 3 or 4.
+_AS_FDS_3_AND_4 = """\
+import os, sys
+given = int(sys.argv[1]), int(sys.argv[2])
+copies = os.dup(given[0]), os.dup(given[1])
+for fd, copy in zip((3, 4), copies):
+    os.dup2(copy, fd)
+    os.set_inheritable(fd, True)  # dup2 onto itself keeps the copy's close-on-exec
+for fd in {*given, *copies} - {3, 4}:
+    os.close(fd)
+os.execv(sys.argv[3], sys.argv[3:])
+"""
 
 
 def start_print(page: str, *, languages: Sequence[Language] = ("zh",),
