@@ -25,8 +25,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP) browser
 	$(VENV)/bin/siting run
 
+# One pytest worker per core (pytest-xdist), tests handed out as workers free up; a single
+# file or test runs without workers as usual: .venv/bin/python -m pytest tests/test_plan.py
 test: $(STAMP) browser
-	$(VENV)/bin/python -m pytest -q
+	$(VENV)/bin/python -m pytest -q -n auto --dist worksteal
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
