@@ -436,7 +436,7 @@ def test_a_browser_that_never_answers_is_stopped(
     script.chmod(0o755)
     monkeypatch.setattr(pdf, "find_chromium", lambda: str(script))
     out = pdf.start_print("<html><body>规划</body></html>", timeout_s=2).result()
-    assert "no PDF after 2 s" in str(out["zh"])
+    assert "no PDF after 2 s, opening the tabs" in str(out["zh"])
     assert (tmp_path / "starts.txt").read_text().count("start") == 1
     helper = Path(f"/proc/{int((tmp_path / 'helper.pid').read_text())}/stat")
     for _ in range(50):  # the helper is stopped with the browser (gone, or dead and unreaped)
@@ -445,3 +445,52 @@ def test_a_browser_that_never_answers_is_stopped(
         time.sleep(0.1)
     else:
         pytest.fail("the hung browser's helper process is still running")
+
+
+#: A browser speaking just enough DevTools over descriptors 3 and 4 to print: a tab's load
+#: event comes at once after its navigation, before the next tab is opened.
+FAST_LOADING_BROWSER = '''\
+import base64, json, os
+commands, answers = os.fdopen(3, "rb", buffering=0), os.fdopen(4, "wb", buffering=0)
+buffer = b""
+def say(message):
+    answers.write(json.dumps(message).encode() + b"\\0")
+while True:
+    while b"\\0" not in buffer:
+        chunk = commands.read(65536)
+        if not chunk:
+            raise SystemExit(0)
+        buffer += chunk
+    raw, buffer = buffer.split(b"\\0", 1)
+    asked = json.loads(raw)
+    method, session = asked["method"], asked.get("sessionId")
+    if method == "Page.navigate":
+        say({"method": "Page.loadEventFired", "sessionId": session, "params": {}})
+    result = {"Target.createTarget": {"targetId": f"T{asked['id']}"},
+              "Target.attachToTarget": {"sessionId": f"S{asked['id']}"},
+              "Page.printToPDF": {"data": base64.b64encode(
+                  b"%PDF-" + str(session).encode()).decode()}}.get(method, {})
+    say({"id": asked["id"], "result": result, **({"sessionId": session} if session else {})})
+    if method == "Browser.close":
+        raise SystemExit(0)
+'''
+
+
+def test_a_tab_that_loads_while_the_next_opens_is_printed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Events that come while a command waits for its answer are kept: the first tab's load
+    event, sent before the second tab is opened, is not lost (it was, and the print waited
+    until its time was up)."""
+    import sys
+
+    from siting.report import pdf
+
+    script = tmp_path / "chromium"
+    script.write_text(f"#!{sys.executable}\n{FAST_LOADING_BROWSER}", encoding="utf-8")
+    script.chmod(0o755)
+    monkeypatch.setattr(pdf, "find_chromium", lambda: str(script))
+    out = pdf.start_print("<html></html>", languages=("zh", "en"), timeout_s=20).result()
+    assert all(isinstance(printed, bytes) and printed.startswith(b"%PDF-S")
+               for printed in out.values()), out
+    assert out["zh"] != out["en"], "each language printed from its own tab"

@@ -25,7 +25,8 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,13 +63,17 @@ def find_chromium() -> str | None:
 
 
 class _DevTools:
-    """The browser end of ``--remote-debugging-pipe``: send commands, read their answers."""
+    """The browser end of ``--remote-debugging-pipe``: send commands, read their answers and
+    the browser's events, in the order they came."""
 
     def __init__(self, commands: int, answers: int) -> None:
         self._out = os.fdopen(commands, "wb", buffering=0)
         self._in = os.fdopen(answers, "rb", buffering=0)
         self._buffer = b""
         self._last_id = 0
+        # Messages read while `call` waited for its answer, for `receive` to return: a tab
+        # may finish loading while the next one is being opened.
+        self._held: deque[dict[str, Any]] = deque()
 
     def send(self, method: str, params: dict[str, Any] | None = None,
              session: str | None = None) -> int:
@@ -84,6 +89,10 @@ class _DevTools:
         return self._last_id
 
     def receive(self) -> dict[str, Any]:
+        """The next message: an answer or an event, those held by `call` first."""
+        return self._held.popleft() if self._held else self._read()
+
+    def _read(self) -> dict[str, Any]:
         while b"\0" not in self._buffer:
             chunk = self._in.read(1 << 20)
             if not chunk:
@@ -98,22 +107,26 @@ class _DevTools:
 
     def call(self, method: str, params: dict[str, Any] | None = None,
              session: str | None = None) -> dict[str, Any]:
-        """Send a command and wait for its answer (events meanwhile are dropped)."""
+        """Send a command and wait for its answer; what comes meanwhile is held for
+        `receive`."""
         wanted = self.send(method, params, session)
         while True:
-            answer = self.receive()
+            answer = self._read()
             if answer.get("id") == wanted:
                 result: dict[str, Any] = answer.get("result", {})
                 return result
+            self._held.append(answer)
 
     def close(self) -> None:
         self._out.close()
         self._in.close()
 
 
-def _print_all(devtools: _DevTools, url: str, languages: Sequence[Language]
-               ) -> dict[Language, bytes]:
-    """Open ``url`` once per language in its own tab and print each to PDF."""
+def _print_all(devtools: _DevTools, url: str, languages: Sequence[Language],
+               step: Callable[[str], None]) -> dict[Language, bytes]:
+    """Open ``url`` once per language in its own tab and print each to PDF; ``step`` is told
+    what is being waited for."""
+    step("opening the tabs")
     sessions: dict[str, Language] = {}
     for language in languages:
         target = devtools.call("Target.createTarget", {"url": "about:blank"})["targetId"]
@@ -123,11 +136,13 @@ def _print_all(devtools: _DevTools, url: str, languages: Sequence[Language]
         devtools.call("Page.enable", session=session)
         devtools.send("Page.navigate",
                       {"url": url + ("#lang=en" if language == "en" else "")}, session)
+    step("loading the page")
     loaded: set[str] = set()
     while len(loaded) < len(sessions):
         event = devtools.receive()
         if event.get("method") == "Page.loadEventFired" and event.get("sessionId") in sessions:
             loaded.add(event["sessionId"])
+    step("printing")
     asked = {devtools.send("Page.printToPDF", _PRINT, session): language
              for session, language in sessions.items()}
     printed: dict[Language, bytes] = {}
@@ -163,6 +178,7 @@ class PdfJob:
         self._failure: Text | None = None
         self._thread: threading.Thread | None = None
         self._launches = 0
+        self._step = "starting Chromium"  # what the printing thread waits for
         self._given_up = threading.Event()  # set by `result` when the print took too long
         chromium = find_chromium()
         if chromium is None:
@@ -181,6 +197,7 @@ class PdfJob:
         its helpers are stopped together) and a profile folder of its own (a crashed browser
         may leave its profile locked)."""
         self._launches += 1
+        self._step = "starting Chromium"
         # Commands go to the browser's descriptor 3, answers come from its descriptor 4. A
         # small Python program puts them there and becomes the browser: no code runs between
         # fork and exec in this process, which has other threads.
@@ -205,6 +222,9 @@ class PdfJob:
             os.close(from_browser)
         return _DevTools(commands, answers)
 
+    def _at(self, step: str) -> None:
+        self._step = step
+
     def _stop(self) -> None:
         """Stop the latest browser and its helpers (its whole session); safe from any
         thread, and when it is already gone."""
@@ -227,7 +247,7 @@ class PdfJob:
                 return
             crashed = False
             try:
-                self._printed = _print_all(devtools, url, self._languages)
+                self._printed = _print_all(devtools, url, self._languages, self._at)
                 self._failure = None
             except EOFError as exc:
                 self._failure = self._failed(exc)
@@ -261,8 +281,9 @@ class PdfJob:
                     self._given_up.set()
                     self._stop()  # the thread then reads the closed pipe and ends
                     self._thread.join(STOP_WAIT_S)
-                    self._failure = text("notice.chromium_failed",
-                                         detail=f"no PDF after {self._timeout_s:g} s")
+                    self._failure = text(
+                        "notice.chromium_failed",
+                        detail=f"no PDF after {self._timeout_s:g} s, {self._step}")
             out: dict[Language, bytes | Text] = {}
             for language in self._languages:
                 pdf = self._printed.get(language)
