@@ -17,9 +17,11 @@ from siting.models.clock import Clock
 from siting.models.multitype import (
     Clause,
     Goal,
+    GoalLevel,
     ShareCondition,
     TypeCoverage,
     goal_costs,
+    plan_sites,
     prepare_instance,
 )
 from siting.models.multitype.goals import goal_holds
@@ -153,3 +155,28 @@ def test_two_goals_sharing_a_site_go_in_together_when_cheaper_per_goal_than_any_
         held[on_plan] = goal_holds(instance.goals, evaluate(
             build, instance.inp, instance.prepared, []).covered, 1)[:, -1].tolist()
     assert held == {True: [False, True, True], False: [True, False, False]}
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_a_plan_with_no_time_left_still_holds_what_the_greedy_lifts(seed: int) -> None:
+    """The goal level's greedy start is cheap and the plan's floor: given the goals' costs
+    (as siting gives those its what-it-takes step found), it runs to its end whatever the time
+    limit (``PRICING_FLOOR_S``), so a plan given a microsecond holds at least the goal level of
+    the greedy plan priced without a clock, within the budgets; and the goal level reported is
+    the returned plan's (the coverage level's facilities may hold more goals)."""
+    inst = random_instance(seed)
+    instance = prepare_instance(inst.types(), inst.goals(), [], **inst.kwargs())
+    costs = goal_costs(instance)
+    start = np.full(inst.allowed.shape, -1, dtype=np.int64)
+    greedy = lift_greedy(instance.inp, instance.prepared, instance.goals, costs, start)
+    every = enumerate_plans(inst)
+    n_goals = len(inst.goals())
+    greedy_level = level(every.holds[(every.build == greedy).all(axis=(1, 2))], n_goals)
+    rushed = plan_sites(inst.types(), **inst.kwargs(),
+                        goals=GoalLevel(tuple(inst.goals()), costs=costs),
+                        method="heuristic", time_limit=1e-6)
+    match = np.flatnonzero((every.build == rushed.build_phase).all(axis=(1, 2)))
+    assert match.size == 1
+    assert every.within(inst.phase_budgets)[match[0]]
+    assert rushed.goal_value == pytest.approx(level(every.holds[match[0]], n_goals))
+    assert rushed.goal_value >= greedy_level.item() - 1e-9

@@ -230,6 +230,10 @@ def plan_sites(
         pairs = list(zip(prepared, plan.covered, strict=True))
         weight = np.array([[tp.weight @ (c <= f) for tp, c in pairs]
                            for f in range(n_phases)]).reshape(n_phases, n_types)
+        value = 0.0 if lift is None else lift.value
+        if lift is not None and pg is not None and status is not Status.INFEASIBLE:
+            # The plan's own level: the coverage level's facilities may hold more goals.
+            value = goal_level(pg, goal_holds(pg, plan.covered, n_phases), inp)
         return MultiTypeSolution(
             build_phase=plan.build_phase, site_phase=plan.site_phase,
             covered_phase=covered_phase, covered_weight=weight,
@@ -237,7 +241,7 @@ def plan_sites(
             spend_by_phase=plan.spend, objective=plan.objective, bound=bound, status=status,
             backend=backend_used, method=method_used, seconds=clock.seconds,
             reason=reason or describe_all(infeasible), infeasible=infeasible,
-            goal_value=lift.value if lift is not None else 0.0,
+            goal_value=value,
             goal_bound=lift.bound if lift is not None else 0.0,
             goal_status=lift.status.value if lift is not None else "",
             new_goals_bound=new_goals_bound(pg, lift.bound)
