@@ -48,7 +48,9 @@ every open site serve its own row (the LP stays 961.17, the Lagrangian ascent ta
 path, HiGHS 974 after 150 s); HiGHS on the model left after fixing with other random seeds (979
 after 150 s); CP-SAT's bound search (``lb_tree_search`` and ``max_lp``, two workers) 980 after
 90 s; the assignments of the site sets the Lagrangian opens near its optimum (best 1131: there
-21 sites lie within 0.01 of the tenth knapsack value).
+21 sites lie within 0.01 of the tenth knapsack value); rounded capacity cuts (the sites left
+to a set of rows after fixing at 1005 open at least its demand over the capacity, rounded up;
+sets grown by distance from every row): none is violated at the LP optimum.
 With CBC or SCIP (independent checks) the full model goes to the solver unchanged.
 """
 
