@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--long", nargs="*", default=[], metavar="SCALE:SECONDS",
                         help="also run this checkout at SCALE with a SECONDS solver limit")
     parser.add_argument("--load", type=int, default=0, metavar="N",
-                        help="also run this checkout with N busy processes beside it")
+                        help="also run each checkout with N busy processes beside it")
     parser.add_argument("--best-known", type=str, default="{}",
                         help='JSON {"1": objective, …}: best plan known per scale')
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
@@ -190,7 +190,8 @@ def main(argv: list[str] | None = None) -> None:
     for scale in args.scales:
         runs = [(name, python, args.time_limit, 0) for name, python in versions.items()]
         if args.load:
-            runs.append((f"new_load{args.load}", sys.executable, args.time_limit, args.load))
+            runs += [(f"{name}_load{args.load}", python, args.time_limit, args.load)
+                     for name, python in versions.items()]
         if scale in long:
             runs.append((f"new_{long[scale]:g}s", sys.executable, long[scale], 0))
         row: dict[str, Any] = {"scale": scale}

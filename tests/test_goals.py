@@ -634,6 +634,29 @@ def test_the_end_state_goal_bound_is_never_below_the_best_goal_level(
     assert bound <= goal_weights(instance.goals, instance.inp).sum() + 1e-6
 
 
+def test_the_end_state_lp_stops_on_its_iterations_not_its_seconds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The end state's LP is limited by the dual simplex iterations its seconds are worth, so
+    that its bound does not depend on the machine's speed or load: given a minute worth one
+    iteration, an LP that needs more ends without a bound (inf) however fast the machine; given
+    a minute at the measured rate, every LP gives the bound it gives without any limit."""
+
+    ends = []
+    for seed in range(12):
+        inst = random_instance(seed)
+        instance = prepare_instance(inst.types(), inst.goals(), [], **inst.kwargs())
+        end = EndState.of(instance.goals, instance.inp, instance.prepared)
+        ends.append((end, end.lp_bound(Clock(None))))
+    assert all(end.lp_bound(Clock(60.0)) == pytest.approx(full) for end, full in ends)
+    monkeypatch.setattr(lifts, "END_STATE_LP_ITERATIONS_PER_S", 1 / 60)
+    starved = [end.lp_bound(Clock(60.0)) for end, _ in ends]
+    # presolve settles a few of these small LPs with no iteration at all (seeds 2 and 9)
+    assert sum(np.isinf(s) for s in starved) >= 8
+    assert all(np.isinf(s) or s == pytest.approx(full)
+               for s, (_, full) in zip(starved, ends, strict=True))
+
+
 @pytest.mark.parametrize("seed", range(30))
 @pytest.mark.parametrize("scale", [0.3, 1.0])
 def test_the_goals_a_plan_newly_holds_never_exceed_their_bound(seed: int, scale: float) -> None:

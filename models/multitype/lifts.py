@@ -62,10 +62,22 @@ END_STATE_SHARE = 0.8
 #: Seconds the end state's LP may always take, whatever is left of the goal level's time: cut
 #: short, the demo's bound at 20 s fell back to the shared-cost bound (at most 65 communities
 #: against 32) in most runs. With this floor it proved 32 in every idle run (7 of 7; 3 of 3 with
-#: 4 s), the plan step 0.5-1 s longer; beside two busy processes still 65, 1.5 s longer (with
-#: 4 s: 4 s longer), 2026-12-07. What it takes beyond the goal level's share comes out of the
-#: coverage level's time (whose fill has a floor of its own).
+#: 4 s), the plan step 0.5-1 s longer; beside two busy processes still 65 while the floor was
+#: one of seconds (2026-12-07): it is now one of iterations (below), and there the LP takes 4 s
+#: and proves 32. What it takes beyond the goal level's share comes out of the coverage level's
+#: time (whose fill has a floor of its own).
 END_STATE_LP_FLOOR_S = 3.0
+#: Dual simplex iterations the end state's LP may take per second it is given: its limit is one
+#: of work, not of seconds, so that a slower or busier machine takes longer to the same bound
+#: rather than ending without one; on its floor the LP is the same everywhere. Measured on 2
+#: cores, 2026-12-07: the demo's LP takes 10,119 iterations in 2.1 s idle (its first 5,000 in
+#: 0.5 s); beside two busy processes it ran out of its 3 s (the bound then 65 communities
+#: instead of 32); the demo scaled 4x takes 12,582 in 3.0 s, so that 4,000 per second left it
+#: without a bound where 3 s did not.
+END_STATE_LP_ITERATIONS_PER_S = 5_000
+#: Multiple of its seconds after which the end state's LP stops whatever its iterations, so
+#: that a much slower or busier machine still ends.
+END_STATE_LP_WALL_FACTOR = 3.0
 
 
 @dataclass(frozen=True)
@@ -243,9 +255,18 @@ class EndState:
         return cls(pg, inp, tuple(prepared), model, replace(problem, col_upper=upper), columns)
 
     def lp_bound(self, clock: Clock) -> float:
-        """The LP's bound, or inf when it does not finish within ``clock``."""
-        out = solve_milp(self.problem.relaxed(), backend="highs", time_limit=clock.remaining(),
-                         lp_algorithm="simplex")
+        """The LP's bound, or inf when it does not finish within the dual simplex iterations
+        ``clock``'s seconds are worth (:data:`END_STATE_LP_ITERATIONS_PER_S`), or within
+        :data:`END_STATE_LP_WALL_FACTOR` times those seconds."""
+        seconds = clock.remaining()
+        if seconds is None:
+            wall, work = None, {}
+        else:
+            wall = seconds * END_STATE_LP_WALL_FACTOR
+            work = {"simplex_iteration_limit":
+                    max(1, round(seconds * END_STATE_LP_ITERATIONS_PER_S))}
+        out = solve_milp(self.problem.relaxed(), backend="highs", time_limit=wall,
+                         lp_algorithm="simplex", highs_options=work)
         return -out.objective if out.status is MilpStatus.OPTIMAL else float("inf")
 
     def search(self, start: IntArray | None, clock: Clock, mip_rel_gap: float,
@@ -327,7 +348,8 @@ def lift_stage(
 ) -> LiftResult:
     """Solve the goal level from the best of ``starts`` (plans meeting ``reqs`` and the counts)
     within ``time_limit`` seconds, building the model included (the end state's LP may take
-    :data:`END_STATE_LP_FLOOR_S` at least).
+    the iterations of :data:`END_STATE_LP_FLOOR_S` at least, whatever they take on this
+    machine).
 
     The end state (:class:`EndState`) comes first: its LP, then its MILP from the best start
     within :data:`END_STATE_SHARE` of the time left. Their bounds stand where the lift MILP has
