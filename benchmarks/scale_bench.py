@@ -152,8 +152,13 @@ def _fmt(r: dict[str, Any]) -> str:
     if "error" in r:
         return f"{r['error']:>58}"
     gap = "—" if r["gap"] is None else f"{100 * r['gap']:.2f} %"
+    # with goals (objective tiers) the gap is the coverage level's; the goal level first
+    # (value and bound 0 without a goal level; a bound of None is an infinite one)
+    value, bound = r.get("goal_value") or 0.0, r.get("goal_bound", 0.0)
+    goals = "" if value == 0 and bound == 0 else \
+        f"  goals {value:.2f} ≤ " + ("∞" if bound is None else f"{bound:.2f}")
     return (f"{r['seconds']['total']:7.1f} s  opt {r['seconds']['optimization']:6.1f} s  "
-            f"{r['peak_mb']:6d} MB  gap {gap:>9}  obj {r['objective']:12.1f}")
+            f"{r['peak_mb']:6d} MB{goals}  gap {gap:>9}  obj {r['objective']:12.1f}")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -188,14 +193,15 @@ def main(argv: list[str] | None = None) -> None:
     long = {float(k): float(v) for k, v in (item.split(":") for item in args.long)}
     results = []
     for scale in args.scales:
-        runs = [(name, python, args.time_limit, 0) for name, python in versions.items()]
+        # (name, python, seconds, busy processes, the idle run of the same checkout)
+        runs = [(name, python, args.time_limit, 0, name) for name, python in versions.items()]
         if args.load:
-            runs += [(f"{name}_load{args.load}", python, args.time_limit, args.load)
+            runs += [(f"{name}_load{args.load}", python, args.time_limit, args.load, name)
                      for name, python in versions.items()]
         if scale in long:
-            runs.append((f"new_{long[scale]:g}s", sys.executable, long[scale], 0))
+            runs.append((f"new_{long[scale]:g}s", sys.executable, long[scale], 0, "new"))
         row: dict[str, Any] = {"scale": scale}
-        for name, python, limit, load in runs:
+        for name, python, limit, load, idle in runs:
             r = run(python, prepare(scale, args.cache, limit, args.objective,
                                  not args.no_targets), args.timeout, load)
             r["time_limit_s"] = limit
@@ -203,15 +209,15 @@ def main(argv: list[str] | None = None) -> None:
                 r["busy_processes"] = load
                 # Two failed runs hold no plan: nothing to call the same.
                 r["same_plan_as_idle"] = r.get("plan_sha256") is not None and \
-                    r.get("plan_sha256") == row["new"].get("plan_sha256")
+                    r.get("plan_sha256") == row[idle].get("plan_sha256")
                 r["same_answers_as_idle"] = r.get("answers_sha256") is not None and \
-                    r.get("answers_sha256") == row["new"].get("answers_sha256")
+                    r.get("answers_sha256") == row[idle].get("answers_sha256")
             if scale in best and "error" not in r:
                 r["below_best_known"] = (best[scale] - r["objective"]) / best[scale]
             row[name] = r
             same = (f"  same plan as idle: {r['same_plan_as_idle']}, same answers: "
                     f"{r['same_answers_as_idle']}") if load else ""
-            print(f"{scale:>4g}× {name:>9}: {_fmt(r)}{same}", flush=True)
+            print(f"{scale:>4g}× {name:>14}: {_fmt(r)}{same}", flush=True)
         if scale in best:
             row["best_known_objective"] = best[scale]
         results.append(row)
