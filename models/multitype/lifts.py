@@ -75,8 +75,9 @@ END_STATE_LP_FLOOR_S = 3.0
 #: instead of 32); the demo scaled 4x takes 12,582 in 3.0 s, so that 4,000 per second left it
 #: without a bound where 3 s did not.
 END_STATE_LP_ITERATIONS_PER_S = 5_000
-#: Multiple of its seconds after which the end state's LP stops whatever its iterations, so
-#: that a much slower or busier machine still ends.
+#: Multiple of :data:`END_STATE_LP_FLOOR_S` after which the end state's LP stops whatever its
+#: iterations, so that a much slower or busier machine still ends; an LP given more seconds
+#: than that stops on them, as larger LPs take longer per iteration.
 END_STATE_LP_WALL_FACTOR = 3.0
 
 
@@ -256,13 +257,14 @@ class EndState:
 
     def lp_bound(self, clock: Clock) -> float:
         """The LP's bound, or inf when it does not finish within the dual simplex iterations
-        ``clock``'s seconds are worth (:data:`END_STATE_LP_ITERATIONS_PER_S`), or within
-        :data:`END_STATE_LP_WALL_FACTOR` times those seconds."""
+        ``clock``'s seconds are worth (:data:`END_STATE_LP_ITERATIONS_PER_S`), or within those
+        seconds or :data:`END_STATE_LP_WALL_FACTOR` times :data:`END_STATE_LP_FLOOR_S`,
+        whichever is longer."""
         seconds = clock.remaining()
         if seconds is None:
             wall, work = None, {}
         else:
-            wall = seconds * END_STATE_LP_WALL_FACTOR
+            wall = max(seconds, END_STATE_LP_FLOOR_S * END_STATE_LP_WALL_FACTOR)
             work = {"simplex_iteration_limit":
                     max(1, round(seconds * END_STATE_LP_ITERATIONS_PER_S))}
         out = solve_milp(self.problem.relaxed(), backend="highs", time_limit=wall,
