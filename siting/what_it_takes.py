@@ -16,10 +16,8 @@ the budget makes the plan infeasible (`siting.planning`).
 
 Time: the call shares ``solver.time_limit_s`` with the plan: this module gets ``share`` of it
 (costs first, then every target's greedy plan, then the targets' searches from those plans), the
-plan the rest; what is cut short is reported as not proven. How many communities' costs are
-settled is a count of work derived from the limit, the same on a slower or busier machine. The
-greedy plans come before any search so that a target's plan does not depend on how long the
-searches before it ran.
+plan the rest; what is cut short is reported as not proven. The greedy plans come before any
+search so that a target's plan does not depend on how long the searches before it ran.
 """
 
 from __future__ import annotations
@@ -37,8 +35,6 @@ from .tier_goals import TierGoals
 
 #: A budget factor this close above 1 still counts as affordable (float round-off in the MILP).
 SCALE_TOLERANCE = 1e-6
-#: Share of this step's limit for the communities' next-tier costs (the rest: the targets).
-COSTS_SHARE = 0.3
 
 
 @dataclass(frozen=True)
@@ -155,11 +151,8 @@ def what_it_takes(
     next_goal = np.array([goals.index[c, k + 1] if k + 1 < n_tiers else -1
                           for c, k in enumerate(tier_before)], dtype=np.int64)
 
-    # Its share of the step's limit, not of the time left: the share is a count of goals to
-    # settle (`cheapest.GOALS_PER_S`), the same on any machine.
-    costs = goal_costs(instance, [int(g) for g in next_goal if g >= 0], backend=backend,
-                       time_limit=None if clock.limit is None else COSTS_SHARE * clock.limit,
-                       mip_rel_gap=mip_rel_gap)
+    costs = goal_costs(instance, [int(g) for g in next_goal if g >= 0],
+                       backend=backend, time_limit=clock.remaining(0.3), mip_rel_gap=mip_rel_gap)
     # Position of each target's count among the instance's counts (targets without one skip).
     slot = {i: k for k, i in enumerate(i for i, c in enumerate(targets.counts) if c is not None)}
     counted = [i for i in targets.priority if i in slot]

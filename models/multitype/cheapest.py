@@ -57,15 +57,6 @@ from .plans import evaluate
 from .prepare import TOL, Inputs, PreparedType, check_inputs, prepare_type
 from .restrict import Restricted, collapse, restrict
 
-#: Goals :func:`goal_costs` settles per second of its time limit: a count of work rather than
-#: seconds, so that the same goals get a cost on any machine. Each goal's model holds only the
-#: sites near its community, so a goal takes about as long at any scale: 20-27 ms on 2 cores
-#: at 1x, 4x and 16x the demo (2026-12-07). The demo and 4x settle every next tier as before;
-#: 16x (40 s limit) 336 of 425 in 8 s idle and 11.7 s beside two busy processes, the same
-#: costs both times, where a limit in seconds settled 262 to 401 idle and 313 loaded.
-GOALS_PER_S = 40
-#: Multiple of its time limit after which :func:`goal_costs` stops whatever its count.
-GOALS_WALL_FACTOR = 2.0
 #: HiGHS threads for the small per-goal MILPs: its thread pool costs more than these models
 #: take to solve (10–30× on the demo's goals on a busy 2-core machine).
 SMALL_MODEL_THREADS = 1
@@ -295,16 +286,11 @@ def goal_costs(
     Each goal (with the goals it requires) is a small MILP over the sites within reach of its
     rows, minimising spend with no budget limit: a goal costs what it costs. With locked
     facilities, it costs what it adds to the locked facilities built by ``by_phase`` (0 when
-    they make it hold). ``time_limit`` (seconds) is turned into a count of goals to settle
-    (:data:`GOALS_PER_S`), so that which goals get a cost does not depend on the machine's speed
-    or load; the goals beyond it stay nan, as do those left after :data:`GOALS_WALL_FACTOR`
-    times ``time_limit`` on a much slower machine. Goals settled at once (held before, out of
-    reach) do not count. A goal whose solve is cut short keeps its best plan, its bound and
-    status ``FEASIBLE``.
+    they make it hold). ``time_limit``
+    covers the whole call and is shared among the goals; a goal whose solve is cut short keeps
+    its best plan, its bound and status ``FEASIBLE``.
     """
     clock = Clock(time_limit)
-    wall = Clock(None if time_limit is None else time_limit * GOALS_WALL_FACTOR)
-    most = None if time_limit is None else int(time_limit * GOALS_PER_S)
     pg, inp = instance.goals, instance.inp
     n_phases = inp.shape[2]
     phase = n_phases - 1 if by_phase is None else check_index(by_phase, n_phases, "by_phase",
@@ -329,15 +315,13 @@ def goal_costs(
             binding[g] = "deadline" if pg.possible[g].any() else "reach"
             continue
         todo.append(g)
-    settled = todo if most is None else todo[:most]
     for done, g in enumerate(todo):
-        if done >= len(settled) or wall.expired:
-            # the goals left stay nan: not solved within the time limit
+        if clock.expired:  # the goals left stay nan: not solved within the time limit
             bound[g] = 0.0
             status[g] = Status.FEASIBLE
             continue
         # At least SMALL_MODEL_SECONDS: a goal's answer must not depend on the machine's load.
-        share = clock.part(1.0 / (len(settled) - done), SMALL_MODEL_SECONDS).limit
+        share = clock.part(1.0 / (len(todo) - done), SMALL_MODEL_SECONDS).limit
         r = collapse(restrict(inp, instance.prepared, pg, [g], phase + 1, counts=False), [phase])
         problem, model, budget, columns = _goal_problem(r)
         z = columns.z
