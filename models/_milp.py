@@ -98,6 +98,7 @@ def solve_milp(
     lp_algorithm: LpAlgorithm = "choose",
     highs_options: Mapping[str, bool | int | float | str] | None = None,
     node_limit: int | None = None,
+    iteration_limit: int | None = None,
 ) -> MilpOutcome:
     """Solve ``problem`` with ``backend`` and return the best solution with its proven bound.
 
@@ -124,6 +125,10 @@ def solve_milp(
         Most branch-and-bound nodes (HiGHS only): a limit of work rather than seconds, so that
         a solve that ends on it returns the same solution on any machine under any load;
         ``time_limit`` stays as a cap. CBC and SCIP stop on ``time_limit`` alone.
+    iteration_limit
+        Most simplex iterations (HiGHS only), the same kind of limit for an LP: a solve that
+        ends on it is not ``OPTIMAL``, on any machine, and is not ``timed_out``;
+        ``time_limit`` stays as a cap.
     """
     if backend not in BACKENDS:
         msg = f"backend must be one of {', '.join(BACKENDS)}, got {backend!r}"
@@ -133,9 +138,11 @@ def solve_milp(
             too_short_for_highs(problem.A.nnz, time_limit):
         out, timed_out = _not_started(problem, warm_start), True
     elif backend == "highs":
-        nodes = {} if node_limit is None else {"mip_max_nodes": int(node_limit)}
+        work = {**({} if node_limit is None else {"mip_max_nodes": int(node_limit)}),
+                **({} if iteration_limit is None else
+                   {"simplex_iteration_limit": int(iteration_limit)})}
         out, timed_out = _solve_highs(problem, time_limit, mip_rel_gap, warm_start, threads,
-                                      lp_algorithm, {**(highs_options or {}), **nodes})
+                                      lp_algorithm, {**(highs_options or {}), **work})
     else:
         out = _solve_cbc(problem, time_limit, mip_rel_gap) if backend == "cbc" else \
             _solve_scip(problem, time_limit, mip_rel_gap, warm_start, threads)

@@ -121,6 +121,20 @@ def _multi_knapsack(seed: int = 3, n: int = 60) -> MilpProblem:
                        weights.sum(axis=1) / 2, np.zeros(n), np.ones(n), np.ones(n, dtype=bool))
 
 
+def test_an_iteration_limit_ends_an_lp_on_work_not_seconds():
+    """An LP given too few simplex iterations ends without its optimum however long its time
+    limit, and not as timed out; given enough, it gives the unlimited LP's optimum."""
+    lp = _multi_knapsack(n=200).relaxed()
+    full = solve_milp(lp, lp_algorithm="simplex")
+    assert full.status is MilpStatus.OPTIMAL
+    starved = solve_milp(lp, lp_algorithm="simplex", iteration_limit=2, time_limit=60.0)
+    assert starved.status is not MilpStatus.OPTIMAL
+    assert not starved.timed_out
+    enough = solve_milp(lp, lp_algorithm="simplex", iteration_limit=100_000, time_limit=60.0)
+    assert enough.status is MilpStatus.OPTIMAL
+    assert enough.objective == pytest.approx(full.objective)
+
+
 def test_a_node_limit_ends_a_solve_on_work_the_same_way_every_time():
     problem = _multi_knapsack()
     first = solve_milp(problem, node_limit=3, time_limit=60.0)

@@ -262,14 +262,12 @@ class EndState:
         seconds or :data:`END_STATE_LP_WALL_FACTOR` times :data:`END_STATE_LP_FLOOR_S`,
         whichever is longer."""
         seconds = clock.remaining()
-        if seconds is None:
-            wall, work = None, {}
-        else:
-            wall = max(seconds, END_STATE_LP_FLOOR_S * END_STATE_LP_WALL_FACTOR)
-            work = {"simplex_iteration_limit":
-                    max(1, round(seconds * END_STATE_LP_ITERATIONS_PER_S))}
+        wall = None if seconds is None else \
+            max(seconds, END_STATE_LP_FLOOR_S * END_STATE_LP_WALL_FACTOR)
+        iterations = None if seconds is None else \
+            max(1, round(seconds * END_STATE_LP_ITERATIONS_PER_S))
         out = solve_milp(self.problem.relaxed(), backend="highs", time_limit=wall,
-                         lp_algorithm="simplex", highs_options=work)
+                         lp_algorithm="simplex", iteration_limit=iterations)
         return -out.objective if out.status is MilpStatus.OPTIMAL else float("inf")
 
     def search(self, start: IntArray | None, clock: Clock, mip_rel_gap: float,
