@@ -615,6 +615,43 @@ def test_a_master_incumbent_cut_short_by_the_clock_is_not_the_plan(
     assert stopped.bound >= whole.objective - bound_tolerance(whole.objective)
 
 
+@pytest.mark.parametrize("seed", [4, 8])
+def test_the_first_master_round_beside_the_small_milp_ends_on_the_same_plan(
+        monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    # The whole master's first integer round runs on a spare core while the master restricted
+    # to the LP's facilities runs, or after it on a busy machine: rounds that end on their own
+    # terms give the same plan either way (seed 4: the whole master proves a better plan than
+    # the restricted one, so its round's incumbent and cuts are taken after the small MILP's).
+    import siting.models.multitype.benders as benders
+
+    rng = np.random.default_rng(seed)
+    n_sites, n_types = 40, 3
+    types = [TypeCoverage(sp.csr_array(rng.random((300, n_sites)) < 0.08),
+                          rng.integers(1, 50, 300).astype(float)) for _ in range(n_types)]
+    kwargs = {"base_cost": rng.integers(10, 50, n_sites).astype(float),
+              "type_cost": rng.integers(10, 40, (n_sites, n_types)).astype(float),
+              "allowed": rng.random((n_sites, n_types)) < 0.8, "phase_budgets": [200.0, 200.0],
+              "time_limit": 60.0}
+    beside = []
+    collect = benders.Master.collect
+
+    def spy(self: Any, run: Any) -> Any:
+        beside.append(run.beside)
+        return collect(self, run)
+
+    monkeypatch.setattr(benders.Master, "collect", spy)
+    plans = {}
+    for spare in (True, False):
+        monkeypatch.setattr(benders.IdleCores, "spare", lambda self, s=spare: s)
+        plans[spare] = plan_sites(types, **kwargs)
+    assert beside == [True, False]
+    assert plans[True].status is plans[False].status is Status.OPTIMAL
+    assert plans[True].method == plans[False].method == "benders"
+    assert plans[True].objective == pytest.approx(plans[False].objective, abs=1e-9)
+    assert plans[True].build_phase.tolist() == plans[False].build_phase.tolist()
+    assert plans[True].bound >= plans[True].objective - bound_tolerance(plans[True].objective)
+
+
 @pytest.mark.parametrize(
     ("change", "match"),
     [
