@@ -80,7 +80,8 @@ class SolveBeside(Generic[T]):
     """
 
     def __init__(self, solve: Callable[[], T], highs: Any, *, beside: bool) -> None:
-        self._solve = solve
+        # Kept: HiGHS's callbacks hold the instance by a weak reference only.
+        self._solve, self._highs = solve, highs
         self._stopping, self._finished = threading.Event(), threading.Event()
         self._done: list[T] = []
         self._failed: list[BaseException] = []

@@ -17,11 +17,10 @@ def _hard_knapsack() -> Any:
     """A multidimensional 0-1 knapsack HiGHS does not prove in seconds (no time limit)."""
     import highspy
 
-    from siting.models._milp import new_highs
-
     rng = np.random.default_rng(0)
     n, m = 60, 40
-    h = new_highs()
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
     h.setOptionValue("random_seed", 0)
     cols = np.arange(n, dtype=np.int32)
     for _ in range(n):
