@@ -60,7 +60,7 @@ the same plan either way. On the Kaifeng demo without targets (15 s, 2 cores) th
 gets 10 s instead of 4.5 s, and the reported gap fell from 0.81 % to 0.36-0.41 % (2026-12-07,
 the same plan, 0.17 % below the best known). The restricted MILP may then use all the time
 left, not two thirds of it: beside two busy processes it ran past two thirds at 1× and 4×
-(ending on other plans than idle, at 4× in every run), while the master's round after it
+(ending on other plans than idle: at 4× in both runs measured), while the master's round after it
 proved nothing better than the LP in the time two thirds left it; given the time, it ends on
 its node limit and on the idle plan (1× and 4×, with and without the targets).
 
