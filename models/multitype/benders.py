@@ -47,7 +47,7 @@ join it, while time is left and the restricted master stays under the cap.
 Same plan under load: the restricted MILP stops on a node limit (:data:`RESTRICTED_NODES`, a
 limit of work), not on seconds, and an incumbent of the whole master that the clock cut short
 is not used once a restricted master gave a plan; only its bound is. A run whose steps end on
-their own terms (the cut rounds converge, the restricted solve ends within its time cap)
+their own terms (the cut rounds converge, the restricted solve ends within the time left)
 returns the same plan on any machine under any load; the time left decides only the bound. On
 the Kaifeng demo without targets (15 s, 2 cores) the plan was 767,931.5 with two busy loops on
 both cores as without them, the gap 1.21 % instead of 0.41 %.
@@ -60,9 +60,11 @@ the same plan either way. On the Kaifeng demo without targets (15 s, 2 cores) th
 gets 10 s instead of 4.5 s, and the reported gap fell from 0.81 % to 0.36-0.41 % (2026-12-07,
 the same plan, 0.17 % below the best known). The restricted MILP may then use all the time
 left, not two thirds of it: beside two busy processes it ran past two thirds at 1× and 4×
-(ending on other plans than idle: at 4× in both runs measured), while the master's round after it
-proved nothing better than the LP in the time two thirds left it; given the time, it ends on
-its node limit and on the idle plan (1× and 4×, with and without the targets).
+(ending on other plans than idle: at 4× in both runs measured), while the master's round
+after it proved nothing better than the LP in the third left to it. Given the time, the plan
+beside two busy processes was the idle one in every run at 1× (with and without the targets)
+and at 4× with the targets; at 4× without them in one of two runs (what it would take then
+took 5.5 s instead of 4.4 s, and the other plan is 0.01 % lower).
 
 References
 ----------
