@@ -576,6 +576,20 @@ def test_time_limited_run_reports_gap() -> None:
         assert sol.gap > 0
 
 
+def _forty_sites(seed: int, time_limit: float) -> tuple[list[TypeCoverage], dict[str, Any]]:
+    """A random plan of 3 types at 40 sites over 300 rows, two phases of 200: its coverage and
+    the keyword arguments of `plan_sites`."""
+    rng = np.random.default_rng(seed)
+    n_sites, n_types = 40, 3
+    types = [TypeCoverage(sp.csr_array(rng.random((300, n_sites)) < 0.08),
+                          rng.integers(1, 50, 300).astype(float)) for _ in range(n_types)]
+    kwargs = {"base_cost": rng.integers(10, 50, n_sites).astype(float),
+              "type_cost": rng.integers(10, 40, (n_sites, n_types)).astype(float),
+              "allowed": rng.random((n_sites, n_types)) < 0.8, "phase_budgets": [200.0, 200.0],
+              "time_limit": time_limit}
+    return types, kwargs
+
+
 def test_a_master_incumbent_cut_short_by_the_clock_is_not_the_plan(
         monkeypatch: pytest.MonkeyPatch) -> None:
     # Seed 4: the whole master proves a better plan (13,995) than the master restricted to the
@@ -584,14 +598,7 @@ def test_a_master_incumbent_cut_short_by_the_clock_is_not_the_plan(
     # one, as if the whole master had found nothing, and only its bound is used.
     import siting.models.multitype.benders as benders
 
-    rng = np.random.default_rng(4)
-    n_sites, n_types = 40, 3
-    types = [TypeCoverage(sp.csr_array(rng.random((300, n_sites)) < 0.08),
-                          rng.integers(1, 50, 300).astype(float)) for _ in range(n_types)]
-    kwargs = {"base_cost": rng.integers(10, 50, n_sites).astype(float),
-              "type_cost": rng.integers(10, 40, (n_sites, n_types)).astype(float),
-              "allowed": rng.random((n_sites, n_types)) < 0.8, "phase_budgets": [200.0, 200.0],
-              "time_limit": 30.0}
+    types, kwargs = _forty_sites(4, time_limit=30.0)
     solve = benders.Master.solve
 
     def clock_stopped(self: Any, time_limit: float | None, *, integer: bool,
@@ -624,14 +631,7 @@ def test_the_first_master_round_beside_the_small_milp_ends_on_the_same_plan(
     # the restricted one, so its round's incumbent and cuts are taken after the small MILP's).
     import siting.models.multitype.benders as benders
 
-    rng = np.random.default_rng(seed)
-    n_sites, n_types = 40, 3
-    types = [TypeCoverage(sp.csr_array(rng.random((300, n_sites)) < 0.08),
-                          rng.integers(1, 50, 300).astype(float)) for _ in range(n_types)]
-    kwargs = {"base_cost": rng.integers(10, 50, n_sites).astype(float),
-              "type_cost": rng.integers(10, 40, (n_sites, n_types)).astype(float),
-              "allowed": rng.random((n_sites, n_types)) < 0.8, "phase_budgets": [200.0, 200.0],
-              "time_limit": 60.0}
+    types, kwargs = _forty_sites(seed, time_limit=60.0)
     beside = []
     collect = benders.Master.collect
 
