@@ -138,11 +138,13 @@ def solve_milp(
             too_short_for_highs(problem.A.nnz, time_limit):
         out, timed_out = _not_started(problem, warm_start), True
     elif backend == "highs":
-        work = {**({} if node_limit is None else {"mip_max_nodes": int(node_limit)}),
-                **({} if iteration_limit is None else
-                   {"simplex_iteration_limit": int(iteration_limit)})}
+        options = dict(highs_options or {})
+        if node_limit is not None:
+            options["mip_max_nodes"] = int(node_limit)
+        if iteration_limit is not None:
+            options["simplex_iteration_limit"] = int(iteration_limit)
         out, timed_out = _solve_highs(problem, time_limit, mip_rel_gap, warm_start, threads,
-                                      lp_algorithm, {**(highs_options or {}), **work})
+                                      lp_algorithm, options)
     else:
         out = _solve_cbc(problem, time_limit, mip_rel_gap) if backend == "cbc" else \
             _solve_scip(problem, time_limit, mip_rel_gap, warm_start, threads)
