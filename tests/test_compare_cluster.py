@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import os
 import shutil
 import signal
@@ -26,7 +27,7 @@ from distributed import Client, LocalCluster
 
 from siting import plan
 from siting.compare import RESULTS_CSV, RunParams, expand, load_compare_spec
-from siting.compare.cluster import RUN_KEY_PREFIX, run_on_cluster
+from siting.compare.cluster import RUN_KEY_PREFIX, connect, run_on_cluster
 from siting.compare.spec import Run
 from siting.compare.store import Row, read_results
 from siting.scenario import load_scenario
@@ -318,3 +319,22 @@ def test_killed_worker_is_retried_and_never_stored(tmp_path: Path) -> None:
     assert gone.error.startswith("KilledWorker")
     assert [line.split(":")[0] for line in lines] == [
         "重试 retry 2/2 lucky", "重试 retry 2/2 doomed"]
+
+
+def _log_a_comm_error() -> None:
+    """On a worker: what a heartbeat to a scheduler already closed logs."""
+    try:
+        raise OSError("Stream is closed")
+    except OSError:
+        logging.getLogger("distributed.worker").exception(
+            "Failed to communicate with scheduler during heartbeat.")
+
+
+@pytest.mark.slow  # a local cluster of one worker: 3–6 s
+def test_local_cluster_keeps_dask_error_lines_off_the_terminal(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    with connect(None, 1) as client:
+        client.run(_log_a_comm_error)
+        client.run_on_scheduler(_log_a_comm_error)
+    assert "Traceback" not in capfd.readouterr().err

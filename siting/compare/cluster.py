@@ -55,6 +55,11 @@ ATTEMPTS = 3
 CLUSTER_ERRORS: tuple[type[BaseException], ...] = (CancelledError, KilledWorker, OSError)
 #: What a resubmission can raise: the cluster errors, or the client closed after losing it.
 _SUBMIT_ERRORS: tuple[type[BaseException], ...] = (ClosedClientError, *CLUSTER_ERRORS)
+#: Least level of the log lines a local cluster's scheduler and workers print. What fails on
+#: them reaches the driver as a cluster error or a failed row and is said there; their own
+#: ERROR lines are races of the shutdown (a worker's heartbeat to a scheduler already closed,
+#: with its traceback, seen after Ctrl-C on a loaded machine).
+LOCAL_LOG_LEVEL = logging.CRITICAL
 #: Prefix of the Dask keys of run tasks: ``siting-run-<attempt>-<run key>``.
 RUN_KEY_PREFIX = "siting-run-"
 
@@ -93,7 +98,8 @@ def connect(
 
     The local cluster has one thread per worker process (plans are CPU-bound and the solver
     is not thread-safe across tasks) and as many workers as CPUs unless told otherwise; its
-    workers ignore Ctrl-C (`dask_setup`) and its log shows errors only.
+    workers ignore Ctrl-C (`dask_setup`) and its log shows critical failures only
+    (`LOCAL_LOG_LEVEL`).
 
     Raises
     ------
@@ -107,7 +113,7 @@ def connect(
         with (
             LocalCluster(
                 n_workers=workers or os.cpu_count() or 1, threads_per_worker=1, processes=True,
-                dashboard_address=":0", silence_logs=logging.ERROR, preload=[__name__],
+                dashboard_address=":0", silence_logs=LOCAL_LOG_LEVEL, preload=[__name__],
             ) as cluster,
             Client(cluster) as client,
         ):
