@@ -652,6 +652,42 @@ def test_the_first_master_round_beside_the_small_milp_ends_on_the_same_plan(
     assert plans[True].bound >= plans[True].objective - bound_tolerance(plans[True].objective)
 
 
+def test_a_first_round_with_no_spare_core_and_no_time_left_is_skipped_and_cuts_kept(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # No core was spare, so the whole master's first round waits for the small MILP; when the
+    # small MILP used up the time, the round never runs: the plan is the small MILP's and the
+    # cuts held back for the round join the master all the same.
+    import siting.models.multitype.benders as benders
+    from siting.models.clock import Clock
+
+    types, kwargs = _forty_sites(4, time_limit=30.0)
+    solve_milp = benders.solve_milp
+
+    def last_milp(*args: Any, **options: Any) -> Any:
+        out = solve_milp(*args, **options)
+        monkeypatch.setattr(Clock, "expired", property(lambda self: True))
+        return out
+
+    masters = []
+    skip = benders.Master.skip
+
+    def spy(self: Any, run: Any) -> None:
+        skip(self, run)
+        masters.append(self)
+
+    monkeypatch.setattr(benders.IdleCores, "spare", lambda self: False)
+    monkeypatch.setattr(benders, "solve_milp", last_milp)
+    monkeypatch.setattr(benders.Master, "skip", spy)
+    out = plan_sites(types, **kwargs)
+    (master,) = masters
+    assert master._beside is None
+    assert not master._unsent
+    assert master.highs.getNumRow() == master.problem.num_row + sum(
+        lower.size for _, lower, _ in master.cuts)
+    assert out.status is Status.FEASIBLE
+    assert out.objective == pytest.approx(13_921, abs=0.5)  # the small MILP's plan
+
+
 @pytest.mark.parametrize(
     ("change", "match"),
     [

@@ -339,6 +339,14 @@ class Master:
         self._send()
         return outcome
 
+    def skip(self, beside: SolveBeside[_Round]) -> None:
+        """Give up the round started by :meth:`round_beside` before it ran (no core was spare
+        and the time is up); the cuts added meanwhile join the HiGHS model."""
+        if beside.beside:
+            raise ValueError("a round running beside is stopped and collected, not skipped")
+        self._beside = None
+        self._send()
+
     def restricted(self, keep: BoolArray) -> tuple[MilpProblem, IntArray] | None:
         """The master MILP with only the facilities ``keep`` (the others fixed at 0, and with
         them the sites and groups only they reach), as a problem of its own; and its columns
@@ -542,6 +550,7 @@ def solve_benders(
             if first.beside or not clock.expired:
                 x, value, _, timed_out = master.collect(first)
             else:
+                master.skip(first)
                 x, value, timed_out = None, np.inf, True
             first = None
         else:
