@@ -52,7 +52,13 @@ after 150 s); CP-SAT's bound search (``lb_tree_search`` and ``max_lp``, two work
 to a set of rows after fixing at 1005 open at least its demand over the capacity, rounded up;
 sets grown by distance from every row): none is violated at the LP optimum. Nor (2026-12-07)
 does a least load in the Dantzig-Wolfe columns (every open site serves at least the 44 units
-the other nine leave): column generation ends at the same 973.65.
+the other nine leave): column generation ends at the same 973.65. Nor (2026-12-07) does
+branch-and-price (knapsack pricing by dynamic programme over all sites at once, a column pool
+shared by the nodes, the Lagrangian bound at every pricing round, best bound first, cutoff
+1005 given): branching on assignments (row, site) proves 985.9 after 60 s and 991.7 after
+600 s (3,636 nodes), on sites first then assignments 986.1 and 995.5 (4,606 nodes), some 2-4
+units per doubling of the time; strong branching on assignments did worse at 120 s. It proves
+pmedcap01, 11 and 14 in 1.4, 11 and 37 s, which the call above does already.
 With CBC or SCIP (independent checks) the full model goes to the solver unchanged.
 """
 
