@@ -59,6 +59,13 @@ shared by the nodes, the Lagrangian bound at every pricing round, best bound fir
 600 s (3,636 nodes), on sites first then assignments 986.1 and 995.5 (4,606 nodes), some 2-4
 units per doubling of the time; strong branching on assignments did worse at 120 s. It proves
 pmedcap01, 11 and 14 in 1.4, 11 and 37 s, which the call above does already.
+What does lift the bound (2026-12-07): subset-row cuts in the Dantzig-Wolfe master (for three
+rows, at most one chosen column serves two of them): twelve rounds of separation, 532 cuts,
+take the proven root bound from 973.65 to 1001.67 (optimum 1005; pmedcap11 to its optimum 1006
+in two rounds). With the cuts a column's price is no longer a plain knapsack; priced exactly
+by one small MIP per site the root took 1,291 s. A branch-price-and-cut with a fast exact
+pricing of knapsacks with subset-row penalties (a labelling that tracks the cuts, as in vehicle
+routing) is the way to pmedcap20 within 60 s.
 With CBC or SCIP (independent checks) the full model goes to the solver unchanged.
 """
 
