@@ -635,9 +635,9 @@ def test_the_first_master_round_beside_the_small_milp_ends_on_the_same_plan(
     beside = []
     collect = benders.Master.collect
 
-    def spy(self: Any, run: Any) -> Any:
+    def spy(self: Any, run: Any, clock: Any) -> Any:
         beside.append(run.beside)
-        return collect(self, run)
+        return collect(self, run, clock)
 
     monkeypatch.setattr(benders.Master, "collect", spy)
     plans = {}
@@ -669,17 +669,22 @@ def test_a_first_round_with_no_spare_core_and_no_time_left_is_skipped_and_cuts_k
         return out
 
     masters = []
-    skip = benders.Master.skip
+    collect = benders.Master.collect
 
-    def spy(self: Any, run: Any) -> None:
-        skip(self, run)
-        masters.append(self)
+    def spy(self: Any, run: Any, clock: Any) -> Any:
+        outcome = collect(self, run, clock)
+        masters.append((self, run.beside, outcome))
+        return outcome
 
     monkeypatch.setattr(benders.IdleCores, "spare", lambda self: False)
     monkeypatch.setattr(benders, "solve_milp", last_milp)
-    monkeypatch.setattr(benders.Master, "skip", spy)
+    monkeypatch.setattr(benders.Master, "collect", spy)
     out = plan_sites(types, **kwargs)
-    (master,) = masters
+    ((master, beside, (x, bound, _, timed_out)),) = masters
+    assert not beside
+    assert x is None
+    assert bound == np.inf
+    assert timed_out
     assert master._beside is None
     assert not master._unsent
     assert master.highs.getNumRow() == master.problem.num_row + sum(

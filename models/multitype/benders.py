@@ -331,21 +331,15 @@ class Master:
             self.highs, beside=beside)
         return self._beside
 
-    def collect(self, beside: SolveBeside[_Round]) -> _Round:
-        """The outcome of the round started by :meth:`round_beside` (run now if no core was
-        spare); then the cuts added meanwhile join the HiGHS model."""
-        outcome = beside.result()
+    def collect(self, beside: SolveBeside[_Round], clock: Clock) -> _Round:
+        """The outcome of the round started by :meth:`round_beside`: waited for, or run now if
+        no core was spare and ``clock`` has time left (else it never runs: no solution, no
+        bound, stopped by the clock); then the cuts added meanwhile join the HiGHS model."""
+        ran = beside.beside or not clock.expired
+        outcome: _Round = beside.result() if ran else (None, np.inf, False, True)
         self._beside = None
         self._send()
         return outcome
-
-    def skip(self, beside: SolveBeside[_Round]) -> None:
-        """Give up the round started by :meth:`round_beside` before it ran (no core was spare
-        and the time is up); the cuts added meanwhile join the HiGHS model."""
-        if beside.beside:
-            raise ValueError("a round running beside is stopped and collected, not skipped")
-        self._beside = None
-        self._send()
 
     def restricted(self, keep: BoolArray) -> tuple[MilpProblem, IntArray] | None:
         """The master MILP with only the facilities ``keep`` (the others fixed at 0, and with
@@ -546,12 +540,7 @@ def solve_benders(
     while first is not None or (integer and whole and converged and not clock.expired
                                 and not proven):
         if first is not None:
-            # Run now when no core was spare, as the next round would be (time permitting).
-            if first.beside or not clock.expired:
-                x, value, _, timed_out = master.collect(first)
-            else:
-                master.skip(first)
-                x, value, timed_out = None, np.inf, True
+            x, value, _, timed_out = master.collect(first, clock)
             first = None
         else:
             point = None if start is None else master.plan_x(*start)

@@ -262,10 +262,10 @@ class EndState:
         seconds or :data:`END_STATE_LP_WALL_FACTOR` times :data:`END_STATE_LP_FLOOR_S`,
         whichever is longer."""
         seconds = clock.remaining()
-        wall = None if seconds is None else \
-            max(seconds, END_STATE_LP_FLOOR_S * END_STATE_LP_WALL_FACTOR)
-        iterations = None if seconds is None else \
-            max(1, round(seconds * END_STATE_LP_ITERATIONS_PER_S))
+        wall = iterations = None
+        if seconds is not None:
+            wall = max(seconds, END_STATE_LP_FLOOR_S * END_STATE_LP_WALL_FACTOR)
+            iterations = max(1, round(seconds * END_STATE_LP_ITERATIONS_PER_S))
         out = solve_milp(self.problem.relaxed(), backend="highs", time_limit=wall,
                          lp_algorithm="simplex", iteration_limit=iterations)
         return -out.objective if out.status is MilpStatus.OPTIMAL else float("inf")
