@@ -87,6 +87,7 @@ from .._result import Solution
 from ..arrays import FloatArray, IntArray
 from ..clock import Clock
 from ..coverage import solve_with_fallback
+from ._branch_price import solve_by_columns
 from ._pairs import CallContext
 from .assignment import Assignment
 from .lagrangian import Lagrangian
@@ -246,3 +247,25 @@ def solve_single_source(
         status=solved.status, seconds=call.clock.seconds,
         reason="; ".join(t for t in (solved.note, note) if t), **call.fields(),
     )
+
+
+def solve_pmedian_by_columns(
+    name: str, model: Assignment, problem: MilpProblem, new: int, call: CallContext,
+    lagrangian: Lagrangian | None,
+) -> Solution:
+    """The single-source p-median (every row served, ``new`` candidate sites open): the root
+    above for an incumbent, a bound and the pairs no better plan uses, then branch-price-and-cut
+    (:mod:`._branch_price`) on the pairs left. Without an incumbent from the root, the MILP."""
+    root = _root(problem, model, call.clock, None, lagrangian)
+    if root is None or root.incumbent is None:
+        return solve_single_source(name, model, problem, None, call, lagrangian)
+    k = model.n_new
+    out = np.zeros(problem.num_col, dtype=np.bool_)
+    out[root.fixed_out] = True
+    keep = ~out[k:]  # pairs not fixed out
+    at_new = np.flatnonzero(model.pair_col < k)
+    keep[at_new] &= ~out[model.pair_col[at_new]]  # nor at a site fixed closed
+    left = Assignment(model.rows, model.w, model.columns, k, model.capacity,
+                      model.pair_row[keep], model.pair_col[keep], model.pair_cost[keep])
+    return solve_by_columns(name, left, new, call, model.column_of_rows(root.incumbent),
+                            root.upper, root.bound)

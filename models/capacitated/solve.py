@@ -20,7 +20,7 @@ from ..clock import Clock
 from ..coverage import check_site_sets, greedy, limits
 from ._flows import flows, solve_flows
 from ._pairs import CallContext
-from ._single_source import solve_single_source
+from ._single_source import solve_pmedian_by_columns, solve_single_source
 from .assignment import Assignment, assignment_pairs, greedy_assignment
 from .lagrangian import Lagrangian
 
@@ -298,6 +298,9 @@ def capacitated_pmedian(
         limit = (float(new), float(new))
         problem = model.problem(serve_all=True, limit_row=np.ones(k), limit=limit)
         relaxed = Lagrangian.of(model, serve_all=True, limit_row=np.ones(k), limit=limit)
+        if backend == "highs" and model.rows.size:
+            return solve_pmedian_by_columns("capacitated_pmedian", model, problem, new, call,
+                                            relaxed)
         return solve_single_source("capacitated_pmedian", model, problem, None, call, relaxed)
     if cost_per == "row":
         row_of = np.repeat(np.arange(n), np.diff(pairs.indptr))
