@@ -42,7 +42,8 @@ _CUT_ROUNDS = 40
 _TAIL, _TAIL_GAIN = 3, 0.1
 #: Share of the time left that the pool's set-partitioning MILP may take for an incumbent.
 _POOL_SHARE = 0.1
-#: Without an incumbent, columns whose reduced cost exceeds this share of the LP value leave it.
+#: Columns whose reduced cost exceeds this share of the LP value leave it (and the gap to the
+#: incumbent when smaller).
 _SHED_SHARE = 0.01
 #: Columns of least reduced cost in that MILP.
 _POOL_COLUMNS = 2000
@@ -185,19 +186,18 @@ class BranchPriceCut:
             if not self.master.add_columns(enter, [sets[j] for j in enter]):
                 return lp, bound  # only columns dropped for good price out: the LP is no bound
 
-    def _plan_of(self, lp: LpPoint) -> IntArray | None:
-        """Each row's site column when the LP is integral, else None."""
+    def _integral(self, lp: LpPoint) -> bool:
+        """The LP chose whole columns only, and no artificial one."""
         x = lp.x
-        if lp.artificial > _INTEGRAL or ((x > _INTEGRAL) & (x < 1 - _INTEGRAL)).any():
-            return None
-        return self._plan_of_columns(np.flatnonzero(x > 0.5))
+        return lp.artificial <= _INTEGRAL and not ((x > _INTEGRAL) & (x < 1 - _INTEGRAL)).any()
 
-    def _plan_of_columns(self, chosen: IntArray) -> IntArray:
+    def _offer_columns(self, chosen: IntArray) -> None:
+        """Offer the plan of pool columns ``chosen``, at the sum of their costs."""
         plan = np.full(self.model.rows.size, -1, dtype=np.int64)
         members = self.master.members()
         for c in chosen:
             plan[members[c]] = self.master.col_site[c]
-        return plan
+        self.offer(plan, float(self.master.col_cost[chosen].sum()))
 
     def _branch(self, lp: LpPoint) -> list[Decision] | None:
         """The two decisions to branch on: the most fractional candidate site, else the most
@@ -245,10 +245,9 @@ class BranchPriceCut:
 
     def _shed(self, lp: LpPoint) -> LpPoint | None:
         """Take out of the LP the columns whose reduced cost exceeds the gap to the incumbent
-        (or ``_SHED_SHARE`` of the LP value without one); pricing brings back any it needs.
+        or ``_SHED_SHARE`` of the LP value; pricing brings back any it needs.
         Returns the LP re-solved (same optimum) or None when nothing was taken out."""
-        gap = self.best_value - lp.value if math.isfinite(self.best_value) \
-            else _SHED_SHARE * abs(lp.value)
+        gap = min(self.best_value - lp.value, _SHED_SHARE * abs(lp.value))
         drop = self.master.reduced_costs(lp) > max(gap, _ENTER)
         if not drop.any():
             return None
@@ -289,7 +288,7 @@ class BranchPriceCut:
                               np.ones(n_cols), np.ones(n_cols, dtype=np.bool_))
         out = solve_milp(problem, time_limit=seconds)
         if out.x is not None and out.status in (MilpStatus.OPTIMAL, MilpStatus.FEASIBLE):
-            self.offer(self._plan_of_columns(keep[out.x > 0.5]), out.objective)
+            self._offer_columns(keep[out.x > 0.5])
 
     def search(self) -> Tree:
         """Root with cuts, an incumbent from the pool, then best-bound-first branching."""
@@ -317,9 +316,8 @@ class BranchPriceCut:
             self.nodes += 1
             if self._beaten(bound):
                 continue
-            plan = self._plan_of(lp)
-            if plan is not None:
-                self.offer(plan, lp.value)
+            if self._integral(lp):
+                self._offer_columns(np.flatnonzero(lp.x > 0.5))
                 continue
             branch = self._branch(lp)
             if branch is None:
