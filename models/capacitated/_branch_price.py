@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import heapq
 import math
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
 
 from .._milp import MilpProblem, MilpStatus, solve_milp
 from .._result import Solution, Status
-from ..arrays import FloatArray, IntArray
+from ..arrays import BoolArray, FloatArray, IntArray
 from ..clock import Clock
 from ._pairs import CallContext
 from ._set_partition import Decision, LpPoint, SetPartitionMaster, site_bounds
@@ -35,9 +36,15 @@ from .assignment import Assignment
 _ENTER = 1e-6
 #: A value this close to 0 or 1 counts as integral.
 _INTEGRAL = 1e-6
+#: A cut whose dual is this close to 0 at the end of the root's rounds leaves the master.
+_IDLE_CUT = 1e-9
+#: Weight of the best duals so far in the duals priced (Wentges' smoothing).
+_SMOOTHING = 0.7
 #: Cuts added per separation round, and rounds at the root.
 _CUTS_PER_ROUND = 100
 _CUT_ROUNDS = 40
+#: Rounds of cuts at every other node.
+_NODE_CUT_ROUNDS = 1
 #: The root's cut rounds stop when the last ``_TAIL`` rounds lifted the bound by less than this.
 _TAIL, _TAIL_GAIN = 3, 0.1
 #: Share of the time left that the pool's set-partitioning MILP may take for an incumbent.
@@ -45,8 +52,17 @@ _POOL_SHARE = 0.1
 #: Columns whose reduced cost exceeds this share of the LP value leave it (and the gap to the
 #: incumbent when smaller).
 _SHED_SHARE = 0.01
+#: Most branch-and-bound nodes of that MILP (a limit of work: the same plan under any load).
+_POOL_NODES = 500
+#: The tree's nodes after which it runs too (besides at the root, without and with cuts).
+_POOL_AFTER = frozenset(2 ** k for k in range(1, 30))
 #: Columns of least reduced cost in that MILP.
 _POOL_COLUMNS = 2000
+
+
+#: The best assignment of every row to a set of open candidate sites (a mask): each row's site
+#: column and the cost, or None when none fits or time ran out.
+Assigner = Callable[[BoolArray], "tuple[IntArray, float] | None"]
 
 
 @dataclass(frozen=True)
@@ -98,16 +114,45 @@ class _Pricing:
         return rule
 
     def price(self, lp: LpPoint, cuts: list[IntArray], rule: IntArray,
-              upper: FloatArray) -> tuple[FloatArray, list[IntArray]]:
-        """Each site's least reduced cost (before its own and the count row's duals) and set."""
+              upper: FloatArray) -> tuple[FloatArray, BoolArray]:
+        """Each site's least reduced cost (before its own and the count row's duals) at the
+        duals of ``lp``, and its set (a mask over the pairs, site-major)."""
         m = self.model
-        values, chosen = price_sites(
+        return price_sites(
             self.site_ptr, self.site_rows, self.site_cost, rule, m.w, m.capacity, upper > 0,
             lp.cover, cuts, np.maximum(-lp.cut, 0.0),
         )
-        sets = [self.site_rows[lo:hi][chosen[lo:hi]]
-                for lo, hi in zip(self.site_ptr[:-1], self.site_ptr[1:], strict=True)]
-        return values, sets
+
+    def sets(self, chosen: BoolArray, sites: IntArray) -> list[IntArray]:
+        """The rows of each of ``sites``' sets in the mask ``chosen``."""
+        return [self.site_rows[self.site_ptr[j]:self.site_ptr[j + 1]]
+                [chosen[self.site_ptr[j]:self.site_ptr[j + 1]]] for j in sites]
+
+    def values_at(self, lp: LpPoint, cuts: list[IntArray], chosen: BoolArray,
+                  priced: FloatArray) -> FloatArray:
+        """The value of each site's set in ``chosen`` at the duals of ``lp`` (the pricing's
+        objective; ``inf`` where ``priced`` is)."""
+        a, g = self.model.columns.size, self.model.rows.size
+        site, row = self.site_of[chosen], self.site_rows[chosen]
+        out: FloatArray = np.bincount(site, weights=self.site_cost[chosen] - lp.cover[row],
+                                      minlength=a).astype(np.float64)
+        if cuts:
+            member = np.zeros((a, g))
+            member[site, row] = 1.0
+            in_cut = np.zeros((g, len(cuts)))
+            for c, rows in enumerate(cuts):
+                in_cut[rows, c] = 1.0
+            out += (member @ in_cut // 2) @ np.maximum(-lp.cut, 0.0)
+        return np.where(np.isinf(priced), np.inf, out)
+
+
+def _between(center: LpPoint, lp: LpPoint, weight: float) -> LpPoint:
+    """Duals ``weight`` of the way from ``lp``'s to ``center``'s (Wentges' smoothing: pricing
+    there steadies the duals that column generation makes swing)."""
+    cut = np.zeros(lp.cut.size)
+    cut[: center.cut.size] = center.cut  # cuts added since: dual 0 at the centre
+    return replace(lp, cover=weight * center.cover + (1 - weight) * lp.cover,
+                   cut=weight * cut + (1 - weight) * lp.cut)
 
 
 def _lagrangian(lp: LpPoint, values: FloatArray, lower: FloatArray, upper: FloatArray,
@@ -133,16 +178,36 @@ def _lagrangian(lp: LpPoint, values: FloatArray, lower: FloatArray, upper: Float
 class BranchPriceCut:
     """One search over ``model`` (every row served, ``new`` candidate sites open)."""
 
-    def __init__(self, model: Assignment, new: int, clock: Clock) -> None:
+    def __init__(self, model: Assignment, new: int, clock: Clock,
+                 assign: Assigner | None = None) -> None:
         self.model = model
         self.new = new
         self.clock = clock
+        self.assign = assign
+        self._tried: set[bytes] = set()
         self.master = SetPartitionMaster(model, new)
         self.pricing = _Pricing(model)
         self.integral = bool(np.array_equal(model.pair_cost, np.round(model.pair_cost)))
         self.best_value = math.inf
         self.best_plan: IntArray | None = None
         self.nodes = 0
+
+    def _assign_most_open(self, lp: LpPoint) -> None:
+        """Offer the best assignment to the ``new`` candidate sites the LP opens most (ties to
+        the lowest index), once per set of sites."""
+        if self.assign is None or self._integral(lp):
+            return
+        k = self.model.n_new
+        opened = np.bincount(self.master.col_site, weights=lp.x, minlength=k)[:k]
+        chosen = np.zeros(k, dtype=np.bool_)
+        chosen[np.argsort(-opened, kind="stable")[: self.new]] = True
+        key = np.packbits(chosen).tobytes()
+        if key in self._tried:
+            return
+        self._tried.add(key)
+        found = self.assign(chosen)
+        if found is not None:
+            self.offer(*found)
 
     def _rounded(self, bound: float) -> float:
         return math.ceil(bound - 1e-6) if self.integral and math.isfinite(bound) else bound
@@ -161,29 +226,40 @@ class BranchPriceCut:
         lower, upper = site_bounds(decisions, self.model)
         return lower, upper, self.pricing.rules(decisions)
 
-    def generate(self, decisions: tuple[Decision, ...], bound: float, *,
-                 to_the_end: bool = False) -> tuple[LpPoint | None, float]:
+    def generate(self, decisions: tuple[Decision, ...],
+                 bound: float) -> tuple[LpPoint | None, float]:
         """Column generation at a node: the last LP (None: infeasible or out of time) and the
-        node's best bound. Pricing stops once the bound, rounded, reaches the LP's unless
-        ``to_the_end``."""
+        node's best bound. Pricing stops once the bound, rounded, reaches the LP's."""
         lower, upper, rule = self._columns(decisions)
         self.master.restrict(decisions)
+        new_site = np.arange(self.model.columns.size) < self.model.n_new
+        center: LpPoint | None = None  # the duals of the best Lagrangian bound so far
+        best = -math.inf
         while True:
             lp = self.master.solve(self.clock.remaining())
             if lp is None or self.clock.expired:
                 return None, bound
-            values, sets = self.pricing.price(lp, self.master.cuts, rule, upper)
-            bound = max(bound, _lagrangian(lp, values, lower, upper, self.new,
-                                           self.model.n_new))
-            if self._beaten(bound) or (self._rounded(bound) >= self._rounded(lp.value)
-                                       and not to_the_end):
-                return lp, bound
-            rc = values - lp.site - np.where(np.arange(values.size) < self.model.n_new,
-                                             lp.count, 0.0)
-            enter = np.flatnonzero(rc < -_ENTER)
-            if enter.size == 0:
+            sites: list[IntArray] = []
+            sets: list[IntArray] = []
+            # Priced at the LP's duals and, once there is a centre, at the smoothed duals too
+            # (Wentges): more columns per LP solve, and the bound climbs steadily.
+            for at in [lp] if center is None else [_between(center, lp, _SMOOTHING), lp]:
+                values, chosen = self.pricing.price(at, self.master.cuts, rule, upper)
+                lagrangian = _lagrangian(at, values, lower, upper, self.new, self.model.n_new)
+                if lagrangian > best:
+                    center, best = at, lagrangian
+                bound = max(bound, lagrangian)
+                if self._beaten(bound) or self._rounded(bound) >= self._rounded(lp.value):
+                    return lp, bound
+                if at is not lp:
+                    values = self.pricing.values_at(lp, self.master.cuts, chosen, values)
+                enter = np.flatnonzero(values - lp.site - np.where(new_site, lp.count, 0.0)
+                                       < -_ENTER)
+                sites.append(enter)
+                sets += self.pricing.sets(chosen, enter)
+            if enter.size == 0:  # the LP's own duals price no column: it is optimal
                 return lp, max(bound, lp.value)
-            if not self.master.add_columns(enter, [sets[j] for j in enter]):
+            if not self.master.add_columns(np.concatenate(sites), sets):
                 return lp, bound  # only columns dropped for good price out: the LP is no bound
 
     def _integral(self, lp: LpPoint) -> bool:
@@ -221,51 +297,74 @@ class BranchPriceCut:
             return [Decision(int(at), int(row), 1), Decision(int(at), int(row), 0)]
         return None
 
-    def _root_cuts(self, lp: LpPoint, bound: float) -> tuple[LpPoint, float]:
+    def _root_cuts(self, lp: LpPoint, bound: float) -> tuple[LpPoint | None, float]:
         """Rounds of subset-row cuts at the root until none is violated, the bound stalls or
-        the incumbent is reached."""
+        the incumbent is reached; then the cuts left idle go. The LP is None when time ran
+        out."""
         history = [lp.value]
         for _ in range(_CUT_ROUNDS):
-            if self._beaten(bound) or self.clock.expired:
+            if self._beaten(bound):
+                return lp, bound
+            cuts = self.master.violated_cuts(lp.x, _CUTS_PER_ROUND)
+            if not cuts:
+                break
+            self.master.add_cuts(cuts)
+            found, bound = self.generate((), bound)
+            found = None if found is None else self._shed(found)
+            if found is None:
+                return None, bound
+            lp = found
+            history.append(lp.value)
+            if len(history) > _TAIL and history[-1] - history[-1 - _TAIL] < _TAIL_GAIN:
+                break
+        idle = np.abs(lp.cut) <= _IDLE_CUT
+        if not idle.any() or self._beaten(bound):
+            return lp, bound
+        self.master.drop_cuts(idle)
+        return self.master.solve(self.clock.remaining()), bound
+
+    def _node_cuts(self, decisions: tuple[Decision, ...], lp: LpPoint,
+                   bound: float) -> tuple[LpPoint | None, float]:
+        """Rounds of subset-row cuts at a node (they hold at every node); None when time ran
+        out or the node turned out infeasible."""
+        for _ in range(_NODE_CUT_ROUNDS):
+            if self._beaten(bound) or self._integral(lp):
                 break
             cuts = self.master.violated_cuts(lp.x, _CUTS_PER_ROUND)
             if not cuts:
                 break
             self.master.add_cuts(cuts)
-            found, bound_after = self.generate((), -math.inf)
+            found, bound = self.generate(decisions, bound)
             if found is None:
-                break
+                return None, bound
             lp = found
-            bound = bound_after
-            history.append(lp.value)
-            lp = self._shed(lp) or lp
-            if len(history) > _TAIL and history[-1] - history[-1 - _TAIL] < _TAIL_GAIN:
-                break
         return lp, bound
 
     def _shed(self, lp: LpPoint) -> LpPoint | None:
         """Take out of the LP the columns whose reduced cost exceeds the gap to the incumbent
         or ``_SHED_SHARE`` of the LP value; pricing brings back any it needs.
-        Returns the LP re-solved (same optimum) or None when nothing was taken out."""
+        Returns the LP re-solved (same optimum; ``lp`` itself when nothing was taken out), or
+        None when time ran out."""
         gap = min(self.best_value - lp.value, _SHED_SHARE * abs(lp.value))
         drop = self.master.reduced_costs(lp) > max(gap, _ENTER)
         if not drop.any():
-            return None
+            return lp
         self.master.drop_columns(drop)
         return self.master.solve(self.clock.remaining())
 
-    def _fix_columns(self, lp: LpPoint, bound: float) -> tuple[LpPoint | None, float]:
-        """Drop the columns no plan better than the incumbent can use: at the root LP's optimum
-        (priced to the end), a column whose reduced cost lifts the LP value past the incumbent."""
-        if not math.isfinite(self.best_value):
-            return lp, bound
-        found, bound = self.generate((), bound, to_the_end=True)
-        if found is None or self._beaten(bound):
-            return lp, bound
-        lp = found
-        target = self.best_value - 1 + 1e-6 if self.integral else self.best_value
-        self.master.drop_columns(lp.value + self.master.reduced_costs(lp) > target)
-        return self.master.solve(self.clock.remaining()), bound
+    def _pool_start(self, keep: IntArray) -> FloatArray | None:
+        """The incumbent as a choice of the columns ``keep``, when they hold all of it."""
+        if self.best_plan is None:
+            return None
+        members, site = self.master.members()[keep], self.master.col_site[keep]
+        x = np.zeros(keep.size)
+        for j in np.unique(self.best_plan):
+            rows = self.best_plan == j
+            at = np.flatnonzero((site == j) & (members == rows).all(axis=1))
+            if at.size == 0:
+                return None
+            x[at[0]] = 1.0
+        return x
 
     def pool_plan(self, lp: LpPoint, seconds: float | None) -> None:
         """Solve the pool's columns of least reduced cost as a set-partitioning MILP and offer
@@ -286,7 +385,8 @@ class BranchPriceCut:
         upper = np.concatenate((np.ones(g), np.ones(a), [float(self.new)]))
         problem = MilpProblem(master.col_cost[keep], A, lower, upper, np.zeros(n_cols),
                               np.ones(n_cols), np.ones(n_cols, dtype=np.bool_))
-        out = solve_milp(problem, time_limit=seconds)
+        out = solve_milp(problem, time_limit=seconds, node_limit=_POOL_NODES,
+                         warm_start=self._pool_start(keep))
         if out.x is not None and out.status in (MilpStatus.OPTIMAL, MilpStatus.FEASIBLE):
             self._offer_columns(keep[out.x > 0.5])
 
@@ -296,12 +396,14 @@ class BranchPriceCut:
         if lp is None:
             return Tree(None, math.inf, bound, False, 0, ())
         self.pool_plan(lp, self.clock.remaining(_POOL_SHARE))
-        lp, bound = self._root_cuts(lp, bound)
-        self.pool_plan(lp, self.clock.remaining(_POOL_SHARE))
-        lp, bound = self._fix_columns(lp, bound)
+        self._assign_most_open(lp)
+        cut_lp, bound = self._root_cuts(lp, bound)
+        if cut_lp is not None:
+            self._assign_most_open(cut_lp)
+            self.pool_plan(cut_lp, self.clock.remaining(_POOL_SHARE))
         heap = [_Node(bound, 0, 0, ())]
         seq = 1
-        ready = lp  # the root's LP, solved already
+        ready = cut_lp  # the root's LP, solved already (None: solve it again if time is left)
         while heap and not self.clock.expired:
             node = heapq.heappop(heap)
             if self._beaten(node.bound):
@@ -314,6 +416,20 @@ class BranchPriceCut:
                     continue
             lp, ready = ready, None
             self.nodes += 1
+            if self.nodes in _POOL_AFTER:
+                self.pool_plan(lp, self.clock.remaining(_POOL_SHARE))
+            if self._beaten(bound):
+                continue
+            if self._integral(lp):
+                self._offer_columns(np.flatnonzero(lp.x > 0.5))
+                continue
+            self._assign_most_open(lp)
+            found, bound = self._node_cuts(node.decisions, lp, bound)
+            if found is None:
+                if self.clock.expired:
+                    heapq.heappush(heap, _Node(bound, node.depth_key, node.seq, node.decisions))
+                continue
+            lp = found
             if self._beaten(bound):
                 continue
             if self._integral(lp):
@@ -334,11 +450,12 @@ class BranchPriceCut:
 
 
 def solve_by_columns(name: str, model: Assignment, new: int, call: CallContext,
-                     start: IntArray, upper: float, lower: float) -> Solution:
+                     start: IntArray, upper: float, lower: float, assign: Assigner) -> Solution:
     """The single-source capacitated p-median over ``model`` (every row served, ``new``
     candidate sites open) by branch-price-and-cut, from the plan ``start`` (each row's column)
-    of cost ``upper``; ``lower`` is a bound already proven (a Lagrangian bound)."""
-    search = BranchPriceCut(model, new, call.clock)
+    of cost ``upper``; ``lower`` is a bound already proven (a Lagrangian bound); ``assign``
+    the best assignment to a set of sites, for incumbents."""
+    search = BranchPriceCut(model, new, call.clock, assign)
     search.offer(start, upper)
     tree = search.search()
     plan = search.best_plan if search.best_plan is not None else start

@@ -188,6 +188,15 @@ class SetPartitionMaster:
                        np.asarray(starts, dtype=np.int32), np.concatenate(index),
                        np.concatenate(value))
 
+    def drop_cuts(self, drop: BoolArray) -> None:
+        """Remove cuts (their rows) from the master."""
+        at = np.flatnonzero(drop)
+        if at.size == 0:
+            return
+        self.h.deleteRows(at.size, (self._first_cut_row + at).astype(np.int32))
+        self.cuts = [c for c, gone in zip(self.cuts, drop, strict=True) if not gone]
+        self._simplex = _DUAL
+
     def restrict(self, decisions: tuple[Decision, ...]) -> None:
         """Set the site rows' and the pool columns' bounds to the node of ``decisions``."""
         a, g = self.n_sites, self.n_rows

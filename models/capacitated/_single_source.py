@@ -15,8 +15,12 @@ With HiGHS the MILP is not handed over as built. First:
    subgradient steps; its bound replaces ``LB`` when higher, and it fixes again, more than the
    LP can: pairs and sites at 0, and sites every better solution opens at 1.
 
-The MILP is then solved on what is left, from the incumbent. Its bound is valid for the full
-model as ``min(bound, UB)``: a solution using a removed pair costs more than ``UB``.
+For the p-median (every row served, sites limited by number) the pairs left after step 4 go
+to branch-price-and-cut instead (:func:`solve_pmedian_by_columns`, :mod:`._branch_price`), from
+the incumbent and with the Lagrangian bound; the notes below on the compact MILP are why.
+
+Otherwise the MILP is then solved on what is left, from the incumbent. Its bound is valid for
+the full model as ``min(bound, UB)``: a solution using a removed pair costs more than ``UB``.
 
 On the Osman & Christofides problems (OR-Library ``pmedcap1``) one run of
 ``benchmarks/pmedcap_runner.py --full-model`` (2026-12, two shared cores, 60 s each) proved 17
@@ -63,10 +67,10 @@ What does lift the bound (2026-12-07): subset-row cuts in the Dantzig-Wolfe mast
 rows, at most one chosen column serves two of them): twelve rounds of separation, 532 cuts,
 take the proven root bound from 973.65 to 1001.67 (optimum 1005; pmedcap11 to its optimum 1006
 in two rounds). With the cuts a column's price is no longer a plain knapsack; priced exactly
-by one small MIP per site the root took 1,291 s. A branch-price-and-cut with a fast exact
-pricing of knapsacks with subset-row penalties (a labelling that tracks the cuts, as in vehicle
-routing) is the way to pmedcap20 within 60 s; a labelling in numpy is not (0.2-3.3 s a site
-against the MIP's 0.01-0.05 s, its labels past memory at 24 rows): it needs compiled code.
+by one small MIP per site the root took 1,291 s. A labelling in numpy that tracks the
+cuts is slower still (0.2-3.3 s a site, its labels past memory at 24 rows); the depth-first
+search compiled with numba in :mod:`._set_pricing` takes milliseconds for all 100 sites, and
+with it branch-price-and-cut proves pmedcap20 optimal in 44-52 s (2026-12-07, 9 nodes).
 Nor does fixing by the cut master's duals before the compact MILP: at a root of 1001.92 (585
 triples and 8 five-row cuts) the exact reduced costs leave 65 sites and 1,377 pairs (36 s;
 1,019 pairs with exact pricing of each pair, 262 s), on which HiGHS proves 1005 in 140 s (84 s);
@@ -84,7 +88,7 @@ import numpy as np
 
 from .._milp import MilpProblem, MilpStatus, highs_lp, new_highs, solve_milp
 from .._result import Solution
-from ..arrays import FloatArray, IntArray
+from ..arrays import BoolArray, FloatArray, IntArray
 from ..clock import Clock
 from ..coverage import solve_with_fallback
 from ._branch_price import solve_by_columns
@@ -267,5 +271,13 @@ def solve_pmedian_by_columns(
     keep[at_new] &= ~out[model.pair_col[at_new]]  # nor at a site fixed closed
     left = Assignment(model.rows, model.w, model.columns, k, model.capacity,
                       model.pair_row[keep], model.pair_col[keep], model.pair_cost[keep])
+    upper_bounds = problem.col_upper.copy()
+    upper_bounds[root.fixed_out] = 0.0
+    fixed = replace(problem, col_upper=upper_bounds)
+
+    def assign(sites: BoolArray) -> tuple[IntArray, float] | None:
+        x = _assign(fixed, sites.astype(np.float64), call.clock)
+        return None if x is None else (model.column_of_rows(x), float(problem.c @ x))
+
     return solve_by_columns(name, left, new, call, model.column_of_rows(root.incumbent),
-                            root.upper, root.bound)
+                            root.upper, root.bound, assign)

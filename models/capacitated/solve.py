@@ -228,8 +228,10 @@ def capacitated_pmedian(
     rows :math:`x_{ij} \le y_j` make this the strong formulation (Ceselli & Righini 2005
     compare it with Lagrangian and column generation bounds). With HiGHS the root LP and an LP
     dive give a bound and an incumbent first, and the pairs whose reduced cost lifts the bound
-    above the incumbent are eliminated before the MILP (see
-    :mod:`siting.models.capacitated._single_source`).
+    above the incumbent are eliminated; the rest is solved by branch-price-and-cut on the
+    set-partitioning form (one column per site and set of rows it serves, subset-row cuts,
+    Ceselli & Righini 2005; Jepsen et al. 2008), with the MILP as fallback (see
+    :mod:`siting.models.capacitated._single_source`). Other backends get the MILP.
 
     Parameters
     ----------
@@ -265,6 +267,9 @@ def capacitated_pmedian(
     317-336.
     Ceselli, A., Righini, G. (2005). A branch-and-price algorithm for the capacitated p-median
     problem. Networks 45(3), 125-142.
+    Jepsen, M., Petersen, B., Spoorendonk, S., Pisinger, D. (2008). Subset-row inequalities
+    applied to the vehicle-routing problem with time windows. Operations Research 56(2),
+    497-511.
     ReVelle & Swain (1970).
     """
     clock = Clock(time_limit)
