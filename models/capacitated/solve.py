@@ -270,6 +270,8 @@ def capacitated_pmedian(
     Jepsen, M., Petersen, B., Spoorendonk, S., Pisinger, D. (2008). Subset-row inequalities
     applied to the vehicle-routing problem with time windows. Operations Research 56(2),
     497-511.
+    Wentges, P. (1997). Weighted Dantzig-Wolfe decomposition for linear mixed-integer
+    programming. International Transactions in Operational Research 4(2), 151-162.
     ReVelle & Swain (1970).
     """
     clock = Clock(time_limit)
