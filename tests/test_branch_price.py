@@ -14,9 +14,9 @@ import scipy.sparse as sp
 
 from benchmarks.pmedcap import read_pmedcap
 from siting.models import Status, capacitated_pmedian
-from siting.models.capacitated._branch_price import BranchPriceCut
-from siting.models.capacitated._set_pricing import price_sites
 from siting.models.capacitated.assignment import assignment_pairs
+from siting.models.capacitated.branch_price import BranchPriceCut
+from siting.models.capacitated.set_pricing import price_sites
 from siting.models.clock import Clock
 from siting.models.coverage import check_site_sets
 

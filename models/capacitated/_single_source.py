@@ -16,7 +16,7 @@ With HiGHS the MILP is not handed over as built. First:
    LP can: pairs and sites at 0, and sites every better solution opens at 1.
 
 For the p-median (every row served, sites limited by number) the pairs left after step 4 go
-to branch-price-and-cut instead (:func:`solve_pmedian_by_columns`, :mod:`._branch_price`), from
+to branch-price-and-cut instead (:func:`solve_pmedian_by_columns`, :mod:`.branch_price`), from
 the incumbent and with the Lagrangian bound; the notes below on the compact MILP are why.
 
 Otherwise the MILP is then solved on what is left, from the incumbent. Its bound is valid for
@@ -69,7 +69,7 @@ take the proven root bound from 973.65 to 1001.67 (optimum 1005; pmedcap11 to it
 in two rounds). With the cuts a column's price is no longer a plain knapsack; priced exactly
 by one small MIP per site the root took 1,291 s. A labelling in numpy that tracks the
 cuts is slower still (0.2-3.3 s a site, its labels past memory at 24 rows); the depth-first
-search compiled with numba in :mod:`._set_pricing` takes milliseconds for all 100 sites, and
+search compiled with numba in :mod:`.set_pricing` takes milliseconds for all 100 sites, and
 with it branch-price-and-cut proves pmedcap20 optimal in 44-52 s (2026-12-07, 9 nodes).
 Nor does fixing by the cut master's duals before the compact MILP: at a root of 1001.92 (585
 triples and 8 five-row cuts) the exact reduced costs leave 65 sites and 1,377 pairs (36 s;
@@ -91,9 +91,9 @@ from .._result import Solution
 from ..arrays import BoolArray, FloatArray, IntArray
 from ..clock import Clock
 from ..coverage import solve_with_fallback
-from ._branch_price import solve_by_columns
 from ._pairs import CallContext
 from .assignment import Assignment
+from .branch_price import solve_by_columns
 from .lagrangian import Lagrangian
 
 #: A y value this close to 0 or 1 counts as integral in the dive.
@@ -259,7 +259,7 @@ def solve_pmedian_by_columns(
 ) -> Solution:
     """The single-source p-median (every row served, ``new`` candidate sites open): the root
     above for an incumbent, a bound and the pairs no better plan uses, then branch-price-and-cut
-    (:mod:`._branch_price`) on the pairs left. Without an incumbent from the root, the MILP."""
+    (:mod:`.branch_price`) on the pairs left. Without an incumbent from the root, the MILP."""
     root = _root(problem, model, call.clock, None, lagrangian)
     if root is None or root.incumbent is None:
         return solve_single_source(name, model, problem, None, call, lagrangian)

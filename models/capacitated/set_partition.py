@@ -12,7 +12,7 @@ Subset-row cuts (Jepsen, Petersen, Spoorendonk & Pisinger 2008): for a set ``R``
 at most one chosen column serves two of them, ``sum floor(|S ∩ R| / 2) x_S <= 1``: valid for
 every set partition, and they cut off what the LP does with many columns each half-chosen.
 They lift the bound where branching alone crawls (pmedcap20: 973.65 to about 1002, the optimum
-1005), at the price of pricing with penalties (:mod:`._set_pricing`).
+1005), at the price of pricing with penalties (:mod:`.set_pricing`).
 """
 
 from __future__ import annotations
@@ -74,6 +74,7 @@ class SetPartitionMaster:
         self._members = np.zeros((0, g), dtype=np.bool_)
         self._n_cols = 0
         self._seen: set[tuple[int, bytes]] = set()
+        self._pair_key = model.pair_row * a + model.pair_col  # sorted: pairs by row, then site
         self.big = float(model.pair_cost.max(initial=0.0)) * 2 + 1.0
         inf = highspy.kHighsInf
         h = new_highs()
@@ -162,8 +163,7 @@ class SetPartitionMaster:
     def _cost(self, site: int, rows: IntArray) -> float:
         """The cost of serving ``rows`` whole from ``site``."""
         m = self.model
-        key = m.pair_row * m.columns.size + m.pair_col
-        index = np.searchsorted(key, rows * m.columns.size + site)
+        index = np.searchsorted(self._pair_key, rows * m.columns.size + site)
         return float(m.pair_cost[index].sum())
 
     def add_cuts(self, cuts: list[IntArray]) -> None:

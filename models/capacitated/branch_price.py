@@ -1,7 +1,7 @@
 """Branch-price-and-cut for the single-source capacitated p-median.
 
-The master (:mod:`._set_partition`) chooses one set of rows per open site; columns are priced
-site by site (:mod:`._set_pricing`), at the LP's duals and at duals smoothed towards those of
+The master (:mod:`.set_partition`) chooses one set of rows per open site; columns are priced
+site by site (:mod:`.set_pricing`), at the LP's duals and at duals smoothed towards those of
 the best bound so far (Wentges 1997); subset-row cuts, in rounds at the root and one round at
 every other node, lift the bound; the tree branches on a site being open, then on a row being
 served by a site, best bound first. Every pricing gives a Lagrangian bound (cover and cut rows
@@ -30,8 +30,8 @@ from .._result import Solution, Status
 from ..arrays import BoolArray, FloatArray, IntArray
 from ..clock import Clock
 from ._pairs import CallContext
-from ._set_partition import Decision, LpPoint, SetPartitionMaster, site_bounds
 from .assignment import Assignment
+from .set_partition import Decision, LpPoint, SetPartitionMaster, site_bounds
 
 #: A column enters the master when its reduced cost is below minus this.
 _ENTER = 1e-6
@@ -117,7 +117,7 @@ class _Pricing:
               upper: FloatArray) -> tuple[FloatArray, BoolArray]:
         """Each site's least reduced cost (before its own and the count row's duals) at the
         duals of ``lp``, and its set (a mask over the pairs, site-major)."""
-        from ._set_pricing import price_sites  # numba: imported by the models that price
+        from .set_pricing import price_sites  # numba: imported by the models that price
 
         m = self.model
         return price_sites(
