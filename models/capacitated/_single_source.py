@@ -22,7 +22,8 @@ the incumbent and with the Lagrangian bound; the notes below on the compact MILP
 Otherwise the MILP is then solved on what is left, from the incumbent. Its bound is valid for
 the full model as ``min(bound, UB)``: a solution using a removed pair costs more than ``UB``.
 
-On the Osman & Christofides problems (OR-Library ``pmedcap1``) one run of
+Before branch-price-and-cut took the p-median (the figures below are of the MILP path): on
+the Osman & Christofides problems (OR-Library ``pmedcap1``) one run of
 ``benchmarks/pmedcap_runner.py --full-model`` (2026-12, two shared cores, 60 s each) proved 17
 of 18 optimal, the slowest in 24 s (pmedcap14), 104 s for the 17 in all; the full model to
 HiGHS with the same options, in the same run, took 1.0-2.2x as long per problem (172 s for the
@@ -70,7 +71,7 @@ in two rounds). With the cuts a column's price is no longer a plain knapsack; pr
 by one small MIP per site the root took 1,291 s. A labelling in numpy that tracks the
 cuts is slower still (0.2-3.3 s a site, its labels past memory at 24 rows); the depth-first
 search compiled with numba in :mod:`.set_pricing` takes milliseconds for all 100 sites, and
-with it branch-price-and-cut proves pmedcap20 optimal in 44-52 s (2026-12-07, 9 nodes).
+with it branch-price-and-cut proves pmedcap20 optimal in 18-30 s (2026-12-07).
 Nor does fixing by the cut master's duals before the compact MILP: at a root of 1001.92 (585
 triples and 8 five-row cuts) the exact reduced costs leave 65 sites and 1,377 pairs (36 s;
 1,019 pairs with exact pricing of each pair, 262 s), on which HiGHS proves 1005 in 140 s (84 s);
