@@ -30,6 +30,8 @@ _BLOCK = 4096
 #: HiGHS simplex strategies: primal after new columns (the basis stays primal feasible), dual
 #: after new cuts or bounds (it stays dual feasible).
 _PRIMAL, _DUAL = 4, 1
+#: Most new cuts a row takes part in per separation round (cuts spread over the rows).
+_CUTS_PER_ROW = 5
 #: A violated cut's left-hand side exceeds its right-hand side by more than this.
 _VIOLATED = 1e-3
 
@@ -184,7 +186,7 @@ class SetPartitionMaster:
             self.cuts.append(np.sort(cut).astype(np.int64))
         n = len(cuts)
         self._simplex = _DUAL
-        self.h.addRows(n, np.full(n, -highspy.kHighsInf), np.full(n, float(1)), nnz,
+        self.h.addRows(n, np.full(n, -highspy.kHighsInf), np.ones(n), nnz,
                        np.asarray(starts, dtype=np.int32), np.concatenate(index),
                        np.concatenate(value))
 
@@ -199,13 +201,12 @@ class SetPartitionMaster:
 
     def restrict(self, decisions: tuple[Decision, ...]) -> None:
         """Set the site rows' and the pool columns' bounds to the node of ``decisions``."""
+        import highspy
+
         a, g = self.n_sites, self.n_rows
         lower, upper = site_bounds(decisions, self.model)
         self.h.changeRowsBounds(a, (g + np.arange(a)).astype(np.int32), lower, upper)
-        upper_col = np.where(self.banned(decisions), 0.0, np.inf)
-        import highspy
-
-        upper_col[np.isinf(upper_col)] = highspy.kHighsInf
+        upper_col = np.where(self.banned(decisions), 0.0, highspy.kHighsInf)
         idx = (g + np.arange(self._n_cols)).astype(np.int32)
         self.h.changeColsBounds(idx.size, idx, np.zeros(idx.size), upper_col)
         self._simplex = _DUAL
@@ -249,7 +250,7 @@ class SetPartitionMaster:
 
     def violated_cuts(self, x: FloatArray, most: int) -> list[IntArray]:
         """Up to ``most`` subset-row cuts on three rows that ``x`` violates, most violated first,
-        none already in the master, no row in more than five of them."""
+        none already in the master, no row in more than `_CUTS_PER_ROW` of them."""
         chosen = np.flatnonzero(x > 1e-9)
         if chosen.size == 0:
             return []
@@ -271,7 +272,7 @@ class SetPartitionMaster:
         out: list[IntArray] = []
         for t in order:
             cut = np.array([first[at_pair[t]], second[at_pair[t]], at_row[t]], dtype=np.int64)
-            if tuple(cut.tolist()) in known or used[cut].max() >= 5:
+            if tuple(cut.tolist()) in known or used[cut].max() >= _CUTS_PER_ROW:
                 continue
             out.append(cut)
             used[cut] += 1
