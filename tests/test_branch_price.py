@@ -64,8 +64,11 @@ def test_pricing_with_cut_penalties_matches_enumeration(seed: int) -> None:
     for j in range(m):  # at most one row forced per site
         forced = [e for e in range(ptr[j], ptr[j + 1]) if rules[e] == 1]
         rules[forced[1:]] = 0
+    in_cut = np.zeros((n, len(cuts)), dtype=np.int64)
+    for c, members in enumerate(cuts):
+        in_cut[members, c] = 1
     values, chosen = price_sites(np.array(ptr), np.array(rows), np.array(costs), rules, w, cap,
-                                 np.ones(m, dtype=np.bool_), pi, cuts, penalty)
+                                 np.ones(m, dtype=np.bool_), pi, in_cut, penalty)
     for j in range(m):
         span = range(ptr[j], ptr[j + 1])
         expected = _enumerated([rows[e] for e in span], [costs[e] for e in span],

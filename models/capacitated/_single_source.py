@@ -220,6 +220,15 @@ def _root(
     return _Root(bound, best.x, best.value, np.flatnonzero(out), np.flatnonzero(into))
 
 
+def _fixed(problem: MilpProblem, root: _Root) -> MilpProblem:
+    """``problem`` with the root's fixings as bounds: what no better plan uses at 0, what every
+    better plan opens at 1."""
+    lower, upper = problem.col_lower.copy(), problem.col_upper.copy()
+    upper[root.fixed_out] = 0.0
+    lower[root.fixed_in] = 1.0
+    return replace(problem, col_lower=lower, col_upper=upper)
+
+
 def solve_single_source(
     name: str, model: Assignment, problem: MilpProblem, warm: FloatArray | None,
     call: CallContext, lagrangian: Lagrangian | None = None,
@@ -234,10 +243,7 @@ def solve_single_source(
     upper = np.inf
     if root is not None:
         upper, warm = root.upper, root.incumbent
-        lower_bounds, upper_bounds = problem.col_lower.copy(), problem.col_upper.copy()
-        upper_bounds[root.fixed_out] = 0.0
-        lower_bounds[root.fixed_in] = 1.0
-        problem = replace(problem, col_lower=lower_bounds, col_upper=upper_bounds)
+        problem = _fixed(problem, root)
     solved = solve_with_fallback(problem, warm, backend=call.backend, clock=call.clock,
                                  highs_options=HIGHS_OPTIONS)
     if solved.x is None:
@@ -265,16 +271,9 @@ def solve_pmedian_by_columns(
     if root is None or root.incumbent is None:
         return solve_single_source(name, model, problem, None, call, lagrangian)
     k = model.n_new
-    out = np.zeros(problem.num_col, dtype=np.bool_)
-    out[root.fixed_out] = True
-    keep = ~out[k:]  # pairs not fixed out
-    at_new = np.flatnonzero(model.pair_col < k)
-    keep[at_new] &= ~out[model.pair_col[at_new]]  # nor at a site fixed closed
-    left = Assignment(model.rows, model.w, model.columns, k, model.capacity,
-                      model.pair_row[keep], model.pair_col[keep], model.pair_cost[keep])
-    upper_bounds = problem.col_upper.copy()
-    upper_bounds[root.fixed_out] = 0.0
-    fixed = replace(problem, col_upper=upper_bounds)
+    fixed = _fixed(problem, root)
+    site_open = np.concatenate((fixed.col_upper[:k] > 0, np.ones(model.columns.size - k, bool)))
+    left = model.with_pairs((fixed.col_upper[k:] > 0) & site_open[model.pair_col])
 
     def assign(sites: BoolArray) -> tuple[IntArray, float] | None:
         x = _assign(fixed, sites.astype(np.float64), call.clock)

@@ -65,6 +65,11 @@ class Assignment:
         return Assignment(self.rows, self.w, self.columns, self.n_new, self.capacity,
                           self.pair_row, self.pair_col, pair_cost)
 
+    def with_pairs(self, keep: BoolArray) -> Assignment:
+        """The same rows and sites with only the pairs ``keep``."""
+        return Assignment(self.rows, self.w, self.columns, self.n_new, self.capacity,
+                          self.pair_row[keep], self.pair_col[keep], self.pair_cost[keep])
+
     def problem(
         self, *, serve_all: bool, limit_row: FloatArray, limit: tuple[float, float]
     ) -> MilpProblem:

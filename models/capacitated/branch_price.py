@@ -69,15 +69,15 @@ Assigner = Callable[[BoolArray], "tuple[IntArray, float] | None"]
 @dataclass(frozen=True)
 class Tree:
     """What the search found: the best plan (each row's site column, -1 none), its cost, the
-    proven lower bound, whether the search ended (proven), how many nodes it took and the cuts
-    of the master."""
+    proven lower bound, whether the search ended (proven), how many nodes it took and how many
+    cuts the master holds."""
 
     column_of_row: IntArray | None
     value: float
     bound: float
     proven: bool
     nodes: int
-    cuts: tuple[IntArray, ...]
+    cuts: int
 
 
 @dataclass(order=True)
@@ -113,7 +113,7 @@ class _Pricing:
                 rule[here] = -1
         return rule
 
-    def price(self, lp: LpPoint, cuts: list[IntArray], rule: IntArray,
+    def price(self, lp: LpPoint, in_cut: IntArray, rule: IntArray,
               upper: FloatArray) -> tuple[FloatArray, BoolArray]:
         """Each site's least reduced cost (before its own and the count row's duals) at the
         duals of ``lp``, and its set (a mask over the pairs, site-major)."""
@@ -122,7 +122,7 @@ class _Pricing:
         m = self.model
         return price_sites(
             self.site_ptr, self.site_rows, self.site_cost, rule, m.w, m.capacity, upper > 0,
-            lp.cover, cuts, np.maximum(-lp.cut, 0.0),
+            lp.cover, in_cut, np.maximum(-lp.cut, 0.0),
         )
 
     def sets(self, chosen: BoolArray, sites: IntArray) -> list[IntArray]:
@@ -130,31 +130,24 @@ class _Pricing:
         return [self.site_rows[self.site_ptr[j]:self.site_ptr[j + 1]]
                 [chosen[self.site_ptr[j]:self.site_ptr[j + 1]]] for j in sites]
 
-    def values_at(self, lp: LpPoint, cuts: list[IntArray], chosen: BoolArray,
+    def values_at(self, lp: LpPoint, master: SetPartitionMaster, chosen: BoolArray,
                   priced: FloatArray) -> FloatArray:
         """The value of each site's set in ``chosen`` at the duals of ``lp`` (the pricing's
         objective; ``inf`` where ``priced`` is)."""
         a, g = self.model.columns.size, self.model.rows.size
         site, row = self.site_of[chosen], self.site_rows[chosen]
-        out: FloatArray = np.bincount(site, weights=self.site_cost[chosen] - lp.cover[row],
-                                      minlength=a).astype(np.float64)
-        if cuts:
-            member = np.zeros((a, g))
-            member[site, row] = 1.0
-            in_cut = np.zeros((g, len(cuts)))
-            for c, rows in enumerate(cuts):
-                in_cut[rows, c] = 1.0
-            out += (member @ in_cut // 2) @ np.maximum(-lp.cut, 0.0)
+        member = np.zeros((a, g), dtype=np.bool_)
+        member[site, row] = True
+        out = np.bincount(site, weights=self.site_cost[chosen] - lp.cover[row], minlength=a) \
+            + master.cut_coefficients(member) @ np.maximum(-lp.cut, 0.0)
         return np.where(np.isinf(priced), np.inf, out)
 
 
 def _between(center: LpPoint, lp: LpPoint, weight: float) -> LpPoint:
     """Duals ``weight`` of the way from ``lp``'s to ``center``'s (Wentges' smoothing: pricing
-    there steadies the duals that column generation makes swing)."""
-    cut = np.zeros(lp.cut.size)
-    cut[: center.cut.size] = center.cut  # cuts added since: dual 0 at the centre
+    there steadies the duals that column generation makes swing); both of one master's cuts."""
     return replace(lp, cover=weight * center.cover + (1 - weight) * lp.cover,
-                   cut=weight * cut + (1 - weight) * lp.cut)
+                   cut=weight * center.cut + (1 - weight) * lp.cut)
 
 
 def _lagrangian(lp: LpPoint, values: FloatArray, lower: FloatArray, upper: FloatArray,
@@ -224,16 +217,12 @@ class BranchPriceCut:
         if value < self.best_value - 1e-9:
             self.best_value, self.best_plan = value, column_of_row
 
-    def _columns(self, decisions: tuple[Decision, ...]) -> tuple[FloatArray, FloatArray,
-                                                                  IntArray]:
-        lower, upper = site_bounds(decisions, self.model)
-        return lower, upper, self.pricing.rules(decisions)
-
     def generate(self, decisions: tuple[Decision, ...],
                  bound: float) -> tuple[LpPoint | None, float]:
         """Column generation at a node: the last LP (None: infeasible or out of time) and the
         node's best bound. Pricing stops once the bound, rounded, reaches the LP's."""
-        lower, upper, rule = self._columns(decisions)
+        lower, upper = site_bounds(decisions, self.model)
+        rule = self.pricing.rules(decisions)
         self.master.restrict(decisions)
         new_site = np.arange(self.model.columns.size) < self.model.n_new
         center: LpPoint | None = None  # the duals of the best Lagrangian bound so far
@@ -247,7 +236,7 @@ class BranchPriceCut:
             # Priced at the LP's duals and, once there is a centre, at the smoothed duals too
             # (Wentges): more columns per LP solve, and the bound climbs steadily.
             for at in [lp] if center is None else [_between(center, lp, _SMOOTHING), lp]:
-                values, chosen = self.pricing.price(at, self.master.cuts, rule, upper)
+                values, chosen = self.pricing.price(at, self.master.in_cut, rule, upper)
                 lagrangian = _lagrangian(at, values, lower, upper, self.new, self.model.n_new)
                 if lagrangian > best:
                     center, best = at, lagrangian
@@ -255,7 +244,7 @@ class BranchPriceCut:
                 if self._beaten(bound) or self._rounded(bound) >= self._rounded(lp.value):
                     return lp, bound
                 if at is not lp:
-                    values = self.pricing.values_at(lp, self.master.cuts, chosen, values)
+                    values = self.pricing.values_at(lp, self.master, chosen, values)
                 enter = np.flatnonzero(values - lp.site - np.where(new_site, lp.count, 0.0)
                                        < -_ENTER)
                 sites.append(enter)
@@ -397,7 +386,7 @@ class BranchPriceCut:
         """Root with cuts, an incumbent from the pool, then best-bound-first branching."""
         lp, bound = self.generate((), -math.inf)
         if lp is None:
-            return Tree(None, math.inf, bound, False, 0, ())
+            return Tree(None, math.inf, bound, False, 0, 0)
         self.pool_plan(lp, self.clock.remaining(_POOL_SHARE))
         self._assign_most_open(lp)
         cut_lp, bound = self._root_cuts(lp, bound)
@@ -423,10 +412,7 @@ class BranchPriceCut:
                 self.pool_plan(lp, self.clock.remaining(_POOL_SHARE))
             if self._beaten(bound):
                 continue
-            if self._integral(lp):
-                self._offer_columns(np.flatnonzero(lp.x > 0.5))
-                continue
-            self._assign_most_open(lp)
+            self._assign_most_open(lp)  # nothing to assign when the LP is integral
             found, bound = self._node_cuts(node.decisions, lp, bound)
             if found is None:
                 if self.clock.expired:
@@ -448,7 +434,7 @@ class BranchPriceCut:
         open_bound = min((n.bound for n in heap if not self._beaten(n.bound)), default=math.inf)
         return Tree(self.best_plan, self.best_value,
                     min(self._rounded(open_bound), self.best_value), math.isinf(open_bound),
-                    self.nodes, tuple(self.master.cuts))
+                    self.nodes, len(self.master.cuts))
 
 
 def solve_by_columns(name: str, model: Assignment, new: int, call: CallContext,
@@ -465,7 +451,7 @@ def solve_by_columns(name: str, model: Assignment, new: int, call: CallContext,
     open_new[plan[(plan >= 0) & (plan < model.n_new)]] = True
     idle = np.flatnonzero(~open_new)[: new - int(open_new.sum())]
     open_new[idle] = True  # sites opened with nothing to serve: the count is met
-    how = (f"branch-price-and-cut: {tree.nodes} nodes, {len(tree.cuts)} subset-row cuts"
+    how = (f"branch-price-and-cut: {tree.nodes} nodes, {tree.cuts} subset-row cuts"
            if tree.proven else
            f"time limit: branch-price-and-cut stopped after {tree.nodes} nodes")
     bound = min(max(tree.bound, lower), search.best_value)

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
 from .._milp import new_highs
 from ..arrays import BoolArray, FloatArray, IntArray
@@ -71,6 +72,7 @@ class SetPartitionMaster:
         g, a = model.rows.size, model.columns.size
         self.n_rows, self.n_sites = g, a
         self.cuts: list[IntArray] = []
+        self.in_cut = np.zeros((g, 0), dtype=np.int64)  # rows × cuts: 1 where the row is in it
         self.col_site = np.zeros(0, dtype=np.int64)
         self.col_cost = np.zeros(0)
         self._members = np.zeros((0, g), dtype=np.bool_)
@@ -105,11 +107,11 @@ class SetPartitionMaster:
         """Pool columns × rows: the rows each column serves."""
         return self._members[: self._n_cols]
 
-    def _cut_coefficients(self, member: BoolArray) -> IntArray:
-        """Coefficients of each cut for columns ``member`` (columns × rows)."""
-        if not self.cuts:
-            return np.zeros((member.shape[0], 0), dtype=np.int64)
-        return np.stack([member[:, cut].sum(axis=1) // 2 for cut in self.cuts], axis=1)
+    def cut_coefficients(self, member: BoolArray) -> IntArray:
+        """Coefficients of each cut for the sets ``member`` (sets × rows): how many pairs of
+        the cut's rows each set serves, ``floor(|S ∩ R| / 2)``."""
+        out: IntArray = (member.astype(np.int64) @ self.in_cut) // 2
+        return out
 
     def add_columns(self, sites: IntArray, sets: list[IntArray]) -> int:
         """Add the columns (site, rows) not already in the pool; return how many were added."""
@@ -131,7 +133,7 @@ class SetPartitionMaster:
         site = np.asarray(keep_site, dtype=np.int64)
         cost = np.asarray([self._cost(j, rows) for j, rows in zip(keep_site, keep_rows,
                                                                    strict=True)])
-        cuts = self._cut_coefficients(member)
+        cuts = self.cut_coefficients(member)
         starts, index, value = [], [], []
         nnz = 0
         for t in range(n):
@@ -172,23 +174,18 @@ class SetPartitionMaster:
         """Add subset-row cuts (each a set of three rows: at most one chosen column serves two)."""
         import highspy
 
-        members = self.members()
-        starts, index, value = [], [], []
-        nnz = 0
-        g = self.n_rows
-        for cut in cuts:
-            coef = members[:, cut].sum(axis=1) // 2
-            at = np.flatnonzero(coef)
-            starts.append(nnz)
-            index.append((g + at).astype(np.int32))
-            value.append(coef[at].astype(np.float64))
-            nnz += at.size
-            self.cuts.append(np.sort(cut).astype(np.int64))
-        n = len(cuts)
+        n, g = len(cuts), self.n_rows
+        added = np.zeros((g, n), dtype=np.int64)
+        for c, rows in enumerate(cuts):
+            added[rows, c] = 1
+            self.cuts.append(np.sort(rows).astype(np.int64))
+        self.in_cut = np.concatenate((self.in_cut, added), axis=1)
+        rows_of_cols = sp.csr_array((self.members().astype(np.int64) @ added // 2).T)
         self._simplex = _DUAL
-        self.h.addRows(n, np.full(n, -highspy.kHighsInf), np.ones(n), nnz,
-                       np.asarray(starts, dtype=np.int32), np.concatenate(index),
-                       np.concatenate(value))
+        self.h.addRows(n, np.full(n, -highspy.kHighsInf), np.ones(n), rows_of_cols.nnz,
+                       rows_of_cols.indptr[:-1].astype(np.int32),
+                       (g + rows_of_cols.indices).astype(np.int32),
+                       rows_of_cols.data.astype(np.float64))
 
     def drop_cuts(self, drop: BoolArray) -> None:
         """Remove cuts (their rows) from the master."""
@@ -197,6 +194,7 @@ class SetPartitionMaster:
             return
         self.h.deleteRows(at.size, (self._first_cut_row + at).astype(np.int32))
         self.cuts = [c for c, gone in zip(self.cuts, drop, strict=True) if not gone]
+        self.in_cut = self.in_cut[:, ~drop]
         self._simplex = _DUAL
 
     def restrict(self, decisions: tuple[Decision, ...]) -> None:
@@ -296,14 +294,11 @@ class SetPartitionMaster:
         self._n_cols = keep.size
 
     def reduced_costs(self, lp: LpPoint) -> FloatArray:
-        """Each pool column's reduced cost at the duals of ``lp`` (cuts added since: dual 0)."""
+        """Each pool column's reduced cost at the duals of ``lp``."""
         members = self.members()
         new = self.col_site < self.model.n_new
-        cuts = self._cut_coefficients(members)
-        cut_dual = np.zeros(len(self.cuts))
-        cut_dual[: lp.cut.size] = lp.cut
         return (self.col_cost - members @ lp.cover - lp.site[self.col_site] - new * lp.count
-                - cuts @ cut_dual)
+                - self.cut_coefficients(members) @ lp.cut)
 
 
 def site_bounds(decisions: tuple[Decision, ...], model: Assignment) -> tuple[FloatArray,

@@ -18,6 +18,7 @@ round of column generation.
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 from numba import njit
 
 from ..arrays import BoolArray, FloatArray, IntArray
@@ -167,7 +168,7 @@ def _price(site_ptr: IntArray, site_rows: IntArray, site_cost: FloatArray, pair_
 def price_sites(
     site_ptr: IntArray, site_rows: IntArray, site_cost: FloatArray, pair_rule: np.ndarray,
     weight: FloatArray, capacity: FloatArray, active: BoolArray, pi: FloatArray,
-    cut_rows: list[IntArray], penalty: FloatArray,
+    in_cut: IntArray, penalty: FloatArray,
 ) -> tuple[FloatArray, BoolArray]:
     """The least reduced cost (without the site's and the count row's duals) of each active
     site's best set, and the sets as a mask over the pairs.
@@ -185,9 +186,8 @@ def price_sites(
         Sites to price (others get ``inf``).
     pi
         Dual of each row's cover constraint.
-    cut_rows, penalty
-        The rows of each subset-row cut and its penalty (>= 0); a cut of zero penalty may be
-        left out by the caller.
+    in_cut, penalty
+        Rows × subset-row cuts, nonzero where the row is in the cut; each cut's penalty (>= 0).
 
     Returns
     -------
@@ -195,16 +195,8 @@ def price_sites(
         ``values[j]``: the least reduced cost at site ``j`` (``inf``: inactive or the rows it
         must serve do not fit); ``mask``: the rows of each site's best set.
     """
-    keep = np.flatnonzero(penalty > 0)
-    n_rows = weight.size
-    if keep.size:
-        members = np.concatenate([cut_rows[c] for c in keep])
-        owner = np.repeat(np.arange(keep.size), [cut_rows[c].size for c in keep])
-        order = np.argsort(members, kind="stable")
-        cut_idx = owner[order].astype(np.int64)
-        cut_ptr = np.searchsorted(members[order], np.arange(n_rows + 1)).astype(np.int64)
-    else:
-        cut_idx = np.zeros(0, dtype=np.int64)
-        cut_ptr = np.zeros(n_rows + 1, dtype=np.int64)
+    keep = np.flatnonzero(penalty > 0)  # a cut of no penalty changes no set's value
+    cuts_of_row = sp.csr_array(in_cut[:, keep], shape=(weight.size, keep.size))
     return _price(site_ptr, site_rows, site_cost, pair_rule.astype(np.int8), weight, capacity,
-                  active, pi, cut_ptr, cut_idx, np.ascontiguousarray(penalty[keep]))
+                  active, pi, cuts_of_row.indptr.astype(np.int64),
+                  cuts_of_row.indices.astype(np.int64), np.ascontiguousarray(penalty[keep]))
